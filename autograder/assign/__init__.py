@@ -1,0 +1,1 @@
+"""Instructor verbs that turn the course sources into what students get."""

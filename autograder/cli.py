@@ -1,0 +1,69 @@
+"""The command line: argument parsing and printing only.
+
+  python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
+  python -m autograder stubs [--check]                                          (instructors)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    grade = verbs.add_parser("grade", help="(instructors, CI) grade a submission with the hidden tests")
+    grade.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
+    grade.add_argument("submission", type=Path, help="a student file, a folder or a zip")
+    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here")
+    grade.add_argument("--quiet", action="store_true", help="print no table")
+
+    stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
+    stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.verb == "grade":
+            return _grade(args)
+        return _stubs(args)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _grade(args) -> int:
+    from .grade import grade
+    from .report.table import print_result
+    from .result import write_json
+    from .sandbox import default_sandbox
+    from .submission import load
+
+    assignment = course.load(args.assignment)
+    submission = load(args.submission, assignment.student_files)
+    with default_sandbox() as sandbox:
+        result = grade(assignment, submission, sandbox)
+    if args.out:
+        write_json(result, args.out)
+    if not args.quiet:
+        print_result(result)
+    return 0
+
+
+def _stubs(args) -> int:
+    from .assign.stubs import stale_stubs, write_stubs
+
+    assignments = [course.load(i) for i in course.assignment_ids()]
+    if args.check:
+        stale = stale_stubs(assignments)
+        for path in stale:
+            print(f"stale stub: {path} (run `make stubs`)")
+        return 1 if stale else 0
+    for path in write_stubs(assignments):
+        print(f"wrote {path}")
+    return 0

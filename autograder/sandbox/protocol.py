@@ -1,0 +1,205 @@
+"""What crosses between the grader and a worker: plain data, never pickle.
+
+A message is a JSON header followed by raw array buffers:
+
+    8 bytes  total length (big endian)
+    4 bytes  header length
+    header   UTF-8 JSON
+    blobs    the bytes of every array, back to back; the header gives each one's
+             dtype, shape and length
+
+Values inside the header: None, bool, int, float (nan and inf allowed), str, lists,
+and tagged objects: {"$t": [...]} a tuple, {"$d": [[key, value], ...]} a dict,
+{"$nd": i, "dtype": "<f8", "shape": [2, 3]} an array (blob i), {"$np": i, "dtype": ...}
+a numpy scalar, {"$ref": id, "type": name, "callable": bool} an object that stays
+in the worker.
+
+`decode` is the trusted side's gate: it accepts only those forms, only numeric
+dtypes, and only arrays whose declared size matches their bytes, so nothing the
+worker sends can run code or smuggle an object with a custom __eq__.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+MAX_ARRAY_ELEMENTS = 32 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_ITEMS = 1_000_000
+
+_DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+    np.uint64, np.float16, np.float32, np.float64, np.complex64, np.complex128)}
+
+
+class ProtocolError(Exception):
+    """The peer sent something that is not a valid message."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An object that lives in the worker, known on the trusted side only by number."""
+
+    id: int
+    type: str = "object"
+    callable: bool = False
+
+
+class Encoder:
+    """Turns a value into a JSON-able tree plus a list of array buffers.
+
+    Anything that is not plain data becomes a Ref through `make_ref` (the worker
+    keeps the object); on the trusted side `make_ref` is None and such a value is
+    an error.
+    """
+
+    def __init__(self, make_ref=None):
+        self.blobs: list[bytes] = []
+        self.make_ref = make_ref
+        self.items = 0
+
+    def encode(self, value, depth: int = 0):
+        self.items += 1
+        if depth > MAX_DEPTH or self.items > MAX_ITEMS:
+            raise ProtocolError("value nested too deeply or too large to send")
+        if value is None or type(value) in (bool, str):
+            return value
+        if isinstance(value, Ref):
+            return {"$ref": value.id}
+        if isinstance(value, np.ndarray):
+            if np.dtype(value.dtype).str in _DTYPES:
+                array = np.ascontiguousarray(np.asarray(value))
+                self.blobs.append(array.tobytes())
+                return {"$nd": len(self.blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
+        elif isinstance(value, np.generic):  # before float: np.float64 is a float
+            if np.dtype(value.dtype).str in _DTYPES:
+                self.blobs.append(np.asarray(value).tobytes())
+                return {"$np": len(self.blobs) - 1, "dtype": np.dtype(value.dtype).str}
+        elif isinstance(value, bool):
+            return bool(value)
+        elif isinstance(value, int):
+            return int(value)
+        elif isinstance(value, float):
+            return float(value)
+        elif isinstance(value, str):
+            return str(value)
+        elif isinstance(value, list):
+            return [self.encode(v, depth + 1) for v in list(value)]
+        elif isinstance(value, tuple):
+            return {"$t": [self.encode(v, depth + 1) for v in tuple(value)]}
+        elif isinstance(value, dict):
+            return {"$d": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
+                           for k, v in dict(value).items()]}
+        if self.make_ref is None:
+            raise ProtocolError(f"cannot send a {type(value).__name__}")
+        return self.make_ref(value)
+
+
+def pack(header: dict, blobs: list[bytes]) -> bytes:
+    head = json.dumps({**header, "blobs": [len(b) for b in blobs]}, allow_nan=True).encode()
+    body = struct.pack(">I", len(head)) + head + b"".join(blobs)
+    return struct.pack(">Q", len(body)) + body
+
+
+def unpack(body: bytes) -> tuple[dict, list[bytes]]:
+    """Split a message body (without its 8-byte length) into header and blobs."""
+    if len(body) < 4:
+        raise ProtocolError("message too short")
+    (head_len,) = struct.unpack(">I", body[:4])
+    if head_len > len(body) - 4:
+        raise ProtocolError("header longer than the message")
+    try:
+        header = json.loads(body[4:4 + head_len].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"header is not JSON: {exc}") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("header is not an object")
+    sizes = header.pop("blobs", [])
+    if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes):
+        raise ProtocolError("bad blob sizes")
+    if 4 + head_len + sum(sizes) != len(body):
+        raise ProtocolError("blob sizes do not add up to the message length")
+    blobs, offset = [], 4 + head_len
+    for size in sizes:
+        blobs.append(body[offset:offset + size])
+        offset += size
+    return header, blobs
+
+
+class Decoder:
+    """Validates and rebuilds a value tree; Refs are passed to `resolve`."""
+
+    def __init__(self, blobs: list[bytes], resolve):
+        self.blobs = blobs
+        self.resolve = resolve
+        self.items = 0
+
+    def decode(self, node, depth: int = 0):
+        self.items += 1
+        if depth > MAX_DEPTH or self.items > MAX_ITEMS:
+            raise ProtocolError("value nested too deeply or too large")
+        if node is None or type(node) in (bool, int, float, str):
+            return node
+        if type(node) is list:
+            return [self.decode(v, depth + 1) for v in node]
+        if type(node) is not dict or len(node) == 0:
+            raise ProtocolError(f"unexpected {type(node).__name__} in a message")
+        if "$t" in node and len(node) == 1 and type(node["$t"]) is list:
+            return tuple(self.decode(v, depth + 1) for v in node["$t"])
+        if "$d" in node and len(node) == 1 and type(node["$d"]) is list:
+            pairs = node["$d"]
+            if not all(type(p) is list and len(p) == 2 for p in pairs):
+                raise ProtocolError("bad dict")
+            result = {}
+            for k, v in pairs:
+                key = self.decode(k, depth + 1)
+                if type(key) not in (str, int, float, bool, tuple) and key is not None:
+                    raise ProtocolError("bad dict key")
+                result[key] = self.decode(v, depth + 1)
+            return result
+        if "$nd" in node and set(node) == {"$nd", "dtype", "shape"}:
+            shape = node["shape"]
+            if type(shape) is not list or not all(type(s) is int and s >= 0 for s in shape) or len(shape) > 32:
+                raise ProtocolError("bad array shape")
+            return self._array(node["$nd"], node["dtype"], tuple(shape))
+        if "$np" in node and set(node) == {"$np", "dtype"}:
+            return self._array(node["$np"], node["dtype"], ())[()]
+        if "$ref" in node and type(node["$ref"]) is int:
+            kind = node.get("type", "object")
+            return self.resolve(Ref(node["$ref"], kind if type(kind) is str else "object",
+                                    node.get("callable") is True))
+        raise ProtocolError("unknown tagged object in a message")
+
+    def _array(self, index, dtype_name, shape) -> np.ndarray:
+        if type(index) is not int or not 0 <= index < len(self.blobs):
+            raise ProtocolError("array refers to a missing buffer")
+        dtype = _DTYPES.get(dtype_name) if type(dtype_name) is str else None
+        if dtype is None:
+            raise ProtocolError(f"array dtype {dtype_name!r} is not numeric")
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        if count > MAX_ARRAY_ELEMENTS:
+            raise ProtocolError(f"array of {count} elements is too large")
+        blob = self.blobs[index]
+        if len(blob) != count * dtype.itemsize:
+            raise ProtocolError("array buffer does not match its shape and dtype")
+        return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+
+
+def encode_message(header: dict, values: dict, make_ref=None) -> bytes:
+    """Pack `header` plus encoded `values` (a dict of name -> value) into one message."""
+    encoder = Encoder(make_ref)
+    encoded = {name: encoder.encode(value) for name, value in values.items()}
+    return pack({**header, **encoded}, encoder.blobs)
+
+
+def read_message(recv_exact) -> bytes:
+    """Read one message body with `recv_exact(n) -> bytes`."""
+    (length,) = struct.unpack(">Q", recv_exact(8))
+    if length > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {length} bytes is too large")
+    return recv_exact(length)

@@ -1,0 +1,196 @@
+"""The worker side: holds the student's module and answers the grader's requests.
+
+Everything here runs next to student code, so nothing here is trusted: the
+grader validates every answer (protocol.Decoder) and decides every score.
+
+Requests (header "op"):
+  load         a fresh import of the student's files; numpy and random reseeded;
+               names listed in "references" replaced by reference definitions
+  getattr      {target: ref or null for the module, name}
+  setattr      {target, name, value}
+  call         {target, args, kwargs}
+  identities   {target, name}: id() of each element of target.name
+Answers: {"value": ...} or {"error": {"type", "message", "where", "missing"}}.
+"""
+
+from __future__ import annotations
+
+import linecache
+import random
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+
+from .protocol import Decoder, Encoder, ProtocolError, Ref, pack, read_message, unpack
+
+MESSAGE_LIMIT = 2000
+
+
+class Session:
+    """One student's module and the objects the grader holds handles to."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.module: types.ModuleType | None = None
+        self.objects: dict[int, object] = {}
+        self.student_paths: set[str] = set()
+        self.code_cache: dict[tuple, object] = {}
+
+    # -- requests -----------------------------------------------------------
+    def handle(self, header: dict, blobs: list[bytes]) -> bytes:
+        """Answer one request; any failure of student code becomes an error answer."""
+        try:
+            decoder = Decoder(blobs, self._resolve)
+            request = {str(k): decoder.decode(v) for k, v in header.items() if k != "op"}
+            value = getattr(self, "op_" + str(header.get("op")))(**request)
+            return self._answer(value)
+        except BaseException as exc:  # student code may raise anything, SystemExit included
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return pack({"error": self._describe(exc)}, [])
+
+    def _answer(self, value) -> bytes:
+        encoder = Encoder(self._make_ref)
+        try:
+            encoded = encoder.encode(value)
+        except ProtocolError as exc:
+            return pack({"error": {"type": "ProtocolError", "message": str(exc), "where": "", "missing": False}}, [])
+        return pack({"value": encoded}, encoder.blobs)
+
+    def op_ping(self):
+        return "pong"
+
+    def op_load(self, module: str, files: dict, references: dict):
+        self.objects.clear()
+        np.random.seed(0)
+        random.seed(0)
+        loaded = {}
+        for filename, data in files.items():
+            source = np.asarray(data, dtype=np.uint8).tobytes()
+            path = self.workdir / filename
+            if str(path) not in self.student_paths:  # on disk only for tracebacks and __file__
+                path.write_bytes(source)
+                self.student_paths.add(str(path))
+            loaded[Path(filename).stem] = self._import(Path(filename).stem, path, source)
+        main = loaded[module]
+        self.module = main
+        for name, source in references.items():
+            namespace: dict = {"__name__": "reference"}
+            exec(compile(source, f"<reference {name}>", "exec"), namespace)
+            setattr(main, name, namespace[name])
+        return None
+
+    def _import(self, name: str, path: Path, source: bytes) -> types.ModuleType:
+        key = (str(path), source)
+        code = self.code_cache.get(key)
+        if code is None:
+            try:
+                code = compile(source, str(path), "exec", dont_inherit=True)
+            except BaseException as exc:
+                exc.while_importing = path.name  # type: ignore[attr-defined]
+                raise
+            self.code_cache[key] = code
+        mod = types.ModuleType(name)
+        mod.__file__ = str(path)
+        sys.modules[name] = mod
+        try:
+            exec(code, mod.__dict__)
+        except BaseException as exc:
+            exc.while_importing = path.name  # type: ignore[attr-defined]
+            raise
+        return mod
+
+    def op_getattr(self, target, name: str):
+        obj = self.module if target is None else target
+        try:
+            return getattr(obj, name)
+        except AttributeError as exc:
+            exc.missing = True  # type: ignore[attr-defined]
+            raise
+
+    def op_setattr(self, target, name: str, value):
+        setattr(self.module if target is None else target, name, value)
+        return None
+
+    def op_call(self, target, args: list, kwargs: dict):
+        return target(*args, **kwargs)
+
+    def op_identities(self, target, name: str):
+        value = getattr(target, name)
+        if isinstance(value, (list, tuple)):
+            return [id(v) for v in value]
+        return id(value)
+
+    # -- handles --------------------------------------------------------------
+    def _make_ref(self, obj) -> dict:
+        self.objects[id(obj)] = obj
+        kind = obj.__name__ if isinstance(obj, type) else type(obj).__name__
+        return {"$ref": id(obj), "type": str(kind)[:100], "callable": callable(obj)}
+
+    def _resolve(self, ref: Ref):
+        if ref.id not in self.objects:
+            raise ProtocolError("the grader referred to an object the worker does not hold")
+        return self.objects[ref.id]
+
+    # -- errors -----------------------------------------------------------------
+    def _describe(self, exc: BaseException) -> dict:
+        try:
+            message = str(exc)
+        except BaseException:
+            message = "(the exception's message could not be shown)"
+        if isinstance(exc, SystemExit):
+            message = f"the code called sys.exit({exc.code!r})"
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename in self.student_paths:
+                line = linecache.getline(filename, tb.tb_lineno).strip()
+                where = f"{Path(filename).name}, line {tb.tb_lineno}, in {tb.tb_frame.f_code.co_name}"
+                if line:
+                    where += f": {line[:200]}"
+            tb = tb.tb_next
+        if isinstance(exc, SyntaxError) and exc.filename in self.student_paths:
+            where = f"{Path(exc.filename).name}, line {exc.lineno}"
+            message = exc.msg
+        return {
+            "type": type(exc).__name__[:100],
+            "message": message[:MESSAGE_LIMIT],
+            "where": where,
+            "missing": bool(getattr(exc, "missing", False)),
+            "importing": str(getattr(exc, "while_importing", ""))[:200],
+        }
+
+
+def serve(sock, workdir: Path) -> None:
+    """Answer requests on `sock` until the grader closes it."""
+    session = Session(workdir)
+
+    def recv_exact(n: int) -> bytes:
+        chunks, remaining = [], n
+        while remaining:
+            chunk = sock.recv(min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    while True:
+        try:
+            body = read_message(recv_exact)
+        except (EOFError, OSError):
+            return
+        header, blobs = unpack(body)
+        sock.sendall(session.handle(header, blobs))
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def in_process_answer(session: Session, message: bytes) -> bytes:
+    """The same exchange without a process boundary (for tests and the student check command)."""
+    header, blobs = unpack(message[8:])
+    return session.handle(header, blobs)
+

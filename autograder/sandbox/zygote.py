@@ -1,0 +1,119 @@
+"""The warm parent: a process that imported numpy once and forks a worker per submission.
+
+It is started by the grader (forkserver.py) with a scrubbed environment and
+holds nothing but numpy, part of the standard library and autograder.sandbox:
+never a hidden test, a solution or another student's data, since a forked
+child sees all of its parent's memory.
+
+Control messages (one JSON datagram each, on a SOCK_SEQPACKET socket):
+  {"op": "fork", "workdir", "cpu_seconds", "memory_mb"} + the worker's socket fd
+        -> {"pid": n}
+  {"op": "status", "pid": n} -> {"status": waitpid status or null}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+# Everything student code may import must be imported here, before the fork:
+# a worker cannot read the interpreter's files once it is walled in.
+import numpy as np
+import numpy.linalg  # noqa: F401
+import numpy.random  # noqa: F401
+import abc, collections, copy, dataclasses, functools, itertools, math, numbers  # noqa: E401,F401
+import operator, random, re, statistics, string, time, typing, warnings  # noqa: E401,F401
+import linecache, traceback  # noqa: E401,F401
+
+from . import limits
+from .protocol import pack
+from .worker import serve
+
+MAX_STATUSES = 10_000
+
+
+def main(control_fd: int) -> None:
+    control = socket.socket(fileno=control_fd)
+    limits.readable_roots()  # computed here: a worker can no longer read sysconfig's files
+    statuses: dict[int, int] = {}
+
+    def reap(*_):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if len(statuses) >= MAX_STATUSES:
+                statuses.pop(next(iter(statuses)))
+            statuses[pid] = status
+
+    signal.signal(signal.SIGCHLD, reap)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 65536, 1)
+        except OSError:
+            return
+        if not data:
+            return
+        request = json.loads(data)
+        if request["op"] == "fork":
+            pid = os.fork()
+            if pid == 0:
+                _child(request, fds[0], control)  # never returns
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"pid": pid}).encode())
+        elif request["op"] == "status":
+            reap()
+            control.send(json.dumps({"status": statuses.pop(request["pid"], None)}).encode())
+
+
+def _child(request: dict, sock_fd: int, control: socket.socket) -> None:
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        control.close()
+        workdir = Path(request["workdir"])
+        os.chdir(workdir)
+        out = os.open(workdir / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        sock_fd = os.dup2(sock_fd, 3)
+        os.closerange(4, 65536)
+        if os.geteuid() == 0:
+            os.chown(workdir / "output.txt", limits.NOBODY, limits.NOBODY)
+
+        protections = ["a separate process"]
+        network = limits.isolate_network()
+        protections.append(limits.set_resource_limits(request["cpu_seconds"], request["memory_mb"]))
+        protections.append(limits.drop_privileges())
+        protections += limits.landlock(workdir, want_network=network is None)
+        if network:
+            protections.append(network)
+        if not any("network" in p or "TCP" in p for p in protections):
+            protections.append("network not isolated")
+        os.environ.clear()
+        os.environ.update({"HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8"})
+        sys.path.insert(0, str(workdir))
+        sys.argv = ["worker"]
+
+        sock = socket.socket(fileno=sock_fd)
+        sock.sendall(pack({"hello": {"protections": protections}}, []))
+        serve(sock, workdir)
+    except BaseException:
+        traceback.print_exc()  # into the worker's output.txt, for the instructor's log
+        sys.stderr.flush()
+        os._exit(70)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,134 @@
+"""The `student` object a hidden test receives: a proxy for the student's module.
+
+Student code runs in a worker (autograder.sandbox); this module turns attribute
+reads, calls and attribute writes on the trusted side into requests, and the
+answers back into plain values or further proxies. What a test gets back is
+always a fresh plain value (ndarray, number, str, list, ...), so an object with
+a fake __eq__ or an ndarray subclass can never reach a comparison.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref, pack, unpack
+
+
+class StudentError(Exception):
+    """Student code failed (raised, was missing a name, or failed to import): fails one test."""
+
+
+class MissingName(StudentError):
+    """The module or an object lacks a name the test needs."""
+
+
+class WorkerLost(Exception):
+    """The worker stopped answering (time limit, crash, exit, garbage): the grader starts another."""
+
+
+class Channel(Protocol):
+    def exchange(self, message: bytes) -> bytes:
+        """Send one request, return the answer's body (without its length prefix)."""
+
+
+class Student:
+    """The student's module, seen from the trusted side."""
+
+    def __init__(self, channel: Channel, filename: str):
+        object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_filename", filename)
+
+    # -- what tests use -----------------------------------------------------------
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._request("getattr", name, target=None, name=name)
+
+    def __setattr__(self, name: str, value) -> None:
+        self._request("setattr", name, target=None, name=name, value=value)
+
+    def has(self, name: str) -> bool:
+        """Whether the student's module defines `name`."""
+        try:
+            self._request("getattr", name, target=None, name=name)
+        except MissingName:
+            return False
+        return True
+
+    def identities(self, obj: "RemoteObject", name: str):
+        """id() of each element of obj.<name> (or of the attribute itself), read in the worker."""
+        return self._request("identities", f"{obj._label}.{name}", target=obj, name=name)
+
+    # -- the exchange ------------------------------------------------------------
+    def _request(self, op: str, label: str, **fields):
+        encoder = Encoder(_ref_of)
+        encoded = {key: encoder.encode(value) for key, value in fields.items()}
+        try:
+            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs)))
+            if "error" in header:
+                raise self._error(header["error"], op, label, fields)
+            if set(header) != {"value"}:
+                raise ProtocolError("answer has neither value nor error")
+            return Decoder(blobs, lambda ref: RemoteObject(self, ref, label)).decode(header["value"])
+        except ProtocolError as exc:
+            raise WorkerLost(f"the worker sent an invalid answer during {label} ({exc})") from None
+        except WorkerLost as exc:
+            raise WorkerLost(f"{label}: {exc}") from None
+
+    def _error(self, error, op: str, label: str, fields: dict) -> Exception:
+        if not isinstance(error, dict):
+            raise ProtocolError("malformed error")
+        kind = _text(error.get("type"), 100)
+        message = _text(error.get("message"), 2000)
+        where = _text(error.get("where"), 400)
+        place = f" ({where})" if where else ""
+        importing = _text(error.get("importing"), 200)
+        if importing:
+            return StudentError(f"importing {importing} failed: {kind}: {message}{place}")
+        if error.get("missing") is True and op == "getattr":
+            if fields.get("target") is None:
+                return MissingName(f"{self._filename} has no {fields['name']} — did you rename it?")
+            owner = label.rsplit(".", 1)[0]
+            return MissingName(f"{owner} has no attribute {fields['name']!r}.")
+        if kind == "NotImplementedError":
+            return StudentError(f"{label} is not implemented yet (it raises NotImplementedError).")
+        return StudentError(f"{label} raised {kind}: {message}{place}")
+
+
+class RemoteObject:
+    """An object living in the worker: a class, an instance, a function or a method."""
+
+    __slots__ = ("_student", "_ref", "_label")
+
+    def __init__(self, student: Student, ref: Ref, label: str):
+        object.__setattr__(self, "_student", student)
+        object.__setattr__(self, "_ref", ref)
+        object.__setattr__(self, "_label", label)
+
+    @property
+    def remote_type(self) -> str:
+        return self._ref.type
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._student._request("getattr", f"{self._label}.{name}", target=self, name=name)
+
+    def __setattr__(self, name: str, value) -> None:
+        self._student._request("setattr", f"{self._label}.{name}", target=self, name=name, value=value)
+
+    def __call__(self, *args, **kwargs):
+        return self._student._request("call", self._label, target=self, args=list(args), kwargs=kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student {self._ref.type} {self._label}>"
+
+
+def _ref_of(value) -> dict:
+    if isinstance(value, RemoteObject):
+        return {"$ref": value._ref.id}
+    raise ProtocolError(f"cannot send a {type(value).__name__} to the worker")
+
+
+def _text(value, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""

@@ -1,0 +1,110 @@
+"""Step 1 of grading: find the student's file(s) in a file, a folder or a zip.
+
+Uploads arrive in every shape: `layers.py`, `layers (1).py`, a folder with the
+file somewhere inside, a zip made on macOS with __MACOSX/ beside it. The rule:
+for each student file, take the copy nearest the top (ignoring hidden folders,
+__MACOSX and notebook checkpoints); a lone .py file stands for the assignment's
+only student file whatever its name.
+
+Archives are read in memory, never extracted: no path in a zip can point
+outside anything, symlinks are skipped, and sizes are capped, so a zip bomb
+costs at most MAX_FILE_BYTES + 1 bytes of decompression per file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_FILE_BYTES = 1024 * 1024      # one student file
+MAX_ARCHIVE_MEMBERS = 10_000      # entries of a zip looked at
+SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    name: str                      # the student / upload name, for reports
+    files: dict[str, bytes]        # student file name -> source bytes
+    problems: tuple[str, ...] = field(default_factory=tuple)  # what could not be loaded, in words
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name] + b"\0")
+        return digest.hexdigest()
+
+
+def load(path: Path, student_files: tuple[str, ...], name: str | None = None) -> Submission:
+    """Read the student files out of `path` (a .py file, a folder or a .zip)."""
+    path = Path(path)
+    name = name or path.name
+    if path.is_symlink():
+        return Submission(name, {}, (f"{path.name} is a symbolic link; submit the file itself.",))
+    if path.is_dir():
+        candidates = _from_folder(path)
+    elif zipfile.is_zipfile(path):
+        candidates = _from_zip(path)
+    elif path.is_file():
+        if len(student_files) == 1 and path.suffix == ".py":
+            candidates = {PurePosixPath(student_files[0]): lambda: _read_capped(path)}
+        else:
+            candidates = {PurePosixPath(path.name): lambda: _read_capped(path)}
+    else:
+        return Submission(name, {}, (f"{path} does not exist.",))
+    files, problems = {}, []
+    for wanted in student_files:
+        matches = sorted((p for p in candidates if p.name == wanted), key=lambda p: (len(p.parts), str(p)))
+        if not matches:
+            problems.append(f"the submission has no {wanted}: upload the file named {wanted}.")
+            continue
+        data = candidates[matches[0]]()
+        if data is None:
+            problems.append(f"{wanted} is larger than {MAX_FILE_BYTES // 1024} KiB; submit only your code.")
+            continue
+        files[wanted] = data
+    return Submission(name, files, tuple(problems))
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    return any(part in SKIPPED_PARTS or part.startswith(".") for part in parts[:-1])
+
+
+def _read_capped(path: Path) -> bytes | None:
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    return None if len(data) > MAX_FILE_BYTES else data
+
+
+def _from_folder(folder: Path) -> dict:
+    found = {}
+    for path in folder.rglob("*.py"):  # rglob does not follow symlinked folders
+        relative = PurePosixPath(*path.relative_to(folder).parts)
+        if _skipped(relative.parts) or path.is_symlink() or not path.is_file():
+            continue
+        found[relative] = (lambda p=path: _read_capped(p))
+    return found
+
+
+def _from_zip(path: Path) -> dict:
+    found = {}
+    archive = zipfile.ZipFile(path)
+    for info in archive.infolist()[:MAX_ARCHIVE_MEMBERS]:
+        if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16):
+            continue
+        parts = tuple(p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".", ".."))
+        if not parts or _skipped(parts) or not parts[-1].endswith(".py"):
+            continue
+        found[PurePosixPath(*parts)] = (lambda i=info: _read_member(archive, i))
+    return found
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    if info.file_size > MAX_FILE_BYTES:
+        return None
+    with archive.open(info) as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)  # the header's size may lie: cap what is inflated
+    return None if len(data) > MAX_FILE_BYTES else data
