@@ -1,6 +1,7 @@
 """The command line: argument parsing and printing only.
 
   python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder stubs [--check]                                          (instructors)
 """
 
@@ -23,6 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("submission", type=Path, help="a student file, a folder or a zip")
     grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here")
     grade.add_argument("--quiet", action="store_true", help="print no table")
+    grade.add_argument("--batch", action="store_true",
+                       help="treat SUBMISSION as a folder with one entry per student (implied by "
+                            "--jobs, --gradebook and --csv, and by a folder holding several copies "
+                            "of the student file)")
+    grade.add_argument("--jobs", type=int, help="grader processes side by side (batch)")
+    grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
+    grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade again submissions the gradebook already holds")
 
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
@@ -37,6 +47,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _is_batch(args, assignment) -> bool:
+    if args.batch or args.jobs is not None or args.gradebook or args.csv:
+        return True
+    if not args.submission.is_dir():
+        return False
+    copies = sum(1 for _ in args.submission.rglob(assignment.student_files[0]))
+    return copies > 1 or any(p.suffix == ".zip" for p in args.submission.iterdir())
+
+
 def _grade(args) -> int:
     from .grade import grade
     from .report.table import print_result
@@ -45,6 +64,12 @@ def _grade(args) -> int:
     from .submission import load
 
     assignment = course.load(args.assignment)
+    if not args.submission.exists():
+        print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    if _is_batch(args, assignment):
+        from .report.batch import run_batch
+        return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
         result = grade(assignment, submission, sandbox)

@@ -1,0 +1,35 @@
+# The front door. Every verb sets itself up: a fresh machine needs only python3 and pip.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+JOBS   ?= 2
+
+.PHONY: setup test test-all grade stubs bench clean
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(READY)
+
+setup: $(READY)                          ## create .venv and install the kit
+
+test: $(READY)                           ## the everyday tests (a few minutes)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-all: $(READY)                       ## everything, the slow integration tests too
+	$(BIN)/python -m pytest -q
+
+grade: $(READY)                          ## grade the bundled sample submissions
+	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \
+		--jobs $(JOBS) --gradebook out/grades.db --csv out/grades.csv --regrade
+
+stubs: $(READY)                          ## regenerate assignments/*/ stubs from solutions/
+	$(BIN)/python -m autograder stubs
+
+bench: $(READY)                          ## grading latency and throughput
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) out release build *.egg-info

@@ -1,0 +1,118 @@
+"""The gradebook: every graded submission in SQLite, and its CSV export.
+
+Tables: students, submissions (one row per student, assignment and content
+hash: the same file graded twice is one row), test_results (one row per hidden
+test of a submission). WAL journaling and one transaction per submission, so a
+crash mid-batch loses nothing already recorded and a rerun skips what is done.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..result import Result
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS students (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id             INTEGER PRIMARY KEY,
+    student_id     INTEGER NOT NULL REFERENCES students(id),
+    assignment     TEXT NOT NULL,
+    sha256         TEXT NOT NULL,
+    source         TEXT NOT NULL,
+    score          REAL NOT NULL,
+    max_score      REAL NOT NULL,
+    output         TEXT NOT NULL,
+    protections    TEXT NOT NULL,
+    execution_time REAL NOT NULL,
+    graded_at      TEXT NOT NULL,
+    UNIQUE (student_id, assignment, sha256)
+);
+CREATE TABLE IF NOT EXISTS test_results (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    unit          TEXT NOT NULL,
+    score         REAL NOT NULL,
+    max_score     REAL NOT NULL,
+    status        TEXT NOT NULL,
+    output        TEXT NOT NULL,
+    PRIMARY KEY (submission_id, name)
+);
+"""
+
+
+class Gradebook:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def has(self, student: str, assignment: str, sha256: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM submissions s JOIN students st ON st.id = s.student_id "
+            "WHERE st.name = ? AND s.assignment = ? AND s.sha256 = ?", (student, assignment, sha256)).fetchone()
+        return row is not None
+
+    def record(self, student: str, source: str, result: Result) -> None:
+        """Store one graded submission (replacing an earlier grading of the same content)."""
+        with self.db:  # one transaction
+            self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
+            (student_id,) = self.db.execute("SELECT id FROM students WHERE name = ?", (student,)).fetchone()
+            self.db.execute("DELETE FROM submissions WHERE student_id = ? AND assignment = ? AND sha256 = ?",
+                            (student_id, result.assignment, result.sha256))
+            cursor = self.db.execute(
+                "INSERT INTO submissions(student_id, assignment, sha256, source, score, max_score, output, "
+                "protections, execution_time, graded_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (student_id, result.assignment, result.sha256, source, result.score, result.max_score,
+                 result.output, "; ".join(result.protections), result.execution_time,
+                 datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            self.db.executemany(
+                "INSERT INTO test_results(submission_id, name, unit, score, max_score, status, output) "
+                "VALUES (?,?,?,?,?,?,?)",
+                [(cursor.lastrowid, t.name, t.unit, t.score, t.max_score, t.status, t.output)
+                 for t in result.tests])
+
+    def latest(self, assignment: str) -> list[sqlite3.Row]:
+        """The newest graded submission of each student for an assignment."""
+        self.db.row_factory = sqlite3.Row
+        try:
+            return self.db.execute(
+                "SELECT st.name AS student, s.* FROM submissions s JOIN students st ON st.id = s.student_id "
+                "WHERE s.assignment = ? AND s.id = (SELECT MAX(id) FROM submissions "
+                "WHERE student_id = s.student_id AND assignment = s.assignment) ORDER BY st.name",
+                (assignment,)).fetchall()
+        finally:
+            self.db.row_factory = None
+
+    def export_csv(self, assignment: str, path: Path) -> int:
+        """One row per student: total, then points per hidden test. Returns the number of rows."""
+        rows = self.latest(assignment)
+        tests = [name for (name,) in self.db.execute(
+            "SELECT DISTINCT t.name FROM test_results t JOIN submissions s ON s.id = t.submission_id "
+            "WHERE s.assignment = ? ORDER BY t.rowid", (assignment,))]
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["student", "assignment", "score", "max_score", "sha256", "graded_at", *tests])
+            for row in rows:
+                points = dict(self.db.execute(
+                    "SELECT name, score FROM test_results WHERE submission_id = ?", (row["id"],)).fetchall())
+                writer.writerow([row["student"], assignment, row["score"], row["max_score"], row["sha256"],
+                                 row["graded_at"], *(points.get(t, "") for t in tests)])
+        return len(rows)

@@ -1,0 +1,38 @@
+"""Shared fixtures: a fork server for the whole session, and a way to load code into a worker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.course import Limits
+from autograder.sandbox.forkserver import ForkServer
+from autograder.student import Student
+
+FAST = Limits(call_seconds=2.0, submission_seconds=20.0, cpu_seconds=5.0, memory_mb=256)
+
+
+@pytest.fixture(scope="session")
+def fork_server():
+    server = ForkServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def load_student(fork_server):
+    """load_student(source, limits=FAST) -> Student proxy for a module `layers` with that source."""
+    workers = []
+
+    def load(source: str, limits: Limits = FAST, references: dict | None = None) -> Student:
+        worker = fork_server.start(limits)
+        workers.append(worker)
+        student = Student(worker, "layers.py")
+        student._request("load", "importing layers.py", module="layers",
+                         files={"layers.py": np.frombuffer(source.encode(), dtype=np.uint8)},
+                         references=references or {})
+        return student
+
+    yield load
+    for worker in workers:
+        worker.close()
