@@ -47,11 +47,11 @@ def grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
                     results.append(_failed(test, "Not run: the submission used up its "
                                            f"{assignment.limits.submission_seconds:g} s time limit."))
                     continue
-                if worker is None:
-                    worker = sandbox.start(assignment.limits)
-                worker.deadline = deadline
-                student = Student(worker, assignment.student_files[0])
                 try:
+                    if worker is None:
+                        worker = sandbox.start(assignment.limits)
+                    worker.deadline = deadline
+                    student = Student(worker, assignment.student_files[0])
                     student._request("load", f"importing {assignment.student_files[0]}",
                                      module=assignment.module_name, files=files, references=references)
                     tests[test.name](student, ref)
@@ -61,7 +61,8 @@ def grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
                     results.append(_failed(test, str(exc)))
                 except WorkerLost as exc:
                     results.append(_failed(test, str(exc)))
-                    worker.close()
+                    if worker is not None:
+                        worker.close()
                     worker = None
                 except Exception as exc:  # the test tripped over what student code returned
                     log.warning("%s %s on %s:\n%s", assignment.id, test.name, submission.name,

@@ -27,60 +27,95 @@ from . import limits as walls
 from .protocol import MAX_MESSAGE_BYTES, ProtocolError, unpack
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
-_BOOT = "import sys; sys.path.insert(0, sys.argv[2]); from autograder.sandbox.zygote import main; main(int(sys.argv[1]))"
+_ZYGOTE = ("import sys; sys.path.insert(0, sys.argv[2]); "
+           "from autograder.sandbox.zygote import main; main(int(sys.argv[1]))")
+_SPAWNED = ("import sys, json; sys.path.insert(0, sys.argv[2]); "
+            "from autograder.sandbox.zygote import become_worker; "
+            "become_worker(json.loads(sys.argv[3]), int(sys.argv[1]))")
 HELLO_SECONDS = 10.0
 
 
-class ForkServer:
-    """A warm parent process that forks one limited worker per request."""
+def _interpreter(code: str, fd: int, base: Path, *extra: str) -> subprocess.Popen:
+    """A fresh Python with a scrubbed environment, running this very engine's code."""
+    env = {"PATH": os.defpath, "LANG": "C.UTF-8", "HOME": str(base), "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+    package_parent = str(Path(__file__).resolve().parents[2])
+    return subprocess.Popen(
+        [sys.executable, "-s", "-P", "-c", code, str(fd), package_parent, *extra],
+        pass_fds=[fd], env=env, cwd=base, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+class _Base:
+    """What both sandboxes share: a private folder with one subfolder per worker."""
 
     def __init__(self):
         self.base = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self.base, 0o711)  # a worker dropped to nobody may enter its own folder, not list others
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {"PATH": os.defpath, "LANG": "C.UTF-8", "HOME": str(self.base), "PYTHONHASHSEED": "0",
-               "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1"}
-        env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
-        # The zygote runs this very engine: its package folder goes first on its path.
-        package_parent = str(Path(__file__).resolve().parents[2])
-        self.process = subprocess.Popen(
-            [sys.executable, "-s", "-P", "-c", _BOOT, str(theirs.fileno()), package_parent],
-            pass_fds=[theirs.fileno()], env=env, cwd=self.base, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        theirs.close()
-        self.control = ours
-        self.lock = threading.Lock()
         self.counter = itertools.count()
         self.protections: tuple[str, ...] = ()
 
-    def _ask(self, request: dict, fds: list[int] = ()) -> dict:
-        with self.lock:
-            if fds:
-                socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
-            else:
-                self.control.send(json.dumps(request).encode())
-            self.control.settimeout(HELLO_SECONDS)
-            try:
-                reply = self.control.recv(65536)
-            except socket.timeout:
-                reply = b""
-        if not reply:
-            raise RuntimeError("the sandbox's fork server stopped answering")
-        return json.loads(reply)
-
-    def start(self, limits) -> "ForkedWorker":
+    def _workdir(self) -> Path:
         workdir = self.base / f"w{next(self.counter)}"
         workdir.mkdir(mode=0o700)
         if os.geteuid() == 0:
             os.chown(workdir, walls.NOBODY, walls.NOBODY)
+        return workdir
+
+    def _remove_base(self) -> None:
+        if not os.environ.get("AUTOGRADER_KEEP_WORKDIRS"):
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class ForkServer(_Base):
+    """A warm parent process that forks one limited worker per request (the default)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+        self._boot()
+
+    def _boot(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = _interpreter(_ZYGOTE, theirs.fileno(), self.base)
+        theirs.close()
+        self.control = ours
+
+    def _ask(self, request: dict, fds: list[int] = ()) -> dict:
+        with self.lock:
+            for attempt in (1, 2):
+                try:
+                    socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
+                    self.control.settimeout(HELLO_SECONDS)
+                    reply = self.control.recv(65536)
+                except OSError:
+                    reply = b""
+                if reply:
+                    return json.loads(reply)
+                if attempt == 1:  # the zygote died (killed from outside?): start another once
+                    self.control.close()
+                    self.process.kill()
+                    self._boot()
+        raise RuntimeError("the sandbox's fork server stopped answering")
+
+    def start(self, limits) -> "ForkedWorker":
+        workdir = self._workdir()
         ours, theirs = socket.socketpair()
         try:
             reply = self._ask({"op": "fork", "workdir": str(workdir), "cpu_seconds": limits.cpu_seconds,
                                "memory_mb": limits.memory_mb}, [theirs.fileno()])
         finally:
             theirs.close()
-        worker = ForkedWorker(self, reply["pid"], ours, workdir, limits.call_seconds)
+        pid = reply["pid"]
+        worker = ForkedWorker(pid, ours, workdir, limits.call_seconds, lambda: self.status(pid))
         self.protections = worker.hello()
         return worker
 
@@ -99,15 +134,39 @@ class ForkServer:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        if not os.environ.get("AUTOGRADER_KEEP_WORKDIRS"):
-            shutil.rmtree(self.base, ignore_errors=True)
+        self._remove_base()
+
+
+class Spawner(_Base):
+    """One fresh interpreter per worker: slower (it imports numpy each time), needs no fork."""
+
+    def start(self, limits) -> "ForkedWorker":
+        workdir = self._workdir()
+        ours, theirs = socket.socketpair()
+        request = {"workdir": str(workdir), "cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb}
+        process = _interpreter(_SPAWNED, theirs.fileno(), self.base, json.dumps(request))
+        theirs.close()
+
+        def status() -> int | None:
+            try:
+                code = process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                return None
+            return (-code) if code < 0 else (code << 8)  # as a waitpid status
+
+        worker = ForkedWorker(process.pid, ours, workdir, limits.call_seconds, status)
+        self.protections = worker.hello()
+        return worker
+
+    def close(self) -> None:
+        self._remove_base()
 
 
 class ForkedWorker:
     """One worker process, seen as a channel with time limits."""
 
-    def __init__(self, server: ForkServer, pid: int, sock: socket.socket, workdir: Path, call_seconds: float):
-        self.server, self.pid, self.sock, self.workdir = server, pid, sock, workdir
+    def __init__(self, pid: int, sock: socket.socket, workdir: Path, call_seconds: float, status):
+        self.pid, self.sock, self.workdir, self.status = pid, sock, workdir, status
         self.call_seconds = call_seconds
         self.deadline = float("inf")  # the submission's, set by the grader
         self.closed = False
@@ -156,7 +215,7 @@ class ForkedWorker:
             if until >= self.deadline:
                 return WorkerLost("the submission used up its whole time limit; remaining tests were not run")
             return WorkerLost(f"did not finish within {self.call_seconds:g} s (an infinite loop?)")
-        return WorkerLost(describe_exit(self.server.status(self.pid)))
+        return WorkerLost(describe_exit(self.status()))
 
     def kill(self) -> None:
         try:

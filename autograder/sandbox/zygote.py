@@ -9,6 +9,9 @@ Control messages (one JSON datagram each, on a SOCK_SEQPACKET socket):
   {"op": "fork", "workdir", "cpu_seconds", "memory_mb"} + the worker's socket fd
         -> {"pid": n}
   {"op": "status", "pid": n} -> {"status": waitpid status or null}
+
+Where fork is not wanted, `become_worker` is also the entry point of a worker
+started as a fresh interpreter (forkserver.Spawner).
 """
 
 from __future__ import annotations
@@ -75,10 +78,17 @@ def main(control_fd: int) -> None:
 
 
 def _child(request: dict, sock_fd: int, control: socket.socket) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    control.close()
+    become_worker(request, sock_fd)
+
+
+def become_worker(request: dict, sock_fd: int) -> None:
+    """Wall this process in (limits.py), then serve requests on `sock_fd`. Never returns."""
     try:
-        os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        control.close()
+        if os.getpid() != os.getsid(0):
+            os.setsid()
+        limits.readable_roots()  # while the interpreter's files can still be read
         workdir = Path(request["workdir"])
         os.chdir(workdir)
         out = os.open(workdir / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
