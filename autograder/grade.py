@@ -20,7 +20,7 @@ import numpy as np
 from . import reference
 from .course import Assignment
 from .result import Result, TestResult
-from .student import MissingName, Student, StudentError, WorkerLost
+from .student import Student, StudentError, WorkerLost
 from .submission import Submission
 
 log = logging.getLogger("autograder")
@@ -35,46 +35,68 @@ def grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
         return _result(assignment, submission, [_failed(t, message) for t in assignment.tests],
                        started, sandbox, output=message)
 
-    deadline = started + assignment.limits.submission_seconds
-    files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in submission.files.items()}
-    results: list[TestResult] = []
-    worker = None
+    run = _Run(assignment, submission, sandbox, started + assignment.limits.submission_seconds)
     try:
-        for unit in assignment.units:
-            references = reference.unit_sources(assignment, unit.uses_reference)
-            for test in unit.tests:
-                if time.monotonic() >= deadline:
-                    results.append(_failed(test, "Not run: the submission used up its "
-                                           f"{assignment.limits.submission_seconds:g} s time limit."))
-                    continue
-                try:
-                    if worker is None:
-                        worker = sandbox.start(assignment.limits)
-                    worker.deadline = deadline
-                    student = Student(worker, assignment.student_files[0])
-                    student._request("load", f"importing {assignment.student_files[0]}",
-                                     module=assignment.module_name, files=files, references=references)
-                    tests[test.name](student, ref)
-                except AssertionError as exc:
-                    results.append(_failed(test, str(exc) or "the check failed."))
-                except (MissingName, StudentError) as exc:
-                    results.append(_failed(test, str(exc)))
-                except WorkerLost as exc:
-                    results.append(_failed(test, str(exc)))
-                    if worker is not None:
-                        worker.close()
-                    worker = None
-                except Exception as exc:  # the test tripped over what student code returned
-                    log.warning("%s %s on %s:\n%s", assignment.id, test.name, submission.name,
-                                traceback.format_exc())
-                    results.append(_failed(test, "Your code returned something this test could not use "
-                                           f"({type(exc).__name__}: {exc})."))
-                else:
-                    results.append(TestResult(test.name, test.unit, test.points, test.points, "Passed."))
+        results = [run.one(test, tests[test.name], ref, unit.uses_reference)
+                   for unit in assignment.units for test in unit.tests]
     finally:
-        if worker is not None:
-            worker.close()
+        run.close()
     return _result(assignment, submission, results, started, sandbox)
+
+
+class _Run:
+    """The hidden tests of one submission, one after another, with one worker at a time."""
+
+    def __init__(self, assignment: Assignment, submission: Submission, sandbox, deadline: float):
+        self.assignment, self.sandbox, self.deadline = assignment, sandbox, deadline
+        self.submission_name = submission.name
+        self.files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in submission.files.items()}
+        self.worker = None
+        self.import_failure = ""
+
+    def one(self, test, function, ref, uses_reference) -> TestResult:
+        limits = self.assignment.limits
+        if time.monotonic() >= self.deadline:
+            return _failed(test, f"Not run: the submission used up its {limits.submission_seconds:g} s time limit.")
+        if self.import_failure:
+            # Importing runs the same code with the same seeds every time: it would
+            # fail the same way for every test, so it is tried once per submission.
+            return _failed(test, self.import_failure)
+        try:
+            student = self._fresh_module(uses_reference)
+            function(student, ref)
+        except AssertionError as exc:
+            return _failed(test, str(exc) or "the check failed.")
+        except StudentError as exc:
+            return _failed(test, str(exc))
+        except WorkerLost as exc:
+            self.close()
+            return _failed(test, str(exc))
+        except Exception as exc:  # the test tripped over what student code returned
+            log.warning("%s %s on %s:\n%s", self.assignment.id, test.name, self.submission_name,
+                        traceback.format_exc())
+            return _failed(test, "Your code returned something this test could not use "
+                                 f"({type(exc).__name__}: {exc}).")
+        return TestResult(test.name, test.unit, test.points, test.points, "Passed.")
+
+    def _fresh_module(self, uses_reference) -> Student:
+        if self.worker is None:
+            self.worker = self.sandbox.start(self.assignment.limits)
+        self.worker.deadline = self.deadline
+        student = Student(self.worker, self.assignment.student_files[0])
+        try:
+            student._request("load", f"importing {self.assignment.student_files[0]}",
+                             module=self.assignment.module_name, files=self.files,
+                             references=reference.unit_sources(self.assignment, uses_reference))
+        except (StudentError, WorkerLost) as exc:
+            self.import_failure = str(exc)
+            raise
+        return student
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
 
 
 def _failed(test, message: str) -> TestResult:

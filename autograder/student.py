@@ -85,7 +85,7 @@ class Student:
         importing = _text(error.get("importing"), 200)
         if importing:
             return StudentError(f"importing {importing} failed: {kind}: {message}{place}")
-        if error.get("missing") is True and op == "getattr":
+        if error.get("missing") is True and op in ("getattr", "identities"):
             if fields.get("target") is None:
                 return MissingName(f"{self._filename} has no {fields['name']} — did you rename it?")
             owner = label.rsplit(".", 1)[0]

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 MAX_FILE_BYTES = 1024 * 1024      # one student file
 MAX_ARCHIVE_MEMBERS = 10_000      # entries of a zip looked at
+_TOO_LARGE = f"is larger than {MAX_FILE_BYTES // 1024} KiB; submit only your code."
 SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 
 
@@ -47,7 +48,10 @@ def load(path: Path, student_files: tuple[str, ...], name: str | None = None) ->
     if path.is_dir():
         candidates = _from_folder(path)
     elif zipfile.is_zipfile(path):
-        candidates = _from_zip(path)
+        try:
+            candidates = _from_zip(path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            return Submission(name, {}, (f"{path.name} is not a readable zip ({exc}); zip it again.",))
     elif path.is_file():
         if len(student_files) == 1 and path.suffix == ".py":
             candidates = {PurePosixPath(student_files[0]): lambda: _read_capped(path)}
@@ -61,11 +65,21 @@ def load(path: Path, student_files: tuple[str, ...], name: str | None = None) ->
         if not matches:
             problems.append(f"the submission has no {wanted}: upload the file named {wanted}.")
             continue
-        data = candidates[matches[0]]()
-        if data is None:
-            problems.append(f"{wanted} is larger than {MAX_FILE_BYTES // 1024} KiB; submit only your code.")
-            continue
-        files[wanted] = data
+        try:
+            files[wanted] = candidates[matches[0]]()
+        except _Unreadable as exc:
+            problems.append(f"{wanted} {exc}")
+    return Submission(name, files, tuple(problems))
+
+
+class _Unreadable(Exception):
+    """A student file that is there but cannot be taken: the message completes a sentence."""
+
+
+def _capped(data: bytes) -> bytes:
+    if len(data) > MAX_FILE_BYTES:
+        raise _Unreadable(_TOO_LARGE)
+    return data
     return Submission(name, files, tuple(problems))
 
 
@@ -73,10 +87,9 @@ def _skipped(parts: tuple[str, ...]) -> bool:
     return any(part in SKIPPED_PARTS or part.startswith(".") for part in parts[:-1])
 
 
-def _read_capped(path: Path) -> bytes | None:
+def _read_capped(path: Path) -> bytes:
     with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    return None if len(data) > MAX_FILE_BYTES else data
+        return _capped(handle.read(MAX_FILE_BYTES + 1))
 
 
 def _from_folder(folder: Path) -> dict:
@@ -102,9 +115,11 @@ def _from_zip(path: Path) -> dict:
     return found
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     if info.file_size > MAX_FILE_BYTES:
-        return None
-    with archive.open(info) as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)  # the header's size may lie: cap what is inflated
-    return None if len(data) > MAX_FILE_BYTES else data
+        raise _Unreadable(_TOO_LARGE)
+    try:
+        with archive.open(info) as handle:
+            return _capped(handle.read(MAX_FILE_BYTES + 1))  # the header's size may lie: cap what is inflated
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
+        raise _Unreadable(f"could not be read from the zip ({exc}); zip it again without a password.") from None

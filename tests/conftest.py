@@ -36,3 +36,23 @@ def load_student(fork_server):
     yield load
     for worker in workers:
         worker.close()
+
+
+MUTATION_LOG: list[tuple[str, str, bool]] = []  # (assignment, mutant, killed)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not MUTATION_LOG:
+        return
+    killed = sum(k for _, _, k in MUTATION_LOG)
+    by_assignment: dict[str, list[bool]] = {}
+    for aid, _, k in MUTATION_LOG:
+        by_assignment.setdefault(aid, []).append(k)
+    terminalreporter.section("mutation suite")
+    for aid, kills in sorted(by_assignment.items()):
+        terminalreporter.write_line(f"{aid}: {sum(kills)}/{len(kills)} mutants killed")
+    terminalreporter.write_line(
+        f"kill rate: {killed}/{len(MUTATION_LOG)} = {100 * killed / len(MUTATION_LOG):.1f}%")
+    for aid, name, k in MUTATION_LOG:
+        if not k:
+            terminalreporter.write_line(f"SURVIVED {aid}: {name}")

@@ -118,7 +118,7 @@ class Session:
         return target(*args, **kwargs)
 
     def op_identities(self, target, name: str):
-        value = getattr(target, name)
+        value = self.op_getattr(target, name)
         if isinstance(value, (list, tuple)):
             return [id(v) for v in value]
         return id(value)

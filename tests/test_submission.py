@@ -1,0 +1,123 @@
+"""Uploads in every shape, and archives that try to hurt."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import pytest
+
+from autograder.submission import MAX_FILE_BYTES, load
+
+FILES = ("layers.py",)
+
+
+def make_zip(path, members: dict, symlinks: dict | None = None):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o120777 << 16)
+            archive.writestr(info, target)
+    return path
+
+
+def test_a_single_file_with_any_name_is_the_student_file(tmp_path):
+    path = tmp_path / "layers (1).py"
+    path.write_text("x = 1\n")
+    sub = load(path, FILES)
+    assert sub.files == {"layers.py": b"x = 1\n"} and not sub.problems
+
+
+def test_folder_takes_the_copy_nearest_the_top(tmp_path):
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "deep" / "layers.py").write_text("top = 1\n")
+    (tmp_path / "deep" / "er" / "layers.py").write_text("deeper = 1\n")
+    assert load(tmp_path, FILES).files["layers.py"] == b"top = 1\n"
+
+
+def test_macos_and_checkpoint_folders_are_ignored(tmp_path):
+    zpath = make_zip(tmp_path / "s.zip", {"__MACOSX/layers.py": "junk", ".ipynb_checkpoints/layers.py": "old",
+                                          "hw/layers.py": "real = 1\n"})
+    assert load(zpath, FILES).files["layers.py"] == b"real = 1\n"
+
+
+def test_missing_file_is_a_sentence(tmp_path):
+    zpath = make_zip(tmp_path / "s.zip", {"README.md": "hi"})
+    sub = load(zpath, FILES)
+    assert sub.files == {} and "has no layers.py" in sub.problems[0]
+
+
+def test_traversal_names_are_read_in_memory_only(tmp_path):
+    zpath = make_zip(tmp_path / "s.zip", {"../../escape/layers.py": "x = 2\n", "/abs/evil.py": "y"})
+    sub = load(zpath, FILES)
+    assert sub.files["layers.py"] == b"x = 2\n"
+    assert not (tmp_path.parent / "escape").exists()
+
+
+def test_symlinks_in_a_zip_are_skipped(tmp_path):
+    zpath = make_zip(tmp_path / "s.zip", {}, symlinks={"layers.py": "/etc/passwd"})
+    sub = load(zpath, FILES)
+    assert sub.files == {} and sub.problems
+
+
+def test_symlinks_in_a_folder_are_not_followed(tmp_path):
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET = 1\n")
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    os.symlink(secret, folder / "layers.py")
+    os.symlink(tmp_path, folder / "loop")
+    assert load(folder, FILES).files == {}
+
+
+def test_zip_bomb_is_capped(tmp_path):
+    zpath = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("layers.py", b"\0" * (50 * MAX_FILE_BYTES))
+    sub = load(zpath, FILES)
+    assert sub.files == {} and "larger than" in sub.problems[0]
+
+
+def test_zip_that_lies_about_its_size_is_capped(tmp_path):
+    zpath = tmp_path / "liar.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("layers.py", b"#" * (3 * MAX_FILE_BYTES))
+    raw = bytearray(zpath.read_bytes())
+    size = (3 * MAX_FILE_BYTES).to_bytes(4, "little")
+    raw = raw.replace(size, (10).to_bytes(4, "little"))  # both headers now claim 10 bytes
+    zpath.write_bytes(bytes(raw))
+    sub = load(zpath, FILES)
+    assert "layers.py" not in sub.files
+
+
+def test_non_utf8_names_and_contents_survive(tmp_path):
+    data = "# 한국어 주석\nx = 1\n".encode("cp949")
+    zpath = tmp_path / "s.zip"
+    with zipfile.ZipFile(zpath, "w") as archive:
+        info = zipfile.ZipInfo("과제/layers.py")
+        archive.writestr(info, data)
+        archive.writestr(zipfile.ZipInfo("\udcff.txt".encode("utf-8", "surrogateescape").decode("cp437")), b"")
+    assert load(zpath, FILES).files["layers.py"] == data
+
+
+def test_corrupt_zip_member_is_a_problem_not_a_crash(tmp_path):
+    zpath = make_zip(tmp_path / "s.zip", {"layers.py": "x = 1\n" * 100})
+    raw = bytearray(zpath.read_bytes())
+    start = raw.index(b"x = 1") if b"x = 1" in raw else 40
+    raw[start:start + 10] = b"\xff" * 10
+    zpath.write_bytes(bytes(raw))
+    sub = load(zpath, FILES)
+    assert sub.files == {} and sub.problems
+
+
+def test_missing_path_is_a_problem(tmp_path):
+    assert load(tmp_path / "nope.py", FILES).problems
+
+
+def test_sha256_depends_on_content_only(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("x = 1\n")
+    assert load(tmp_path / "a.py", FILES).sha256 == load(tmp_path / "b.py", FILES).sha256
