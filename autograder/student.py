@@ -37,14 +37,24 @@ class Student:
     def __init__(self, channel: Channel, filename: str):
         object.__setattr__(self, "_channel", channel)
         object.__setattr__(self, "_filename", filename)
+        # Saved round trips, valid for this Student only (one test, one fresh module):
+        # module-level classes and functions, and which attribute names are methods.
+        object.__setattr__(self, "_callables", {})
+        object.__setattr__(self, "_methods", set())
 
     # -- what tests use -----------------------------------------------------------
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._request("getattr", name, target=None, name=name)
+        if name in self._callables:
+            return self._callables[name]
+        value = self._request("getattr", name, target=None, name=name)
+        if isinstance(value, RemoteObject) and value._ref.callable:
+            self._callables[name] = value
+        return value
 
     def __setattr__(self, name: str, value) -> None:
+        self._callables.pop(name, None)
         self._request("setattr", name, target=None, name=name, value=value)
 
     def has(self, name: str) -> bool:
@@ -61,6 +71,9 @@ class Student:
 
     # -- the exchange ------------------------------------------------------------
     def _request(self, op: str, label: str, **fields):
+        if op == "load":  # a fresh module: every handle and cached lookup is void
+            self._callables.clear()
+            self._methods.clear()
         encoder = Encoder(_ref_of)
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
@@ -112,9 +125,17 @@ class RemoteObject:
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._student._request("getattr", f"{self._label}.{name}", target=self, name=name)
+        student = self._student
+        label = f"{self._label}.{name}"
+        if (self._ref.type, name) in student._methods:
+            return RemoteMethod(self, name, label)  # known to be a method: call it in one round trip
+        value = student._request("getattr", label, target=self, name=name)
+        if isinstance(value, RemoteObject) and value._ref.type == "method":
+            student._methods.add((self._ref.type, name))
+        return value
 
     def __setattr__(self, name: str, value) -> None:
+        self._student._methods.discard((self._ref.type, name))
         self._student._request("setattr", f"{self._label}.{name}", target=self, name=name, value=value)
 
     def __call__(self, *args, **kwargs):
@@ -122,6 +143,23 @@ class RemoteObject:
 
     def __repr__(self) -> str:
         return f"<student {self._ref.type} {self._label}>"
+
+
+class RemoteMethod:
+    """obj.name, already known to be a method: calling it is one request (getattr and call in the worker)."""
+
+    __slots__ = ("_owner", "_name", "_label")
+    remote_type = "method"
+
+    def __init__(self, owner: RemoteObject, name: str, label: str):
+        self._owner, self._name, self._label = owner, name, label
+
+    def __call__(self, *args, **kwargs):
+        return self._owner._student._request("callmethod", self._label, target=self._owner, name=self._name,
+                                             args=list(args), kwargs=kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student method {self._label}>"
 
 
 def _ref_of(value) -> dict:

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from ..student import WorkerLost
 from . import limits as walls
-from .protocol import MAX_MESSAGE_BYTES, ProtocolError, unpack
+from .protocol import ProtocolError, receive_message, unpack
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 _ZYGOTE = ("import sys; sys.path.insert(0, sys.argv[2]); "
@@ -172,7 +171,7 @@ class ForkedWorker:
         self.closed = False
 
     def hello(self) -> tuple[str, ...]:
-        header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS, "starting"))
+        header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS))
         protections = header.get("hello", {}).get("protections", [])
         return ("wall clock " + f"{self.call_seconds:g} s per call",) + tuple(str(p) for p in protections)
 
@@ -184,29 +183,13 @@ class ForkedWorker:
             self.sock.sendall(message)
         except (socket.timeout, OSError):
             raise self._lost(until) from None
-        return self._receive(until, "call")
+        return self._receive(until)
 
-    def _receive(self, until: float, what: str) -> bytes:
-        chunks: list[bytes] = []
-
-        def exact(n: int) -> bytes:
-            data = bytearray()
-            while len(data) < n:
-                self.sock.settimeout(max(until - time.monotonic(), 0.001))
-                chunk = self.sock.recv(min(n - len(data), 1 << 20))
-                if not chunk:
-                    raise EOFError
-                data += chunk
-            return bytes(data)
-
+    def _receive(self, until: float) -> bytes:
         try:
-            (length,) = struct.unpack(">Q", exact(8))
-            if length > MAX_MESSAGE_BYTES:
-                raise ProtocolError(f"an answer of {length} bytes")
-            chunks.append(exact(length))
+            return receive_message(self.sock, until)
         except (socket.timeout, EOFError, OSError, ProtocolError):
             raise self._lost(until) from None
-        return chunks[0]
 
     def _lost(self, until: float) -> WorkerLost:
         timed_out = time.monotonic() >= until - 0.002

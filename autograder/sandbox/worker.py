@@ -9,6 +9,7 @@ Requests (header "op"):
   getattr      {target: ref or null for the module, name}
   setattr      {target, name, value}
   call         {target, args, kwargs}
+  callmethod   {target, name, args, kwargs}: getattr and call in one request
   identities   {target, name}: id() of each element of target.name
 Answers: {"value": ...} or {"error": {"type", "message", "where", "missing"}}.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .protocol import Decoder, Encoder, ProtocolError, Ref, pack, read_message, unpack
+from .protocol import Decoder, Encoder, ProtocolError, Ref, pack, receive_message, unpack
 
 MESSAGE_LIMIT = 2000
 
@@ -117,6 +118,9 @@ class Session:
     def op_call(self, target, args: list, kwargs: dict):
         return target(*args, **kwargs)
 
+    def op_callmethod(self, target, name: str, args: list, kwargs: dict):
+        return getattr(target, name)(*args, **kwargs)
+
     def op_identities(self, target, name: str):
         value = self.op_getattr(target, name)
         if isinstance(value, (list, tuple)):
@@ -168,19 +172,9 @@ def serve(sock, workdir: Path) -> None:
     """Answer requests on `sock` until the grader closes it."""
     session = Session(workdir)
 
-    def recv_exact(n: int) -> bytes:
-        chunks, remaining = [], n
-        while remaining:
-            chunk = sock.recv(min(remaining, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-
     while True:
         try:
-            body = read_message(recv_exact)
+            body = receive_message(sock)
         except (EOFError, OSError):
             return
         header, blobs = unpack(body)
