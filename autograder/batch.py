@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .course import Assignment
+from .course import Assignment, CourseError
 from .grade import grade
 from .result import Result, TestResult
 from .submission import Submission, load
@@ -65,6 +65,8 @@ def safe_grade(assignment: Assignment, submission: Submission, sandbox) -> Resul
     """grade(), except that a failure of the grader itself still gives a (failed) result."""
     try:
         return grade(assignment, submission, sandbox)
+    except CourseError:
+        raise  # the course itself is broken: no result would be fair
     except Exception as exc:  # a bug of ours must not cost the student their row
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         message = f"The grader failed on this submission ({detail}); ask the instructor to regrade it."

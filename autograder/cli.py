@@ -57,7 +57,7 @@ def _is_batch(args, assignment) -> bool:
 
 
 def _grade(args) -> int:
-    from .grade import grade
+    from .batch import safe_grade
     from .report.table import print_result
     from .result import write_json
     from .sandbox import default_sandbox
@@ -72,7 +72,7 @@ def _grade(args) -> int:
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
-        result = grade(assignment, submission, sandbox)
+        result = safe_grade(assignment, submission, sandbox)
     if args.out:
         write_json(result, args.out)
     if not args.quiet:

@@ -92,3 +92,16 @@ def test_numerical_gradient_reports_a_non_scalar_loss():
 
 def test_gradient_shape_mismatch():
     assert "shape" in message(assert_gradient, np.zeros(3), np.zeros((3, 1)), "db")
+
+
+def test_float32_forward_with_float64_backward_gets_the_float32_tolerance():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 3))
+    num = numerical_gradient(lambda v: 1 / (1 + np.exp(-v.astype(np.float32))), x, np.ones((4, 3)))
+    s = 1 / (1 + np.exp(-x))
+    assert_gradient(s * (1 - s), num, "Sigmoid dx")  # float64 analytic, float32 forward
+
+
+def test_relative_error_of_zero_entries_is_readable():
+    text = message(assert_close, np.array([0.5, 0.0]), np.array([0.0, 0.0]), "dx")
+    assert "e+307" not in text

@@ -28,7 +28,7 @@ def apply(aid: str, entry: dict) -> tuple:
     assignment = course.load(aid)
     filename = entry.get("file", assignment.student_files[0])
     source = (assignment.solution_folder / filename).read_text(encoding="utf-8")
-    edits = entry.get("edits", [{"find": entry["find"], "replace": entry["replace"]}])
+    edits = entry["edits"] if "edits" in entry else [{"find": entry["find"], "replace": entry["replace"]}]
     for edit in edits:
         count = source.count(edit["find"])
         assert count == 1, f"{entry['name']}: `find` occurs {count} times in the solution"

@@ -201,7 +201,7 @@ def encode_message(header: dict, values: dict, make_ref=None) -> bytes:
 
 # Spin this long for an answer before sleeping: most answers come within tens of
 # microseconds, and waking a sleeping process costs about as much again.
-SPIN_SECONDS = 0.0002
+SPIN_SECONDS = 0.0005
 
 
 def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes:
