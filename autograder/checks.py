@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from .student import evaluate_all
+
 TOLERANCES = {  # dtype kind/size -> (rtol, atol)
     "float64": (1e-5, 1e-8),
     "float32": (1e-3, 1e-5),
@@ -138,7 +140,10 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
     weights = None if dout is None else np.asarray(dout, dtype=np.float64)
 
     def scalar(point):
-        out = as_array(f(point), what)
+        return scalar_of(f(point))
+
+    def scalar_of(result):
+        out = as_array(result, what)
         value = out.astype(np.float64)
         if weights is None:
             if value.size != 1:
@@ -151,15 +156,17 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
     _, first = scalar(x)
     kind = precision(first)
     h = STEP[kind]
-    grad = np.zeros_like(x)
+    points = []
     for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        plus, _ = scalar(x)
-        x[i] = saved - h
-        minus, _ = scalar(x)
-        x[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
+        for step in (h, -h):
+            point = x.copy()
+            point[i] += step
+            points.append(point)
+    # All evaluations go to the worker in a few requests, not two per entry.
+    values = [scalar_of(out)[0] for out in evaluate_all(f, points)]
+    grad = np.zeros_like(x)
+    for k, i in enumerate(np.ndindex(x.shape)):
+        grad[i] = (values[2 * k] - values[2 * k + 1]) / (2 * h)
     result = grad.view(NumericalGradient)
     result.precision = kind
     return result

@@ -209,3 +209,46 @@ def test_protections_are_reported(fork_server, load_student):
     assert "separate process" in text and "limits" in text
     if os.geteuid() == 0:
         assert "uid nobody" in text and "network namespace" in text
+
+
+LAYER = ("import numpy as np\n\nclass Scale:\n    def __init__(self, w):\n        self.w = w\n"
+         "    def forward(self, x):\n        if np.any(x > 100):\n            raise ValueError('too big')\n"
+         "        return x * self.w\n")
+
+
+def test_recorded_programs_give_what_calls_give(load_student):
+    from autograder.student import evaluate_all
+
+    student = load_student(LAYER)
+    points = [np.full(3, float(i)) for i in range(40)]  # more than one chunk
+    recorded = evaluate_all(lambda w: student.Scale(w).forward(np.arange(3.0)), points)
+    eager = [student.Scale(w).forward(np.arange(3.0)) for w in points]
+    assert len(recorded) == 40
+    for a, b in zip(recorded, eager):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_functions_that_use_values_fall_back_to_calls(load_student):
+    from autograder.student import evaluate_all
+
+    student = load_student(LAYER)
+    out = evaluate_all(lambda w: np.sum(student.Scale(w).forward(np.ones(2))) * 2, [1.0, 2.0])
+    assert out == [4.0, 8.0]
+
+
+def test_an_error_inside_a_program_names_the_call(load_student):
+    from autograder.student import evaluate_all
+
+    student = load_student(LAYER)
+    with pytest.raises(StudentError, match=r"Scale.forward raised ValueError: too big"):
+        evaluate_all(lambda w: student.Scale(w).forward(np.full(2, 1000.0)), [1.0, 2.0])
+
+
+def test_a_hang_inside_a_program_is_stopped(load_student):
+    from autograder.student import evaluate_all
+
+    student = load_student(LAYER.replace("raise ValueError('too big')", "while True: pass"))
+    started = time.monotonic()
+    with pytest.raises(WorkerLost, match="did not finish"):
+        evaluate_all(lambda w: student.Scale(w).forward(np.full(2, 1000.0)), [1.0, 2.0])
+    assert time.monotonic() - started < 4

@@ -11,6 +11,9 @@ Requests (header "op"):
   call         {target, args, kwargs}
   callmethod   {target, name, args, kwargs}: getattr and call in one request
   identities   {target, name}: id() of each element of target.name
+  program      {first, steps, results}: getattr / call / callmethod steps run in
+               order, a step's target or arguments may be an earlier step's result
+               (a negative ref); answers the values of the steps in `results`
 Answers: {"value": ...} or {"error": {"type", "message", "where", "missing"}}.
 """
 
@@ -38,13 +41,20 @@ class Session:
         self.objects: dict[int, object] = {}
         self.student_paths: set[str] = set()
         self.code_cache: dict[tuple, object] = {}
+        self.steps: dict[int, object] = {}  # results of the running program's steps
+        self.decoder: Decoder | None = None
 
     # -- requests -----------------------------------------------------------
     def handle(self, header: dict, blobs: list[bytes]) -> bytes:
         """Answer one request; any failure of student code becomes an error answer."""
         try:
             decoder = Decoder(blobs, self._resolve)
-            request = {str(k): decoder.decode(v) for k, v in header.items() if k != "op"}
+            if header.get("op") == "program":  # steps are decoded one by one as they run
+                self.decoder = decoder
+                request = {"first": header.get("first"), "steps": header.get("steps"),
+                           "results": decoder.decode(header.get("results"))}
+            else:
+                request = {str(k): decoder.decode(v) for k, v in header.items() if k != "op"}
             value = getattr(self, "op_" + str(header.get("op")))(**request)
             return self._answer(value)
         except BaseException as exc:  # student code may raise anything, SystemExit included
@@ -121,6 +131,23 @@ class Session:
     def op_callmethod(self, target, name: str, args: list, kwargs: dict):
         return getattr(target, name)(*args, **kwargs)
 
+    def op_program(self, first: int, steps: list, results: list):
+        if type(first) is not int or type(steps) is not list:
+            raise ProtocolError("malformed program")
+        if first == 0:
+            self.steps = {}
+        for index, raw in enumerate(steps, first):
+            try:
+                step = self.decoder.decode(raw)
+                op = step.pop("op")
+                if op not in ("getattr", "call", "callmethod"):
+                    raise ProtocolError(f"{op!r} cannot be part of a program")
+                self.steps[index] = getattr(self, "op_" + op)(**step)
+            except BaseException as exc:
+                exc.step = index  # type: ignore[attr-defined]
+                raise
+        return [self.steps[i] for i in results]
+
     def op_identities(self, target, name: str):
         value = self.op_getattr(target, name)
         if isinstance(value, (list, tuple)):
@@ -134,6 +161,10 @@ class Session:
         return {"$ref": id(obj), "type": str(kind)[:100], "callable": callable(obj)}
 
     def _resolve(self, ref: Ref):
+        if ref.id < 0:  # the result of step -1 - id of the running program
+            if -1 - ref.id not in self.steps:
+                raise ProtocolError("a program step refers to a step that has not run")
+            return self.steps[-1 - ref.id]
         if ref.id not in self.objects:
             raise ProtocolError("the grader referred to an object the worker does not hold")
         return self.objects[ref.id]
@@ -165,6 +196,7 @@ class Session:
             "where": where,
             "missing": bool(getattr(exc, "missing", False)),
             "importing": str(getattr(exc, "while_importing", ""))[:200],
+            "step": getattr(exc, "step", None) if type(getattr(exc, "step", None)) is int else None,
         }
 
 
