@@ -195,7 +195,7 @@ def assert_gradient(analytic, numerical, what: str, hint: str | None = None) -> 
     worst = np.unravel_index(np.argmax(error), error.shape) if error.size else ()
     if error.size and error[worst] > tolerance:
         fail(_with_hint(
-            f"{what} does not match the numerical gradient of your forward "
+            f"{what} does not match the numerical gradient of your own code "
             f"(central differences): relative error {error[worst]:.3g} at index {_index(worst)} "
             f"(allowed {tolerance:g}); {int((error > tolerance).sum())} of {error.size} entries off.",
             hint))

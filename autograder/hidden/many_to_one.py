@@ -1,0 +1,429 @@
+"""Hidden tests for 07_many_to_one: one_hot, make_dataset, bce_loss, ManyToOneRNN.
+
+Models are built on both sides with the same constructor arguments: the
+constructor is given to the student and draws its parameters from
+np.random.seed(seed), so the student's model and the reference start from the
+same arrays without any copying. Data (sequences, targets, the three sentences)
+are built here, never through the student's one_hot or make_dataset.
+
+Tolerances: assert_close's defaults, chosen from the dtype the student returns
+(float64: rtol 1e-5, atol 1e-8; float32: rtol 1e-3, atol 1e-5). A correct
+float64 model agrees with the reference to about 1e-15. A model that keeps its
+hidden states in float32 (the textbook's TimeRNN fills `np.empty(..., dtype='f')`)
+or casts everything to float32 is only float32-accurate, yet its gradients land
+in the float64 arrays the constructor made. `_precision` therefore judges a
+model by its loss: float32 when the loss is float32, or when it is more than
+1e-12 (relative) away from the reference's loss; its gradients are then compared
+at float32 tolerance and its central differences taken in float32 (step 1e-2).
+Measured on the variants in tests/mutants/07_many_to_one.toml: float64 variants
+match the reference to rounding; the two float32 variants are within 3e-7
+(relative) on forward and loss, and their gradients use 0.4 % of the float32
+tolerance but 120 % of the float64 one (hence `_precision`). Every bug in the
+mutants file is off by far more (or raises, or fails a shape or identity check).
+
+Losses and gradients are only tested with output_size = 1: "mean over the
+batch" then means the same thing for np.mean and for a sum divided by N.
+"""
+
+import numpy as np
+
+from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+
+NAMES = ("Wxh", "Whh", "Bh", "Wy", "By")
+SENTENCES = [("as", "as", "soon"), ("as", "soon", "as"), ("soon", "as", "as")]  # sorted order
+LABELS = np.array([[0.0], [1.0], [0.0]])                                       # 1 for "as soon as"
+CODE = {"as": [1.0, 0.0], "soon": [0.0, 1.0]}
+LR, EPOCHS = 0.2, 300  # the training settings the README gives
+
+# (input_size D, hidden_size H, output_size O, batch N, steps T, seed): a batch of
+# one, H != D, a single time step (h_0 alone feeds Whh: its gradient is 0), long sequences.
+CONFIGS = [(2, 3, 1, 1, 3, 11), (3, 5, 1, 4, 4, 12), (4, 2, 1, 7, 1, 13), (2, 4, 1, 5, 6, 14)]
+WIDE = (3, 4, 2, 3, 2, 15)  # two outputs: forward only
+
+FORWARD_HINT = "h_0 = 0; h_t = tanh(x_t @ Wxh + h_(t-1) @ Whh + Bh); y_hat = sigmoid(h_T @ Wy + By)."
+BPTT_HINT = ("start from da = (y_hat - t) / N; at each step, from t = T down to 1, "
+             "dz = dh * (1 - h_t ** 2), add x_t.T @ dz to dWxh, h_(t-1).T @ dz to dWhh, "
+             "sum(dz) to dBh, then dh = dz @ Whh.T.")
+
+
+# -- data ------------------------------------------------------------------------
+
+def _sentences(seed, n, length):
+    rng = np.random.default_rng(seed)
+    return [tuple(str(w) for w in rng.choice(["as", "soon"], size=length)) for _ in range(n)]
+
+
+def _encode(sentences):
+    return np.array([[CODE[w] for w in s] for s in sentences])
+
+
+def _batch(seed, n, steps, d):
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(size=(n, steps, d))
+    t = rng.integers(0, 2, size=(n, 1)).astype(float)
+    return xs, t
+
+
+# -- models ----------------------------------------------------------------------
+
+def _sizes(config):
+    d, h, o = config[:3]
+    return {"input_size": d, "hidden_size": h, "output_size": o, "seed": config[5]}
+
+
+def _models(student, ref, config):
+    return student.ManyToOneRNN(**_sizes(config)), ref.ManyToOneRNN(**_sizes(config))
+
+
+def _data(config, offset=0):
+    d, _, _, n, steps, seed = config
+    return _batch(1000 + 10 * seed + offset, n, steps, d)
+
+
+def _grads(model, xs, t):
+    model.loss(xs, t)
+    model.backward()
+    return model.grads
+
+
+def _list(value, length, what, hint):
+    if not isinstance(value, (list, tuple)):
+        fail(f"{what} should be a list, but it is a {getattr(value, 'remote_type', type(value).__name__)}. "
+             f"Hint: {hint}")
+    if len(value) != length:
+        fail(f"{what} has {len(value)} entries, expected {length}. Hint: {hint}")
+    return list(value)
+
+
+def _precision(loss, expected):
+    """'float32' if the student's loss is float32 or only float32-accurate, else 'float64'."""
+    value = np.asarray(loss)
+    if value.dtype.kind == "f" and value.dtype.itemsize <= 4:
+        return "float32"
+    if value.size == 1 and np.all(np.isfinite(value)):
+        # float64 rewrites land within about 1e-15 of the reference, float32 ones about 1e-8 away
+        if abs(float(value.reshape(())) - expected) > 1e-12 * max(abs(expected), 1.0):
+            return "float32"
+    return "float64"
+
+
+def _at(kind, array):
+    """array as float32 when the model is only float32-accurate: assert_close then uses float32 tolerance."""
+    if kind == "float32" and isinstance(array, np.ndarray) and array.dtype.kind == "f":
+        return array.astype(np.float32)
+    return array
+
+
+def _assert_grads(grads, expected, kind, what, hint, only=range(5)):
+    grads = _list(grads, 5, f"{what}: grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
+    for i in only:
+        assert_close(_at(kind, grads[i]), expected[i], f"{what}: grads[{i}] (d{NAMES[i]})", hint=hint)
+
+
+# -- one_hot ---------------------------------------------------------------------
+
+ONE_HOT_CASES = [(1, 5, 21), (4, 2, 22), (6, 3, 23)]  # (N, T, seed)
+
+
+def test_one_hot_has_shape_n_t_2(student, ref):
+    for n, length, seed in ONE_HOT_CASES:
+        sentences = _sentences(seed, n, length)
+        if seed % 2:
+            sentences = [list(s) for s in sentences]  # sentences may be lists of words too
+        assert_shape(student.one_hot(sentences), (n, length, 2), f"one_hot of {n} sentences of {length} words",
+                     hint="one row per sentence, one vector of 2 per word.")
+
+
+def test_one_hot_codes_as_as_1_0_and_soon_as_0_1(student, ref):
+    for n, length, seed in ONE_HOT_CASES:
+        sentences = _sentences(100 + seed, n, length)
+        assert_close(student.one_hot(sentences), ref.one_hot(sentences),
+                     f"one_hot of {n} sentences of {length} words",
+                     hint='"as" is [1, 0] and "soon" is [0, 1], in the order the words come.')
+
+
+# -- make_dataset ----------------------------------------------------------------
+
+def _dataset(student):
+    value = student.make_dataset()
+    if not isinstance(value, (list, tuple)) or len(value) != 3:
+        fail("make_dataset() should return a tuple (sentences, X, t).")
+    return value
+
+
+def test_make_dataset_lists_the_three_orders_in_sorted_order(student, ref):
+    sentences = _dataset(student)[0]
+    sentences = _list(sentences, 3, "make_dataset(): sentences",
+                      'the distinct permutations of ("as", "soon", "as"): there are 3.')
+    try:
+        got = [tuple(s) for s in sentences]
+    except TypeError:
+        fail("make_dataset(): each sentence should be a tuple of words.")
+    if sorted(got) != SENTENCES:
+        fail("make_dataset(): sentences are not the 3 distinct orders of the words (\"as\", \"soon\", \"as\").")
+    if got != SENTENCES:
+        fail("make_dataset(): the sentences are right but not in sorted order. Hint: a set has no fixed "
+             "order (it changes with the string hash seed): sort, e.g. sorted(set(permutations(...))).")
+
+
+def _own_order(sentences):
+    """The student's order of the three sentences if it holds exactly them, else the sorted one.
+
+    X and t are judged against the sentences make_dataset returned, so that a
+    wrong order costs points once (in the test above), not three times.
+    """
+    try:
+        got = [tuple(str(w) for w in s) for s in sentences]
+    except TypeError:
+        return SENTENCES
+    return got if sorted(got) == SENTENCES else SENTENCES
+
+
+def test_make_dataset_x_is_the_one_hot_code_of_the_sentences(student, ref):
+    sentences, X, _ = _dataset(student)
+    assert_close(X, _encode(_own_order(sentences)), "make_dataset(): X",
+                 hint="X = one_hot(sentences): shape (3, 3, 2), rows in the order of the sentences.")
+
+
+def test_make_dataset_labels_are_1_only_for_as_soon_as(student, ref):
+    sentences, _, t = _dataset(student)
+    order = _own_order(sentences)
+    labels = np.array([[1.0] if s == ("as", "soon", "as") else [0.0] for s in order])
+    assert_close(t, labels, "make_dataset(): t",
+                 hint='t has shape (3, 1): 1 for ("as", "soon", "as"), 0 for the other two, '
+                      "in the order of the sentences.")
+
+
+# -- bce_loss --------------------------------------------------------------------
+
+def _probabilities(seed, n):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.05, 0.95, size=(n, 1)), rng.integers(0, 2, size=(n, 1)).astype(float)
+
+
+def test_bce_loss_of_one_example_matches_reference(student, ref):
+    hint = "loss = -(t * log(y_hat) + (1 - t) * log(1 - y_hat)): note the minus sign."
+    for y_hat, t in [([[0.8]], [[1.0]]), ([[0.3]], [[0.0]]), ([[0.9]], [[0.0]]), ([[0.15]], [[1.0]])]:
+        y_hat, t = np.array(y_hat), np.array(t)
+        assert_close(student.bce_loss(y_hat, t), ref.bce_loss(y_hat, t),
+                     "bce_loss for a batch of one", hint=hint)
+
+
+def test_bce_loss_averages_over_the_batch(student, ref):
+    for seed, n in [(31, 4), (32, 9)]:
+        y_hat, t = _probabilities(seed, n)
+        assert_close(student.bce_loss(y_hat, t), ref.bce_loss(y_hat, t),
+                     f"bce_loss for a batch of {n}", hint="the loss is the mean over the batch, not the sum.")
+
+
+def test_bce_loss_is_finite_for_probabilities_of_exactly_0_or_1(student, ref):
+    hint = "0 * log(0) is nan in numpy: clip y_hat to [1e-12, 1 - 1e-12] before the logs."
+    for y_hat, t in [([[1.0]], [[1.0]]), ([[0.0]], [[0.0]])]:
+        what = f"bce_loss(y_hat, t) for y_hat = {y_hat[0][0]:g} and target {t[0][0]:g}"
+        loss = as_array(student.bce_loss(np.array(y_hat), np.array(t)), what, hint)
+        if loss.size != 1:
+            fail(f"{what} should be a single number, but it has shape {loss.shape}.")
+        value = float(loss.reshape(()))
+        if not np.isfinite(value):
+            fail(f"{what} is {value}. Hint: {hint}")
+        if abs(value) > 1e-6:  # a sure and right prediction costs (almost) nothing, whatever small epsilon is used
+            fail(f"{what} is {value:.3g}, expected about 0: a sure and right prediction costs nothing.")
+
+
+# -- ManyToOneRNN: forward and loss ----------------------------------------------
+
+def test_published_example_is_reproduced(student, ref):
+    xs = _encode([("as", "as", "soon")])
+    t = np.array([[0.0]])
+    model, expected = student.ManyToOneRNN(), ref.ManyToOneRNN()
+    hint = ("keep the given constructor as it is (np.random.seed, then Wxh, Whh, Bh, Wy, By); "
+            + FORWARD_HINT)
+    assert_close(model.forward(xs), expected.forward(xs),
+                 'ManyToOneRNN() with the defaults: forward of ("as", "as", "soon")', hint=hint)
+    assert_close(model.loss(xs, t), expected.loss(xs, t),
+                 'ManyToOneRNN() with the defaults: loss of ("as", "as", "soon") against target 0', hint=hint)
+
+
+def test_forward_returns_one_row_of_probabilities_per_sequence(student, ref):
+    for config in CONFIGS[:3] + [WIDE]:
+        d, _, o, n, steps, _ = config
+        model = student.ManyToOneRNN(**_sizes(config))
+        xs, _ = _data(config)
+        assert_shape(model.forward(xs), (n, o), f"forward(xs) for xs of shape {xs.shape} and output_size {o}",
+                     hint="read out the last hidden state only: y_hat = sigmoid(h_T @ Wy + By).")
+
+
+def test_forward_matches_reference(student, ref):
+    for config in CONFIGS + [WIDE]:
+        model, expected = _models(student, ref, config)
+        xs, _ = _data(config)
+        assert_close(model.forward(xs), expected.forward(xs),
+                     f"forward(xs) for xs of shape {xs.shape}, hidden_size {config[1]}, output_size {config[2]}",
+                     hint=FORWARD_HINT)
+
+
+def test_forward_starts_every_batch_from_a_zero_hidden_state(student, ref):
+    config = CONFIGS[1]
+    model, expected = _models(student, ref, config)
+    first, _ = _data(config)
+    second, _ = _data(config, offset=1)
+    model.forward(first)
+    assert_close(model.forward(second), expected.forward(second), "forward(xs) called a second time",
+                 hint="each call starts from h_0 = 0: do not carry the last hidden state over to the next batch.")
+
+
+def test_loss_matches_reference(student, ref):
+    for config in CONFIGS:
+        model, expected = _models(student, ref, config)
+        xs, t = _data(config)
+        assert_close(model.loss(xs, t), expected.loss(xs, t), f"loss(xs, t) for xs of shape {xs.shape}",
+                     hint="loss = bce_loss(forward(xs), t).")
+
+
+# -- ManyToOneRNN: backward ------------------------------------------------------
+
+def test_backward_matches_reference(student, ref):
+    for config in CONFIGS:
+        model, expected = _models(student, ref, config)
+        xs, t = _data(config)
+        kind = _precision(model.loss(xs, t), expected.loss(xs, t))
+        model.backward()
+        expected.backward()
+        _assert_grads(model.grads, expected.grads, kind,
+                      f"backward() after loss(xs, t) for xs of shape {xs.shape}", BPTT_HINT)
+
+
+def _model_with(student, config, params):
+    """A new student model holding `params`, set both as attributes and as the params list."""
+    model = student.ManyToOneRNN(**_sizes(config))
+    for name, value in zip(NAMES, params):
+        setattr(model, name, value)
+    model.params = list(params)  # whichever of the two forward reads, it sees these values
+    return model
+
+
+def test_backward_matches_numerical_gradient_of_your_loss(student, ref):
+    for config in [(2, 3, 1, 3, 3, 16), (3, 2, 1, 2, 4, 17)]:
+        expected = ref.ManyToOneRNN(**_sizes(config))
+        params = [p.copy() for p in expected.params]
+        xs, t = _data(config)
+        model = student.ManyToOneRNN(**_sizes(config))
+        kind = _precision(model.loss(xs, t), expected.loss(xs, t))
+        model.backward()
+        grads = _list(model.grads, 5, "grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
+        cast = np.float32 if kind == "float32" else np.float64
+        for i, name in enumerate(NAMES):
+            def loss_at(value, i=i):
+                changed = params[:i] + [value] + params[i + 1:]
+                return cast(np.asarray(_model_with(student, config, changed).loss(xs, t), dtype=np.float64))
+            num = numerical_gradient(loss_at, params[i], what="loss(xs, t)")
+            assert_gradient(_at(kind, grads[i]), num, f"backward(): grads[{i}] (d{name}) for xs of shape "
+                            f"{xs.shape}", hint=BPTT_HINT)
+
+
+def test_whh_gradient_flows_back_through_every_time_step(student, ref):
+    config = (2, 3, 1, 4, 5, 18)
+    model, expected = _models(student, ref, config)
+    xs, t = _data(config)
+    kind = _precision(model.loss(xs, t), expected.loss(xs, t))
+    model.backward()
+    expected.backward()
+    hint = ("backpropagate through all T steps, not only the last: dh_(t-1) = (dh_t * (1 - h_t ** 2)) @ Whh.T, "
+            "and add up the contributions of every step to dWxh, dWhh and dBh.")
+    _assert_grads(model.grads, expected.grads, kind, "backward() on sequences of 5 steps", hint, only=(1, 0))
+
+
+def test_grads_have_the_shapes_of_their_params(student, ref):
+    config = CONFIGS[1]
+    model, expected = _models(student, ref, config)
+    xs, t = _data(config)
+    grads = _list(_grads(model, xs, t), 5, "grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
+    for i, name in enumerate(NAMES):
+        assert_shape(grads[i], expected.params[i].shape, f"backward(): grads[{i}] (d{name})",
+                     hint="each gradient has the shape of its parameter; Bh and By are (1, 1): "
+                          "sum their gradient over the batch and the hidden units.")
+
+
+def test_backward_writes_grads_in_place(student, ref):
+    config = CONFIGS[0]
+    model = student.ManyToOneRNN(**_sizes(config))
+    xs, t = _data(config)
+    before = student.identities(model, "grads")
+    _grads(model, xs, t)
+    if student.identities(model, "grads") != before:
+        fail("backward() replaced the arrays in grads instead of writing into them. "
+             "Hint: write self.grads[0][...] = dWxh (and so on), not self.grads[0] = dWxh.")
+
+
+def test_backward_uses_only_the_latest_loss_call(student, ref):
+    config = CONFIGS[1]
+    model, expected = _models(student, ref, config)
+    first_xs, first_t = _data(config)
+    d, _, _, _, steps, seed = config
+    xs, t = _batch(2000 + seed, 2, steps, d)
+    _grads(model, first_xs, first_t)
+    kind = _precision(model.loss(xs, t), expected.loss(xs, t))
+    model.backward()
+    expected.backward()
+    _assert_grads(model.grads, expected.grads, kind, "backward() after a second loss(xs, t) call",
+                  "backward computes the gradients of the latest loss call afresh: "
+                  "do not add them to the previous ones.")
+
+
+# -- ManyToOneRNN: fit and predict -----------------------------------------------
+
+FIT_CONFIG = (3, 4, 1, 6, 3, 19)
+
+
+def test_fit_returns_one_loss_per_epoch(student, ref):
+    model = student.ManyToOneRNN(**_sizes(FIT_CONFIG))
+    xs, t = _data(FIT_CONFIG)
+    losses = model.fit(xs, t, 0.1, 7)
+    losses = _list(losses, 7, "fit(xs, t, lr, 7)", "append the loss of each epoch and return the list.")
+    assert_shape(np.asarray(losses, dtype=float), (7,), "fit(xs, t, lr, 7): the losses")
+
+
+def test_fit_follows_plain_gradient_descent(student, ref):
+    model, expected = _models(student, ref, FIT_CONFIG)
+    xs, t = _data(FIT_CONFIG)
+    losses = _list(model.fit(xs, t, 0.3, 5), 5, "fit(xs, t, lr, 5)",
+                   "append the loss of each epoch and return the list.")
+    assert_close(np.asarray(losses, dtype=float), expected.fit(xs, t, 0.3, 5), "fit(xs, t, lr, 5): the losses",
+                 hint="each epoch: loss, backward, then param -= lr * grad for every param; "
+                      "record the loss computed before the update.")
+
+
+def test_fit_updates_params_and_attributes_in_place(student, ref):
+    model, expected = _models(student, ref, FIT_CONFIG)
+    xs, t = _data(FIT_CONFIG)
+    model.fit(xs, t, 0.3, 5)
+    expected.fit(xs, t, 0.3, 5)
+    hint = ("update each array in place (param -= lr * grad) so that params and the attributes "
+            "Wxh, Whh, Bh, Wy, By stay the same arrays.")
+    params = _list(model.params, 5, "params after fit", hint)
+    for i, name in enumerate(NAMES):
+        assert_close(params[i], expected.params[i], f"params[{i}] after fit", hint=hint)
+        assert_close(getattr(model, name), expected.params[i], f"{name} after fit", hint=hint)
+
+
+def test_fit_learns_as_soon_as(student, ref):
+    X = _encode(SENTENCES)
+    model = student.ManyToOneRNN()
+    losses = _list(model.fit(X, LABELS, LR, EPOCHS), EPOCHS, f"fit(X, t, {LR}, {EPOCHS})",
+                   "append the loss of each epoch and return the list.")
+    losses = np.asarray(losses, dtype=float)
+    if not np.all(np.isfinite(losses)):
+        fail("fit on the three sentences: some losses are nan or inf.")
+    if not losses[-1] < 0.1 * losses[0]:
+        fail(f"fit(X, t, {LR}, {EPOCHS}) on the three sentences: the loss did not fall to a tenth of its "
+             "first value. Hint: param -= lr * grad (minus: descend), for every param, every epoch.")
+    assert_close(model.predict(X), LABELS.astype(int), f"predict(X) after fit(X, t, {LR}, {EPOCHS})",
+                 hint="after training, the model should classify all three sentences correctly.")
+
+
+def test_predict_thresholds_probabilities_at_one_half(student, ref):
+    config = (2, 4, 1, 40, 3, 21)  # probabilities on both sides of 0.5, several within 0.1 of it
+    model, expected = _models(student, ref, config)
+    xs, _ = _data(config)
+    assert_close(model.predict(xs), expected.predict(xs), f"predict(xs) for xs of shape {xs.shape}",
+                 hint="predict returns 1 where forward(xs) > 0.5 and 0 elsewhere, of shape (N, 1).")
