@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 JOBS   ?= 2
 
-.PHONY: setup test test-all grade stubs bench clean
+.PHONY: setup test test-all grade stubs release gradescope bench clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ grade: $(READY)                          ## grade the bundled sample submissions
 stubs: $(READY)                          ## regenerate assignments/*/ stubs from solutions/
 	$(BIN)/python -m autograder stubs
 
+release: $(READY)                        ## write release/: student folders and zips, Classroom templates, Gradescope zips
+	$(BIN)/python -m autograder release
+
+gradescope: $(READY)                     ## only the Gradescope autograder zips, in release/gradescope/
+	$(BIN)/python -m autograder gradescope
+
 bench: $(READY)                          ## grading latency and throughput
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) out release build *.egg-info
+	rm -rf $(VENV) out build *.egg-info

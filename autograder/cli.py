@@ -3,6 +3,8 @@
   python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder stubs [--check]                                          (instructors)
+  python -m autograder release [--out release] [--check]                        (instructors)
+  python -m autograder gradescope [--out release/gradescope]                    (instructors)
 """
 
 from __future__ import annotations
@@ -37,10 +39,26 @@ def main(argv: list[str] | None = None) -> int:
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
 
+    release = verbs.add_parser(
+        "release", help="(instructors) write release/: the student folders and zips, the GitHub "
+                        "Classroom templates and the Gradescope autograder zips")
+    release.add_argument("--out", type=Path, help="the release folder (default: release/ in the course)")
+    release.add_argument("--check", action="store_true",
+                         help="only report where the release folder differs from the sources; exit 1 if it does")
+
+    gradescope = verbs.add_parser(
+        "gradescope", help="(instructors) build one Gradescope autograder zip per assignment")
+    gradescope.add_argument("--out", type=Path,
+                            help="where the zips go (default: release/gradescope/ in the course)")
+
     args = parser.parse_args(argv)
     try:
         if args.verb == "grade":
             return _grade(args)
+        if args.verb == "release":
+            return _release(args)
+        if args.verb == "gradescope":
+            return _gradescope(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -50,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 def _is_batch(args, assignment) -> bool:
     if args.batch or args.jobs is not None or args.gradebook or args.csv:
         return True
-    if not args.submission.is_dir():
-        return False
+    if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
+        return False  # one results.json: one submission (Gradescope's submission folder)
     copies = sum(1 for _ in args.submission.rglob(assignment.student_files[0]))
     return copies > 1 or any(p.suffix == ".zip" for p in args.submission.iterdir())
 
@@ -91,4 +109,37 @@ def _stubs(args) -> int:
         return 1 if stale else 0
     for path in write_stubs(assignments):
         print(f"wrote {path}")
+    return 0
+
+
+def _release(args) -> int:
+    from .assign import release
+
+    out = args.out or course.find_root() / "release"
+    tree = release.build([course.load(i) for i in course.assignment_ids()])
+    if args.check:
+        problems = release.differences(tree, out)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{out} is out of date: run `make release`")
+            return 1
+        print(f"{out} is up to date ({len(tree)} files)")
+        return 0
+    changed = release.write(tree, out, owned=release.OWNED)
+    for line in changed:
+        print(line)
+    print(f"{out}: {len(tree)} files, {len(changed)} changed")
+    return 0
+
+
+def _gradescope(args) -> int:
+    from .assign import release
+
+    out = args.out or course.find_root() / "release" / "gradescope"
+    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()])
+    for line in release.write(tree, out):
+        print(line)
+    for name in sorted(tree):
+        print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
     return 0

@@ -1,0 +1,94 @@
+"""Public tests for 01_computational_graph. Run them in this folder with `python -m pytest`.
+
+They check the worked examples of the README and a few small cases; the
+autograder runs more tests of the same kind on other inputs.
+"""
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from layers import AddLayer, MulLayer
+
+
+def numerical_gradient(f, x, dout, h):
+    """Central differences of sum(f(x) * dout) with respect to x."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        plus = np.sum(f(x) * dout)
+        x[i] = saved - h
+        minus = np.sum(f(x) * dout)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def test_apple_example():
+    apple, apple_num, tax = 100, 2, 1.1
+    mul_apple_layer = MulLayer()
+    mul_tax_layer = MulLayer()
+
+    apple_price = mul_apple_layer.forward(apple, apple_num)
+    price = mul_tax_layer.forward(apple_price, tax)
+    assert_allclose(price, 220, rtol=1e-6)
+
+    dprice = 1
+    dapple_price, dtax = mul_tax_layer.backward(dprice)
+    dapple, dapple_num = mul_apple_layer.backward(dapple_price)
+    assert_allclose([dapple, dapple_num, dtax], [2.2, 110, 200], rtol=1e-6)
+
+
+def test_apple_orange_example():
+    apple, apple_num, orange, orange_num, tax = 100, 2, 150, 3, 1.1
+    mul_apple_layer = MulLayer()
+    mul_orange_layer = MulLayer()
+    add_apple_orange_layer = AddLayer()
+    mul_tax_layer = MulLayer()
+
+    apple_price = mul_apple_layer.forward(apple, apple_num)
+    orange_price = mul_orange_layer.forward(orange, orange_num)
+    all_price = add_apple_orange_layer.forward(apple_price, orange_price)
+    price = mul_tax_layer.forward(all_price, tax)
+    assert_allclose(price, 715, rtol=1e-6)
+
+    dprice = 1
+    dall_price, dtax = mul_tax_layer.backward(dprice)
+    dapple_price, dorange_price = add_apple_orange_layer.backward(dall_price)
+    dorange, dorange_num = mul_orange_layer.backward(dorange_price)
+    dapple, dapple_num = mul_apple_layer.backward(dapple_price)
+    assert_allclose([dapple, dapple_num, dorange, dorange_num, dtax], [2.2, 110, 3.3, 165, 650], rtol=1e-6)
+
+
+def test_layers_work_element_by_element_on_arrays():
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    y = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -2.0]])
+    dout = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+
+    mul = MulLayer()
+    assert_allclose(mul.forward(x, y), x * y)
+    dx, dy = mul.backward(dout)
+    assert dx.shape == x.shape and dy.shape == y.shape
+    assert_allclose(dx, dout * y)
+    assert_allclose(dy, dout * x)
+
+    add = AddLayer()
+    assert_allclose(add.forward(x, y), x + y)
+    dx, dy = add.backward(dout)
+    assert_allclose(dx, dout)
+    assert_allclose(dy, dout)
+
+
+def test_mul_gradients_match_central_differences():
+    rng = np.random.default_rng(1)
+    x, y, dout = rng.normal(size=(3, 2, 4))
+    layer = MulLayer()
+    layer.forward(x, y)
+    dx, dy = layer.backward(dout)
+    # x * y is linear in each input, so a large step is exact in float64 and
+    # leaves room for a float32 implementation's rounding.
+    num_dx = numerical_gradient(lambda v: MulLayer().forward(v, y), x, dout, h=1e-2)
+    num_dy = numerical_gradient(lambda v: MulLayer().forward(x, v), y, dout, h=1e-2)
+    assert_allclose(dx, num_dx, rtol=1e-3, atol=1e-4)
+    assert_allclose(dy, num_dy, rtol=1e-3, atol=1e-4)
