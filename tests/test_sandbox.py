@@ -252,3 +252,9 @@ def test_a_hang_inside_a_program_is_stopped(load_student):
     with pytest.raises(WorkerLost, match="did not finish"):
         evaluate_all(lambda w: student.Scale(w).forward(np.full(2, 1000.0)), [1.0, 2.0])
     assert time.monotonic() - started < 4
+
+
+def test_numpy_submodules_students_use_are_importable(run):
+    out = run("np.testing.assert_allclose(np.ones(2), np.ones(2))\n"
+              "return float(np.fft.fft(np.ones(4))[0].real), float(np.linalg.norm(np.ones(4)))")
+    assert out == (4.0, 2.0)

@@ -65,7 +65,13 @@ def summary_table(assignment: Assignment, results: dict) -> Table:
     table.add_column("failed tests", overflow="fold")
     for student in sorted(results):
         result = results[student]
-        failed = [t.name.removeprefix("test_") for t in result.tests if not t.passed]
-        summary = ", ".join(failed[:4]) + (f" (+{len(failed) - 4} more)" if len(failed) > 4 else "")
-        table.add_row(student, f"{result.score:g} / {result.max_score:g}", summary or "—")
+        failed = [t for t in result.tests if not t.passed]
+        if not failed:
+            summary = "—"
+        elif len(failed) == len(result.tests):
+            summary = f"all {len(failed)}: {failed[0].output[:90]}"
+        else:
+            summary = ", ".join(t.name.removeprefix("test_") for t in failed[:2])
+            summary += f" (+{len(failed) - 2} more)" if len(failed) > 2 else ""
+        table.add_row(student, f"{result.score:g} / {result.max_score:g}", summary)
     return table

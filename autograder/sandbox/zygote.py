@@ -26,8 +26,10 @@ from pathlib import Path
 # Everything student code may import must be imported here, before the fork:
 # a worker cannot read the interpreter's files once it is walled in.
 import numpy as np
+import numpy.fft  # noqa: F401
 import numpy.linalg  # noqa: F401
 import numpy.random  # noqa: F401
+import numpy.testing  # noqa: F401  (students check their own code with it)
 import abc, collections, copy, dataclasses, functools, itertools, math, numbers  # noqa: E401,F401
 import operator, random, re, statistics, string, time, typing, warnings  # noqa: E401,F401
 import linecache, traceback  # noqa: E401,F401
