@@ -1,0 +1,251 @@
+"""Hidden tests for 05_rnn_cell: the RNN cell, one time step.
+
+Inputs are drawn so that every part of the gradient shows: h_prev is never 0
+(with h_prev = 0, dWh would be 0 whatever the code), the pre-activations stay
+away from saturation (so 1 - h, 1 - h ** 2 and 1 - h_prev ** 2 all differ), and
+D != H in every case, so a transposed Wx or a product in the wrong order fails
+on shape. Wh is square: a missing transpose there shows only in the values,
+which the reference comparisons catch.
+
+Tolerances: assert_close's defaults, chosen from the dtype the student returns
+(float64: rtol 1e-5, atol 1e-8; float32: rtol 1e-3, atol 1e-5). A correct
+float64 cell agrees with the reference to about 1e-16. A cell that computes
+in float32 is only float32-accurate, and its gradients may land in float64
+arrays (grads are zeros_like the float64 parameters the grader passes), so
+`_precision` judges a cell by its forward output: float32 when h_next is
+float32, or when it is more than 1e-9 away from the reference's h_next (a
+float64 cell is within 1e-15; one with float32 weights, about 1e-7). Every value
+of that cell is then compared at float32 tolerance. Measured on the variants in
+tests/mutants/05_rnn_cell.toml: the three float32 variants use at most 1 % of
+the float32 tolerance but up to 280 % of the float64 one (hence `_precision`);
+the float64 variants match the reference to rounding. Each mutant is off by
+more than 1e-2 somewhere (or fails a shape or identity check).
+Gradient checks use assert_gradient's defaults: central differences through
+the student's own forward, float64 (step 1e-5) or float32 (step 1e-2); the
+float32 variants use at most 5 % of that tolerance.
+"""
+
+import numpy as np
+
+from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
+
+# (N, D, H, seed): a batch of one, D > H, D < H, odd sizes.
+CASES = [(1, 3, 4, 10), (5, 7, 3, 11), (4, 2, 6, 12)]
+
+FORWARD_HINT = "h_next = tanh(h_prev @ Wh + x @ Wx + b)."
+DT_HINT = "with dt = dh_next * (1 - h_next ** 2): "
+GRAD_HINTS = {
+    "dx": DT_HINT + "dx = dt @ Wx.T.",
+    "dh_prev": DT_HINT + "dh_prev = dt @ Wh.T (mind the transpose: Wh is square, so a missing one keeps the shape).",
+    "dWx": DT_HINT + "dWx = x.T @ dt.",
+    "dWh": DT_HINT + "dWh = h_prev.T @ dt, with the h_prev given to forward.",
+    "db": DT_HINT + "db = sum of dt over the batch axis (axis=0), of shape (H,).",
+}
+NAMES = ("dWx", "dWh", "db")
+
+
+# -- inputs ----------------------------------------------------------------------
+
+def _inputs(seed, n, d, h):
+    """(Wx, Wh, b), x, h_prev, dh_next."""
+    rng = np.random.default_rng(seed)
+    params = (rng.normal(scale=0.4, size=(d, h)), rng.normal(scale=0.4, size=(h, h)), rng.normal(scale=0.3, size=h))
+    x = rng.normal(size=(n, d))
+    h_prev = rng.uniform(0.2, 0.9, size=(n, h)) * rng.choice([-1.0, 1.0], size=(n, h))
+    dh_next = rng.normal(size=(n, h))
+    return params, x, h_prev, dh_next
+
+
+# -- running a cell ----------------------------------------------------------------
+
+def _pair(value, what):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        fail(f"{what} should return a pair (dx, dh_prev), but it returned "
+             f"{'None' if value is None else 'a ' + type(value).__name__}. Hint: return dx, dh_prev.")
+    return value
+
+
+def _grads(layer, what="RNN.grads"):
+    grads = layer.grads
+    if not isinstance(grads, (list, tuple)) or len(grads) != 3:
+        fail(f"{what} should be a list of three arrays [dWx, dWh, db]. Hint: keep the constructor as given.")
+    return list(grads)
+
+
+def _run(module, params, x, h_prev, dh_next):
+    """A new module.RNN: forward, then backward -> (layer, h_next, dx, dh_prev, [dWx, dWh, db])."""
+    layer = module.RNN(*params)
+    h_next = layer.forward(x, h_prev)
+    dx, dh_prev = _pair(layer.backward(dh_next), "RNN.backward(dh_next)")
+    return layer, h_next, dx, dh_prev, _grads(layer)
+
+
+def _precision(h_next, expected):
+    """'float32' when the student's forward output is only float32-accurate, else 'float64'."""
+    h_next = as_array(h_next, "RNN.forward(x, h_prev)")
+    if precision(h_next) == "float32":
+        return "float32"
+    if h_next.shape == expected.shape and np.max(np.abs(h_next - expected), initial=0.0) > 1e-9:
+        return "float32"
+    return "float64"
+
+
+def _at(value, kind):
+    """value as float32 when the cell is judged at float32 precision (see the module docstring)."""
+    if kind == "float32" and isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float32)
+    return value
+
+
+def _both(student, ref, case):
+    n, d, h, seed = case
+    inputs = _inputs(seed, n, d, h)
+    got = _run(student, *inputs)
+    want = _run(ref, *inputs)
+    return got, want, _precision(got[1], want[1])
+
+
+def _where(case):
+    n, d, h, _ = case
+    return f"for N={n}, D={d}, H={h}"
+
+
+# -- tests -----------------------------------------------------------------------
+
+def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
+    n, d, h, seed = CASES[1]
+    params, x, h_prev, dh_next = _inputs(seed, n, d, h)
+    layer, *_ = _run(student, params, x, h_prev, dh_next)
+    kept = layer.params
+    if not isinstance(kept, (list, tuple)) or len(kept) != 3:
+        fail("RNN.params should be the list [Wx, Wh, b]. Hint: keep the constructor as given.")
+    for name, value, expected in zip(("Wx", "Wh", "b"), kept, params):
+        assert_close(value, expected, f"RNN.params entry {name} after forward and backward",
+                     hint="params holds [Wx, Wh, b] in that order; forward and backward must not change them.")
+    for name, grad, expected in zip(NAMES, _grads(layer), params):
+        assert_shape(grad, expected.shape, f"RNN.grads entry {name}",
+                     hint="grads holds [dWx, dWh, db], each with the shape of its parameter.")
+
+
+def test_rnn_forward_matches_reference(student, ref):
+    for case in CASES:
+        n, d, h, seed = case
+        params, x, h_prev, _ = _inputs(seed, n, d, h)
+        got = student.RNN(*params).forward(x, h_prev)
+        want = ref.RNN(*params).forward(x, h_prev)
+        assert_close(_at(got, _precision(got, want)), want, f"RNN.forward(x, h_prev) {_where(case)}",
+                     hint=FORWARD_HINT)
+
+
+def test_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
+    hint = "h_next and dh_prev are (N, H), dx is (N, D); each gradient has its parameter's shape."
+    for n, d, h, seed in [(2, 5, 3, 20), (1, 1, 2, 21)]:
+        params, x, h_prev, dh_next = _inputs(seed, n, d, h)
+        _, h_next, dx, dh_prev, grads = _run(student, params, x, h_prev, dh_next)
+        assert_shape(h_next, (n, h), "RNN.forward(x, h_prev)", hint=hint)
+        assert_shape(dx, (n, d), "RNN.backward: dx", hint=hint)
+        assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=hint)
+        for name, grad, param in zip(NAMES, grads, params):
+            assert_shape(grad, param.shape, f"RNN.grads entry {name}", hint=hint)
+
+
+def test_rnn_backward_dx_matches_reference(student, ref):
+    for case in CASES:
+        (_, _, dx, _, _), (_, _, rdx, _, _), kind = _both(student, ref, case)
+        assert_close(_at(dx, kind), rdx, f"RNN.backward: dx {_where(case)}", hint=GRAD_HINTS["dx"])
+
+
+def test_rnn_backward_dh_prev_matches_reference(student, ref):
+    for case in CASES:
+        (_, _, _, dh, _), (_, _, _, rdh, _), kind = _both(student, ref, case)
+        assert_close(_at(dh, kind), rdh, f"RNN.backward: dh_prev {_where(case)}", hint=GRAD_HINTS["dh_prev"])
+
+
+def test_rnn_backward_dwx_and_dwh_match_reference(student, ref):
+    for case in CASES:
+        (*_, grads), (*_, rgrads), kind = _both(student, ref, case)
+        for i in (0, 1):
+            assert_close(_at(grads[i], kind), rgrads[i], f"RNN.grads[{i}] ({NAMES[i]}) {_where(case)}",
+                         hint=GRAD_HINTS[NAMES[i]])
+
+
+def test_rnn_db_sums_over_the_batch(student, ref):
+    for case in [(5, 3, 4, 30), (3, 6, 5, 31)]:
+        (*_, grads), (*_, rgrads), kind = _both(student, ref, case)
+        assert_close(_at(grads[2], kind), rgrads[2], f"RNN.grads[2] (db) {_where(case)}", hint=GRAD_HINTS["db"])
+
+
+def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
+    # With Wh = I, dh_prev = dt = dh_next * (1 - h_next ** 2): nothing but the derivative of tanh.
+    n, d, h, seed = 3, 4, 5, 40
+    (Wx, _, b), x, h_prev, dh_next = _inputs(seed, n, d, h)
+    params = (Wx, np.eye(h), b)
+    _, h_next, _, dh_prev, _ = _run(student, params, x, h_prev, dh_next)
+    _, rh_next, _, rdh_prev, _ = _run(ref, params, x, h_prev, dh_next)
+    assert_close(_at(dh_prev, _precision(h_next, rh_next)), rdh_prev,
+                 "RNN.backward: the derivative of tanh (dh_prev with Wh = identity)",
+                 hint="d tanh(t)/dt = 1 - tanh(t) ** 2 = 1 - h_next ** 2, from the h_next of forward "
+                      "(not 1 - h_next, not from h_prev).")
+
+
+def test_rnn_grads_are_written_in_place(student, ref):
+    n, d, h, seed = CASES[2]
+    params, x, h_prev, dh_next = _inputs(seed, n, d, h)
+    layer = student.RNN(*params)
+    before = student.identities(layer, "grads")
+    layer.forward(x, h_prev)
+    layer.backward(dh_next)
+    if student.identities(layer, "grads") != before:
+        fail("RNN.backward replaced the arrays in self.grads instead of writing into them. "
+             "Hint: self.grads[0][...] = dWx (and so on), not self.grads[0] = dWx: "
+             "an optimizer keeps references to these arrays.")
+
+
+def test_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
+    n, d, h, seed = CASES[1]
+    params, x, h_prev, dh_next = _inputs(seed, n, d, h)
+    first = np.random.default_rng(50).normal(size=dh_next.shape)
+    layer = student.RNN(*params)
+    h_next = layer.forward(x, h_prev)
+    layer.backward(first)
+    layer.backward(dh_next)
+    grads = _grads(layer)
+    expected = ref.RNN(*params)
+    kind = _precision(h_next, expected.forward(x, h_prev))
+    expected.backward(dh_next)
+    for i, name in enumerate(NAMES):
+        assert_close(_at(grads[i], kind), expected.grads[i], f"RNN.grads[{i}] ({name}) after a second backward",
+                     hint="each backward overwrites grads (self.grads[0][...] = dWx); it does not add to them.")
+
+
+def test_rnn_works_for_a_batch_of_one(student, ref):
+    case = (1, 5, 2, 60)
+    got, want, kind = _both(student, ref, case)
+    hint = "keep the batch axis: x is (1, D), h_prev and h_next are (1, H); sum db over axis 0 only."
+    assert_close(_at(got[1], kind), want[1], "RNN.forward for a batch of one", hint=hint)
+    for what, a, b in [("dx", got[2], want[2]), ("dh_prev", got[3], want[3])]:
+        assert_close(_at(a, kind), b, f"RNN.backward: {what} for a batch of one", hint=hint)
+    for i, name in enumerate(NAMES):
+        assert_close(_at(got[4][i], kind), want[4][i], f"RNN.grads[{i}] ({name}) for a batch of one", hint=hint)
+
+
+def test_rnn_dx_and_dh_prev_match_numerical_gradient(student, ref):
+    n, d, h, seed = 3, 4, 5, 70
+    (Wx, Wh, b), x, h_prev, dh_next = _inputs(seed, n, d, h)
+    _, _, dx, dh_prev, _ = _run(student, (Wx, Wh, b), x, h_prev, dh_next)
+    num = numerical_gradient(lambda v: student.RNN(Wx, Wh, b).forward(v, h_prev), x, dh_next,
+                             "RNN.forward(x, h_prev)")
+    assert_gradient(dx, num, "RNN.backward: dx", hint=GRAD_HINTS["dx"])
+    num = numerical_gradient(lambda v: student.RNN(Wx, Wh, b).forward(x, v), h_prev, dh_next,
+                             "RNN.forward(x, h_prev)")
+    assert_gradient(dh_prev, num, "RNN.backward: dh_prev", hint=GRAD_HINTS["dh_prev"])
+
+
+def test_rnn_parameter_gradients_match_numerical_gradient(student, ref):
+    n, d, h, seed = 3, 4, 5, 80
+    (Wx, Wh, b), x, h_prev, dh_next = _inputs(seed, n, d, h)
+    *_, grads = _run(student, (Wx, Wh, b), x, h_prev, dh_next)
+    builds = [lambda v: student.RNN(v, Wh, b), lambda v: student.RNN(Wx, v, b), lambda v: student.RNN(Wx, Wh, v)]
+    for i, (name, build, param) in enumerate(zip(NAMES, builds, (Wx, Wh, b))):
+        num = numerical_gradient(lambda v: build(v).forward(x, h_prev), param, dh_next, "RNN.forward(x, h_prev)")
+        assert_gradient(grads[i], num, f"RNN.grads[{i}] ({name})", hint=GRAD_HINTS[name])

@@ -1,0 +1,250 @@
+"""Hidden tests for 04_softmax_loss: softmax, cross_entropy_error, SoftmaxWithLoss.
+
+Tolerances. Values use assert_close's defaults, chosen from the dtype the
+student returns (float64: rtol 1e-5, atol 1e-8; float32: rtol 1e-3, atol 1e-5),
+except for losses: the textbook (and the reference) computes log(y + 1e-7), and
+code without that delta is just as correct. The two differ by about
+1e-7 / y_t per sample, where y_t is the probability of the target class, so
+every loss here is compared with atol LOSS_ATOL = 1e-5 and the inputs keep
+y_t >= 0.04 (scores get a lift on the target class): the delta then moves a
+loss by at most 2.5e-6, while every loss bug in the mutants file is off by 0.02
+or more. The same delta makes the numerical gradient of the reference's forward
+differ from (y - t) / N by a relative 1e-7 / y_t, well inside assert_gradient's
+1e-5 for float64. Measured on the variants in tests/mutants/04_softmax_loss.toml:
+float64 rewrites agree with the reference to about 1e-15 (1e-6 on losses
+without the delta), float32 ones to about 1e-7 relative. A SoftmaxWithLoss that
+keeps y in float32 returns a float64 dx when t is one-hot float64, and is then
+judged at the float64 tolerance: on these fixed inputs it uses at most 10 % of it.
+
+SoftmaxWithLoss is backward(dout=1): the textbook's version ignores dout, so
+backward is only ever called with its default here.
+"""
+
+import numpy as np
+
+from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+
+LOSS_ATOL = 1e-5  # accepts log(y) and log(y + 1e-7) alike (see above)
+SHAPES = [(1, 4), (5, 3), (7, 10)]  # (N, C): a batch of one, odd sizes, more classes than samples
+
+SOFTMAX_HINT = "y = exp(x - max) / sum(exp(x - max)), with max and sum taken over each row (the last axis)."
+ROWS_HINT = "normalise each row on its own: np.sum(..., axis=1, keepdims=True), not over the whole array."
+STABLE_HINT = ("subtract each row's maximum before np.exp (np.max(x, axis=1, keepdims=True)): "
+               "exp(1000) overflows to inf and inf / inf is nan.")
+LOSS_HINT = "loss = -sum over the batch of log(y[n, t_n]), divided by the batch size N."
+LABEL_HINT = ("t may hold label indices of shape (N,): pick y[np.arange(N), t]; "
+              "one-hot targets of shape (N, C) give the same loss.")
+DX_HINT = "dx = (y - t_onehot) / N, with y = softmax(x) kept from forward."
+
+
+# -- data ------------------------------------------------------------------------
+
+def _scores(seed, shape, scale=1.5):
+    return scale * np.random.default_rng(seed).normal(size=shape)
+
+
+def _labels(seed, n, c):
+    return np.random.default_rng(500 + seed).integers(0, c, size=n)
+
+
+def _one_hot(labels, c):
+    return np.eye(c)[labels]
+
+
+def _problem(seed, n, c):
+    """Scores x (N, C) with a lift on each target class, and its labels (N,): y_t stays >= 0.04."""
+    labels = _labels(seed, n, c)
+    x = _scores(seed, (n, c), scale=1.2)
+    x[np.arange(n), labels] += 2.0
+    return x, labels
+
+
+def _probabilities(ref, seed, n, c):
+    """Probabilities y (N, C) from the reference softmax, and labels (N,)."""
+    x, labels = _problem(seed, n, c)
+    return ref.softmax(x), labels
+
+
+def _scalar(value, what):
+    array = as_array(value, what)
+    if array.size != 1:
+        fail(f"{what} has shape {array.shape}; a loss is a single number. Hint: {LOSS_HINT}")
+    return float(array.reshape(()))
+
+
+# -- softmax ---------------------------------------------------------------------
+
+def test_softmax_matches_reference(student, ref):
+    for seed, shape in enumerate(SHAPES):
+        x = _scores(100 + seed, shape, scale=3.0)
+        assert_close(student.softmax(x), ref.softmax(x), f"softmax(x) for x of shape {shape}", hint=SOFTMAX_HINT)
+
+
+def test_softmax_normalises_each_row_separately(student, ref):
+    n, c = 6, 4
+    x = _scores(200, (n, c), scale=2.0)
+    y = assert_shape(student.softmax(x), (n, c), f"softmax(x) for x of shape {(n, c)}", hint=ROWS_HINT)
+    assert_close(np.sum(y, axis=1), np.ones(n), "the row sums of softmax(x)", hint=ROWS_HINT)
+
+
+def test_softmax_of_a_vector(student, ref):
+    hint = "a 1-D x of shape (C,) is one sample: subtract its max, then divide by the sum over all of it."
+    for seed, c in enumerate((6, 9)):
+        x = _scores(300 + seed, c, scale=3.0)
+        assert_close(student.softmax(x), ref.softmax(x), f"softmax(x) for x of shape ({c},)", hint=hint)
+    large = np.array([-998.0, 1000.0, 999.0, -1000.0, 1000.0])
+    assert_close(student.softmax(large), ref.softmax(large),
+                 "softmax(x) for a vector x of shape (5,) with scores of magnitude up to 1000", hint=hint)
+
+
+def test_softmax_gives_no_nan_or_inf_for_large_scores(student, ref):
+    # Rows far apart from each other: subtracting one maximum for the whole array
+    # would send the lower rows to exp(-2000) = 0 and then 0 / 0.
+    x = np.array([[1000.0, 999.0, 997.5, -1000.0],
+                  [-1000.0, -1001.0, -999.5, -1003.0],
+                  [0.5, -1000.0, 1000.0, 2.0],
+                  [-700.0, -700.0, -700.0, -700.0],
+                  [800.0, 800.0, 799.0, 650.0]])
+    assert_close(student.softmax(x), ref.softmax(x), "softmax(x) for scores of magnitude up to 1000",
+                 hint=STABLE_HINT)
+
+
+# -- cross_entropy_error ---------------------------------------------------------
+
+def test_cross_entropy_error_matches_reference_for_one_hot_targets(student, ref):
+    for seed, (n, c) in enumerate(SHAPES):
+        y, labels = _probabilities(ref, 400 + seed, n, c)
+        t = _one_hot(labels, c)
+        assert_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                     f"cross_entropy_error(y, t) for y of shape {(n, c)} and one-hot t",
+                     atol=LOSS_ATOL, hint=LOSS_HINT + " It is a single number.")
+
+
+def test_cross_entropy_error_matches_reference_for_label_targets(student, ref):
+    for seed, (n, c) in enumerate(SHAPES):
+        y, t = _probabilities(ref, 500 + seed, n, c)
+        assert_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                     f"cross_entropy_error(y, t) for y of shape {(n, c)} and labels t of shape ({n},)",
+                     atol=LOSS_ATOL, hint=LABEL_HINT)
+
+
+def test_cross_entropy_error_is_the_mean_over_the_batch(student, ref):
+    n, c = 6, 5
+    y, labels = _probabilities(ref, 600, n, c)
+    t = _one_hot(labels, c)
+    what = "cross_entropy_error(y, t) for a batch of one"
+    mean = np.mean([_scalar(student.cross_entropy_error(y[i:i + 1], t[i:i + 1]), what) for i in range(n)])
+    assert_close(student.cross_entropy_error(y, t), mean,
+                 f"cross_entropy_error(y, t) for a batch of {n}, against the mean of its {n} one-sample losses",
+                 atol=LOSS_ATOL, hint="divide the summed loss by the batch size N = y.shape[0]: the loss is a mean.")
+
+
+def test_cross_entropy_error_treats_a_vector_as_a_batch_of_one(student, ref):
+    for seed, c in enumerate((4, 7)):
+        y, labels = _probabilities(ref, 700 + seed, 1, c)
+        y, t = y[0], _one_hot(labels, c)[0]
+        assert_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                     f"cross_entropy_error(y, t) for y and one-hot t of shape ({c},)", atol=LOSS_ATOL,
+                     hint="a 1-D y is one sample: reshape y and t to (1, C) first, so that N = 1.")
+
+
+# -- SoftmaxWithLoss -------------------------------------------------------------
+
+def _run(layers, x, t):
+    """A new layers.SoftmaxWithLoss: forward(x, t), then backward() -> (layer, loss, dx)."""
+    layer = layers.SoftmaxWithLoss()
+    loss = layer.forward(x, t)
+    dx = layer.backward()
+    return layer, loss, dx
+
+
+def _targets(labels, c):
+    """Both kinds of target for the same labels: [(kind, t), ...]."""
+    return [("one-hot t", _one_hot(labels, c)), ("labels t", labels)]
+
+
+def test_softmax_with_loss_forward_matches_reference(student, ref):
+    for seed, (n, c) in enumerate(SHAPES):
+        x, labels = _problem(800 + seed, n, c)
+        for kind, t in _targets(labels, c):
+            assert_close(student.SoftmaxWithLoss().forward(x, t), ref.SoftmaxWithLoss().forward(x, t),
+                         f"SoftmaxWithLoss.forward(x, t) for x of shape {(n, c)} and {kind}",
+                         atol=LOSS_ATOL, hint="loss = cross_entropy_error(softmax(x), t), a single number.")
+
+
+def test_softmax_with_loss_keeps_softmax_output_in_y(student, ref):
+    n, c = SHAPES[1]
+    x, labels = _problem(900, n, c)
+    layer = student.SoftmaxWithLoss()
+    layer.forward(x, labels)
+    hint = "forward sets self.y = softmax(x); backward uses it."
+    y = layer.y
+    if y is None:
+        fail(f"SoftmaxWithLoss.y is still None after forward. Hint: {hint}")
+    assert_close(y, ref.softmax(x), "SoftmaxWithLoss.y after forward", hint=hint)
+
+
+def test_softmax_with_loss_backward_matches_reference_for_one_hot_targets(student, ref):
+    for seed, (n, c) in enumerate(SHAPES):
+        x, labels = _problem(1000 + seed, n, c)
+        t = _one_hot(labels, c)
+        _, _, dx = _run(student, x, t)
+        _, _, rdx = _run(ref, x, t)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for x of shape {(n, c)} and one-hot t", hint=DX_HINT)
+
+
+def test_softmax_with_loss_backward_matches_reference_for_label_targets(student, ref):
+    for seed, (n, c) in enumerate(SHAPES):
+        x, t = _problem(1100 + seed, n, c)
+        _, _, dx = _run(student, x, t)
+        _, _, rdx = _run(ref, x, t)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for x of shape {(n, c)} and labels t of shape ({n},)",
+                     hint="with labels, subtract 1 at y[np.arange(N), t]; then divide by N.")
+
+
+def test_softmax_with_loss_gradient_is_averaged_over_the_batch(student, ref):
+    # The same batch twice over has the same mean loss, and each copy gets half the gradient.
+    n, c = 3, 4
+    x, labels = _problem(1200, n, c)
+    _, _, dx = _run(student, x, labels)
+    _, _, dx2 = _run(student, np.concatenate([x, x]), np.concatenate([labels, labels]))
+    dx = assert_shape(dx, (n, c), f"SoftmaxWithLoss.backward() for x of shape {(n, c)}", hint=DX_HINT)
+    assert_close(dx2, np.concatenate([dx, dx]) / 2,
+                 "SoftmaxWithLoss.backward() for a batch repeated twice, against half the gradient of one copy",
+                 hint="the loss is a mean over the batch, so dx = (y - t) / N with N = the batch size.")
+
+
+def test_softmax_with_loss_works_with_a_batch_of_one(student, ref):
+    c = 5
+    x, labels = _problem(1300, 1, c)
+    for kind, t in _targets(labels, c):
+        _, loss, dx = _run(student, x, t)
+        _, rloss, rdx = _run(ref, x, t)
+        hint = "x has shape (1, C); N = 1."
+        assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) for a batch of one and {kind}",
+                     atol=LOSS_ATOL, hint=hint)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for a batch of one and {kind}", hint=hint)
+
+
+def test_softmax_with_loss_is_finite_for_large_scores(student, ref):
+    x = np.array([[1000.0, 999.0, -1000.0],
+                  [-1000.0, -999.0, -1000.5],
+                  [3.0, 1000.0, -1000.0]])
+    labels = np.argmax(x, axis=1)  # the targets are likely: every loss stays finite, with or without log's delta
+    for kind, t in _targets(labels, 3):
+        _, loss, dx = _run(student, x, t)
+        _, rloss, rdx = _run(ref, x, t)
+        assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) for scores of magnitude up to 1000 and {kind}",
+                     atol=LOSS_ATOL, hint=STABLE_HINT)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for scores of magnitude up to 1000 and {kind}",
+                     hint=STABLE_HINT)
+
+
+def test_softmax_with_loss_gradient_matches_numerical_gradient(student, ref):
+    n, c = 3, 4
+    x, labels = _problem(1400, n, c)
+    for kind, t in _targets(labels, c):
+        _, _, dx = _run(student, x, t)
+        num = numerical_gradient(lambda v: student.SoftmaxWithLoss().forward(v, t), x,
+                                 what="SoftmaxWithLoss.forward(x, t)")
+        assert_gradient(dx, num, f"SoftmaxWithLoss.backward() with {kind}", hint=DX_HINT)

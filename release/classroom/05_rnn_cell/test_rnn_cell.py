@@ -1,0 +1,103 @@
+"""Public tests for 05_rnn_cell. Run them in this folder with `python -m pytest`.
+
+They check a small worked example, the shapes, that grads is written in place
+and a gradient check; the autograder runs more tests of the same kind on other
+inputs.
+"""
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from layers import RNN
+
+# loose enough for a float32 implementation, far tighter than any wrong formula
+TOL = {"rtol": 1e-4, "atol": 1e-6}
+
+
+def numerical_gradient(f, x, dout, h=1e-3):
+    """Central differences of sum(f(x) * dout) with respect to x."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        plus = np.sum(f(x) * dout)
+        x[i] = saved - h
+        minus = np.sum(f(x) * dout)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def small_example():
+    Wx = np.array([[0.1, -0.2, 0.3], [0.4, 0.0, -0.5]])
+    Wh = np.array([[0.5, -0.1, 0.0], [0.2, 0.3, -0.4], [0.0, 0.1, 0.6]])
+    b = np.array([0.1, -0.1, 0.0])
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    h_prev = np.array([[0.5, -0.5, 0.2], [0.0, 0.3, -0.7]])
+    return (Wx, Wh, b), x, h_prev
+
+
+def test_forward_small_example():
+    params, x, h_prev = small_example()
+    h_next = RNN(*params).forward(x, h_prev)
+    assert_allclose(h_next, [[0.81775408, -0.44624361, -0.36270747],
+                             [0.25429553, 0.1194273, -0.79687814]], **TOL)
+
+
+def test_backward_small_example():
+    params, x, h_prev = small_example()
+    layer = RNN(*params)
+    layer.forward(x, h_prev)
+    dx, dh_prev = layer.backward(np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 1.0]]))
+    assert_allclose(dx, [[-0.22740516, 0.56673295], [-0.23803259, 0.00457414]], **TOL)
+    assert_allclose(dh_prev, [[0.16563913, 0.41363297, -0.52106598],
+                              [0.03668602, 0.53898156, 0.41613856]], **TOL)
+    dWx, dWh, db = layer.grads
+    assert_allclose(dWx, [[-0.13638862, -1.97147424, -1.23342852],
+                          [0.89638998, 0.98573712, -1.55439397]], **TOL)
+    assert_allclose(dWh, [[0.16563913, 0.0, -0.43422165],
+                          [-0.02533907, 0.59144227, 0.54371721],
+                          [-0.26111117, -1.38003197, -0.42917831]], **TOL)
+    assert_allclose(db, [0.79894516, 1.97147424, -0.50345807], **TOL)  # summed over the batch
+
+
+def test_shapes_when_h_differs_from_d():
+    rng = np.random.default_rng(0)
+    N, D, H = 3, 5, 2
+    layer = RNN(rng.normal(size=(D, H)), rng.normal(size=(H, H)), rng.normal(size=H))
+    h_next = layer.forward(rng.normal(size=(N, D)), rng.normal(size=(N, H)))
+    assert h_next.shape == (N, H)
+    dx, dh_prev = layer.backward(rng.normal(size=(N, H)))
+    assert dx.shape == (N, D)
+    assert dh_prev.shape == (N, H)
+    assert [g.shape for g in layer.grads] == [(D, H), (H, H), (H,)]
+
+
+def test_grads_are_written_in_place():
+    params, x, h_prev = small_example()
+    layer = RNN(*params)
+    before = list(layer.grads)
+    layer.forward(x, h_prev)
+    layer.backward(np.ones((2, 3)))
+    assert all(new is old for new, old in zip(layer.grads, before)), \
+        "write self.grads[i][...] = ..., do not replace the arrays"
+
+
+def test_gradients_match_central_differences():
+    rng = np.random.default_rng(1)
+    N, D, H = 2, 3, 4
+    Wx, Wh, b = rng.normal(scale=0.5, size=(D, H)), rng.normal(scale=0.5, size=(H, H)), rng.normal(size=H)
+    x, h_prev, dh_next = rng.normal(size=(N, D)), rng.normal(scale=0.5, size=(N, H)), rng.normal(size=(N, H))
+    layer = RNN(Wx, Wh, b)
+    layer.forward(x, h_prev)
+    dx, dh_prev = layer.backward(dh_next.copy())
+    checks = [
+        (dx, lambda v: RNN(Wx, Wh, b).forward(v, h_prev), x),
+        (dh_prev, lambda v: RNN(Wx, Wh, b).forward(x, v), h_prev),
+        (layer.grads[0], lambda v: RNN(v, Wh, b).forward(x, h_prev), Wx),
+        (layer.grads[1], lambda v: RNN(Wx, v, b).forward(x, h_prev), Wh),
+        (layer.grads[2], lambda v: RNN(Wx, Wh, v).forward(x, h_prev), b),
+    ]
+    for analytic, f, point in checks:
+        assert_allclose(analytic, numerical_gradient(f, point, dh_next), rtol=1e-2, atol=1e-3)

@@ -1,0 +1,158 @@
+"""Public tests for 06_time_rnn. Run them in this folder with `python -m pytest`.
+
+TimeRNN builds on your RNN: paste RNN.forward and RNN.backward from
+05_rnn_cell into layers.py first. These tests check small worked examples,
+the stateful behaviour and gradient checks; the autograder runs more tests of
+the same kind on other inputs.
+"""
+
+import numpy as np
+from numpy.testing import assert_allclose, assert_array_equal
+
+from layers import Embedding, TimeAffine, TimeEmbedding, TimeRNN
+
+# loose enough for float32 arrays (the textbook's dtype='f'), far tighter than any wrong formula
+TOL = {"rtol": 1e-4, "atol": 1e-6}
+GRAD_TOL = {"rtol": 1e-2, "atol": 1e-3}
+
+
+def numerical_gradient(f, x, dout, h=1e-3):
+    """Central differences of sum(f(x) * dout) with respect to x."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        plus = np.sum(f(x) * dout)
+        x[i] = saved - h
+        minus = np.sum(f(x) * dout)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def rnn_inputs(seed, N=2, T=3, D=3, H=4):
+    rng = np.random.default_rng(seed)
+    params = (rng.normal(scale=0.5, size=(D, H)), rng.normal(scale=0.5, size=(H, H)), rng.normal(scale=0.3, size=H))
+    return params, rng.normal(size=(N, T, D)), rng.normal(size=(N, T, H))
+
+
+# -- Embedding and TimeEmbedding
+
+def test_embedding_small_example():
+    W = np.arange(8.0).reshape(4, 2)
+    layer = Embedding(W)
+    assert_array_equal(layer.forward(np.array([0, 2, 0])), [[0, 1], [4, 5], [0, 1]])
+    layer.backward(np.array([[1.0, 2.0], [3.0, 4.0], [10.0, 20.0]]))
+    # id 0 appears twice: its row receives the sum of both rows of dout
+    assert_allclose(layer.grads[0], [[11, 22], [0, 0], [3, 4], [0, 0]])
+
+
+def test_embedding_backward_starts_from_zero_each_time():
+    layer = Embedding(np.ones((3, 2)))
+    before = layer.grads[0]
+    layer.forward(np.array([1]))
+    layer.backward(np.array([[5.0, 5.0]]))
+    layer.forward(np.array([2]))
+    layer.backward(np.array([[1.0, 2.0]]))
+    assert_allclose(layer.grads[0], [[0, 0], [0, 0], [1, 2]])
+    assert layer.grads[0] is before, "write into self.grads[0], do not replace it"
+
+
+def test_time_embedding_small_example():
+    W = np.arange(6.0).reshape(3, 2)
+    xs = np.array([[0, 2, 1], [2, 2, 0]])  # (N, T) = (2, 3)
+    layer = TimeEmbedding(W)
+    out = layer.forward(xs)
+    assert out.shape == (2, 3, 2)
+    assert_allclose(out, [[[0, 1], [4, 5], [2, 3]], [[4, 5], [4, 5], [0, 1]]])
+    layer.backward(np.ones((2, 3, 2)))
+    assert_allclose(layer.grads[0], [[2, 2], [1, 1], [3, 3]])  # summed over batch and time
+
+
+# -- TimeRNN
+
+def test_time_rnn_forward_chains_the_steps():
+    (Wx, Wh, b), xs, _ = rnn_inputs(0)
+    hs = TimeRNN(Wx, Wh, b).forward(xs)
+    assert hs.shape == (2, 3, 4)
+    h = np.zeros((2, 4))
+    for t in range(3):
+        h = np.tanh(h @ Wh + xs[:, t, :] @ Wx + b)
+        assert_allclose(hs[:, t, :], h, **TOL)
+
+
+def test_time_rnn_stateful_continues_where_it_stopped():
+    params, xs, _ = rnn_inputs(1, T=4)
+    whole = TimeRNN(*params).forward(xs)
+    layer = TimeRNN(*params, stateful=True)
+    first = layer.forward(xs[:, :2, :])
+    second = layer.forward(xs[:, 2:, :])
+    assert_allclose(np.concatenate([first, second], axis=1), whole, **TOL)
+    layer.reset_state()
+    assert_allclose(layer.forward(xs[:, 2:, :]), TimeRNN(*params).forward(xs[:, 2:, :]), **TOL)
+
+
+def test_time_rnn_not_stateful_starts_from_zeros_every_time():
+    params, xs, _ = rnn_inputs(2)
+    layer = TimeRNN(*params)
+    first = layer.forward(xs)
+    assert_allclose(layer.forward(xs), first, **TOL)
+
+
+def test_time_rnn_gradients_match_central_differences():
+    params, xs, dhs = rnn_inputs(3)
+    Wx, Wh, b = params
+    h0 = np.random.default_rng(4).uniform(-0.5, 0.5, size=(2, 4))
+
+    def run(Wx=Wx, Wh=Wh, b=b, xs=xs, h0=h0):
+        layer = TimeRNN(Wx, Wh, b, stateful=True)
+        layer.set_state(h0)
+        return layer.forward(xs)
+
+    layer = TimeRNN(Wx, Wh, b, stateful=True)
+    layer.set_state(h0)
+    layer.forward(xs)
+    dxs = layer.backward(dhs.copy())
+    assert dxs.shape == xs.shape
+    assert layer.dh.shape == h0.shape
+    checks = [
+        (dxs, lambda v: run(xs=v), xs),
+        (layer.dh, lambda v: run(h0=v), h0),
+        (layer.grads[0], lambda v: run(Wx=v), Wx),
+        (layer.grads[1], lambda v: run(Wh=v), Wh),
+        (layer.grads[2], lambda v: run(b=v), b),
+    ]
+    for analytic, f, point in checks:
+        assert_allclose(analytic, numerical_gradient(f, point, dhs), **GRAD_TOL)
+
+
+# -- TimeAffine
+
+def test_time_affine_small_example():
+    W = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])  # (D, M) = (2, 3)
+    b = np.array([0.5, 0.0, -0.5])
+    x = np.array([[[1.0, 1.0], [0.0, 2.0]]])           # (N, T, D) = (1, 2, 2)
+    layer = TimeAffine(W, b)
+    out = layer.forward(x)
+    assert_allclose(out, [[[3.5, 1.0, -1.5], [4.5, 2.0, -0.5]]])
+    dx = layer.backward(np.ones((1, 2, 3)))
+    assert_allclose(dx, [[[0.0, 3.0], [0.0, 3.0]]])
+    assert_allclose(layer.grads[0], [[1, 1, 1], [3, 3, 3]])
+    assert_allclose(layer.grads[1], [2, 2, 2])  # summed over batch and time
+
+
+def test_time_affine_gradients_match_central_differences():
+    rng = np.random.default_rng(5)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    x, dout = rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 3, 4))
+    layer = TimeAffine(W, b)
+    layer.forward(x)
+    dx = layer.backward(dout.copy())
+    checks = [
+        (dx, lambda v: TimeAffine(W, b).forward(v), x),
+        (layer.grads[0], lambda v: TimeAffine(v, b).forward(x), W),
+        (layer.grads[1], lambda v: TimeAffine(W, v).forward(x), b),
+    ]
+    for analytic, f, point in checks:
+        assert_allclose(analytic, numerical_gradient(f, point, dout), **GRAD_TOL)
