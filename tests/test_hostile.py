@@ -152,8 +152,10 @@ def test_network_to_the_graders_loopback_is_unreachable(assignment, fork_server)
 
 
 def test_mutating_inputs_in_place_changes_nothing_on_the_grader_side(assignment, fork_server):
-    source = solution() + ("\n_f = Affine.forward\ndef _mutating(self, x):\n    out = _f(self, x)\n"
-                           "    x *= 0\n    return out\nAffine.forward = _mutating\n")
+    # Zeroing dout after use is correct code (DESIGN allows mutating dout); it must not
+    # reach the grader's arrays.
+    source = solution() + ("\n_b = Affine.backward\ndef _mutating(self, dout):\n    dx = _b(self, dout)\n"
+                           "    dout *= 0\n    return dx\nAffine.backward = _mutating\n")
     assert score(assignment, source, fork_server) == assignment.max_score
 
 
