@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS test_results (
 class Gradebook:
     def __init__(self, path: Path):
         self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
