@@ -27,7 +27,7 @@ batch" then means the same thing for np.mean and for a sum divided by N.
 
 import numpy as np
 
-from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, at_precision, fail, numerical_gradient
 
 NAMES = ("Wxh", "Whh", "Bh", "Wy", "By")
 SENTENCES = [("as", "as", "soon"), ("as", "soon", "as"), ("soon", "as", "as")]  # sorted order
@@ -107,17 +107,10 @@ def _precision(loss, expected):
     return "float64"
 
 
-def _at(kind, array):
-    """array as float32 when the model is only float32-accurate: assert_close then uses float32 tolerance."""
-    if kind == "float32" and isinstance(array, np.ndarray) and array.dtype.kind == "f":
-        return array.astype(np.float32)
-    return array
-
-
 def _assert_grads(grads, expected, kind, what, hint, only=range(5)):
     grads = _list(grads, 5, f"{what}: grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
     for i in only:
-        assert_close(_at(kind, grads[i]), expected[i], f"{what}: grads[{i}] (d{NAMES[i]})", hint=hint)
+        assert_close(at_precision(grads[i], kind), expected[i], f"{what}: grads[{i}] (d{NAMES[i]})", hint=hint)
 
 
 # -- one_hot ---------------------------------------------------------------------
@@ -317,7 +310,7 @@ def test_backward_matches_numerical_gradient_of_your_loss(student, ref):
                 changed = params[:i] + [value] + params[i + 1:]
                 return cast(np.asarray(_model_with(student, config, changed).loss(xs, t), dtype=np.float64))
             num = numerical_gradient(loss_at, params[i], what="loss(xs, t)")
-            assert_gradient(_at(kind, grads[i]), num, f"backward(): grads[{i}] (d{name}) for xs of shape "
+            assert_gradient(at_precision(grads[i], kind), num, f"backward(): grads[{i}] (d{name}) for xs of shape "
                             f"{xs.shape}", hint=BPTT_HINT)
 
 

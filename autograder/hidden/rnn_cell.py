@@ -27,7 +27,7 @@ float32 variants use at most 5 % of that tolerance.
 
 import numpy as np
 
-from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
+from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
 
 # (N, D, H, seed): a batch of one, D > H, D < H, odd sizes.
 CASES = [(1, 3, 4, 10), (5, 7, 3, 11), (4, 2, 6, 12)]
@@ -80,29 +80,12 @@ def _run(module, params, x, h_prev, dh_next):
     return layer, h_next, dx, dh_prev, _grads(layer)
 
 
-def _precision(h_next, expected):
-    """'float32' when the student's forward output is only float32-accurate, else 'float64'."""
-    h_next = as_array(h_next, "RNN.forward(x, h_prev)")
-    if precision(h_next) == "float32":
-        return "float32"
-    if h_next.shape == expected.shape and np.max(np.abs(h_next - expected), initial=0.0) > 1e-9:
-        return "float32"
-    return "float64"
-
-
-def _at(value, kind):
-    """value as float32 when the cell is judged at float32 precision (see the module docstring)."""
-    if kind == "float32" and isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return value.astype(np.float32)
-    return value
-
-
 def _both(student, ref, case):
     n, d, h, seed = case
     inputs = _inputs(seed, n, d, h)
     got = _run(student, *inputs)
     want = _run(ref, *inputs)
-    return got, want, _precision(got[1], want[1])
+    return got, want, judged_precision(got[1], want[1], "RNN.forward(x, h_prev)")
 
 
 def _where(case):
@@ -133,7 +116,7 @@ def test_rnn_forward_matches_reference(student, ref):
         params, x, h_prev, _ = _inputs(seed, n, d, h)
         got = student.RNN(*params).forward(x, h_prev)
         want = ref.RNN(*params).forward(x, h_prev)
-        assert_close(_at(got, _precision(got, want)), want, f"RNN.forward(x, h_prev) {_where(case)}",
+        assert_close(at_precision(got, judged_precision(got, want, "RNN.forward(x, h_prev)")), want, f"RNN.forward(x, h_prev) {_where(case)}",
                      hint=FORWARD_HINT)
 
 
@@ -152,27 +135,27 @@ def test_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
 def test_rnn_backward_dx_matches_reference(student, ref):
     for case in CASES:
         (_, _, dx, _, _), (_, _, rdx, _, _), kind = _both(student, ref, case)
-        assert_close(_at(dx, kind), rdx, f"RNN.backward: dx {_where(case)}", hint=GRAD_HINTS["dx"])
+        assert_close(at_precision(dx, kind), rdx, f"RNN.backward: dx {_where(case)}", hint=GRAD_HINTS["dx"])
 
 
 def test_rnn_backward_dh_prev_matches_reference(student, ref):
     for case in CASES:
         (_, _, _, dh, _), (_, _, _, rdh, _), kind = _both(student, ref, case)
-        assert_close(_at(dh, kind), rdh, f"RNN.backward: dh_prev {_where(case)}", hint=GRAD_HINTS["dh_prev"])
+        assert_close(at_precision(dh, kind), rdh, f"RNN.backward: dh_prev {_where(case)}", hint=GRAD_HINTS["dh_prev"])
 
 
 def test_rnn_backward_dwx_and_dwh_match_reference(student, ref):
     for case in CASES:
         (*_, grads), (*_, rgrads), kind = _both(student, ref, case)
         for i in (0, 1):
-            assert_close(_at(grads[i], kind), rgrads[i], f"RNN.grads[{i}] ({NAMES[i]}) {_where(case)}",
+            assert_close(at_precision(grads[i], kind), rgrads[i], f"RNN.grads[{i}] ({NAMES[i]}) {_where(case)}",
                          hint=GRAD_HINTS[NAMES[i]])
 
 
 def test_rnn_db_sums_over_the_batch(student, ref):
     for case in [(5, 3, 4, 30), (3, 6, 5, 31)]:
         (*_, grads), (*_, rgrads), kind = _both(student, ref, case)
-        assert_close(_at(grads[2], kind), rgrads[2], f"RNN.grads[2] (db) {_where(case)}", hint=GRAD_HINTS["db"])
+        assert_close(at_precision(grads[2], kind), rgrads[2], f"RNN.grads[2] (db) {_where(case)}", hint=GRAD_HINTS["db"])
 
 
 def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
@@ -182,7 +165,7 @@ def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
     params = (Wx, np.eye(h), b)
     _, h_next, _, dh_prev, _ = _run(student, params, x, h_prev, dh_next)
     _, rh_next, _, rdh_prev, _ = _run(ref, params, x, h_prev, dh_next)
-    assert_close(_at(dh_prev, _precision(h_next, rh_next)), rdh_prev,
+    assert_close(at_precision(dh_prev, judged_precision(h_next, rh_next, "RNN.forward(x, h_prev)")), rdh_prev,
                  "RNN.backward: the derivative of tanh (dh_prev with Wh = identity)",
                  hint="d tanh(t)/dt = 1 - tanh(t) ** 2 = 1 - h_next ** 2, from the h_next of forward "
                       "(not 1 - h_next, not from h_prev).")
@@ -211,10 +194,10 @@ def test_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
     layer.backward(dh_next)
     grads = _grads(layer)
     expected = ref.RNN(*params)
-    kind = _precision(h_next, expected.forward(x, h_prev))
+    kind = judged_precision(h_next, expected.forward(x, h_prev), "RNN.forward(x, h_prev)")
     expected.backward(dh_next)
     for i, name in enumerate(NAMES):
-        assert_close(_at(grads[i], kind), expected.grads[i], f"RNN.grads[{i}] ({name}) after a second backward",
+        assert_close(at_precision(grads[i], kind), expected.grads[i], f"RNN.grads[{i}] ({name}) after a second backward",
                      hint="each backward overwrites grads (self.grads[0][...] = dWx); it does not add to them.")
 
 
@@ -222,11 +205,11 @@ def test_rnn_works_for_a_batch_of_one(student, ref):
     case = (1, 5, 2, 60)
     got, want, kind = _both(student, ref, case)
     hint = "keep the batch axis: x is (1, D), h_prev and h_next are (1, H); sum db over axis 0 only."
-    assert_close(_at(got[1], kind), want[1], "RNN.forward for a batch of one", hint=hint)
+    assert_close(at_precision(got[1], kind), want[1], "RNN.forward for a batch of one", hint=hint)
     for what, a, b in [("dx", got[2], want[2]), ("dh_prev", got[3], want[3])]:
-        assert_close(_at(a, kind), b, f"RNN.backward: {what} for a batch of one", hint=hint)
+        assert_close(at_precision(a, kind), b, f"RNN.backward: {what} for a batch of one", hint=hint)
     for i, name in enumerate(NAMES):
-        assert_close(_at(got[4][i], kind), want[4][i], f"RNN.grads[{i}] ({name}) for a batch of one", hint=hint)
+        assert_close(at_precision(got[4][i], kind), want[4][i], f"RNN.grads[{i}] ({name}) for a batch of one", hint=hint)
 
 
 def test_rnn_dx_and_dh_prev_match_numerical_gradient(student, ref):

@@ -29,7 +29,7 @@ float32 variants use at most 2.5 % of that tolerance.
 
 import numpy as np
 
-from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
+from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
 
 IN_PLACE_HINT = ("write self.grads[0][...] = dW (and so on), not self.grads[0] = dW: "
                  "an optimizer keeps references to these arrays.")
@@ -37,24 +37,6 @@ REPLACE_HINT = "each backward overwrites grads (self.grads[i][...] = ...); it do
 
 
 # -- shared helpers ----------------------------------------------------------------
-
-def _precision(out, expected, what):
-    """'float32' when the student's forward output is only float32-accurate, else 'float64'."""
-    out = as_array(out, what)
-    if precision(out) == "float32":
-        return "float32"
-    expected = np.asarray(expected, dtype=np.float64)
-    if out.shape == expected.shape and np.max(np.abs(out - expected), initial=0.0) > 1e-9:
-        return "float32"
-    return "float64"
-
-
-def _at(value, kind):
-    """value as float32 when the layer is judged at float32 precision (see the module docstring)."""
-    if kind == "float32" and isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return value.astype(np.float32)
-    return value
-
 
 def _grads(layer, names, what):
     grads = layer.grads
@@ -263,7 +245,7 @@ def _rnn_run(module, params, xs, dhs, h0=None, stateful=False):
 def _rnn_both(student, ref, params, xs, dhs, h0=None, stateful=False):
     got = _rnn_run(student, params, xs, dhs, h0, stateful)
     want = _rnn_run(ref, params, xs, dhs, h0, stateful)
-    return got, want, _precision(got[1], want[1], "TimeRNN.forward(xs)")
+    return got, want, judged_precision(got[1], want[1], "TimeRNN.forward(xs)")
 
 
 def _rnn_where(n, t, d, h):
@@ -275,7 +257,7 @@ def test_time_rnn_forward_matches_reference(student, ref):
         params, xs, _ = _rnn_inputs(n, t, d, h, seed)
         hs = student.TimeRNN(*params).forward(xs)
         expected = ref.TimeRNN(*params).forward(xs)
-        assert_close(_at(hs, _precision(hs, expected, "TimeRNN.forward(xs)")), expected,
+        assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
                      f"TimeRNN.forward(xs) {_rnn_where(n, t, d, h)}", hint=RNN_FORWARD_HINT)
 
 
@@ -297,7 +279,7 @@ def test_time_rnn_backward_dxs_matches_reference(student, ref):
     for n, t, d, h, seed in RNN_CASES:
         params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
         (_, _, dxs, _), (_, _, rdxs, _), kind = _rnn_both(student, ref, params, xs, dhs)
-        assert_close(_at(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_rnn_where(n, t, d, h)}", hint=BPTT_HINT)
+        assert_close(at_precision(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_rnn_where(n, t, d, h)}", hint=BPTT_HINT)
 
 
 def test_time_rnn_gradient_flows_back_from_later_steps(student, ref):
@@ -309,7 +291,7 @@ def test_time_rnn_gradient_flows_back_from_later_steps(student, ref):
     if not np.any(dxs[:, 0, :]):
         fail("TimeRNN.backward(dhs): with dhs zero except at the last step, dxs is zero at the first step. "
              f"Hint: the gradient must flow back through the hidden state. {BPTT_HINT}")
-    assert_close(_at(dxs, kind), rdxs, "TimeRNN.backward(dhs) when only the last step has a gradient",
+    assert_close(at_precision(dxs, kind), rdxs, "TimeRNN.backward(dhs) when only the last step has a gradient",
                  hint=BPTT_HINT)
 
 
@@ -318,7 +300,7 @@ def test_time_rnn_grads_sum_over_time_steps(student, ref):
         params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
         (*_, grads), (*_, rgrads), kind = _rnn_both(student, ref, params, xs, dhs)
         for i, name in enumerate(RNN_NAMES):
-            assert_close(_at(grads[i], kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_rnn_where(n, t, d, h)}",
+            assert_close(at_precision(grads[i], kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_rnn_where(n, t, d, h)}",
                          hint=f"{SUM_HINT} {BPTT_HINT}")
 
 
@@ -335,9 +317,9 @@ def test_time_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
     layer.backward(_rng(241).normal(size=dhs.shape))
     layer.backward(dhs)
     _, rhs, _, rgrads = _rnn_run(ref, params, xs, dhs)
-    kind = _precision(hs, rhs, "TimeRNN.forward(xs)")
+    kind = judged_precision(hs, rhs, "TimeRNN.forward(xs)")
     for i, (name, grad) in enumerate(zip(RNN_NAMES, _grads(layer, RNN_NAMES, "TimeRNN"))):
-        assert_close(_at(grad, kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) after a second backward",
+        assert_close(at_precision(grad, kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) after a second backward",
                      hint=REPLACE_HINT)
 
 
@@ -351,7 +333,7 @@ def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
         if dh is None:
             fail(f"TimeRNN.dh is still None after backward. Hint: {DH_HINT}")
         what = "after set_state(h) on a stateful layer" if stateful else "starting from zeros"
-        assert_close(_at(dh, kind), expected.dh, f"TimeRNN.dh {what}", hint=DH_HINT)
+        assert_close(at_precision(dh, kind), expected.dh, f"TimeRNN.dh {what}", hint=DH_HINT)
 
 
 def test_time_rnn_h_is_the_last_hidden_state_after_forward(student, ref):
@@ -363,7 +345,7 @@ def test_time_rnn_h_is_the_last_hidden_state_after_forward(student, ref):
     hint = "forward keeps the last hidden state in self.h (a stateful layer starts from it next time)."
     if layer.h is None:
         fail(f"TimeRNN.h is None after forward. Hint: {hint}")
-    assert_close(_at(layer.h, _precision(hs, rhs, "TimeRNN.forward(xs)")), expected.h, "TimeRNN.h after forward",
+    assert_close(at_precision(layer.h, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), expected.h, "TimeRNN.h after forward",
                  hint=hint)
 
 
@@ -379,7 +361,7 @@ def test_time_rnn_stateful_layer_carries_h_into_the_next_forward(student, ref):
     second = _rng(271).normal(size=(n, t, d))
     hs = _two_calls(student, params, first, second, True)
     expected = _two_calls(ref, params, first, second, True)
-    assert_close(_at(hs, _precision(hs, expected, "TimeRNN.forward(xs)")), expected,
+    assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
                  "TimeRNN.forward(xs) of a stateful layer, on its second call",
                  hint="when stateful, forward starts from the self.h the previous forward ended with "
                       "(zeros only while self.h is None).")
@@ -391,7 +373,7 @@ def test_time_rnn_layer_that_is_not_stateful_starts_from_zeros_every_time(studen
     second = _rng(281).normal(size=(n, t, d))
     hs = _two_calls(student, params, first, second, False)
     expected = ref.TimeRNN(*params).forward(second)
-    assert_close(_at(hs, _precision(hs, expected, "TimeRNN.forward(xs)")), expected,
+    assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
                  "TimeRNN.forward(xs) of a layer that is not stateful, on its second call",
                  hint="when stateful is False, every forward starts from h_0 = zeros((N, H)).")
 
@@ -406,7 +388,7 @@ def test_time_rnn_set_state_gives_the_initial_state(student, ref):
     expected = ref.TimeRNN(*params, stateful=True)
     expected.set_state(h0)
     rhs = expected.forward(xs)
-    assert_close(_at(hs, _precision(hs, rhs, "TimeRNN.forward(xs)")), rhs,
+    assert_close(at_precision(hs, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), rhs,
                  "TimeRNN.forward(xs) of a stateful layer after set_state(h)",
                  hint="set_state(h) sets self.h; a stateful forward starts from it.")
 
@@ -420,7 +402,7 @@ def test_time_rnn_reset_state_starts_again_from_zeros(student, ref):
     layer.reset_state()
     hs = layer.forward(second)
     expected = ref.TimeRNN(*params).forward(second)
-    assert_close(_at(hs, _precision(hs, expected, "TimeRNN.forward(xs)")), expected,
+    assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
                  "TimeRNN.forward(xs) of a stateful layer after reset_state()",
                  hint="reset_state() sets self.h = None, so the next forward starts from zeros.")
 
@@ -488,7 +470,7 @@ def _affine_both(student, ref, case):
     params, x, dout = _affine_inputs(n, t, d, m, seed)
     got = _affine_run(student, params, x, dout)
     want = _affine_run(ref, params, x, dout)
-    return got, want, _precision(got[1], want[1], "TimeAffine.forward(x)")
+    return got, want, judged_precision(got[1], want[1], "TimeAffine.forward(x)")
 
 
 def _affine_where(case):
@@ -499,7 +481,7 @@ def _affine_where(case):
 def test_time_affine_forward_matches_reference(student, ref):
     for case in AFFINE_CASES:
         (_, out, _, _), (_, rout, _, _), kind = _affine_both(student, ref, case)
-        assert_close(_at(out, kind), rout, f"TimeAffine.forward(x) {_affine_where(case)}", hint=AFFINE_HINT)
+        assert_close(at_precision(out, kind), rout, f"TimeAffine.forward(x) {_affine_where(case)}", hint=AFFINE_HINT)
 
 
 def test_time_affine_outputs_and_gradients_have_the_right_shapes(student, ref):
@@ -516,20 +498,20 @@ def test_time_affine_outputs_and_gradients_have_the_right_shapes(student, ref):
 def test_time_affine_backward_dx_matches_reference(student, ref):
     for case in AFFINE_CASES:
         (_, _, dx, _), (_, _, rdx, _), kind = _affine_both(student, ref, case)
-        assert_close(_at(dx, kind), rdx, f"TimeAffine.backward(dout) {_affine_where(case)}", hint=AFFINE_BACK_HINT)
+        assert_close(at_precision(dx, kind), rdx, f"TimeAffine.backward(dout) {_affine_where(case)}", hint=AFFINE_BACK_HINT)
 
 
 def test_time_affine_dw_matches_reference(student, ref):
     for case in AFFINE_CASES:
         (*_, grads), (*_, rgrads), kind = _affine_both(student, ref, case)
-        assert_close(_at(grads[0], kind), rgrads[0], f"TimeAffine.grads[0] (dW) {_affine_where(case)}",
+        assert_close(at_precision(grads[0], kind), rgrads[0], f"TimeAffine.grads[0] (dW) {_affine_where(case)}",
                      hint=AFFINE_BACK_HINT)
 
 
 def test_time_affine_db_sums_over_batch_and_time(student, ref):
     for case in AFFINE_CASES:
         (*_, grads), (*_, rgrads), kind = _affine_both(student, ref, case)
-        assert_close(_at(grads[1], kind), rgrads[1], f"TimeAffine.grads[1] (db) {_affine_where(case)}",
+        assert_close(at_precision(grads[1], kind), rgrads[1], f"TimeAffine.grads[1] (db) {_affine_where(case)}",
                      hint="db sums dout over the batch and the time steps: np.sum over the N*T rows (axis=0).")
 
 
