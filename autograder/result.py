@@ -17,6 +17,7 @@ class TestResult:
     max_score: float
     output: str = ""
     visibility: str = "visible"
+    hints: tuple[str, ...] = ()  # catalogue keys of the hints that fired (autograder/messages.py)
 
     @property
     def passed(self) -> bool:

@@ -1,0 +1,59 @@
+"""The message catalogue: every sentence a student or instructor reads, in English and Korean.
+
+    text(key, lang=None, **fields) -> str
+
+Keys are dotted names ("hint.affine.db_batch_axis"); the sentences live in
+autograder/catalogue/<lang>.toml, one file per language with the same keys
+(tests/test_messages.py keeps them in step). `fields` fill `{name}` places in
+the sentence. The language is, in order: the `lang` argument, the
+AUTOGRADER_LANG environment variable, the locale (LC_ALL, LC_MESSAGES, LANG:
+"ko_KR.UTF-8" gives Korean), else English.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LANGS = ("en", "ko")
+DEFAULT = "en"
+CATALOGUE = Path(__file__).with_name("catalogue")
+
+
+def language(lang: str | None = None) -> str:
+    """The language to speak: the argument, AUTOGRADER_LANG, the locale, or English."""
+    for candidate in (lang, os.environ.get("AUTOGRADER_LANG"),
+                      os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"), os.environ.get("LANG")):
+        if candidate:
+            code = candidate.split("_")[0].split(".")[0].lower()
+            if code in LANGS:
+                return code
+            if lang and candidate is lang:
+                raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGS)}")
+    return DEFAULT
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """Every key of one language, flattened from its TOML tables."""
+    with open(CATALOGUE / f"{lang}.toml", "rb") as handle:
+        return dict(_flatten(tomllib.load(handle)))
+
+
+def _flatten(table: dict, prefix: str = ""):
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            yield from _flatten(value, key + ".")
+        else:
+            yield key, value
+
+
+def text(key: str, lang: str | None = None, **fields) -> str:
+    """The sentence for `key` in the chosen language, with its fields filled in."""
+    sentences = catalogue(language(lang))
+    if key not in sentences:
+        raise KeyError(f"no message {key!r} in autograder/catalogue/{language(lang)}.toml")
+    return sentences[key].format(**fields) if fields else sentences[key]
