@@ -2,9 +2,10 @@
 
     text(key, lang=None, **fields) -> str
 
-Keys are dotted names ("hint.affine.db_batch_axis"); the sentences live in
-autograder/catalogue/<lang>.toml, one file per language with the same keys
-(tests/test_messages.py keeps them in step). `fields` fill `{name}` places in
+Keys are dotted names ("hint.affine.db_batch_axis"). The sentences live in
+autograder/catalogue/<lang>/<namespace>.toml: the file names the first part of
+the key (hint.toml holds every "hint." key), and every language has the same
+files and keys (tests/test_messages.py keeps them in step). `fields` fill `{name}` places in
 the sentence. The language is, in order: the `lang` argument, the
 AUTOGRADER_LANG environment variable, the locale (LC_ALL, LC_MESSAGES, LANG:
 "ko_KR.UTF-8" gives Korean), else English.
@@ -37,9 +38,12 @@ def language(lang: str | None = None) -> str:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """Every key of one language, flattened from its TOML tables."""
-    with open(CATALOGUE / f"{lang}.toml", "rb") as handle:
-        return dict(_flatten(tomllib.load(handle)))
+    """Every key of one language, flattened from its TOML files and tables."""
+    sentences = {}
+    for path in sorted((CATALOGUE / lang).glob("*.toml")):
+        with open(path, "rb") as handle:
+            sentences.update(_flatten(tomllib.load(handle), path.stem + "."))
+    return sentences
 
 
 def _flatten(table: dict, prefix: str = ""):
@@ -55,5 +59,5 @@ def text(key: str, lang: str | None = None, **fields) -> str:
     """The sentence for `key` in the chosen language, with its fields filled in."""
     sentences = catalogue(language(lang))
     if key not in sentences:
-        raise KeyError(f"no message {key!r} in autograder/catalogue/{language(lang)}.toml")
+        raise KeyError(f"no message {key!r} in autograder/catalogue/{language(lang)}/")
     return sentences[key].format(**fields) if fields else sentences[key]

@@ -15,9 +15,9 @@ def test_every_key_exists_in_every_language_with_the_same_fields():
     english = messages.catalogue("en")
     for lang in messages.LANGS:
         other = messages.catalogue(lang)
-        assert set(other) == set(english), f"{lang}.toml and en.toml differ in keys"
+        assert set(other) == set(english), f"catalogue/{lang}/ and catalogue/en/ differ in keys"
         for key, sentence in english.items():
-            assert _fields(other[key]) == _fields(sentence), f"{lang}.toml {key}: fields differ"
+            assert _fields(other[key]) == _fields(sentence), f"catalogue/{lang}/ {key}: fields differ"
 
 
 def test_language_follows_argument_then_environment_then_locale(monkeypatch):
