@@ -5,6 +5,7 @@
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
+  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en]          (students)
 """
 
 from __future__ import annotations
@@ -51,7 +52,18 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: release/gradescope/ in the course)")
 
+    check = verbs.add_parser(
+        "check", help="(students) run the public tests on your own files and explain every failure")
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."),
+                       help="the folder with your files (default: the current folder)")
+    check.add_argument("--assignment", help="assignment id, e.g. 03_affine (default: found from the folder)")
+    check.add_argument("--lang", choices=("ko", "en"),
+                       help="language of the messages (default: AUTOGRADER_LANG, then the locale)")
+    check.add_argument("--plain", action="store_true", help="plain text, without colours or table lines")
+
     args = parser.parse_args(argv)
+    if args.verb == "check":
+        return _check(args)
     try:
         if args.verb == "grade":
             return _grade(args)
@@ -62,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith(__package__ + "."):
+            raise
+        from . import messages  # a release folder's copy of the engine: the student part only
+        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
         return 2
 
 
@@ -143,3 +161,20 @@ def _gradescope(args) -> int:
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
     return 0
+
+
+def _check(args) -> int:
+    from . import messages
+    from .check import CheckError, check
+
+    for stream in (sys.stdout, sys.stderr):  # Korean and table lines on any console
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        return check(args.folder, args.assignment, args.lang, plain=args.plain)
+    except CheckError as exc:
+        print(messages.text(exc.key, args.lang, **exc.fields), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(messages.text("check.interrupted", args.lang), file=sys.stderr)
+        return 130
