@@ -17,7 +17,6 @@ catalogue, and nothing of the grader's: no hidden test, no solution.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .. import messages
@@ -41,15 +40,8 @@ def check(folder: Path, assignment: str | None = None, lang: str | None = None, 
     for filename in target.student_files:
         if not (target.folder / filename).is_file():
             raise CheckError("check.error.no_student_file", folder=target.folder, file=filename)
-    saved = os.environ.get("AUTOGRADER_LANG")
-    os.environ["AUTOGRADER_LANG"] = lang  # the assertions' own messages follow the chosen language
-    try:
+    with messages.speaking(lang):  # the assertions' own messages follow the chosen language
         explainer = Explainer(target, lang)
         rows = run(target, explainer)
-    finally:
-        if saved is None:
-            os.environ.pop("AUTOGRADER_LANG", None)
-        else:
-            os.environ["AUTOGRADER_LANG"] = saved
     show(target, rows, explainer.text, plain=plain, out=out)
     return 0 if rows and all(r.passed for r in rows) else 1

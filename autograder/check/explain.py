@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import linecache
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 
@@ -22,8 +22,7 @@ from .target import Target, imported_names
 
 @dataclass
 class Explanation:
-    lines: list[str]                       # what happened, then where
-    hints: list[str] = field(default_factory=list)   # hint sentences, already in the student's language
+    lines: list[str]  # what happened, then where; in the student's language
 
 
 def _frames(tb: TracebackType | None):
@@ -117,10 +116,9 @@ class Explainer:
             frame, lineno = student[-1]
             return Explanation([self.text("check.not_implemented", method=_method(frame),
                                           file=Path(frame.f_code.co_filename).name, line=lineno)])
-        if isinstance(exc, AssertionError):
-            hints = [self._hint(h) for h in getattr(exc, "hints", ())]
+        if isinstance(exc, AssertionError):  # checks.CheckFailed's message holds the values and the hints
             message = str(exc).strip() or self.text("check.assertion_without_message")
-            return Explanation([message, *test_line], [h for h in hints if h])
+            return Explanation([message, *test_line])
         if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None and not student:
             owner = type(exc.obj).__name__
             if _defined_in(type(exc.obj), self.student):
@@ -134,21 +132,6 @@ class Explainer:
         if "NoneType" in str(exc):
             lines.append(self.text("check.returned_none"))
         return Explanation(lines)
-
-    def _hint(self, hint) -> str:
-        """A hint carried by a failed check: a catalogue key, (key, fields), or a sentence."""
-        if isinstance(hint, tuple) and len(hint) == 2:
-            key, fields = hint
-            return self._hint_text(key, dict(fields))
-        if isinstance(hint, str):
-            return self._hint_text(hint, {})
-        return str(hint)
-
-    def _hint_text(self, key: str, fields: dict) -> str:
-        try:
-            return messages.text(key, self.lang, **fields)
-        except (KeyError, IndexError, ValueError):
-            return key if not key.startswith("hint.") else ""
 
 
 def _method(frame) -> str:

@@ -43,7 +43,6 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
             name = row.test.name + (f" [{', '.join(cases)}]" if any(cases) else "")
             lines.append(text("check.failure", test=name, units=", ".join(row.test.units) or "-"))
             lines += ["    " + line for block in why.lines for line in block.splitlines()]
-            lines += ["    " + text("check.hint", hint=h) for h in why.hints]
     lines += ["", text("check.all_passed" if len(passed) == len(rows) else "check.next_step",
                        files=", ".join(target.student_files))]
     for line in lines:
@@ -58,7 +57,7 @@ def _grouped(row: Row) -> list[tuple[list[str], object]]:
     groups: list[tuple[list[str], object]] = []
     for case, why in row.failures:
         for cases, seen in groups:
-            if seen.lines == why.lines and seen.hints == why.hints:
+            if seen.lines == why.lines:
                 cases.append(case)
                 break
         else:
