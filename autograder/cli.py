@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verb == "check":
         return _check(args)
+    if not (Path(__file__).parent / "sandbox").is_dir():
+        from . import messages  # a release folder's copy of the engine: the student part only
+        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
+        return 2
     try:
         if args.verb == "grade":
             return _grade(args)
@@ -74,12 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith(__package__ + "."):
-            raise
-        from . import messages  # a release folder's copy of the engine: the student part only
-        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
         return 2
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course
-from autograder.assign import release
+from autograder.assign import release, student_kit
 from autograder.assign.stubs import BEGIN, END
 from autograder.cli import main
 from autograder.course import CourseError
@@ -93,13 +93,16 @@ def test_release_folder_is_up_to_date():
 @pytest.mark.parametrize("aid", IDS)
 def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid, tree):
     a = course.load(aid)
-    expected = {"README.md", "requirements.txt", *a.student_files,
-                *(p.name for p in a.folder.glob("test_*.py"))}
+    own = {"README.md", *a.student_files, *(p.name for p in a.folder.glob("test_*.py"))}
+    engine = student_kit.engine_files()
+    expected = own | {"requirements.txt", "Makefile", "assignment.toml"} | set(engine)
     folder = {n.split("/", 2)[2]: data for n, data in tree.items() if n.startswith(f"students/{aid}/")}
     assert set(folder) == expected
-    for name in expected - {"requirements.txt"}:
+    for name in own:
         assert folder[name] == (a.folder / name).read_bytes(), name
-    assert folder["requirements.txt"].decode().split() == ["numpy>=1.24", "pytest>=7"]
+    for name, data in engine.items():  # the package's own files, byte for byte
+        assert data == (ROOT / name).read_bytes(), name
+    assert folder["requirements.txt"].decode().split() == ["numpy>=1.24", "pytest>=7", "rich>=13"]
     with zipfile.ZipFile(io.BytesIO(tree[f"students/{aid}.zip"])) as archive:
         assert archive.namelist() == sorted(f"{aid}/{n}" for n in expected)
         assert {m.split("/", 1)[1]: archive.read(m) for m in archive.namelist()} == folder
@@ -110,6 +113,58 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
 def test_student_release_has_no_manifest(tree):
     visible = [n for n in student_visible(tree)]
     assert visible and not [n for n in visible if n.endswith("manifest.toml")]
+
+
+# What a release folder may hold of the engine: the check verb, its assertions and messages. Never the
+# grader's side (sandbox, student proxy, reference loader, grading, reports, releases, hidden tests).
+STUDENT_SIDE = {"__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
+                "check", "catalogue"}
+
+
+def test_student_release_ships_only_the_student_side_of_the_engine(tree):
+    shipped = {name for name in student_visible(tree) if "/autograder/" in name}
+    assert shipped, "no engine files in the student release: `make check` cannot work"
+    for name in shipped:
+        first = name.split("/autograder/", 1)[1].split("/")[0]
+        assert first in STUDENT_SIDE, f"{name} is not part of the student check"
+    for aid in IDS:  # each folder holds what `python -m autograder check` imports
+        assert f"students/{aid}/autograder/check/runner.py" in tree
+        assert f"students/{aid}/autograder/checks.py" in tree
+        assert f"classroom/{aid}/autograder/checks.py" in tree
+
+
+def test_student_engine_imports_on_its_own_from_a_release_folder(tree, tmp_path):
+    """Every shipped module imports from a copy of the folder, with no course and no editable install."""
+    aid = IDS[0]
+    for name, data in tree.items():
+        if name.startswith(f"students/{aid}/"):
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    folder = tmp_path / "students" / aid
+    modules = sorted(p.relative_to(folder).with_suffix("").as_posix().replace("/", ".")
+                     for p in (folder / "autograder").rglob("*.py") if p.name != "__main__.py")
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}:\n"
+            "    module = importlib.import_module(name)\n"
+            "    print(module.__file__)\n")
+    run = subprocess.run([sys.executable, "-S", "-c", code], cwd=folder, capture_output=True, text=True,
+                         timeout=120, env=third_party_only())
+    assert run.returncode == 0, run.stderr
+    files = run.stdout.split()
+    assert len(files) == len(modules) and all(Path(f).resolve().is_relative_to(folder.resolve()) for f in files)
+
+
+def third_party_only() -> dict[str, str]:
+    """An environment where `python -S` finds numpy, pytest and rich but not this repository's package.
+
+    -S skips site-packages' .pth files, among them the editable install's finder; PYTHONPATH then
+    names site-packages itself, so the third-party packages import as they would for a student.
+    """
+    import numpy
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
+    env["PYTHONPATH"] = str(Path(numpy.__file__).resolve().parents[1])
+    return env
 
 
 def test_release_contains_no_solution_code(tree):

@@ -1,28 +1,14 @@
-"""Public tests for 01_computational_graph. Run them in this folder with `python -m pytest`.
+"""Public tests for 01_computational_graph. Run them in this folder with
+`python -m autograder check` (a table and an explanation of every failure) or `python -m pytest`.
 
 They check the worked examples of the README and a few small cases; the
 autograder runs more tests of the same kind on other inputs.
 """
 
 import numpy as np
-from numpy.testing import assert_allclose
 
+from autograder.checks import assert_close, assert_gradients, assert_shape, numerical_gradient
 from layers import AddLayer, MulLayer
-
-
-def numerical_gradient(f, x, dout, h):
-    """Central differences of sum(f(x) * dout) with respect to x."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        plus = np.sum(f(x) * dout)
-        x[i] = saved - h
-        minus = np.sum(f(x) * dout)
-        x[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def test_apple_example():
@@ -32,12 +18,13 @@ def test_apple_example():
 
     apple_price = mul_apple_layer.forward(apple, apple_num)
     price = mul_tax_layer.forward(apple_price, tax)
-    assert_allclose(price, 220, rtol=1e-6)
+    assert_close(price, 220, "MulLayer.forward: price", rtol=1e-6, reveal=True)
 
     dprice = 1
     dapple_price, dtax = mul_tax_layer.backward(dprice)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
-    assert_allclose([dapple, dapple_num, dtax], [2.2, 110, 200], rtol=1e-6)
+    assert_close([dapple, dapple_num, dtax], [2.2, 110, 200], "MulLayer.backward: [dapple, dapple_num, dtax]",
+                 rtol=1e-6, reveal=True)
 
 
 def test_apple_orange_example():
@@ -51,14 +38,16 @@ def test_apple_orange_example():
     orange_price = mul_orange_layer.forward(orange, orange_num)
     all_price = add_apple_orange_layer.forward(apple_price, orange_price)
     price = mul_tax_layer.forward(all_price, tax)
-    assert_allclose(price, 715, rtol=1e-6)
+    assert_close(price, 715, "MulLayer and AddLayer forward: price", rtol=1e-6, reveal=True)
 
     dprice = 1
     dall_price, dtax = mul_tax_layer.backward(dprice)
     dapple_price, dorange_price = add_apple_orange_layer.backward(dall_price)
     dorange, dorange_num = mul_orange_layer.backward(dorange_price)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
-    assert_allclose([dapple, dapple_num, dorange, dorange_num, dtax], [2.2, 110, 3.3, 165, 650], rtol=1e-6)
+    assert_close([dapple, dapple_num, dorange, dorange_num, dtax], [2.2, 110, 3.3, 165, 650],
+                 "MulLayer and AddLayer backward: [dapple, dapple_num, dorange, dorange_num, dtax]",
+                 rtol=1e-6, reveal=True)
 
 
 def test_layers_work_element_by_element_on_arrays():
@@ -67,17 +56,18 @@ def test_layers_work_element_by_element_on_arrays():
     dout = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
 
     mul = MulLayer()
-    assert_allclose(mul.forward(x, y), x * y)
+    assert_close(mul.forward(x, y), x * y, "MulLayer.forward(x, y)", reveal=True)
     dx, dy = mul.backward(dout)
-    assert dx.shape == x.shape and dy.shape == y.shape
-    assert_allclose(dx, dout * y)
-    assert_allclose(dy, dout * x)
+    assert_shape(dx, x.shape, "MulLayer.backward(dout): dx")
+    assert_shape(dy, y.shape, "MulLayer.backward(dout): dy")
+    assert_close(dx, dout * y, "MulLayer.backward(dout): dx", reveal=True)
+    assert_close(dy, dout * x, "MulLayer.backward(dout): dy", reveal=True)
 
     add = AddLayer()
-    assert_allclose(add.forward(x, y), x + y)
+    assert_close(add.forward(x, y), x + y, "AddLayer.forward(x, y)", reveal=True)
     dx, dy = add.backward(dout)
-    assert_allclose(dx, dout)
-    assert_allclose(dy, dout)
+    assert_close(dx, dout, "AddLayer.backward(dout): dx", reveal=True)
+    assert_close(dy, dout, "AddLayer.backward(dout): dy", reveal=True)
 
 
 def test_mul_gradients_match_central_differences():
@@ -88,7 +78,6 @@ def test_mul_gradients_match_central_differences():
     dx, dy = layer.backward(dout)
     # x * y is linear in each input, so a large step is exact in float64 and
     # leaves room for a float32 implementation's rounding.
-    num_dx = numerical_gradient(lambda v: MulLayer().forward(v, y), x, dout, h=1e-2)
-    num_dy = numerical_gradient(lambda v: MulLayer().forward(x, v), y, dout, h=1e-2)
-    assert_allclose(dx, num_dx, rtol=1e-3, atol=1e-4)
-    assert_allclose(dy, num_dy, rtol=1e-3, atol=1e-4)
+    num_dx = numerical_gradient(lambda v: MulLayer().forward(v, y), x, dout, "MulLayer.forward", step=1e-2)
+    num_dy = numerical_gradient(lambda v: MulLayer().forward(x, v), y, dout, "MulLayer.forward", step=1e-2)
+    assert_gradients({"dx": (dx, num_dx), "dy": (dy, num_dy)}, "MulLayer.backward", reveal=True)

@@ -1,4 +1,5 @@
-"""Public tests for 06_time_rnn. Run them in this folder with `python -m pytest`.
+"""Public tests for 06_time_rnn. Run them in this folder with
+`python -m autograder check` (a table and an explanation of every failure) or `python -m pytest`.
 
 TimeRNN builds on your RNN: paste RNN.forward and RNN.backward from
 05_rnn_cell into layers.py first. These tests check small worked examples,
@@ -7,28 +8,12 @@ the same kind on other inputs.
 """
 
 import numpy as np
-from numpy.testing import assert_allclose, assert_array_equal
 
+from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import Embedding, TimeAffine, TimeEmbedding, TimeRNN
 
 # loose enough for float32 arrays (the textbook's dtype='f'), far tighter than any wrong formula
 TOL = {"rtol": 1e-4, "atol": 1e-6}
-GRAD_TOL = {"rtol": 1e-2, "atol": 1e-3}
-
-
-def numerical_gradient(f, x, dout, h=1e-3):
-    """Central differences of sum(f(x) * dout) with respect to x."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        plus = np.sum(f(x) * dout)
-        x[i] = saved - h
-        minus = np.sum(f(x) * dout)
-        x[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def rnn_inputs(seed, N=2, T=3, D=3, H=4):
@@ -37,15 +22,23 @@ def rnn_inputs(seed, N=2, T=3, D=3, H=4):
     return params, rng.normal(size=(N, T, D)), rng.normal(size=(N, T, H))
 
 
+def gradients_of(checks: dict, dout, what: str) -> dict:
+    """{name: (analytic, numerical)} from {name: (analytic, f, point)}."""
+    return {name: (analytic, numerical_gradient(f, point, dout, what))
+            for name, (analytic, f, point) in checks.items()}
+
+
 # -- Embedding and TimeEmbedding
 
 def test_embedding_small_example():
     W = np.arange(8.0).reshape(4, 2)
     layer = Embedding(W)
-    assert_array_equal(layer.forward(np.array([0, 2, 0])), [[0, 1], [4, 5], [0, 1]])
+    assert_close(layer.forward(np.array([0, 2, 0])), [[0, 1], [4, 5], [0, 1]], "Embedding.forward(idx)",
+                 reveal=True)
     layer.backward(np.array([[1.0, 2.0], [3.0, 4.0], [10.0, 20.0]]))
     # id 0 appears twice: its row receives the sum of both rows of dout
-    assert_allclose(layer.grads[0], [[11, 22], [0, 0], [3, 4], [0, 0]])
+    assert_close(layer.grads[0], [[11, 22], [0, 0], [3, 4], [0, 0]], "Embedding.backward: grads[0] (dW)",
+                 reveal=True)
 
 
 def test_embedding_backward_starts_from_zero_each_time():
@@ -55,8 +48,10 @@ def test_embedding_backward_starts_from_zero_each_time():
     layer.backward(np.array([[5.0, 5.0]]))
     layer.forward(np.array([2]))
     layer.backward(np.array([[1.0, 2.0]]))
-    assert_allclose(layer.grads[0], [[0, 0], [0, 0], [1, 2]])
-    assert layer.grads[0] is before, "write into self.grads[0], do not replace it"
+    assert_close(layer.grads[0], [[0, 0], [0, 0], [1, 2]], "Embedding.backward: grads[0] after a second backward",
+                 reveal=True)
+    if layer.grads[0] is not before:
+        fail("check.public.grads_in_place", what="Embedding.backward")
 
 
 def test_time_embedding_small_example():
@@ -64,10 +59,12 @@ def test_time_embedding_small_example():
     xs = np.array([[0, 2, 1], [2, 2, 0]])  # (N, T) = (2, 3)
     layer = TimeEmbedding(W)
     out = layer.forward(xs)
-    assert out.shape == (2, 3, 2)
-    assert_allclose(out, [[[0, 1], [4, 5], [2, 3]], [[4, 5], [4, 5], [0, 1]]])
+    assert_shape(out, (2, 3, 2), "TimeEmbedding.forward(xs)")
+    assert_close(out, [[[0, 1], [4, 5], [2, 3]], [[4, 5], [4, 5], [0, 1]]], "TimeEmbedding.forward(xs)",
+                 reveal=True)
     layer.backward(np.ones((2, 3, 2)))
-    assert_allclose(layer.grads[0], [[2, 2], [1, 1], [3, 3]])  # summed over batch and time
+    assert_close(layer.grads[0], [[2, 2], [1, 1], [3, 3]],
+                 "TimeEmbedding.backward: grads[0] (dW, summed over batch and time)", reveal=True)
 
 
 # -- TimeRNN
@@ -75,11 +72,11 @@ def test_time_embedding_small_example():
 def test_time_rnn_forward_chains_the_steps():
     (Wx, Wh, b), xs, _ = rnn_inputs(0)
     hs = TimeRNN(Wx, Wh, b).forward(xs)
-    assert hs.shape == (2, 3, 4)
+    assert_shape(hs, (2, 3, 4), "TimeRNN.forward(xs)")
     h = np.zeros((2, 4))
     for t in range(3):
         h = np.tanh(h @ Wh + xs[:, t, :] @ Wx + b)
-        assert_allclose(hs[:, t, :], h, **TOL)
+        assert_close(hs[:, t, :], h, f"TimeRNN.forward(xs): hs[:, {t}, :]", reveal=True, **TOL)
 
 
 def test_time_rnn_stateful_continues_where_it_stopped():
@@ -88,16 +85,19 @@ def test_time_rnn_stateful_continues_where_it_stopped():
     layer = TimeRNN(*params, stateful=True)
     first = layer.forward(xs[:, :2, :])
     second = layer.forward(xs[:, 2:, :])
-    assert_allclose(np.concatenate([first, second], axis=1), whole, **TOL)
+    assert_close(np.concatenate([first, second], axis=1), whole,
+                 "TimeRNN(stateful=True).forward on two halves, joined", reveal=True, **TOL)
     layer.reset_state()
-    assert_allclose(layer.forward(xs[:, 2:, :]), TimeRNN(*params).forward(xs[:, 2:, :]), **TOL)
+    assert_close(layer.forward(xs[:, 2:, :]), TimeRNN(*params).forward(xs[:, 2:, :]),
+                 "TimeRNN.forward after reset_state()", reveal=True, **TOL)
 
 
 def test_time_rnn_not_stateful_starts_from_zeros_every_time():
     params, xs, _ = rnn_inputs(2)
     layer = TimeRNN(*params)
     first = layer.forward(xs)
-    assert_allclose(layer.forward(xs), first, **TOL)
+    assert_close(layer.forward(xs), first, "TimeRNN(stateful=False).forward, called a second time",
+                 reveal=True, **TOL)
 
 
 def test_time_rnn_gradients_match_central_differences():
@@ -114,17 +114,16 @@ def test_time_rnn_gradients_match_central_differences():
     layer.set_state(h0)
     layer.forward(xs)
     dxs = layer.backward(dhs.copy())
-    assert dxs.shape == xs.shape
-    assert layer.dh.shape == h0.shape
-    checks = [
-        (dxs, lambda v: run(xs=v), xs),
-        (layer.dh, lambda v: run(h0=v), h0),
-        (layer.grads[0], lambda v: run(Wx=v), Wx),
-        (layer.grads[1], lambda v: run(Wh=v), Wh),
-        (layer.grads[2], lambda v: run(b=v), b),
-    ]
-    for analytic, f, point in checks:
-        assert_allclose(analytic, numerical_gradient(f, point, dhs), **GRAD_TOL)
+    assert_shape(dxs, xs.shape, "TimeRNN.backward(dhs)")
+    assert_shape(layer.dh, h0.shape, "TimeRNN.backward: self.dh")
+    checks = {
+        "dxs": (dxs, lambda v: run(xs=v), xs),
+        "dh": (layer.dh, lambda v: run(h0=v), h0),
+        "dWx": (layer.grads[0], lambda v: run(Wx=v), Wx),
+        "dWh": (layer.grads[1], lambda v: run(Wh=v), Wh),
+        "db": (layer.grads[2], lambda v: run(b=v), b),
+    }
+    assert_gradients(gradients_of(checks, dhs, "TimeRNN.forward"), "TimeRNN.backward", reveal=True)
 
 
 # -- TimeAffine
@@ -135,11 +134,12 @@ def test_time_affine_small_example():
     x = np.array([[[1.0, 1.0], [0.0, 2.0]]])           # (N, T, D) = (1, 2, 2)
     layer = TimeAffine(W, b)
     out = layer.forward(x)
-    assert_allclose(out, [[[3.5, 1.0, -1.5], [4.5, 2.0, -0.5]]])
+    assert_close(out, [[[3.5, 1.0, -1.5], [4.5, 2.0, -0.5]]], "TimeAffine.forward(x)", reveal=True)
     dx = layer.backward(np.ones((1, 2, 3)))
-    assert_allclose(dx, [[[0.0, 3.0], [0.0, 3.0]]])
-    assert_allclose(layer.grads[0], [[1, 1, 1], [3, 3, 3]])
-    assert_allclose(layer.grads[1], [2, 2, 2])  # summed over batch and time
+    assert_close(dx, [[[0.0, 3.0], [0.0, 3.0]]], "TimeAffine.backward(dout): dx", reveal=True)
+    assert_close(layer.grads[0], [[1, 1, 1], [3, 3, 3]], "TimeAffine.backward: grads[0] (dW)", reveal=True)
+    assert_close(layer.grads[1], [2, 2, 2], "TimeAffine.backward: grads[1] (db, summed over batch and time)",
+                 reveal=True)
 
 
 def test_time_affine_gradients_match_central_differences():
@@ -149,10 +149,9 @@ def test_time_affine_gradients_match_central_differences():
     layer = TimeAffine(W, b)
     layer.forward(x)
     dx = layer.backward(dout.copy())
-    checks = [
-        (dx, lambda v: TimeAffine(W, b).forward(v), x),
-        (layer.grads[0], lambda v: TimeAffine(v, b).forward(x), W),
-        (layer.grads[1], lambda v: TimeAffine(W, v).forward(x), b),
-    ]
-    for analytic, f, point in checks:
-        assert_allclose(analytic, numerical_gradient(f, point, dout), **GRAD_TOL)
+    checks = {
+        "dx": (dx, lambda v: TimeAffine(W, b).forward(v), x),
+        "dW": (layer.grads[0], lambda v: TimeAffine(v, b).forward(x), W),
+        "db": (layer.grads[1], lambda v: TimeAffine(W, v).forward(x), b),
+    }
+    assert_gradients(gradients_of(checks, dout, "TimeAffine.forward"), "TimeAffine.backward", reveal=True)

@@ -1,4 +1,5 @@
-"""Public tests for 02_activations. Run them in this folder with `python -m pytest`.
+"""Public tests for 02_activations. Run them in this folder with
+`python -m autograder check` (a table and an explanation of every failure) or `python -m pytest`.
 
 They check small hand-made cases and a gradient check; the autograder runs
 more tests of the same kind on other inputs.
@@ -6,60 +7,46 @@ more tests of the same kind on other inputs.
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
 
+from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
 from layers import Relu, Sigmoid, Tanh
-
-
-def numerical_gradient(f, x, dout, h=1e-3):
-    """Central differences of sum(f(x) * dout) with respect to x."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        plus = np.sum(f(x) * dout)
-        x[i] = saved - h
-        minus = np.sum(f(x) * dout)
-        x[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def test_relu_small_example():
     x = np.array([[1.0, -0.5], [0.0, 3.0]])
     relu = Relu()
     out = relu.forward(x)
-    assert_allclose(out, [[1.0, 0.0], [0.0, 3.0]])
-    assert relu.mask.dtype == bool
-    assert_array_equal(relu.mask, [[False, True], [True, False]])  # x <= 0: 0 counts as cut
+    assert_close(out, [[1.0, 0.0], [0.0, 3.0]], "Relu.forward(x)", reveal=True)
+    # a boolean array, True where x <= 0: 0 counts as cut
+    assert_close(relu.mask, np.array([[False, True], [True, False]]), "Relu.forward: self.mask", reveal=True)
     dx = relu.backward(np.array([[10.0, 20.0], [30.0, 40.0]]))
-    assert_allclose(dx, [[10.0, 0.0], [0.0, 40.0]])
+    assert_close(dx, [[10.0, 0.0], [0.0, 40.0]], "Relu.backward(dout)", reveal=True)
 
 
 def test_relu_forward_does_not_modify_its_input():
     x = np.array([-1.0, 2.0, -3.0, 0.0])
     Relu().forward(x)
-    assert_array_equal(x, [-1.0, 2.0, -3.0, 0.0])
+    assert_close(x, [-1.0, 2.0, -3.0, 0.0], "x after Relu.forward(x) (forward must not change its input)",
+                 rtol=0, atol=0, reveal=True)
 
 
 def test_sigmoid_small_example():
     x = np.array([-2.0, 0.0, 2.0])
     sigmoid = Sigmoid()
     out = sigmoid.forward(x)
-    assert_allclose(out, [0.11920292, 0.5, 0.88079708], rtol=1e-6)
-    assert_allclose(sigmoid.out, out)
+    assert_close(out, [0.11920292, 0.5, 0.88079708], "Sigmoid.forward(x)", rtol=1e-6, reveal=True)
+    assert_close(sigmoid.out, out, "Sigmoid.forward: self.out", reveal=True)
     dx = sigmoid.backward(np.array([1.0, 1.0, 2.0]))
-    assert_allclose(dx, [0.10499359, 0.25, 0.20998717], rtol=1e-6)
+    assert_close(dx, [0.10499359, 0.25, 0.20998717], "Sigmoid.backward(dout)", rtol=1e-6, reveal=True)
 
 
 def test_tanh_small_example():
     x = np.array([[-1.0, 0.0, 0.5]])
     tanh = Tanh()
     out = tanh.forward(x)
-    assert_allclose(out, [[-0.76159416, 0.0, 0.46211716]], rtol=1e-6, atol=1e-7)
+    assert_close(out, [[-0.76159416, 0.0, 0.46211716]], "Tanh.forward(x)", rtol=1e-6, atol=1e-7, reveal=True)
     dx = tanh.backward(np.array([[2.0, 1.0, -1.0]]))
-    assert_allclose(dx, [[0.83994868, 1.0, -0.78644773]], rtol=1e-6)
+    assert_close(dx, [[0.83994868, 1.0, -0.78644773]], "Tanh.backward(dout)", rtol=1e-6, reveal=True)
 
 
 @pytest.mark.parametrize("layer_class", [Relu, Sigmoid, Tanh])
@@ -71,7 +58,7 @@ def test_gradients_match_central_differences(layer_class, shape):
     layer = layer_class()
     layer.forward(x)
     dx = layer.backward(dout.copy())
-    assert dx.shape == x.shape
-    num = numerical_gradient(lambda v: layer_class().forward(v), x, dout)
-    # loose enough for a float32 layer, far tighter than a wrong derivative
-    assert_allclose(dx, num, rtol=1e-2, atol=1e-3)
+    name = layer_class.__name__
+    assert_shape(dx, x.shape, f"{name}.backward(dout)")
+    num = numerical_gradient(lambda v: layer_class().forward(v), x, dout, f"{name}.forward")
+    assert_gradient(dx, num, f"{name}.backward(dout)", reveal=True)

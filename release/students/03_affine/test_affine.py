@@ -1,28 +1,15 @@
-"""Public tests for 03_affine. Run them in this folder with `python -m pytest`.
+"""Public tests for 03_affine. Run them in this folder with
+`python -m autograder check` (a table and an explanation of every failure) or `python -m pytest`.
 
 They check a small hand-made case, the shapes, and a gradient check; the
 autograder runs more tests of the same kind on other inputs.
 """
 
 import numpy as np
-from numpy.testing import assert_allclose
 
+from autograder import hints
+from autograder.checks import assert_close, assert_gradients, assert_shape, numerical_gradient
 from layers import Affine
-
-
-def numerical_gradient(f, x, dout, h=1e-3):
-    """Central differences of sum(f(x) * dout) with respect to x."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        plus = np.sum(f(x) * dout)
-        x[i] = saved - h
-        minus = np.sum(f(x) * dout)
-        x[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def test_affine_small_example():
@@ -31,35 +18,43 @@ def test_affine_small_example():
     b = np.array([0.5, -1.0, 2.0])
     layer = Affine(W, b)
     out = layer.forward(x)
-    assert_allclose(out, [[5.5, 1.0, 1.0], [11.5, 3.0, -1.0], [-1.5, -2.0, 2.0]])
+    assert_close(out, [[5.5, 1.0, 1.0], [11.5, 3.0, -1.0], [-1.5, -2.0, 2.0]], "Affine.forward(x)", reveal=True)
     dout = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
     dx = layer.backward(dout)
-    assert_allclose(dx, [[1.0, 2.0], [0.0, 1.0], [-2.0, 0.0]])
-    assert_allclose(layer.dW, [[1.0, 3.0, 0.0], [2.0, 4.0, -2.0]])
-    assert_allclose(layer.db, [1.0, 1.0, 2.0])
+    assert_close(dx, [[1.0, 2.0], [0.0, 1.0], [-2.0, 0.0]], "Affine.backward(dout): dx", reveal=True)
+    assert_close(layer.dW, [[1.0, 3.0, 0.0], [2.0, 4.0, -2.0]], "Affine.backward: self.dW", reveal=True)
+    assert_close(layer.db, [1.0, 1.0, 2.0], "Affine.backward: self.db", reveal=True,
+                 hint=hints.affine_db_shape(layer.db, b))
 
 
 def test_affine_shapes():
     rng = np.random.default_rng(3)
     n, d, m = 4, 3, 5
-    layer = Affine(rng.normal(size=(d, m)), rng.normal(size=m))
+    b = rng.normal(size=m)
+    layer = Affine(rng.normal(size=(d, m)), b)
     out = layer.forward(rng.normal(size=(n, d)))
-    assert out.shape == (n, m)
+    assert_shape(out, (n, m), "Affine.forward(x)")
     dx = layer.backward(rng.normal(size=(n, m)))
-    assert dx.shape == (n, d)
-    assert layer.dW.shape == (d, m)
-    assert layer.db.shape == (m,)  # summed over the batch: not a scalar, not (1, M)
+    assert_shape(dx, (n, d), "Affine.backward(dout): dx")
+    assert_shape(layer.dW, (d, m), "Affine.backward: self.dW")
+    # summed over the batch: not a scalar, not (1, M)
+    assert_shape(layer.db, (m,), "Affine.backward: self.db", hint=hints.affine_db_shape(layer.db, b))
 
 
 def test_affine_gradients_match_central_differences():
     rng = np.random.default_rng(7)
-    n, d, m = 2, 4, 3
+    n, d, m = 2, 3, 3  # a square W: dout @ W, a missing transpose, runs and is recognised
     x, W, b = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m)
     dout = rng.normal(size=(n, m))
     layer = Affine(W, b)
     layer.forward(x)
-    dx = layer.backward(dout)
-    # loose enough for a float32 layer, far tighter than a wrong formula
-    assert_allclose(dx, numerical_gradient(lambda v: Affine(W, b).forward(v), x, dout), rtol=1e-2, atol=1e-3)
-    assert_allclose(layer.dW, numerical_gradient(lambda v: Affine(v, b).forward(x), W, dout), rtol=1e-2, atol=1e-3)
-    assert_allclose(layer.db, numerical_gradient(lambda v: Affine(W, v).forward(x), b, dout), rtol=1e-2, atol=1e-3)
+    dx = layer.backward(dout.copy())  # a backward may reuse dout's memory
+    # forward is linear in each of x, W and b: central differences are exact at any step, and a
+    # step of 1 keeps float32 rounding inside forward from showing
+    gradients = {
+        "dx": (dx, numerical_gradient(lambda v: Affine(W, b).forward(v), x, dout, "Affine.forward", step=1.0)),
+        "dW": (layer.dW, numerical_gradient(lambda v: Affine(v, b).forward(x), W, dout, "Affine.forward", step=1.0)),
+        "db": (layer.db, numerical_gradient(lambda v: Affine(W, v).forward(x), b, dout, "Affine.forward", step=1.0)),
+    }
+    assert_gradients(gradients, "Affine.backward", reveal=True,
+                     hint=[hints.affine_dx_transpose(dx, dout, W), hints.affine_db_shape(layer.db, b)])

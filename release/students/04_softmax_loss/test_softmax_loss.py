@@ -1,28 +1,30 @@
-"""Public tests for 04_softmax_loss. Run them in this folder with `python -m pytest`.
+"""Public tests for 04_softmax_loss. Run them in this folder with
+`python -m autograder check` (a table and an explanation of every failure) or `python -m pytest`.
 
 They check the textbook's worked examples, both kinds of target, and a gradient
 check; the autograder runs more tests of the same kind on other inputs.
 """
 
 import numpy as np
-from numpy.testing import assert_allclose
 
+from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
 from layers import SoftmaxWithLoss, cross_entropy_error, softmax
 
 
 def test_softmax_small_examples():
-    assert_allclose(softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691], rtol=1e-6)
-    y = softmax(np.array([1010.0, 1000.0, 990.0]))  # np.exp(1010) alone overflows
-    assert np.all(np.isfinite(y))
-    assert_allclose(y, [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], rtol=1e-6)
+    assert_close(softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691], "softmax(x)",
+                 rtol=1e-6, reveal=True)
+    y = softmax(np.array([1010.0, 1000.0, 990.0]))  # np.exp(1010) alone overflows: nan or inf is wrong
+    assert_close(y, [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], "softmax(x) for x = [1010, 1000, 990]",
+                 rtol=1e-6, reveal=True)
 
 
 def test_softmax_rows_sum_to_one():
     x = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [-2.0, 5.0, 1.0, 0.5]])
     y = softmax(x)
-    assert y.shape == (3, 4)
-    assert_allclose(y[1], [0.25, 0.25, 0.25, 0.25])
-    assert_allclose(np.sum(y, axis=1), [1.0, 1.0, 1.0])  # each row separately
+    assert_shape(y, (3, 4), "softmax(x) of a batch")
+    assert_close(y[1], [0.25, 0.25, 0.25, 0.25], "softmax(x)[1]", reveal=True)
+    assert_close(np.sum(y, axis=1), [1.0, 1.0, 1.0], "the sum of each row of softmax(x)", reveal=True)
 
 
 def test_cross_entropy_error_small_examples():
@@ -30,12 +32,14 @@ def test_cross_entropy_error_small_examples():
     good = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
     bad = np.array([0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0])
     # -log(0.6) and -log(0.1); rtol accepts log(y) as well as the textbook's log(y + 1e-7)
-    assert_allclose(cross_entropy_error(good, t), 0.5108256, rtol=1e-6)
-    assert_allclose(cross_entropy_error(bad, t), 2.3025851, rtol=1e-6)
+    assert_close(cross_entropy_error(good, t), 0.5108256, "cross_entropy_error(y, t)", rtol=1e-6, reveal=True)
+    assert_close(cross_entropy_error(bad, t), 2.3025851, "cross_entropy_error(y, t)", rtol=1e-6, reveal=True)
     y = np.stack([good, bad])
     mean = (0.5108256 + 2.3025851) / 2                                # a mean over the batch
-    assert_allclose(cross_entropy_error(y, np.stack([t, t])), mean, rtol=1e-6)  # one-hot targets (2, 10)
-    assert_allclose(cross_entropy_error(y, np.array([2, 2])), mean, rtol=1e-6)  # label targets (2,)
+    assert_close(cross_entropy_error(y, np.stack([t, t])), mean,
+                 "cross_entropy_error(y, t) with one-hot t of shape (2, 10)", rtol=1e-6, reveal=True)
+    assert_close(cross_entropy_error(y, np.array([2, 2])), mean,
+                 "cross_entropy_error(y, t) with labels t of shape (2,)", rtol=1e-6, reveal=True)
 
 
 def test_softmax_with_loss_labels_and_one_hot_agree():
@@ -44,12 +48,14 @@ def test_softmax_with_loss_labels_and_one_hot_agree():
     one_hot = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
     by_labels, by_one_hot = SoftmaxWithLoss(), SoftmaxWithLoss()
     loss = by_labels.forward(x, labels)
-    assert_allclose(loss, 0.40760596, rtol=1e-6)
-    assert_allclose(by_one_hot.forward(x, one_hot), loss, rtol=1e-6)
+    assert_close(loss, 0.40760596, "SoftmaxWithLoss.forward(x, t) with labels", rtol=1e-6, reveal=True)
+    assert_close(by_one_hot.forward(x, one_hot), loss, "SoftmaxWithLoss.forward(x, t) with one-hot t",
+                 rtol=1e-6, reveal=True)
     dx = by_labels.backward()
-    assert dx.shape == (2, 3)
-    assert_allclose(dx, (softmax(x) - one_hot) / 2, atol=1e-7)   # divided by the batch size N = 2
-    assert_allclose(by_one_hot.backward(), dx, atol=1e-7)
+    assert_shape(dx, (2, 3), "SoftmaxWithLoss.backward()")
+    assert_close(dx, (softmax(x) - one_hot) / 2, "SoftmaxWithLoss.backward() (divided by the batch size N = 2)",
+                 atol=1e-7, reveal=True)
+    assert_close(by_one_hot.backward(), dx, "SoftmaxWithLoss.backward() after one-hot t", atol=1e-7, reveal=True)
 
 
 def test_softmax_with_loss_gradient_matches_central_differences():
@@ -58,12 +64,5 @@ def test_softmax_with_loss_gradient_matches_central_differences():
     layer = SoftmaxWithLoss()
     layer.forward(x, labels)
     dx = layer.backward()
-    num = np.zeros_like(x)
-    h = 1e-3
-    for i in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[i] += h
-        minus[i] -= h
-        num[i] = (SoftmaxWithLoss().forward(plus, labels) - SoftmaxWithLoss().forward(minus, labels)) / (2 * h)
-    # loose enough for a float32 layer, far tighter than a wrong formula
-    assert_allclose(dx, num, rtol=1e-2, atol=1e-3)
+    num = numerical_gradient(lambda v: SoftmaxWithLoss().forward(v, labels), x, None, "SoftmaxWithLoss.forward")
+    assert_gradient(dx, num, "SoftmaxWithLoss.backward()", reveal=True)

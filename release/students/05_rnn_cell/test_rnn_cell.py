@@ -1,4 +1,5 @@
-"""Public tests for 05_rnn_cell. Run them in this folder with `python -m pytest`.
+"""Public tests for 05_rnn_cell. Run them in this folder with
+`python -m autograder check` (a table and an explanation of every failure) or `python -m pytest`.
 
 They check a small worked example, the shapes, that grads is written in place
 and a gradient check; the autograder runs more tests of the same kind on other
@@ -6,27 +7,12 @@ inputs.
 """
 
 import numpy as np
-from numpy.testing import assert_allclose
 
+from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import RNN
 
 # loose enough for a float32 implementation, far tighter than any wrong formula
 TOL = {"rtol": 1e-4, "atol": 1e-6}
-
-
-def numerical_gradient(f, x, dout, h=1e-3):
-    """Central differences of sum(f(x) * dout) with respect to x."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + h
-        plus = np.sum(f(x) * dout)
-        x[i] = saved - h
-        minus = np.sum(f(x) * dout)
-        x[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def small_example():
@@ -41,8 +27,8 @@ def small_example():
 def test_forward_small_example():
     params, x, h_prev = small_example()
     h_next = RNN(*params).forward(x, h_prev)
-    assert_allclose(h_next, [[0.81775408, -0.44624361, -0.36270747],
-                             [0.25429553, 0.1194273, -0.79687814]], **TOL)
+    assert_close(h_next, [[0.81775408, -0.44624361, -0.36270747],
+                          [0.25429553, 0.1194273, -0.79687814]], "RNN.forward(x, h_prev)", reveal=True, **TOL)
 
 
 def test_backward_small_example():
@@ -50,16 +36,19 @@ def test_backward_small_example():
     layer = RNN(*params)
     layer.forward(x, h_prev)
     dx, dh_prev = layer.backward(np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 1.0]]))
-    assert_allclose(dx, [[-0.22740516, 0.56673295], [-0.23803259, 0.00457414]], **TOL)
-    assert_allclose(dh_prev, [[0.16563913, 0.41363297, -0.52106598],
-                              [0.03668602, 0.53898156, 0.41613856]], **TOL)
+    assert_close(dx, [[-0.22740516, 0.56673295], [-0.23803259, 0.00457414]], "RNN.backward(dh_next): dx",
+                 reveal=True, **TOL)
+    assert_close(dh_prev, [[0.16563913, 0.41363297, -0.52106598],
+                           [0.03668602, 0.53898156, 0.41613856]], "RNN.backward(dh_next): dh_prev",
+                 reveal=True, **TOL)
     dWx, dWh, db = layer.grads
-    assert_allclose(dWx, [[-0.13638862, -1.97147424, -1.23342852],
-                          [0.89638998, 0.98573712, -1.55439397]], **TOL)
-    assert_allclose(dWh, [[0.16563913, 0.0, -0.43422165],
-                          [-0.02533907, 0.59144227, 0.54371721],
-                          [-0.26111117, -1.38003197, -0.42917831]], **TOL)
-    assert_allclose(db, [0.79894516, 1.97147424, -0.50345807], **TOL)  # summed over the batch
+    assert_close(dWx, [[-0.13638862, -1.97147424, -1.23342852],
+                       [0.89638998, 0.98573712, -1.55439397]], "RNN.backward: grads[0] (dWx)", reveal=True, **TOL)
+    assert_close(dWh, [[0.16563913, 0.0, -0.43422165],
+                       [-0.02533907, 0.59144227, 0.54371721],
+                       [-0.26111117, -1.38003197, -0.42917831]], "RNN.backward: grads[1] (dWh)", reveal=True, **TOL)
+    assert_close(db, [0.79894516, 1.97147424, -0.50345807], "RNN.backward: grads[2] (db, summed over the batch)",
+                 reveal=True, **TOL)
 
 
 def test_shapes_when_h_differs_from_d():
@@ -67,11 +56,12 @@ def test_shapes_when_h_differs_from_d():
     N, D, H = 3, 5, 2
     layer = RNN(rng.normal(size=(D, H)), rng.normal(size=(H, H)), rng.normal(size=H))
     h_next = layer.forward(rng.normal(size=(N, D)), rng.normal(size=(N, H)))
-    assert h_next.shape == (N, H)
+    assert_shape(h_next, (N, H), "RNN.forward(x, h_prev)")
     dx, dh_prev = layer.backward(rng.normal(size=(N, H)))
-    assert dx.shape == (N, D)
-    assert dh_prev.shape == (N, H)
-    assert [g.shape for g in layer.grads] == [(D, H), (H, H), (H,)]
+    assert_shape(dx, (N, D), "RNN.backward(dh_next): dx")
+    assert_shape(dh_prev, (N, H), "RNN.backward(dh_next): dh_prev")
+    for name, grad, shape in zip(("dWx", "dWh", "db"), layer.grads, [(D, H), (H, H), (H,)]):
+        assert_shape(grad, shape, f"RNN.backward: grads ({name})")
 
 
 def test_grads_are_written_in_place():
@@ -80,8 +70,8 @@ def test_grads_are_written_in_place():
     before = list(layer.grads)
     layer.forward(x, h_prev)
     layer.backward(np.ones((2, 3)))
-    assert all(new is old for new, old in zip(layer.grads, before)), \
-        "write self.grads[i][...] = ..., do not replace the arrays"
+    if not all(new is old for new, old in zip(layer.grads, before)):
+        fail("check.public.grads_in_place", what="RNN.backward")
 
 
 def test_gradients_match_central_differences():
@@ -92,12 +82,13 @@ def test_gradients_match_central_differences():
     layer = RNN(Wx, Wh, b)
     layer.forward(x, h_prev)
     dx, dh_prev = layer.backward(dh_next.copy())
-    checks = [
-        (dx, lambda v: RNN(Wx, Wh, b).forward(v, h_prev), x),
-        (dh_prev, lambda v: RNN(Wx, Wh, b).forward(x, v), h_prev),
-        (layer.grads[0], lambda v: RNN(v, Wh, b).forward(x, h_prev), Wx),
-        (layer.grads[1], lambda v: RNN(Wx, v, b).forward(x, h_prev), Wh),
-        (layer.grads[2], lambda v: RNN(Wx, Wh, v).forward(x, h_prev), b),
-    ]
-    for analytic, f, point in checks:
-        assert_allclose(analytic, numerical_gradient(f, point, dh_next), rtol=1e-2, atol=1e-3)
+    checks = {
+        "dx": (dx, lambda v: RNN(Wx, Wh, b).forward(v, h_prev), x),
+        "dh_prev": (dh_prev, lambda v: RNN(Wx, Wh, b).forward(x, v), h_prev),
+        "dWx": (layer.grads[0], lambda v: RNN(v, Wh, b).forward(x, h_prev), Wx),
+        "dWh": (layer.grads[1], lambda v: RNN(Wx, v, b).forward(x, h_prev), Wh),
+        "db": (layer.grads[2], lambda v: RNN(Wx, Wh, v).forward(x, h_prev), b),
+    }
+    gradients = {name: (analytic, numerical_gradient(f, point, dh_next, "RNN.forward"))
+                 for name, (analytic, f, point) in checks.items()}
+    assert_gradients(gradients, "RNN.backward", reveal=True)

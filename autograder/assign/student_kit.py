@@ -1,0 +1,59 @@
+"""What a student release folder ships besides the assignment's own files, so that checking works there.
+
+    Makefile           `make check` (python -m autograder check) and `make test` (python -m pytest)
+    assignment.toml    which assignment the folder holds, for `check` (no hidden test names: not the manifest)
+    autograder/        the student side of the engine: the check verb (check/), the assertions the
+                       public tests call (checks.py, hints.py), the message catalogue (messages.py,
+                       catalogue/), and cli.py, course.py and __main__.py for `python -m autograder`
+
+It is the package's own files, byte for byte, chosen by STUDENT_ENGINE: never
+the sandbox, the hidden tests, the reference module or anything that grades.
+tests/test_release.py proves the list imports on its own and leaks no hidden
+test and no solution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..check.target import marker_text
+from ..course import Assignment, CourseError
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# The engine files a student gets, as globs under autograder/.
+STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
+                  "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
+
+MAKEFILE = """\
+# make check           run the public tests on your files and explain every failure
+# make check lang=ko   the same, in Korean
+# make test            the public tests with plain pytest
+# Another Python (Windows: python): make check PYTHON=python
+PYTHON ?= python3
+
+.PHONY: check test
+
+check:
+\t$(PYTHON) -m autograder check $(if $(lang),--lang $(lang))
+
+test:
+\t$(PYTHON) -m pytest
+"""
+
+
+def engine_files() -> dict[str, bytes]:
+    """The student side of the engine, by path in the release folder (autograder/...)."""
+    files = {}
+    for pattern in STUDENT_ENGINE:
+        found = sorted(PACKAGE.glob(pattern))
+        if not found:
+            raise CourseError(f"the student engine file autograder/{pattern} is missing")
+        for path in found:
+            if path.is_file():
+                files[f"autograder/{path.relative_to(PACKAGE).as_posix()}"] = path.read_bytes()
+    return files
+
+
+def kit_files(assignment: Assignment) -> dict[str, bytes]:
+    """Makefile, assignment.toml and autograder/..., by path in the release folder."""
+    return {"Makefile": MAKEFILE.encode(), "assignment.toml": marker_text(assignment).encode(), **engine_files()}

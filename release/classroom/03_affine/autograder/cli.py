@@ -1,0 +1,178 @@
+"""The command line: argument parsing and printing only.
+
+  python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
+  python -m autograder stubs [--check]                                          (instructors)
+  python -m autograder release [--out release] [--check]                        (instructors)
+  python -m autograder gradescope [--out release/gradescope]                    (instructors)
+  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en]          (students)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    grade = verbs.add_parser("grade", help="(instructors, CI) grade a submission with the hidden tests")
+    grade.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
+    grade.add_argument("submission", type=Path, help="a student file, a folder or a zip")
+    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here")
+    grade.add_argument("--quiet", action="store_true", help="print no table")
+    grade.add_argument("--batch", action="store_true",
+                       help="treat SUBMISSION as a folder with one entry per student (implied by "
+                            "--jobs, --gradebook and --csv, and by a folder holding several copies "
+                            "of the student file)")
+    grade.add_argument("--jobs", type=int, help="grader processes side by side (batch)")
+    grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
+    grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade again submissions the gradebook already holds")
+
+    stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
+    stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
+
+    release = verbs.add_parser(
+        "release", help="(instructors) write release/: the student folders and zips, the GitHub "
+                        "Classroom templates and the Gradescope autograder zips")
+    release.add_argument("--out", type=Path, help="the release folder (default: release/ in the course)")
+    release.add_argument("--check", action="store_true",
+                         help="only report where the release folder differs from the sources; exit 1 if it does")
+
+    gradescope = verbs.add_parser(
+        "gradescope", help="(instructors) build one Gradescope autograder zip per assignment")
+    gradescope.add_argument("--out", type=Path,
+                            help="where the zips go (default: release/gradescope/ in the course)")
+
+    check = verbs.add_parser(
+        "check", help="(students) run the public tests on your own files and explain every failure")
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."),
+                       help="the folder with your files (default: the current folder)")
+    check.add_argument("--assignment", help="assignment id, e.g. 03_affine (default: found from the folder)")
+    check.add_argument("--lang", choices=("ko", "en"),
+                       help="language of the messages (default: AUTOGRADER_LANG, then the locale)")
+    check.add_argument("--plain", action="store_true", help="plain text, without colours or table lines")
+
+    args = parser.parse_args(argv)
+    if args.verb == "check":
+        return _check(args)
+    if not (Path(__file__).parent / "sandbox").is_dir():
+        from . import messages  # a release folder's copy of the engine: the student part only
+        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
+        return 2
+    try:
+        if args.verb == "grade":
+            return _grade(args)
+        if args.verb == "release":
+            return _release(args)
+        if args.verb == "gradescope":
+            return _gradescope(args)
+        return _stubs(args)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _is_batch(args, assignment) -> bool:
+    if args.batch or args.jobs is not None or args.gradebook or args.csv:
+        return True
+    if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
+        return False  # one results.json: one submission (Gradescope's submission folder)
+    copies = sum(1 for _ in args.submission.rglob(assignment.student_files[0]))
+    return copies > 1 or any(p.suffix == ".zip" for p in args.submission.iterdir())
+
+
+def _grade(args) -> int:
+    from .batch import safe_grade
+    from .report.table import print_result
+    from .result import write_json
+    from .sandbox import default_sandbox
+    from .submission import load
+
+    assignment = course.load(args.assignment)
+    if not args.submission.exists():
+        print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    if _is_batch(args, assignment):
+        from .report.batch import run_batch
+        return run_batch(assignment, args)
+    submission = load(args.submission, assignment.student_files)
+    with default_sandbox() as sandbox:
+        result = safe_grade(assignment, submission, sandbox)
+    if args.out:
+        write_json(result, args.out)
+    if not args.quiet:
+        print_result(result)
+    return 0
+
+
+def _stubs(args) -> int:
+    from .assign.stubs import stale_stubs, write_stubs
+
+    assignments = [course.load(i) for i in course.assignment_ids()]
+    if args.check:
+        stale = stale_stubs(assignments)
+        for path in stale:
+            print(f"stale stub: {path} (run `make stubs`)")
+        return 1 if stale else 0
+    for path in write_stubs(assignments):
+        print(f"wrote {path}")
+    return 0
+
+
+def _release(args) -> int:
+    from .assign import release
+
+    out = args.out or course.find_root() / "release"
+    tree = release.build([course.load(i) for i in course.assignment_ids()])
+    if args.check:
+        problems = release.differences(tree, out)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{out} is out of date: run `make release`")
+            return 1
+        print(f"{out} is up to date ({len(tree)} files)")
+        return 0
+    changed = release.write(tree, out, owned=release.OWNED)
+    for line in changed:
+        print(line)
+    print(f"{out}: {len(tree)} files, {len(changed)} changed")
+    return 0
+
+
+def _gradescope(args) -> int:
+    from .assign import release
+
+    out = args.out or course.find_root() / "release" / "gradescope"
+    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()])
+    for line in release.write(tree, out):
+        print(line)
+    for name in sorted(tree):
+        print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
+    return 0
+
+
+def _check(args) -> int:
+    from . import messages
+    from .check import CheckError, check
+
+    for stream in (sys.stdout, sys.stderr):  # Korean and table lines on any console
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        return check(args.folder, args.assignment, args.lang, plain=args.plain)
+    except CheckError as exc:
+        print(messages.text(exc.key, args.lang, **exc.fields), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(messages.text("check.interrupted", args.lang), file=sys.stderr)
+        return 130

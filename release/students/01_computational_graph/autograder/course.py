@@ -1,0 +1,151 @@
+"""Where the course lives and what each assignment's manifest says.
+
+The course root is the folder holding assignments/ and solutions/. It is found,
+in order: the AUTOGRADER_COURSE environment variable, the folder above this
+package (a checkout, or an autograder bundle that ships the package beside its
+assignments), then the current directory and its parents.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+class CourseError(Exception):
+    """A problem with the course itself (a manifest, a missing folder): for instructors."""
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    name: str
+    unit: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    uses_reference: tuple[str, ...]
+    tests: tuple[HiddenTest, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float = 5.0
+    submission_seconds: float = 60.0
+    cpu_seconds: float = 30.0
+    memory_mb: int = 1024
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    student_files: tuple[str, ...]
+    units: tuple[Unit, ...]
+    limits: Limits
+    root: Path
+
+    @property
+    def slug(self) -> str:
+        """The id without its number: '03_affine' -> 'affine' (the hidden-test module)."""
+        return self.id.split("_", 1)[1]
+
+    @property
+    def module_name(self) -> str:
+        """The student module the hidden tests see: the first student file's stem."""
+        return Path(self.student_files[0]).stem
+
+    @property
+    def folder(self) -> Path:
+        return self.root / "assignments" / self.id
+
+    @property
+    def solution_folder(self) -> Path:
+        return self.root / "solutions" / self.id
+
+    @property
+    def tests(self) -> tuple[HiddenTest, ...]:
+        return tuple(t for unit in self.units for t in unit.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    def unit_of(self, test_name: str) -> Unit:
+        for unit in self.units:
+            if any(t.name == test_name for t in unit.tests):
+                return unit
+        raise KeyError(test_name)
+
+
+def find_root() -> Path:
+    env = os.environ.get("AUTOGRADER_COURSE")
+    if env:
+        return Path(env).resolve()
+    candidates = [Path(__file__).resolve().parent.parent]
+    here = Path.cwd().resolve()
+    candidates += [here, *here.parents]
+    for candidate in candidates:
+        if (candidate / "assignments").is_dir() and (candidate / "solutions").is_dir():
+            return candidate
+    raise CourseError(
+        "cannot find the course: no folder with assignments/ and solutions/ above "
+        f"{Path(__file__).parent} or the current directory; set AUTOGRADER_COURSE"
+    )
+
+
+def assignment_ids(root: Path | None = None) -> list[str]:
+    root = root or find_root()
+    return sorted(p.parent.name for p in (root / "assignments").glob("*/manifest.toml"))
+
+
+@lru_cache(maxsize=None)
+def _load(root: Path, assignment_id: str) -> Assignment:
+    path = root / "assignments" / assignment_id / "manifest.toml"
+    if not path.is_file():
+        known = ", ".join(assignment_ids(root)) or "none"
+        raise CourseError(f"no assignment {assignment_id!r} (known: {known})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path}: {exc}") from None
+    return _parse(data, root, path)
+
+
+def load(assignment_id: str, root: Path | None = None) -> Assignment:
+    """The manifest of one assignment, checked."""
+    return _load((root or find_root()).resolve(), assignment_id)
+
+
+def _parse(data: dict, root: Path, path: Path) -> Assignment:
+    def need(table: dict, key: str, kind: type, where: str):
+        value = table.get(key)
+        if not isinstance(value, kind):
+            raise CourseError(f"{path}: {where}{key} must be a {kind.__name__}")
+        return value
+
+    ident = need(data, "id", str, "")
+    if ident != path.parent.name:
+        raise CourseError(f"{path}: id {ident!r} differs from its folder name {path.parent.name!r}")
+    files = tuple(need(data, "student_files", list, ""))
+    if not files or not all(isinstance(f, str) and f.endswith(".py") for f in files):
+        raise CourseError(f"{path}: student_files must list .py files")
+    limits = Limits(**{k: v for k, v in data.get("limits", {}).items()})
+    units = []
+    for i, raw in enumerate(need(data, "units", list, "")):
+        name = need(raw, "name", str, f"units[{i}].")
+        tests = tuple(
+            HiddenTest(test, name, float(points))
+            for test, points in need(raw, "tests", dict, f"units[{i}].").items()
+        )
+        uses = tuple(raw.get("uses_reference", ()))
+        units.append(Unit(name, uses, tests))
+    names = [t.name for u in units for t in u.tests]
+    if len(names) != len(set(names)):
+        raise CourseError(f"{path}: a hidden test is listed twice")
+    return Assignment(ident, data.get("title", ident), files, tuple(units), limits, root)

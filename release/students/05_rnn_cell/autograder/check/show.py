@@ -1,0 +1,122 @@
+"""Print a check: the summary table, then why each failed test failed.
+
+With rich installed (the release's requirements.txt lists it) the table is
+drawn by rich; without it, or with --plain, as aligned plain text. Student
+messages are printed as plain text either way, never as rich markup: numpy's
+'[1. 2.]' must not be read as a style.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from typing import Callable
+
+from .runner import Row
+from .target import Target
+
+Text = Callable[..., str]
+
+
+def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=None) -> None:
+    out = out or sys.stdout
+    printer = None if plain else _rich_printer(out)
+    header = text("check.header", id=target.id, title=target.title, folder=target.folder)
+    table = [(", ".join(r.test.units) or "-", r.test.name, _points(r), text("check.passed" if r.passed else "check.failed"))
+             for r in rows]
+    columns = [text("check.column.unit"), text("check.column.test"), text("check.column.points"),
+               text("check.column.result")]
+    if printer:
+        printer.table(header, columns, table, [r.passed for r in rows])
+    else:
+        print(header, file=out)
+        print(file=out)
+        print(_plain_table(columns, table), file=out)
+    passed = [r for r in rows if r.passed]
+    points = sum(r.test.points for r in passed)
+    total = sum(r.test.points for r in rows)
+    lines = ["", text("check.summary", passed=len(passed), total=len(rows), points=_number(points),
+                      max_points=_number(total))]
+    for row in rows:
+        for cases, why in _grouped(row):
+            lines.append("")
+            name = row.test.name + (f" [{', '.join(cases)}]" if any(cases) else "")
+            lines.append(text("check.failure", test=name, units=", ".join(row.test.units) or "-"))
+            lines += ["    " + line for block in why.lines for line in block.splitlines()]
+    lines += ["", text("check.all_passed" if len(passed) == len(rows) else "check.next_step",
+                       files=", ".join(target.student_files))]
+    for line in lines:
+        if printer:
+            printer.line(line)
+        else:
+            print(line, file=out)
+
+
+def _grouped(row: Row) -> list[tuple[list[str], object]]:
+    """The failures of a row, cases with the same explanation together."""
+    groups: list[tuple[list[str], object]] = []
+    for case, why in row.failures:
+        for cases, seen in groups:
+            if seen.lines == why.lines:
+                cases.append(case)
+                break
+        else:
+            groups.append(([case], why))
+    return groups
+
+
+def _points(row: Row) -> str:
+    return f"{_number(row.test.points if row.passed else 0)}/{_number(row.test.points)}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: Korean characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _plain_table(columns: list[str], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(_width(cell) for cell in column) for column in zip(columns, *rows)]
+
+    def line(cells):
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(columns), rule, *(line(r) for r in rows)])
+
+
+class _RichPrinter:
+    def __init__(self, console):
+        self.console = console
+
+    def table(self, header: str, columns: list[str], rows: list[tuple[str, ...]], passed: list[bool]) -> None:
+        from rich.table import Table
+        from rich.text import Text as RichText
+
+        self.console.print(RichText(header), soft_wrap=True)
+        table = Table(show_lines=False)
+        for i, column in enumerate(columns):
+            table.add_column(column, justify="right" if i == 2 else "left", overflow="fold")
+        for cells, ok in zip(rows, passed):
+            *first, result = cells
+            table.add_row(*(RichText(c) for c in first), RichText(result, style="green" if ok else "bold red"))
+        self.console.print(table)
+
+    def line(self, line: str) -> None:
+        from rich.text import Text as RichText
+
+        self.console.print(RichText(line), soft_wrap=True)
+
+
+def _rich_printer(out) -> _RichPrinter | None:
+    try:
+        from rich.console import Console
+    except ImportError:
+        return None
+    console = Console(file=out, highlight=False)
+    if not console.is_terminal:
+        console = Console(file=out, highlight=False, width=100)
+    return _RichPrinter(console)

@@ -1,0 +1,153 @@
+"""Why a public test failed, as sentences a student can act on.
+
+Messages come in the order a student debugs: the student file does not load
+(syntax error, an error at import), a name is missing, a method is not
+written yet, a method raised, and last the values (the assertions of
+autograder.checks, whose messages already show shapes, the first mismatching
+entries, the errors and the gradient table).
+"""
+
+from __future__ import annotations
+
+import difflib
+import linecache
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, TracebackType
+
+from .. import messages
+from .target import Target, imported_names
+
+
+@dataclass
+class Explanation:
+    lines: list[str]  # what happened, then where; in the student's language
+
+
+def _frames(tb: TracebackType | None):
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def _in(path: str, files: set[Path]) -> bool:
+    try:
+        return Path(path).resolve() in files
+    except (OSError, ValueError):
+        return False
+
+
+def _line(filename: str, lineno: int) -> str:
+    return linecache.getline(filename, lineno).strip()
+
+
+class Explainer:
+    def __init__(self, target: Target, lang: str):
+        self.target, self.lang = target, lang
+        self.student = {(target.folder / f).resolve() for f in target.student_files}
+        self.tests = {p.resolve() for p in target.tests}
+
+    def text(self, key: str, **fields) -> str:
+        return messages.text(key, self.lang, **fields)
+
+    def where(self, filename: str, lineno: int) -> str:
+        return self.text("check.where", file=Path(filename).name, line=lineno, code=_line(filename, lineno))
+
+    # -- the student file does not load
+
+    def syntax_error(self, exc: SyntaxError) -> Explanation:
+        name = Path(exc.filename or self.target.student_files[0]).name
+        lines = [self.text("check.syntax_error", file=name, line=exc.lineno or "?", error=exc.msg)]
+        if exc.text:
+            lines.append(f"    {exc.text.rstrip()}")
+        return Explanation(lines)
+
+    def import_error(self, exc: BaseException, module: str) -> Explanation:
+        filename = next((f for f in self.target.student_files if Path(f).stem == module), module + ".py")
+        if isinstance(exc, SyntaxError):
+            return self.syntax_error(exc)
+        last = [(f, n) for f, n in _frames(exc.__traceback__) if _in(f.f_code.co_filename, self.student)]
+        lines = [self.text("check.import_error", file=filename, error=type(exc).__name__, detail=_detail(exc))]
+        if last:
+            frame, lineno = last[-1]
+            lines.append(self.where(frame.f_code.co_filename, lineno))
+        return Explanation(lines)
+
+    def no_student_file(self, filename: str) -> Explanation:
+        return Explanation([self.text("check.error.no_student_file", folder=self.target.folder, file=filename)])
+
+    # -- a test file does not load
+
+    def collection_error(self, exc: BaseException | None, test_file: Path, modules: dict[str, ModuleType],
+                         fallback: str) -> Explanation:
+        cause = (exc.__cause__ or exc.__context__) if exc is not None else None
+        if isinstance(cause, ImportError):
+            for name, module in modules.items():
+                missing = [n for n in imported_names(test_file, name) if not hasattr(module, n)]
+                if missing:
+                    return Explanation([self.missing_name(module, name, n) for n in missing])
+        if cause is not None:
+            detail = _detail(cause)
+        else:
+            tail = fallback.strip().splitlines()
+            detail = tail[-1] if tail else ""
+        return Explanation([self.text("check.test_file_error", file=test_file.name, detail=detail)])
+
+    def missing_name(self, module: ModuleType, module_name: str, name: str) -> str:
+        filename = next((f for f in self.target.student_files if Path(f).stem == module_name), module_name + ".py")
+        kind = self.text("check.kind.class" if name[:1].isupper() else "check.kind.function")
+        defined = [n for n, v in vars(module).items() if not n.startswith("_")
+                   and getattr(v, "__module__", None) == module.__name__]
+        close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6) or \
+            [n for n in defined if n.lower() == name.lower()]
+        if close:
+            return self.text("check.missing_name_close", file=filename, kind=kind, name=name, close=close[0])
+        return self.text("check.missing_name", file=filename, kind=kind, name=name)
+
+    # -- a test failed or raised
+
+    def failure(self, exc: BaseException, tb: TracebackType | None) -> Explanation:
+        frames = list(_frames(tb))
+        student = [(f, n) for f, n in frames if _in(f.f_code.co_filename, self.student)]
+        in_test = [(f, n) for f, n in frames if _in(f.f_code.co_filename, self.tests)]
+        test_line = [self.where(in_test[-1][0].f_code.co_filename, in_test[-1][1])] if in_test else []
+        if isinstance(exc, NotImplementedError) and student:
+            frame, lineno = student[-1]
+            return Explanation([self.text("check.not_implemented", method=_method(frame),
+                                          file=Path(frame.f_code.co_filename).name, line=lineno)])
+        if isinstance(exc, AssertionError):  # checks.CheckFailed's message holds the values and the hints
+            message = str(exc).strip() or self.text("check.assertion_without_message")
+            return Explanation([message, *test_line])
+        if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None and not student:
+            owner = type(exc.obj).__name__
+            if _defined_in(type(exc.obj), self.student):
+                return Explanation([self.text("check.missing_attribute", owner=owner, name=exc.name), *test_line])
+        if student:
+            frame, lineno = student[-1]
+            lines = [self.text("check.raised", method=_method(frame), error=type(exc).__name__, detail=_detail(exc)),
+                     self.where(frame.f_code.co_filename, lineno), *test_line]
+        else:
+            lines = [self.text("check.test_raised", error=type(exc).__name__, detail=_detail(exc)), *test_line]
+        if "NoneType" in str(exc):
+            lines.append(self.text("check.returned_none"))
+        return Explanation(lines)
+
+
+def _method(frame) -> str:
+    name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    return "<module>" if name == "<module>" else name
+
+
+def _defined_in(cls: type, files: set[Path]) -> bool:
+    import sys
+    module = sys.modules.get(getattr(cls, "__module__", ""), None)
+    return module is not None and _in(getattr(module, "__file__", "") or "", files)
+
+
+def _detail(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    prefix = type(exc).__name__ + ": "
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    lines = text.splitlines()
+    return lines[0] if len(lines) <= 3 else " ".join(lines[:3]) + " ..."
