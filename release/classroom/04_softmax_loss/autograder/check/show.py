@@ -37,11 +37,17 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
     total = sum(r.test.points for r in rows)
     lines = ["", text("check.summary", passed=len(passed), total=len(rows), points=_number(points),
                       max_points=_number(total))]
+    first_with: dict[tuple[str, ...], str] = {}  # an explanation -> the first test it was shown for
     for row in rows:
         for cases, why in _grouped(row):
             lines.append("")
             name = row.test.name + (f" [{', '.join(cases)}]" if any(cases) else "")
             lines.append(text("check.failure", test=name, units=", ".join(row.test.units) or "-"))
+            key = tuple(why.lines)
+            if key in first_with:
+                lines.append("    " + text("check.same_as", test=first_with[key]))
+                continue
+            first_with[key] = name
             lines += ["    " + line for block in why.lines for line in block.splitlines()]
     lines += ["", text("check.all_passed" if len(passed) == len(rows) else "check.next_step",
                        files=", ".join(target.student_files))]

@@ -47,9 +47,9 @@ def run(target: Target, explainer: Explainer) -> list[Row]:
             recorder = _Recorder(target, explainer, modules, rows)
             args = [str(p) for p in target.tests] + [
                 "-p", "no:terminal", "-p", "no:cacheprovider", "-c", str(CONFIG),
-                "--rootdir", str(target.tests[0].parent)]
-            code = pytest.main(args, plugins=[recorder])
-            if code == pytest.ExitCode.INTERRUPTED:
+                "--rootdir", str(target.tests[0].parent), "--continue-on-collection-errors"]
+            pytest.main(args, plugins=[recorder])
+            if recorder.interrupted:
                 raise KeyboardInterrupt
     for row in rows.values():
         if problem is not None:
@@ -109,6 +109,10 @@ class _Recorder:
                  rows: dict[tuple[str, str], Row]):
         self.target, self.explainer, self.modules, self.rows = target, explainer, modules, rows
         self.collect_errors: dict[str, BaseException] = {}
+        self.interrupted = False
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = True
 
     def _row(self, item) -> Row | None:
         name = getattr(item, "originalname", item.name)
