@@ -109,3 +109,127 @@ def affine_dx_transpose(dx, dout, W) -> Hint | None:
     if W.shape[0] == W.shape[1] and matches(dx, dout @ W) and not matches(dx, dout @ W.T):
         return hint("hint.affine.dx_missing_transpose")
     return None
+
+
+# -- shared by several units -----------------------------------------------------
+
+@detector
+def ignores_dout(grad, local, dout) -> Hint | None:
+    """backward returned the local gradient alone, without multiplying by dout."""
+    if matches(grad, local) and not matches(grad, np.multiply(local, dout)):
+        return hint("hint.backward.ignores_dout")
+    return None
+
+
+@detector
+def returns_one_value(result, names: str = "dx, dy") -> Hint | None:
+    """backward returned a single array or number where a pair of gradients was due."""
+    if isinstance(result, (np.ndarray, int, float, np.generic)):
+        return hint("hint.backward.return_pair", names=names)
+    return None
+
+
+@detector
+def stale_input(actual, stale, right) -> Hint | None:
+    """The result of a reused layer matches what the inputs of an earlier forward call give."""
+    if matches(actual, stale) and not matches(actual, right):
+        return hint("hint.layer.stale_input")
+    return None
+
+
+# -- 01_computational_graph ------------------------------------------------------
+
+@detector
+def mul_not_swapped(x, y, dout, dx, dy) -> Hint | None:
+    """dx = dout * x and dy = dout * y (or (dy, dx) returned): each input got its own value."""
+    if matches(dx, np.multiply(dout, x)) and matches(dy, np.multiply(dout, y)) \
+            and not matches(dx, np.multiply(dout, y)):
+        return hint("hint.mul.not_swapped")
+    return None
+
+
+@detector
+def mul_elementwise(actual, x) -> Hint | None:
+    """A single number where an array of the inputs' shape was due: np.dot or np.sum instead of *."""
+    if actual is not None and np.size(actual) == 1 and np.size(x) > 1:
+        return hint("hint.mul.elementwise", actual=np.shape(actual), expected=np.shape(x))
+    return None
+
+
+@detector
+def add_scales_dout(dx, dout) -> Hint | None:
+    """AddLayer.backward multiplied dout by a constant other than 1."""
+    dout = np.asarray(dout, dtype=np.float64)
+    scale = float(np.sum(np.multiply(dx, dout)) / np.sum(dout * dout))
+    if abs(scale - 1) > 1e-2 and matches(dx, scale * dout):
+        return hint("hint.add.scales_dout", scale=f"{scale:g}")
+    return None
+
+
+# -- 02_activations --------------------------------------------------------------
+
+@detector
+def relu_dx(dx, x, dout) -> Hint | None:
+    """Relu.backward without the mask, with the mask inverted, or passing the gradient at x == 0."""
+    x, dout = np.asarray(x, dtype=np.float64), np.asarray(dout, dtype=np.float64)
+    if matches(dx, np.where(x <= 0, 0.0, dout)):
+        return None
+    if matches(dx, dout):
+        return hint("hint.relu.no_mask")
+    if matches(dx, np.where(x > 0, 0.0, dout)):
+        return hint("hint.relu.mask_inverted")
+    if (x == 0).any() and matches(dx, np.where(x < 0, 0.0, dout)):
+        return hint("hint.relu.mask_at_zero")
+    return None
+
+
+@detector
+def relu_mask(mask, x) -> Hint | None:
+    """Relu.mask True where x > 0 (inverted), or x < 0 (the zeros let through)."""
+    mask, x = np.asarray(mask), np.asarray(x)
+    if mask.shape != x.shape or np.array_equal(mask, x <= 0):
+        return None
+    if np.array_equal(mask, x > 0):
+        return hint("hint.relu.mask_inverted")
+    if (x == 0).any() and np.array_equal(mask, x < 0):
+        return hint("hint.relu.mask_at_zero")
+    return None
+
+
+@detector
+def sigmoid_forward(out, x) -> Hint | None:
+    """1 / (1 + exp(x)) (the sign of the exponent), or nan from exp(x) / (1 + exp(x))."""
+    x = np.asarray(x, dtype=np.float64)
+    got = _array(out)
+    if got is not None and got.shape == x.shape and np.isnan(got).any() and np.isfinite(x).all():
+        return hint("hint.sigmoid.overflow_nan")
+    with np.errstate(over="ignore"):
+        if matches(out, 1 / (1 + np.exp(x))) and not matches(out, 1 / (1 + np.exp(-x))):
+            return hint("hint.sigmoid.exponent_sign")
+    return None
+
+
+@detector
+def sigmoid_dx(dx, out, dout) -> Hint | None:
+    """dx as dout * y or dout * (1 - y) (half the derivative), or without dout."""
+    out, dout = np.asarray(out, dtype=np.float64), np.asarray(dout, dtype=np.float64)
+    if matches(dx, dout * out * (1 - out)):
+        return None
+    for formula, value in (("dout * out", dout * out), ("dout * (1 - out)", dout * (1 - out))):
+        if matches(dx, value):
+            return hint("hint.sigmoid.derivative", formula=formula)
+    return ignores_dout(dx, out * (1 - out), dout)
+
+
+@detector
+def tanh_dx(dx, x, out, dout) -> Hint | None:
+    """dx with 1 - out, 1 - tanh(out)**2 or 1 - x**2 in place of 1 - out**2, or without dout."""
+    x, out, dout = (np.asarray(a, dtype=np.float64) for a in (x, out, dout))
+    if matches(dx, dout * (1 - out ** 2)):
+        return None
+    for formula, value in (("dout * (1 - out)", dout * (1 - out)),
+                           ("dout * (1 - np.tanh(out) ** 2)", dout * (1 - np.tanh(out) ** 2)),
+                           ("dout * (1 - x ** 2)", dout * (1 - x ** 2))):
+        if matches(dx, value):
+            return hint("hint.tanh.derivative", formula=formula)
+    return ignores_dout(dx, 1 - out ** 2, dout)
