@@ -127,6 +127,10 @@ def test_student_release_ships_only_the_student_side_of_the_engine(tree):
     for name in shipped:
         first = name.split("/autograder/", 1)[1].split("/")[0]
         assert first in STUDENT_SIDE, f"{name} is not part of the student check"
+    catalogue = {lang: sorted(n.rsplit("/", 1)[1] for n in shipped if f"/catalogue/{lang}/" in n)
+                 for lang in ("en", "ko")}
+    assert catalogue["en"] and catalogue["en"] == catalogue["ko"]
+    assert not [n for n in shipped if n.endswith("hidden.toml")], "the hidden tests' sentences are shipped"
     for aid in IDS:  # each folder holds what `python -m autograder check` imports
         assert f"students/{aid}/autograder/check/runner.py" in tree
         assert f"students/{aid}/autograder/checks.py" in tree

@@ -7,6 +7,7 @@ autograder runs more tests of the same kind on other inputs.
 
 import numpy as np
 
+from autograder import hints
 from autograder.checks import assert_close, assert_gradients, assert_shape, numerical_gradient
 from layers import AddLayer, MulLayer
 
@@ -24,7 +25,8 @@ def test_apple_example():
     dapple_price, dtax = mul_tax_layer.backward(dprice)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
     assert_close([dapple, dapple_num, dtax], [2.2, 110, 200], "MulLayer.backward: [dapple, dapple_num, dtax]",
-                 rtol=1e-6, reveal=True)
+                 rtol=1e-6, reveal=True, hint=[hints.mul_not_swapped(apple, apple_num, dapple_price, dapple, dapple_num),
+                                               hints.mul_not_swapped(apple_price, tax, dprice, dapple_price, dtax)])
 
 
 def test_apple_orange_example():
@@ -56,18 +58,20 @@ def test_layers_work_element_by_element_on_arrays():
     dout = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
 
     mul = MulLayer()
-    assert_close(mul.forward(x, y), x * y, "MulLayer.forward(x, y)", reveal=True)
+    out = mul.forward(x, y)
+    assert_close(out, x * y, "MulLayer.forward(x, y)", reveal=True, hint=hints.mul_elementwise(out, x))
     dx, dy = mul.backward(dout)
-    assert_shape(dx, x.shape, "MulLayer.backward(dout): dx")
-    assert_shape(dy, y.shape, "MulLayer.backward(dout): dy")
-    assert_close(dx, dout * y, "MulLayer.backward(dout): dx", reveal=True)
-    assert_close(dy, dout * x, "MulLayer.backward(dout): dy", reveal=True)
+    swapped = hints.mul_not_swapped(x, y, dout, dx, dy)
+    assert_shape(dx, x.shape, "MulLayer.backward(dout): dx", hint=hints.mul_elementwise(dx, x))
+    assert_shape(dy, y.shape, "MulLayer.backward(dout): dy", hint=hints.mul_elementwise(dy, y))
+    assert_close(dx, dout * y, "MulLayer.backward(dout): dx", reveal=True, hint=swapped)
+    assert_close(dy, dout * x, "MulLayer.backward(dout): dy", reveal=True, hint=swapped)
 
     add = AddLayer()
     assert_close(add.forward(x, y), x + y, "AddLayer.forward(x, y)", reveal=True)
     dx, dy = add.backward(dout)
-    assert_close(dx, dout, "AddLayer.backward(dout): dx", reveal=True)
-    assert_close(dy, dout, "AddLayer.backward(dout): dy", reveal=True)
+    assert_close(dx, dout, "AddLayer.backward(dout): dx", reveal=True, hint=hints.add_scales_dout(dx, dout))
+    assert_close(dy, dout, "AddLayer.backward(dout): dy", reveal=True, hint=hints.add_scales_dout(dy, dout))
 
 
 def test_mul_gradients_match_central_differences():
@@ -80,4 +84,5 @@ def test_mul_gradients_match_central_differences():
     # leaves room for a float32 implementation's rounding.
     num_dx = numerical_gradient(lambda v: MulLayer().forward(v, y), x, dout, "MulLayer.forward", step=1e-2)
     num_dy = numerical_gradient(lambda v: MulLayer().forward(x, v), y, dout, "MulLayer.forward", step=1e-2)
-    assert_gradients({"dx": (dx, num_dx), "dy": (dy, num_dy)}, "MulLayer.backward", reveal=True)
+    assert_gradients({"dx": (dx, num_dx), "dy": (dy, num_dy)}, "MulLayer.backward", reveal=True,
+                     hint=hints.mul_not_swapped(x, y, dout, dx, dy))

@@ -8,6 +8,7 @@ more tests of the same kind on other inputs.
 import numpy as np
 import pytest
 
+from autograder import hints
 from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
 from layers import Relu, Sigmoid, Tanh
 
@@ -18,9 +19,11 @@ def test_relu_small_example():
     out = relu.forward(x)
     assert_close(out, [[1.0, 0.0], [0.0, 3.0]], "Relu.forward(x)", reveal=True)
     # a boolean array, True where x <= 0: 0 counts as cut
-    assert_close(relu.mask, np.array([[False, True], [True, False]]), "Relu.forward: self.mask", reveal=True)
-    dx = relu.backward(np.array([[10.0, 20.0], [30.0, 40.0]]))
-    assert_close(dx, [[10.0, 0.0], [0.0, 40.0]], "Relu.backward(dout)", reveal=True)
+    assert_close(relu.mask, np.array([[False, True], [True, False]]), "Relu.forward: self.mask", reveal=True,
+                 hint=hints.relu_mask(relu.mask, x))
+    dout = np.array([[10.0, 20.0], [30.0, 40.0]])
+    dx = relu.backward(dout.copy())
+    assert_close(dx, [[10.0, 0.0], [0.0, 40.0]], "Relu.backward(dout)", reveal=True, hint=hints.relu_dx(dx, x, dout))
 
 
 def test_relu_forward_does_not_modify_its_input():
@@ -34,10 +37,13 @@ def test_sigmoid_small_example():
     x = np.array([-2.0, 0.0, 2.0])
     sigmoid = Sigmoid()
     out = sigmoid.forward(x)
-    assert_close(out, [0.11920292, 0.5, 0.88079708], "Sigmoid.forward(x)", rtol=1e-6, reveal=True)
+    right = [0.11920292, 0.5, 0.88079708]
+    assert_close(out, right, "Sigmoid.forward(x)", rtol=1e-6, reveal=True, hint=hints.sigmoid_forward(out, x))
     assert_close(sigmoid.out, out, "Sigmoid.forward: self.out", reveal=True)
-    dx = sigmoid.backward(np.array([1.0, 1.0, 2.0]))
-    assert_close(dx, [0.10499359, 0.25, 0.20998717], "Sigmoid.backward(dout)", rtol=1e-6, reveal=True)
+    dout = np.array([1.0, 1.0, 2.0])
+    dx = sigmoid.backward(dout.copy())
+    assert_close(dx, [0.10499359, 0.25, 0.20998717], "Sigmoid.backward(dout)", rtol=1e-6, reveal=True,
+                 hint=hints.sigmoid_dx(dx, right, dout))
 
 
 def test_tanh_small_example():
@@ -45,8 +51,18 @@ def test_tanh_small_example():
     tanh = Tanh()
     out = tanh.forward(x)
     assert_close(out, [[-0.76159416, 0.0, 0.46211716]], "Tanh.forward(x)", rtol=1e-6, atol=1e-7, reveal=True)
-    dx = tanh.backward(np.array([[2.0, 1.0, -1.0]]))
-    assert_close(dx, [[0.83994868, 1.0, -0.78644773]], "Tanh.backward(dout)", rtol=1e-6, reveal=True)
+    dout = np.array([[2.0, 1.0, -1.0]])
+    dx = tanh.backward(dout.copy())
+    assert_close(dx, [[0.83994868, 1.0, -0.78644773]], "Tanh.backward(dout)", rtol=1e-6, reveal=True,
+                 hint=hints.tanh_dx(dx, x, np.tanh(x), dout))
+
+
+# the common bugs of each backward, recognised from what it returned
+BUGS = {
+    "Relu": lambda dx, x, dout: hints.relu_dx(dx, x, dout),
+    "Sigmoid": lambda dx, x, dout: hints.sigmoid_dx(dx, 1 / (1 + np.exp(-x)), dout),
+    "Tanh": lambda dx, x, dout: hints.tanh_dx(dx, x, np.tanh(x), dout),
+}
 
 
 @pytest.mark.parametrize("layer_class", [Relu, Sigmoid, Tanh])
@@ -61,4 +77,4 @@ def test_gradients_match_central_differences(layer_class, shape):
     name = layer_class.__name__
     assert_shape(dx, x.shape, f"{name}.backward(dout)")
     num = numerical_gradient(lambda v: layer_class().forward(v), x, dout, f"{name}.forward")
-    assert_gradient(dx, num, f"{name}.backward(dout)", reveal=True)
+    assert_gradient(dx, num, f"{name}.backward(dout)", reveal=True, hint=BUGS[name](dx, x, dout))

@@ -23,6 +23,9 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # The engine files a student gets, as globs under autograder/.
 STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
                   "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
+# What the hidden tests say (their advice names the properties they check): for the grader only.
+# Every language leaves out the same files, so the student's catalogue stays complete in each.
+NOT_SHIPPED = ("catalogue/*/hidden.toml",)
 
 MAKEFILE = """\
 # make check           run the public tests on your files and explain every failure
@@ -44,12 +47,13 @@ test:
 def engine_files() -> dict[str, bytes]:
     """The student side of the engine, by path in the release folder (autograder/...)."""
     files = {}
+    left_out = {p for pattern in NOT_SHIPPED for p in PACKAGE.glob(pattern)}
     for pattern in STUDENT_ENGINE:
         found = sorted(PACKAGE.glob(pattern))
         if not found:
             raise CourseError(f"the student engine file autograder/{pattern} is missing")
         for path in found:
-            if path.is_file():
+            if path.is_file() and path not in left_out:
                 files[f"autograder/{path.relative_to(PACKAGE).as_posix()}"] = path.read_bytes()
     return files
 

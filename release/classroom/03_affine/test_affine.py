@@ -18,25 +18,28 @@ def test_affine_small_example():
     b = np.array([0.5, -1.0, 2.0])
     layer = Affine(W, b)
     out = layer.forward(x)
-    assert_close(out, [[5.5, 1.0, 1.0], [11.5, 3.0, -1.0], [-1.5, -2.0, 2.0]], "Affine.forward(x)", reveal=True)
+    assert_close(out, [[5.5, 1.0, 1.0], [11.5, 3.0, -1.0], [-1.5, -2.0, 2.0]], "Affine.forward(x)", reveal=True,
+                 hint=hints.no_bias(out, x @ W, x @ W + b))
     dout = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
-    dx = layer.backward(dout)
-    assert_close(dx, [[1.0, 2.0], [0.0, 1.0], [-2.0, 0.0]], "Affine.backward(dout): dx", reveal=True)
-    assert_close(layer.dW, [[1.0, 3.0, 0.0], [2.0, 4.0, -2.0]], "Affine.backward: self.dW", reveal=True)
+    dx = layer.backward(dout.copy())
+    assert_close(dx, [[1.0, 2.0], [0.0, 1.0], [-2.0, 0.0]], "Affine.backward(dout): dx", reveal=True,
+                 hint=hints.affine_dx(dx, dout, W))
+    assert_close(layer.dW, [[1.0, 3.0, 0.0], [2.0, 4.0, -2.0]], "Affine.backward: self.dW", reveal=True,
+                 hint=[hints.affine_dW(layer.dW, x, dout), hints.divided_by_batch(layer.dW, x.T @ dout, 3, "dW")])
     assert_close(layer.db, [1.0, 1.0, 2.0], "Affine.backward: self.db", reveal=True,
-                 hint=hints.affine_db_shape(layer.db, b))
+                 hint=[hints.affine_db_shape(layer.db, b), hints.divided_by_batch(layer.db, dout.sum(axis=0), 3, "db")])
 
 
 def test_affine_shapes():
     rng = np.random.default_rng(3)
     n, d, m = 4, 3, 5
-    b = rng.normal(size=m)
-    layer = Affine(rng.normal(size=(d, m)), b)
-    out = layer.forward(rng.normal(size=(n, d)))
+    W, b, x, dout = rng.normal(size=(d, m)), rng.normal(size=m), rng.normal(size=(n, d)), rng.normal(size=(n, m))
+    layer = Affine(W, b)
+    out = layer.forward(x)
     assert_shape(out, (n, m), "Affine.forward(x)")
-    dx = layer.backward(rng.normal(size=(n, m)))
-    assert_shape(dx, (n, d), "Affine.backward(dout): dx")
-    assert_shape(layer.dW, (d, m), "Affine.backward: self.dW")
+    dx = layer.backward(dout.copy())
+    assert_shape(dx, (n, d), "Affine.backward(dout): dx", hint=hints.affine_dx(dx, dout, W))
+    assert_shape(layer.dW, (d, m), "Affine.backward: self.dW", hint=hints.affine_dW(layer.dW, x, dout))
     # summed over the batch: not a scalar, not (1, M)
     assert_shape(layer.db, (m,), "Affine.backward: self.db", hint=hints.affine_db_shape(layer.db, b))
 
@@ -57,4 +60,5 @@ def test_affine_gradients_match_central_differences():
         "db": (layer.db, numerical_gradient(lambda v: Affine(W, v).forward(x), b, dout, "Affine.forward", step=1.0)),
     }
     assert_gradients(gradients, "Affine.backward", reveal=True,
-                     hint=[hints.affine_dx_transpose(dx, dout, W), hints.affine_db_shape(layer.db, b)])
+                     hint=[hints.affine_dx(dx, dout, W), hints.affine_dW(layer.dW, x, dout),
+                           hints.affine_db_shape(layer.db, b)])

@@ -7,24 +7,35 @@ check; the autograder runs more tests of the same kind on other inputs.
 
 import numpy as np
 
+from autograder import hints
 from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
 from layers import SoftmaxWithLoss, cross_entropy_error, softmax
 
 
+def probabilities(x):
+    """The softmax of each row of x, for recognising a wrong loss or gradient."""
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
 def test_softmax_small_examples():
-    assert_close(softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691], "softmax(x)",
-                 rtol=1e-6, reveal=True)
-    y = softmax(np.array([1010.0, 1000.0, 990.0]))  # np.exp(1010) alone overflows: nan or inf is wrong
+    x = np.array([0.3, 2.9, 4.0])
+    y = softmax(x)
+    assert_close(y, [0.01821127, 0.24519181, 0.73659691], "softmax(x)", rtol=1e-6, reveal=True,
+                 hint=hints.softmax(y, x))
+    x = np.array([1010.0, 1000.0, 990.0])
+    y = softmax(x)  # np.exp(1010) alone overflows: nan or inf is wrong
     assert_close(y, [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], "softmax(x) for x = [1010, 1000, 990]",
-                 rtol=1e-6, reveal=True)
+                 rtol=1e-6, reveal=True, hint=[hints.softmax(y, x), hints.overflow(y)])
 
 
 def test_softmax_rows_sum_to_one():
     x = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [-2.0, 5.0, 1.0, 0.5]])
     y = softmax(x)
-    assert_shape(y, (3, 4), "softmax(x) of a batch")
-    assert_close(y[1], [0.25, 0.25, 0.25, 0.25], "softmax(x)[1]", reveal=True)
-    assert_close(np.sum(y, axis=1), [1.0, 1.0, 1.0], "the sum of each row of softmax(x)", reveal=True)
+    bug = hints.softmax(y, x)
+    assert_shape(y, (3, 4), "softmax(x) of a batch", hint=bug)
+    assert_close(y[1], [0.25, 0.25, 0.25, 0.25], "softmax(x)[1]", reveal=True, hint=bug)
+    assert_close(np.sum(y, axis=1), [1.0, 1.0, 1.0], "the sum of each row of softmax(x)", reveal=True, hint=bug)
 
 
 def test_cross_entropy_error_small_examples():
@@ -32,14 +43,15 @@ def test_cross_entropy_error_small_examples():
     good = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
     bad = np.array([0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0])
     # -log(0.6) and -log(0.1); rtol accepts log(y) as well as the textbook's log(y + 1e-7)
-    assert_close(cross_entropy_error(good, t), 0.5108256, "cross_entropy_error(y, t)", rtol=1e-6, reveal=True)
-    assert_close(cross_entropy_error(bad, t), 2.3025851, "cross_entropy_error(y, t)", rtol=1e-6, reveal=True)
+    cases = [(good, t, 0.5108256, "cross_entropy_error(y, t)"),
+             (bad, t, 2.3025851, "cross_entropy_error(y, t)")]
     y = np.stack([good, bad])
     mean = (0.5108256 + 2.3025851) / 2                                # a mean over the batch
-    assert_close(cross_entropy_error(y, np.stack([t, t])), mean,
-                 "cross_entropy_error(y, t) with one-hot t of shape (2, 10)", rtol=1e-6, reveal=True)
-    assert_close(cross_entropy_error(y, np.array([2, 2])), mean,
-                 "cross_entropy_error(y, t) with labels t of shape (2,)", rtol=1e-6, reveal=True)
+    cases += [(y, np.stack([t, t]), mean, "cross_entropy_error(y, t) with one-hot t of shape (2, 10)"),
+              (y, np.array([2, 2]), mean, "cross_entropy_error(y, t) with labels t of shape (2,)")]
+    for probs, target, expected, what in cases:
+        loss = cross_entropy_error(probs, target)
+        assert_close(loss, expected, what, rtol=1e-6, reveal=True, hint=hints.cross_entropy(loss, probs, target))
 
 
 def test_softmax_with_loss_labels_and_one_hot_agree():
@@ -48,13 +60,14 @@ def test_softmax_with_loss_labels_and_one_hot_agree():
     one_hot = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
     by_labels, by_one_hot = SoftmaxWithLoss(), SoftmaxWithLoss()
     loss = by_labels.forward(x, labels)
-    assert_close(loss, 0.40760596, "SoftmaxWithLoss.forward(x, t) with labels", rtol=1e-6, reveal=True)
+    assert_close(loss, 0.40760596, "SoftmaxWithLoss.forward(x, t) with labels", rtol=1e-6, reveal=True,
+                 hint=hints.cross_entropy(loss, probabilities(x), labels))
     assert_close(by_one_hot.forward(x, one_hot), loss, "SoftmaxWithLoss.forward(x, t) with one-hot t",
                  rtol=1e-6, reveal=True)
     dx = by_labels.backward()
     assert_shape(dx, (2, 3), "SoftmaxWithLoss.backward()")
     assert_close(dx, (softmax(x) - one_hot) / 2, "SoftmaxWithLoss.backward() (divided by the batch size N = 2)",
-                 atol=1e-7, reveal=True)
+                 atol=1e-7, reveal=True, hint=hints.softmax_with_loss_dx(dx, x, labels))
     assert_close(by_one_hot.backward(), dx, "SoftmaxWithLoss.backward() after one-hot t", atol=1e-7, reveal=True)
 
 
@@ -65,4 +78,5 @@ def test_softmax_with_loss_gradient_matches_central_differences():
     layer.forward(x, labels)
     dx = layer.backward()
     num = numerical_gradient(lambda v: SoftmaxWithLoss().forward(v, labels), x, None, "SoftmaxWithLoss.forward")
-    assert_gradient(dx, num, "SoftmaxWithLoss.backward()", reveal=True)
+    assert_gradient(dx, num, "SoftmaxWithLoss.backward()", reveal=True,
+                    hint=[hints.softmax_with_loss_dx(dx, x, labels), hints.overflow(dx)])
