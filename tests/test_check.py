@@ -65,7 +65,7 @@ def mutant(aid: str, name: str) -> str:
 
 
 def run_check(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_LANG", "LC_ALL", "LC_MESSAGES")}
+    environment = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_LANG", "LC_ALL", "LC_MESSAGES", "FORCE_COLOR", "COLUMNS")}
     environment["LANG"] = "C.UTF-8"
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "autograder", "check", "--plain", *args], cwd=cwd,
@@ -302,3 +302,17 @@ def test_every_public_test_names_a_unit_and_is_worth_a_point(aid):
         assert set(test.units) <= {u.name for u in a.units}
     assert POINTS_PER_TEST == classroom.POINTS_PER_TEST  # the check's points are the Classroom workflow's
     assert {u for t in tests for u in t.units} == {u.name for u in a.units}, "a unit no public test covers"
+
+
+def test_the_readme_shows_a_real_check_output(folder):
+    """README.md's example is what `check` prints for that submission today."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ python -m autograder check\n", 1)[1].split("\n```", 1)[0]
+    source = solution("03_affine").replace("self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout)")
+    source = source.replace("dx = np.dot(dout, self.W.T)", "dx = np.dot(dout, self.W)")
+    place = folder("03_affine", "".join(line for line in source.splitlines(keepends=True) if "### " not in line))
+    environment = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_LANG", "LC_ALL", "LC_MESSAGES", "FORCE_COLOR", "COLUMNS")}
+    run = subprocess.run([sys.executable, "-m", "autograder", "check"], cwd=place, capture_output=True, text=True,
+                         timeout=300, env={**environment, "LANG": "C.UTF-8"}, encoding="utf-8")
+    assert run.returncode == 1
+    assert run.stdout.rstrip("\n").replace(str(place), "/tmp/03_affine") == shown

@@ -61,4 +61,6 @@ def test_affine_gradients_match_central_differences():
     }
     assert_gradients(gradients, "Affine.backward", reveal=True,
                      hint=[hints.affine_dx(dx, dout, W), hints.affine_dW(layer.dW, x, dout),
-                           hints.affine_db_shape(layer.db, b)])
+                           hints.affine_db_shape(layer.db, b),
+                           hints.divided_by_batch(layer.dW, x.T @ dout, n, "dW"),
+                           hints.divided_by_batch(layer.db, dout.sum(axis=0), n, "db")])
