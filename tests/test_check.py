@@ -316,3 +316,34 @@ def test_the_readme_shows_a_real_check_output(folder):
                          timeout=300, env={**environment, "LANG": "C.UTF-8"}, encoding="utf-8")
     assert run.returncode == 1
     assert run.stdout.rstrip("\n").replace(str(place), "/tmp/03_affine") == shown
+
+
+def test_a_long_test_gets_a_word_about_endless_loops(folder, monkeypatch, capsys):
+    from autograder.check import runner
+
+    monkeypatch.setattr(runner, "SLOW_SECONDS", 0.2)
+    source = solution("03_affine").replace("    def forward(self, x):\n", (
+        "    def forward(self, x):\n"
+        "        if not hasattr(Affine, 'slept'):  # once\n"
+        "            Affine.slept = __import__('time').sleep(0.5)\n"), 1)
+    assert check(folder("03_affine", source), lang="en", plain=True) == 0
+    err = capsys.readouterr().err
+    assert "test_affine_small_example has been running for 0.2 s: if your code loops forever, press Ctrl+C" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_ctrl_c_stops_an_endless_loop_with_a_sentence(folder):
+    import signal
+    import time
+
+    source = solution("03_affine").replace("    def forward(self, x):\n",
+                                           "    def forward(self, x):\n        while True: pass\n", 1)
+    place = folder("03_affine", source)
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "check"], cwd=place, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                               env={**os.environ, "AUTOGRADER_LANG": "en"})
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Stopped (Ctrl+C)" in err and "Traceback" not in err

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +23,7 @@ import pytest
 from .explain import Explainer, Explanation
 from .target import PublicTest, Target, public_tests
 
+SLOW_SECONDS = 10.0  # a test running this long gets a word about endless loops
 CONFIG = Path(__file__).with_name("pytest.ini")  # empty: no pytest.ini or pyproject.toml around the folder applies
 
 
@@ -47,7 +49,8 @@ def run(target: Target, explainer: Explainer) -> list[Row]:
             recorder = _Recorder(target, explainer, modules, rows)
             args = [str(p) for p in target.tests] + [
                 "-p", "no:terminal", "-p", "no:cacheprovider", "-c", str(CONFIG),
-                "--rootdir", str(target.tests[0].parent), "--continue-on-collection-errors"]
+                "--rootdir", str(target.tests[0].parent), "--continue-on-collection-errors",
+                "--capture=sys"]  # the student's prints are kept from the report; the console stays ours
             pytest.main(args, plugins=[recorder])
             if recorder.interrupted:
                 raise KeyboardInterrupt
@@ -110,9 +113,24 @@ class _Recorder:
         self.target, self.explainer, self.modules, self.rows = target, explainer, modules, rows
         self.collect_errors: dict[str, BaseException] = {}
         self.interrupted = False
+        self.stderr = sys.stderr  # the console, before pytest captures the tests' output
 
     def pytest_keyboard_interrupt(self, excinfo):
         self.interrupted = True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        """Say so when a test runs long: no sandbox stops an endless loop here, the student does (Ctrl+C)."""
+        row = self._row(item)
+        name = row.test.name if row else item.name
+        timer = threading.Timer(SLOW_SECONDS, lambda: print(
+            self.explainer.text("check.slow", test=name, seconds=f"{SLOW_SECONDS:g}"), file=self.stderr, flush=True))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     def _row(self, item) -> Row | None:
         name = getattr(item, "originalname", item.name)
