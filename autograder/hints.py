@@ -161,12 +161,26 @@ def divided_by_batch(actual, right, n: int, name: str) -> Hint | None:
 
 
 @detector
-def accumulates(actual, once, name: str, times: int = 2) -> Hint | None:
-    """A gradient after `times` backward calls that is the sum of them all (+= where = is due)."""
+def accumulates(actual, once, name: str, previous=None) -> Hint | None:
+    """A gradient after a second backward call that adds the first call's (`previous`, else the same) to it."""
     once = np.asarray(once, dtype=np.float64)
-    if matches(actual, times * once) and not matches(actual, once):
+    previous = once if previous is None else np.asarray(previous, dtype=np.float64)
+    if matches(actual, once + previous) and not matches(actual, once):
         return hint("hint.layer.accumulates", name=name)
     return None
+
+
+@detector
+def swapped_pair(first, second, right_first, right_second, names: str) -> Hint | None:
+    """backward returned its two gradients in the wrong order."""
+    if matches(first, right_second) and matches(second, right_first) and not matches(first, right_first):
+        return hint("hint.backward.swapped_pair", names=names)
+    return None
+
+
+def rebound() -> Hint:
+    """grads replaced by new arrays (the test compares identities; no values to judge)."""
+    return hint("hint.grads.rebound")
 
 
 @detector
@@ -339,11 +353,10 @@ def cross_entropy(loss, y, t) -> Hint | None:
         return hint("hint.cross_entropy.summed")
     if matches(loss, picked / y.size):
         return hint("hint.cross_entropy.mean_over_all")
-    if t.size != y.size:
-        if matches(loss, -np.sum(np.log(y[:, labels] + 1e-7)) / n):
-            return hint("hint.cross_entropy.label_indexing")
-        if matches(loss, -np.sum(labels * np.log(y + 1e-7)) / n):
-            return hint("hint.loss.labels_as_one_hot")
+    if n > 1 and matches(loss, -np.sum(np.log(y[:, labels] + 1e-7)) / n):
+        return hint("hint.cross_entropy.label_indexing")
+    if t.size != y.size and matches(loss, -np.sum(labels * np.log(y + 1e-7)) / n):
+        return hint("hint.loss.labels_as_one_hot")
     return None
 
 
@@ -367,3 +380,44 @@ def softmax_with_loss_dx(dx, x, t) -> Hint | None:
     if t.size != y.size and matches(dx, (y - t) / n):
         return hint("hint.loss.labels_as_one_hot")
     return None
+
+
+# -- 05_rnn_cell -----------------------------------------------------------------
+
+def _rnn_gradients(dt, Wx, Wh, x, h_prev) -> dict:
+    return {"dx": dt @ Wx.T, "dh_prev": dt @ Wh.T, "dWx": x.T @ dt, "dWh": h_prev.T @ dt, "db": dt.sum(axis=0)}
+
+
+@detector
+def rnn_gradient(name: str, value, params, x, h_prev, dh_next) -> Hint | None:
+    """One gradient of RNN.backward (dx, dh_prev, dWx, dWh or db) against the common wrong formulas."""
+    Wx, Wh, b, x, h_prev, dh_next = (np.asarray(a, dtype=np.float64) for a in (*params, x, h_prev, dh_next))
+    h_next = np.tanh(h_prev @ Wh + x @ Wx + b)
+    dt = dh_next * (1 - h_next ** 2)
+    right = _rnn_gradients(dt, Wx, Wh, x, h_prev)[name]
+    if matches(value, right):
+        return None
+    if name == "db" and np.shape(value) != b.shape:
+        return hint("hint.rnn.db_batch_axis", actual=np.shape(value), expected=b.shape)
+    if name == "db" and matches(value, np.full(b.shape, dt.sum())):  # a scalar written into grads[2][...]
+        return hint("hint.rnn.db_batch_axis", actual=(), expected=b.shape)
+    if name == "dh_prev" and matches(value, dt @ Wh):
+        return hint("hint.rnn.dh_prev_transpose")
+    if name == "dWh" and matches(value, right.T):
+        return hint("hint.backward.transposed", name="dWh", formula="dWh = np.dot(h_prev.T, dt)")
+    for formula, wrong in (("dh_next * (1 - h_next)", dh_next * (1 - h_next)),
+                           ("dh_next * (1 - h_prev ** 2)", dh_next * (1 - h_prev ** 2)),
+                           ("dh_next", dh_next)):
+        if matches(value, _rnn_gradients(wrong, Wx, Wh, x, h_prev)[name]):
+            return hint("hint.rnn.tanh_derivative", name=name, formula=formula)
+    return None
+
+
+@detector
+def rnn_forward(h_next, params, x, h_prev) -> Hint | None:
+    """h_next with h_prev @ Wh.T, or without the bias."""
+    Wx, Wh, b, x, h_prev = (np.asarray(a, dtype=np.float64) for a in (*params, x, h_prev))
+    right = np.tanh(h_prev @ Wh + x @ Wx + b)
+    if matches(h_next, np.tanh(h_prev @ Wh.T + x @ Wx + b)) and not matches(h_next, right):
+        return hint("hint.rnn.forward_transpose")
+    return no_bias(h_next, np.tanh(h_prev @ Wh + x @ Wx), right)
