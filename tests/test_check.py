@@ -347,3 +347,51 @@ def test_ctrl_c_stops_an_endless_loop_with_a_sentence(folder):
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
     assert "Stopped (Ctrl+C)" in err and "Traceback" not in err
+
+
+# -- the mutation suite through the public tests
+
+def mutation_cases(kind: str):
+    for path in sorted(MUTANTS.glob("*.toml")):
+        for entry in tomllib.loads(path.read_text(encoding="utf-8")).get(kind, []):
+            yield path.stem, entry
+
+
+def check_rows(aid: str, entry: dict, place: Path):
+    """The rows of a check of the solution with `entry`'s edits, in this process."""
+    from autograder.assign.mutants import edited
+    from autograder.check.explain import Explainer
+    from autograder.check.runner import run
+
+    a = course.load(aid)
+    filename = entry.get("file", a.student_files[0])
+    place.mkdir()
+    for name in a.student_files:
+        source = (a.solution_folder / name).read_text(encoding="utf-8")
+        (place / name).write_text(edited(source, entry) if name == filename else source, encoding="utf-8")
+    target = locate(place, aid)
+    with messages.speaking("en"):
+        return run(target, Explainer(target, "en"))
+
+
+def test_every_correct_variant_passes_the_public_tests(tmp_path):
+    failed = {}
+    for i, (aid, entry) in enumerate(mutation_cases("variant")):
+        rows = check_rows(aid, entry, tmp_path / str(i))
+        if not all(r.passed for r in rows):
+            failed[f"{aid}: {entry['name']}"] = [why.lines for r in rows for _, why in r.failures]
+    assert not failed, failed
+
+
+def test_public_tests_hint_only_the_bug_a_mutant_has(tmp_path):
+    wrong, hinted, total = {}, 0, 0
+    for i, (aid, entry) in enumerate(mutation_cases("mutant")):
+        rows = check_rows(aid, entry, tmp_path / str(i))
+        fired = {key for r in rows for _, why in r.failures for key in why.hints}
+        written_for = {entry["hint"]} if isinstance(entry.get("hint"), str) else set(entry.get("hint", []))
+        if fired - written_for:
+            wrong[f"{aid}: {entry['name']}"] = sorted(fired - written_for)
+        hinted += bool(fired)
+        total += 1
+    assert not wrong, wrong
+    assert hinted >= 40, f"only {hinted} of {total} mutants get their hint from the public tests"

@@ -12,22 +12,48 @@ from autograder.checks import assert_close, assert_gradients, assert_shape, nume
 from layers import Affine
 
 
+# The classic mistakes, recognised from what backward returned. A hint shows only when its check fails.
+
+@hints.detector
+def dx_bug(dx, dout, W):
+    """dx as dout @ W (a square W alone gives the right shape), or with the shape (D, N) of a transpose."""
+    if W.shape[0] == W.shape[1] and hints.matches(dx, dout @ W):
+        return hints.hint("hint.affine.dx_missing_transpose")
+    if np.shape(dx) == (W.shape[0], dout.shape[0]) != (dout.shape[0], W.shape[0]):
+        return hints.hint("hint.affine.dx_transposed", actual=np.shape(dx), expected=(dout.shape[0], W.shape[0]))
+
+
+@hints.detector
+def dW_bug(dW, W):
+    """dW with the shape (M, D) of a transpose."""
+    if np.shape(dW) == W.T.shape != W.shape:
+        return hints.hint("hint.affine.dW_transposed", actual=np.shape(dW), expected=W.shape)
+
+
+@hints.detector
+def db_bug(db, b):
+    """db summed over every axis (a scalar), or kept as a row (1, M)."""
+    if db is not None and np.shape(db) != b.shape:
+        return hints.hint("hint.affine.db_batch_axis", actual=np.shape(db), expected=b.shape)
+
+
 def test_affine_small_example():
     x = np.array([[1.0, 2.0], [3.0, 4.0], [0.0, -1.0]])         # N = 3, D = 2
     W = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])           # D = 2, M = 3
     b = np.array([0.5, -1.0, 2.0])
     layer = Affine(W, b)
     out = layer.forward(x)
-    assert_close(out, [[5.5, 1.0, 1.0], [11.5, 3.0, -1.0], [-1.5, -2.0, 2.0]], "Affine.forward(x)", reveal=True,
-                 hint=hints.no_bias(out, x @ W, x @ W + b))
+    expected = [[5.5, 1.0, 1.0], [11.5, 3.0, -1.0], [-1.5, -2.0, 2.0]]
+    assert_close(out, expected, "Affine.forward(x)", reveal=True, hint=hints.no_bias(out, x @ W, expected))
     dout = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
     dx = layer.backward(dout.copy())
     assert_close(dx, [[1.0, 2.0], [0.0, 1.0], [-2.0, 0.0]], "Affine.backward(dout): dx", reveal=True,
-                 hint=hints.affine_dx(dx, dout, W))
-    assert_close(layer.dW, [[1.0, 3.0, 0.0], [2.0, 4.0, -2.0]], "Affine.backward: self.dW", reveal=True,
-                 hint=[hints.affine_dW(layer.dW, x, dout), hints.divided_by_batch(layer.dW, x.T @ dout, 3, "dW")])
-    assert_close(layer.db, [1.0, 1.0, 2.0], "Affine.backward: self.db", reveal=True,
-                 hint=[hints.affine_db_shape(layer.db, b), hints.divided_by_batch(layer.db, dout.sum(axis=0), 3, "db")])
+                 hint=dx_bug(dx, dout, W))
+    dW, db = [[1.0, 3.0, 0.0], [2.0, 4.0, -2.0]], [1.0, 1.0, 2.0]
+    assert_close(layer.dW, dW, "Affine.backward: self.dW", reveal=True,
+                 hint=[dW_bug(layer.dW, W), hints.divided_by_batch(layer.dW, dW, 3, "dW")])
+    assert_close(layer.db, db, "Affine.backward: self.db", reveal=True,
+                 hint=[db_bug(layer.db, b), hints.divided_by_batch(layer.db, db, 3, "db")])
 
 
 def test_affine_shapes():
@@ -38,10 +64,10 @@ def test_affine_shapes():
     out = layer.forward(x)
     assert_shape(out, (n, m), "Affine.forward(x)")
     dx = layer.backward(dout.copy())
-    assert_shape(dx, (n, d), "Affine.backward(dout): dx", hint=hints.affine_dx(dx, dout, W))
-    assert_shape(layer.dW, (d, m), "Affine.backward: self.dW", hint=hints.affine_dW(layer.dW, x, dout))
+    assert_shape(dx, (n, d), "Affine.backward(dout): dx", hint=dx_bug(dx, dout, W))
+    assert_shape(layer.dW, (d, m), "Affine.backward: self.dW", hint=dW_bug(layer.dW, W))
     # summed over the batch: not a scalar, not (1, M)
-    assert_shape(layer.db, (m,), "Affine.backward: self.db", hint=hints.affine_db_shape(layer.db, b))
+    assert_shape(layer.db, (m,), "Affine.backward: self.db", hint=db_bug(layer.db, b))
 
 
 def test_affine_gradients_match_central_differences():
@@ -54,13 +80,11 @@ def test_affine_gradients_match_central_differences():
     dx = layer.backward(dout.copy())  # a backward may reuse dout's memory
     # forward is linear in each of x, W and b: central differences are exact at any step, and a
     # step of 1 keeps float32 rounding inside forward from showing
-    gradients = {
-        "dx": (dx, numerical_gradient(lambda v: Affine(W, b).forward(v), x, dout, "Affine.forward", step=1.0)),
-        "dW": (layer.dW, numerical_gradient(lambda v: Affine(v, b).forward(x), W, dout, "Affine.forward", step=1.0)),
-        "db": (layer.db, numerical_gradient(lambda v: Affine(W, v).forward(x), b, dout, "Affine.forward", step=1.0)),
-    }
-    assert_gradients(gradients, "Affine.backward", reveal=True,
-                     hint=[hints.affine_dx(dx, dout, W), hints.affine_dW(layer.dW, x, dout),
-                           hints.affine_db_shape(layer.db, b),
-                           hints.divided_by_batch(layer.dW, x.T @ dout, n, "dW"),
-                           hints.divided_by_batch(layer.db, dout.sum(axis=0), n, "db")])
+    num_dx = numerical_gradient(lambda v: Affine(W, b).forward(v), x, dout, "Affine.forward", step=1.0)
+    num_dW = numerical_gradient(lambda v: Affine(v, b).forward(x), W, dout, "Affine.forward", step=1.0)
+    num_db = numerical_gradient(lambda v: Affine(W, v).forward(x), b, dout, "Affine.forward", step=1.0)
+    assert_gradients({"dx": (dx, num_dx), "dW": (layer.dW, num_dW), "db": (layer.db, num_db)},
+                     "Affine.backward", reveal=True,
+                     hint=[dx_bug(dx, dout, W), dW_bug(layer.dW, W), db_bug(layer.db, b),
+                           hints.divided_by_batch(layer.dW, num_dW, n, "dW"),
+                           hints.divided_by_batch(layer.db, num_db, n, "db")])

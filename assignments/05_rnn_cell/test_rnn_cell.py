@@ -8,11 +8,19 @@ inputs.
 
 import numpy as np
 
+from autograder import hints
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import RNN
 
 # loose enough for a float32 implementation, far tighter than any wrong formula
 TOL = {"rtol": 1e-4, "atol": 1e-6}
+
+
+@hints.detector
+def db_bug(db, H):
+    """db summed over every axis, or kept as a row, instead of over the batch axis only: shape (H,)."""
+    if db is not None and np.shape(db) != (H,):
+        return hints.hint("hint.rnn.db_batch_axis", actual=np.shape(db), expected=(H,))
 
 
 def small_example():
@@ -48,7 +56,7 @@ def test_backward_small_example():
                        [-0.02533907, 0.59144227, 0.54371721],
                        [-0.26111117, -1.38003197, -0.42917831]], "RNN.backward: grads[1] (dWh)", reveal=True, **TOL)
     assert_close(db, [0.79894516, 1.97147424, -0.50345807], "RNN.backward: grads[2] (db, summed over the batch)",
-                 reveal=True, **TOL)
+                 reveal=True, hint=db_bug(db, 3), **TOL)
 
 
 def test_shapes_when_h_differs_from_d():
@@ -61,7 +69,7 @@ def test_shapes_when_h_differs_from_d():
     assert_shape(dx, (N, D), "RNN.backward(dh_next): dx")
     assert_shape(dh_prev, (N, H), "RNN.backward(dh_next): dh_prev")
     for name, grad, shape in zip(("dWx", "dWh", "db"), layer.grads, [(D, H), (H, H), (H,)]):
-        assert_shape(grad, shape, f"RNN.backward: grads ({name})")
+        assert_shape(grad, shape, f"RNN.backward: grads ({name})", hint=db_bug(grad, H) if name == "db" else None)
 
 
 def test_grads_are_written_in_place():
@@ -71,7 +79,7 @@ def test_grads_are_written_in_place():
     layer.forward(x, h_prev)
     layer.backward(np.ones((2, 3)))
     if not all(new is old for new, old in zip(layer.grads, before)):
-        fail("check.public.grads_in_place", what="RNN.backward")
+        fail("check.public.grads_in_place", what="RNN.backward", hint=hints.rebound())
 
 
 def test_gradients_match_central_differences():
@@ -91,4 +99,4 @@ def test_gradients_match_central_differences():
     }
     gradients = {name: (analytic, numerical_gradient(f, point, dh_next, "RNN.forward"))
                  for name, (analytic, f, point) in checks.items()}
-    assert_gradients(gradients, "RNN.backward", reveal=True)
+    assert_gradients(gradients, "RNN.backward", reveal=True, hint=db_bug(layer.grads[2], H))

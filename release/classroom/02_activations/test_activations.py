@@ -13,6 +13,57 @@ from autograder.checks import assert_close, assert_gradient, assert_shape, numer
 from layers import Relu, Sigmoid, Tanh
 
 
+# The classic mistakes, recognised from what a method returned. A hint shows only when its check fails.
+
+@hints.detector
+def relu_mask_bug(mask, x):
+    """The mask inverted (True where x > 0), or letting x == 0 through (x < 0)."""
+    if np.array_equal(mask, x > 0):
+        return hints.hint("hint.relu.mask_inverted")
+    if np.array_equal(mask, x < 0):
+        return hints.hint("hint.relu.mask_at_zero")
+
+
+@hints.detector
+def relu_dx_bug(dx, x, dout):
+    """dx without the mask, with the mask inverted, or passing the gradient at x == 0."""
+    if hints.matches(dx, dout):
+        return hints.hint("hint.relu.no_mask")
+    if hints.matches(dx, np.where(x > 0, 0.0, dout)):
+        return hints.hint("hint.relu.mask_inverted")
+    if (x == 0).any() and hints.matches(dx, np.where(x < 0, 0.0, dout)):
+        return hints.hint("hint.relu.mask_at_zero")
+
+
+@hints.detector
+def sigmoid_forward_bug(out, x):
+    """nan from exp(x) / (1 + exp(x)), or the sign of the exponent."""
+    if np.isnan(np.asarray(out, dtype=float)).any():
+        return hints.hint("hint.sigmoid.overflow_nan")
+    if hints.matches(out, 1 / (1 + np.exp(x))):
+        return hints.hint("hint.sigmoid.exponent_sign")
+
+
+@hints.detector
+def derivative_bug(dx, candidates: dict, unit: str):
+    """dx equal to one of the wrong derivatives in `candidates` (formula -> value)."""
+    for formula, value in candidates.items():
+        if hints.matches(dx, value):
+            return hints.hint(f"hint.{unit}.derivative", formula=formula)
+
+
+def sigmoid_dx_bug(dx, out, dout):
+    out = np.asarray(out, dtype=float)
+    return derivative_bug(dx, {"dout * out": dout * out, "dout * (1 - out)": dout * (1 - out)}, "sigmoid")
+
+
+def tanh_dx_bug(dx, x, out, dout):
+    out = np.asarray(out, dtype=float)
+    return derivative_bug(dx, {"dout * (1 - out)": dout * (1 - out),
+                               "dout * (1 - np.tanh(out) ** 2)": dout * (1 - np.tanh(out) ** 2),
+                               "dout * (1 - x ** 2)": dout * (1 - x ** 2)}, "tanh")
+
+
 def test_relu_small_example():
     x = np.array([[1.0, -0.5], [0.0, 3.0]])
     relu = Relu()
@@ -20,10 +71,10 @@ def test_relu_small_example():
     assert_close(out, [[1.0, 0.0], [0.0, 3.0]], "Relu.forward(x)", reveal=True)
     # a boolean array, True where x <= 0: 0 counts as cut
     assert_close(relu.mask, np.array([[False, True], [True, False]]), "Relu.forward: self.mask", reveal=True,
-                 hint=hints.relu_mask(relu.mask, x))
+                 hint=relu_mask_bug(relu.mask, x))
     dout = np.array([[10.0, 20.0], [30.0, 40.0]])
     dx = relu.backward(dout.copy())
-    assert_close(dx, [[10.0, 0.0], [0.0, 40.0]], "Relu.backward(dout)", reveal=True, hint=hints.relu_dx(dx, x, dout))
+    assert_close(dx, [[10.0, 0.0], [0.0, 40.0]], "Relu.backward(dout)", reveal=True, hint=relu_dx_bug(dx, x, dout))
 
 
 def test_relu_forward_does_not_modify_its_input():
@@ -38,12 +89,12 @@ def test_sigmoid_small_example():
     sigmoid = Sigmoid()
     out = sigmoid.forward(x)
     right = [0.11920292, 0.5, 0.88079708]
-    assert_close(out, right, "Sigmoid.forward(x)", rtol=1e-6, reveal=True, hint=hints.sigmoid_forward(out, x))
+    assert_close(out, right, "Sigmoid.forward(x)", rtol=1e-6, reveal=True, hint=sigmoid_forward_bug(out, x))
     assert_close(sigmoid.out, out, "Sigmoid.forward: self.out", reveal=True)
     dout = np.array([1.0, 1.0, 2.0])
     dx = sigmoid.backward(dout.copy())
     assert_close(dx, [0.10499359, 0.25, 0.20998717], "Sigmoid.backward(dout)", rtol=1e-6, reveal=True,
-                 hint=hints.sigmoid_dx(dx, right, dout))
+                 hint=sigmoid_dx_bug(dx, right, dout))
 
 
 def test_tanh_small_example():
@@ -54,14 +105,14 @@ def test_tanh_small_example():
     dout = np.array([[2.0, 1.0, -1.0]])
     dx = tanh.backward(dout.copy())
     assert_close(dx, [[0.83994868, 1.0, -0.78644773]], "Tanh.backward(dout)", rtol=1e-6, reveal=True,
-                 hint=hints.tanh_dx(dx, x, np.tanh(x), dout))
+                 hint=tanh_dx_bug(dx, x, [[-0.76159416, 0.0, 0.46211716]], dout))
 
 
-# the common bugs of each backward, recognised from what it returned
+# the common bugs of each backward, recognised from what it returned and the layer's own forward output
 BUGS = {
-    "Relu": lambda dx, x, dout: hints.relu_dx(dx, x, dout),
-    "Sigmoid": lambda dx, x, dout: hints.sigmoid_dx(dx, 1 / (1 + np.exp(-x)), dout),
-    "Tanh": lambda dx, x, dout: hints.tanh_dx(dx, x, np.tanh(x), dout),
+    "Relu": lambda dx, x, out, dout: relu_dx_bug(dx, x, dout),
+    "Sigmoid": lambda dx, x, out, dout: sigmoid_dx_bug(dx, out, dout),
+    "Tanh": lambda dx, x, out, dout: tanh_dx_bug(dx, x, out, dout),
 }
 
 
@@ -72,9 +123,9 @@ def test_gradients_match_central_differences(layer_class, shape):
     x = rng.uniform(0.2, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)  # away from ReLU's kink
     dout = rng.normal(size=shape)
     layer = layer_class()
-    layer.forward(x)
+    out = layer.forward(x)
     dx = layer.backward(dout.copy())
     name = layer_class.__name__
     assert_shape(dx, x.shape, f"{name}.backward(dout)")
     num = numerical_gradient(lambda v: layer_class().forward(v), x, dout, f"{name}.forward")
-    assert_gradient(dx, num, f"{name}.backward(dout)", reveal=True, hint=BUGS[name](dx, x, dout))
+    assert_gradient(dx, num, f"{name}.backward(dout)", reveal=True, hint=BUGS[name](dx, x, out, dout))

@@ -22,7 +22,8 @@ from .target import Target, imported_names
 
 @dataclass
 class Explanation:
-    lines: list[str]  # what happened, then where; in the student's language
+    lines: list[str]                 # what happened, then where; in the student's language
+    hints: tuple[str, ...] = ()      # the catalogue keys of the bug hints among the lines ("hint.affine...")
 
 
 def _frames(tb: TracebackType | None):
@@ -118,7 +119,7 @@ class Explainer:
                                           file=Path(frame.f_code.co_filename).name, line=lineno)])
         if isinstance(exc, AssertionError):  # checks.CheckFailed's message holds the values and the hints
             message = str(exc).strip() or self.text("check.assertion_without_message")
-            return Explanation([message, *test_line])
+            return Explanation([message, *test_line], tuple(getattr(exc, "hints", ())))
         if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None and not student:
             owner = type(exc.obj).__name__
             if _defined_in(type(exc.obj), self.student):
