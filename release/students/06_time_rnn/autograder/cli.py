@@ -1,6 +1,6 @@
 """The command line: argument parsing and printing only.
 
-  python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
+  python -m autograder grade --assignment ID SUBMISSION [--out results.json] [--lang ko|en]   (instructors, CI)
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
     grade.add_argument("--regrade", action="store_true",
                        help="grade again submissions the gradebook already holds")
+    grade.add_argument("--lang", choices=("en", "ko"),
+                       help="language of the feedback (default: AUTOGRADER_LANG, else the locale, else en)")
 
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
@@ -91,6 +94,21 @@ def _is_batch(args, assignment) -> bool:
 
 
 def _grade(args) -> int:
+    # The language reaches the hidden tests through the environment: this process and the
+    # processes of a batch (which inherit it) read it in messages.language().
+    saved = os.environ.get("AUTOGRADER_LANG")
+    if args.lang:
+        os.environ["AUTOGRADER_LANG"] = args.lang
+    try:
+        return _grade_in_language(args)
+    finally:
+        if saved is None:
+            os.environ.pop("AUTOGRADER_LANG", None)
+        else:
+            os.environ["AUTOGRADER_LANG"] = saved
+
+
+def _grade_in_language(args) -> int:
     from .batch import safe_grade
     from .report.table import print_result
     from .result import write_json
