@@ -168,10 +168,13 @@ def _time_embed_where(v, d, n, t):
 
 
 def test_time_embedding_forward_matches_reference(student, ref):
-    for v, d, n, t, seed in TIME_EMBED_CASES:
+    # N == T first: there xs[t] (a sequence) has the shape of xs[:, t] (a step), so indexing by the
+    # wrong axis shows in the values and gets its hint, rather than an IndexError.
+    for v, d, n, t, seed in [(5, 3, 3, 3, 103), *TIME_EMBED_CASES]:
         W, xs, _ = _time_embed_inputs(v, d, n, t, seed)
-        assert_close(student.TimeEmbedding(W).forward(xs), ref.TimeEmbedding(W).forward(xs),
-                     f"TimeEmbedding.forward(xs) {_time_embed_where(v, d, n, t)}", hint=TIME_EMBED_HINT)
+        out = student.TimeEmbedding(W).forward(xs)
+        assert_close(out, ref.TimeEmbedding(W).forward(xs), f"TimeEmbedding.forward(xs) {_time_embed_where(v, d, n, t)}",
+                     hint=[bugs.time_embedding_out(out, W, xs), TIME_EMBED_HINT])
 
 
 def test_time_embedding_output_and_gradient_have_the_right_shapes(student, ref):

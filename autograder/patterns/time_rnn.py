@@ -43,6 +43,17 @@ def time_embedding_dW(dW, shape, xs, dout) -> Hint | None:
     return None
 
 
+@detector
+def time_embedding_out(out, W, xs) -> Hint | None:
+    """out[:, t] = W[xs[t]]: the ids of sequence t instead of those of time step t."""
+    W, xs = np.asarray(W, dtype=np.float64), np.asarray(xs)
+    if xs.shape[0] != xs.shape[1] or matches(out, W[xs]):
+        return None
+    if matches(out, np.stack([W[xs[t]] for t in range(xs.shape[1])], axis=1)):
+        return hint("hint.time.embedding_axis")
+    return None
+
+
 # -- TimeRNN -----------------------------------------------------------------------
 
 def _run(params, xs, h0=None) -> list[np.ndarray]:

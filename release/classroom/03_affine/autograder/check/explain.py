@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import linecache
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,8 @@ def _line(filename: str, lineno: int) -> str:
 
 
 class Explainer:
+    """Sentences for one check: knows the student's files and the test files, and the language."""
+
     def __init__(self, target: Target, lang: str):
         self.target, self.lang = target, lang
         self.student = {(target.folder / f).resolve() for f in target.student_files}
@@ -136,12 +139,11 @@ class Explainer:
 
 
 def _method(frame) -> str:
-    name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
-    return "<module>" if name == "<module>" else name
+    """'Affine.backward' (Python 3.11's qualified name of the frame's code)."""
+    return getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
 
 
 def _defined_in(cls: type, files: set[Path]) -> bool:
-    import sys
     module = sys.modules.get(getattr(cls, "__module__", ""), None)
     return module is not None and _in(getattr(module, "__file__", "") or "", files)
 
