@@ -202,6 +202,24 @@ def test_what_cannot_run_is_a_sentence_with_exit_status_2(folder, tmp_path):
 
 # -- a release folder on its own
 
+@pytest.mark.parametrize("aid", IDS)
+def test_the_marker_names_the_assignment_its_files_and_units(aid, students):
+    a = course.load(aid)
+    marker = tomllib.loads(students[f"students/{aid}/assignment.toml"].decode())
+    assert marker == {"id": aid, "title": a.title, "student_files": list(a.student_files),
+                      "units": [u.name for u in a.units]}
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_every_release_folder_checks_its_stub_on_its_own(aid, folder):
+    """No course around, no editable install: the folder alone knows its assignment and its tests."""
+    place = folder(aid)
+    run = subprocess.run([sys.executable, "-S", "-m", "autograder", "check", "--plain"], cwd=place,
+                         capture_output=True, text=True, timeout=300, env=third_party_only(), encoding="utf-8")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.startswith(f"{aid}: {course.load(aid).title} (public tests")
+    assert "not written yet" in run.stdout and "Traceback" not in run.stdout + run.stderr
+
 def test_a_release_folder_checks_with_its_own_copy_of_the_engine(folder, tmp_path):
     """A copy in a temporary folder, run with `python -S`: the repository's editable install is invisible."""
     place = folder("03_affine", mutant("03_affine", "db summed over every axis (a scalar)"))

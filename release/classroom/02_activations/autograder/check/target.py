@@ -22,6 +22,7 @@ parametrized function is one row, passed when all its cases pass.
 from __future__ import annotations
 
 import ast
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,14 +64,18 @@ class PublicTest:
 
 def marker_text(assignment) -> str:
     """assignment.toml for a release folder of `assignment` (a course.Assignment)."""
-    def quoted(values):
-        return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+    def quoted(value: str) -> str:  # a JSON string is a TOML basic string
+        return json.dumps(value, ensure_ascii=False)
+
+    def listed(values) -> str:
+        return "[" + ", ".join(quoted(v) for v in values) + "]"
+
     return (
         "# Written by `make release`: tells `python -m autograder check` which assignment this folder holds.\n"
-        f'id = "{assignment.id}"\n'
-        f'title = "{assignment.title}"\n'
-        f"student_files = {quoted(assignment.student_files)}\n"
-        f"units = {quoted(u.name for u in assignment.units)}\n"
+        f"id = {quoted(assignment.id)}\n"
+        f"title = {quoted(assignment.title)}\n"
+        f"student_files = {listed(assignment.student_files)}\n"
+        f"units = {listed(u.name for u in assignment.units)}\n"
     )
 
 
