@@ -198,6 +198,10 @@ def test_what_cannot_run_is_a_sentence_with_exit_status_2(folder, tmp_path):
                     env={"AUTOGRADER_COURSE": str(tmp_path / "no-course")})
     assert run.returncode == 2 and "No assignment 03_affine here" in run.stderr
     assert "Traceback" not in run.stderr
+    place = folder("03_affine")
+    (place / "assignment.toml").write_text('id = "03_affine\n')
+    run = run_check(place)
+    assert run.returncode == 2 and "assignment.toml is damaged" in run.stderr
 
 
 # -- a release folder on its own

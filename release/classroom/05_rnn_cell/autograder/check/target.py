@@ -122,6 +122,8 @@ def locate(folder: Path, assignment_id: str | None = None) -> Target:
     spec = None
     for candidate in (folder / MARKER, folder / "manifest.toml", PACKAGE_HOME / MARKER):
         found = _read_spec(candidate) if candidate.is_file() else None
+        if candidate.is_file() and found is None and candidate.name == MARKER:
+            raise CheckError("check.error.bad_marker", file=candidate)
         if found and assignment_id in (None, found["id"]):
             spec = found
             break
