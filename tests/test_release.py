@@ -159,6 +159,25 @@ def test_student_engine_imports_on_its_own_from_a_release_folder(tree, tmp_path)
     assert len(files) == len(modules) and all(Path(f).resolve().is_relative_to(folder.resolve()) for f in files)
 
 
+POSIX_ONLY = {"resource", "fcntl", "termios", "pwd", "grp", "posix"}
+
+
+def test_student_engine_runs_on_windows_too(tree):
+    """No POSIX-only module and no fork in what students run: `check` works on Windows and macOS."""
+    aid = IDS[0]
+    scanned = [name for name in tree if name.startswith(f"students/{aid}/autograder/") and name.endswith(".py")]
+    assert len(scanned) > 5
+    for name in scanned:
+        module = ast.parse(tree[name].decode(), name)
+        imported = {alias.name.split(".")[0] for node in ast.walk(module) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {(node.module or "").split(".")[0] for node in ast.walk(module)
+                     if isinstance(node, ast.ImportFrom) and not node.level}
+        assert not imported & POSIX_ONLY, f"{name} imports {imported & POSIX_ONLY}"
+        calls = {node.attr for node in ast.walk(module) if isinstance(node, ast.Attribute)}
+        assert not calls & {"fork", "forkpty", "setrlimit"}, f"{name} forks or sets limits"
+
+
 def third_party_only() -> dict[str, str]:
     """An environment where `python -S` finds numpy, pytest and rich but not this repository's package.
 
