@@ -417,3 +417,12 @@ def test_public_tests_hint_only_the_bug_a_mutant_has(tmp_path):
         total += 1
     assert not wrong, wrong
     assert hinted >= 50, f"only {hinted} of {total} mutants get their hint from the public tests"
+
+
+def test_help_speaks_the_chosen_language(capsys):
+    from autograder.cli import main
+
+    for lang, words in (("ko", "공개 테스트를 실행하고"), ("en", "run the public tests on your own files")):
+        with pytest.raises(SystemExit):
+            main(["check", "--help", "--lang", lang])
+        assert words in capsys.readouterr().out

@@ -55,14 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: release/gradescope/ in the course)")
 
-    check = verbs.add_parser(
-        "check", help="(students) run the public tests on your own files and explain every failure")
-    check.add_argument("folder", type=Path, nargs="?", default=Path("."),
-                       help="the folder with your files (default: the current folder)")
-    check.add_argument("--assignment", help="assignment id, e.g. 03_affine (default: found from the folder)")
-    check.add_argument("--lang", choices=("ko", "en"),
-                       help="language of the messages (default: AUTOGRADER_LANG, then the locale)")
-    check.add_argument("--plain", action="store_true", help="plain text, without colours or table lines")
+    say = _check_help(argv)
+    check = verbs.add_parser("check", help=say("help"), description=say("help"))
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."), help=say("folder"))
+    check.add_argument("--assignment", help=say("assignment"))
+    check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
+    check.add_argument("--plain", action="store_true", help=say("plain"))
 
     args = parser.parse_args(argv)
     if args.verb == "check":
@@ -177,6 +175,17 @@ def _gradescope(args) -> int:
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
     return 0
+
+
+def _check_help(argv: list[str] | None):
+    """The check's help in the student's language: --lang, if given, else the environment and locale."""
+    from . import messages
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    lang = early.parse_known_args(argv)[0].lang
+    lang = lang if lang in messages.LANGS else None
+    return lambda key: messages.text(f"check.cli.{key}", lang)
 
 
 def _check(args) -> int:
