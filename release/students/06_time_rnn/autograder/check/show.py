@@ -9,9 +9,9 @@ messages are printed as plain text either way, never as rich markup: numpy's
 from __future__ import annotations
 
 import sys
-import unicodedata
 from typing import Callable
 
+from ..checks import table as plain_table
 from .runner import Row
 from .target import Target
 
@@ -22,8 +22,8 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
     out = out or sys.stdout
     printer = None if plain else _rich_printer(out)
     header = text("check.header", id=target.id, title=target.title, folder=target.folder)
-    table = [(", ".join(r.test.units) or "-", r.test.name, _points(r), text("check.passed" if r.passed else "check.failed"))
-             for r in rows]
+    table = [(", ".join(r.test.units) or "-", r.test.name, _points(r),
+              text("check.passed" if r.passed else "check.failed")) for r in rows]
     columns = [text("check.column.unit"), text("check.column.test"), text("check.column.points"),
                text("check.column.result")]
     if printer:
@@ -31,7 +31,7 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
     else:
         print(header, file=out)
         print(file=out)
-        print(_plain_table(columns, table), file=out)
+        print("\n".join(plain_table(tuple(columns), table)), file=out)
     passed = [r for r in rows if r.passed]
     points = sum(r.test.points for r in passed)
     total = sum(r.test.points for r in rows)
@@ -77,21 +77,6 @@ def _points(row: Row) -> str:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _width(text: str) -> int:
-    """Columns a string takes in a terminal: Korean characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _plain_table(columns: list[str], rows: list[tuple[str, ...]]) -> str:
-    widths = [max(_width(cell) for cell in column) for column in zip(columns, *rows)]
-
-    def line(cells):
-        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(columns), rule, *(line(r) for r in rows)])
 
 
 class _RichPrinter:
