@@ -5,6 +5,7 @@
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
+  python -m autograder otter [--out out/otter]                                  (instructors)
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: release/gradescope/ in the course)")
 
+    otter = verbs.add_parser(
+        "otter", help="(instructors) write one otter-grader (Otter Assign) master notebook per assignment")
+    otter.add_argument("--out", type=Path,
+                       help="where <id>/<id>.ipynb go (default: out/otter/ in the course)")
+
     args = parser.parse_args(argv)
     try:
         if args.verb == "grade":
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             return _release(args)
         if args.verb == "gradescope":
             return _gradescope(args)
+        if args.verb == "otter":
+            return _otter(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -142,4 +150,14 @@ def _gradescope(args) -> int:
         print(line)
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
+    return 0
+
+
+def _otter(args) -> int:
+    from .assign import otter
+
+    out = args.out or course.find_root() / "out" / "otter"
+    for path in otter.write(otter.build([course.load(i) for i in course.assignment_ids()]), out):
+        print(f"wrote {path}")
+    print(f"then, for each: otter assign {out}/<id>/<id>.ipynb {out}/<id>/dist --no-pdfs")
     return 0
