@@ -1,47 +1,52 @@
-"""Grading a notebook's code with the engine: what hidden-test cells of notebook exports call.
+"""Grading a notebook's code with the engine: what the hidden-test cells of notebook exports call.
 
 Notebook platforms (otter-grader, nbgrader) run a hidden-test cell inside the
-student's own kernel, after the student's cells have run there and could have
+student's kernel, after the student's cells have run there and could have
 changed anything in it: `np.allclose = lambda *a, **k: True` is one line. So a
-hidden-test cell does not test the kernel's objects. It calls
+hidden-test cell neither tests the kernel's objects nor computes expected values
+in the kernel. It calls
 
     check("03_affine", "test_affine_db_sums_over_batch")
 
-which reads the notebook file from disk, joins the sources of the cells that
-make up each student file (cell metadata {"autograder": {"file": "layers.py"}},
-set by the exports) into that file, and grades it with the hidden tests in the
-sandbox, exactly as an uploaded layers.py would be graded. Tampering in the
-kernel changes nothing there: the sandbox imports the assembled file afresh.
+which starts `python -m autograder grade --assignment 03_affine NOTEBOOK` in a
+fresh process (numpy as installed, not as the kernel left it). That grader
+reads the notebook file from disk, joins the sources of the cells that make up
+each student file (cell metadata {"autograder": {"file": "layers.py"}}, set by
+the exports) into that file, and grades it with the hidden tests of
+autograder/hidden/ in the sandbox, exactly as an uploaded layers.py. The whole
+notebook is graded once per kernel and content; later hidden-test cells read
+that result. A failed test raises AssertionError with the engine's message.
 
-The whole submission is graded once per kernel and file content; the next
-hidden-test cells read that result. A failed test raises AssertionError with
-the engine's message for the student.
-
-What stays trusted: the kernel still runs the call and reports its outcome to
-the platform, so code that attacks the platform itself (patches this function
-or the platform's result collection in the kernel, or writes the platform's
-result files) is not stopped here; that needs the platform's own isolation, or
-grading the notebook with `python -m autograder` outside the kernel.
+What stays trusted: the kernel still starts the grader, relays its verdict and
+reports it to the platform, and the files on disk are the kernel's to change.
+Code written to attack this path (patching `check` or `subprocess` in the
+kernel, the platform's own result collection, or the installed files) is not
+stopped here; against that, grade the notebooks outside the kernel:
+`python -m autograder grade --assignment ID notebooks/ --gradebook grades.db`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from . import course
-from .result import Result, TestResult
 from .submission import MAX_FILE_BYTES, Submission
 
-CELL_KEY = "autograder"          # cell metadata key: {"autograder": {"file": "layers.py"}}
+CELL_KEY = "autograder"               # cell metadata key: {"autograder": {"file": "layers.py"}}
 NOTEBOOK_ENV = "AUTOGRADER_NOTEBOOK"  # the notebook to grade, when not the only one in the folder
+MAX_NOTEBOOK_BYTES = 16 * MAX_FILE_BYTES  # outputs (plots) make notebooks far larger than their code
+GRADER_MARGIN_SECONDS = 60.0          # starting the grader, beyond the submission's own time limit
 
-_graded: dict[tuple[str, str], Result] = {}
+_graded: dict[tuple[str, str], dict[str, dict]] = {}
 
 
 def cell_metadata(student_file: str) -> dict:
-    """The metadata that marks a cell as part of `student_file`."""
+    """The metadata that marks a code cell as part of `student_file`."""
     return {CELL_KEY: {"file": student_file}}
 
 
@@ -66,35 +71,36 @@ def find_notebook(folder: Path | None = None) -> Path:
     return found[0]
 
 
-def submission_from_notebook(path: Path, assignment: course.Assignment) -> Submission:
-    """The student files of `assignment`, each joined from the notebook's cells marked as its parts."""
+def submission_from_notebook(path: Path, student_files: tuple[str, ...], name: str | None = None) -> Submission:
+    """The student files, each joined from the notebook's code cells marked as its parts, in order."""
     path = Path(path)
-    name = path.stem
+    name = name or path.name
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES * 16 + 1)
-        if len(raw) > MAX_FILE_BYTES * 16:
-            return Submission(name, {}, (f"{path.name} is larger than {MAX_FILE_BYTES * 16 // 1024 // 1024} MiB; "
-                                         "clear the cells' outputs and submit it again.",))
+            raw = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(raw) > MAX_NOTEBOOK_BYTES:
+            return Submission(name, {}, (f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB; "
+                                         "clear its outputs (Kernel > Restart and Clear Output), save "
+                                         "and submit it again.",))
         cells = json.loads(raw)["cells"]
         if not isinstance(cells, list):
-            raise TypeError("cells is not a list")
+            raise TypeError("its cells are not a list")
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return Submission(name, {}, (f"{path.name} is not a readable notebook ({exc}); "
-                                     "download it again from Jupyter and submit that file.",))
-    parts: dict[str, list[str]] = {f: [] for f in assignment.student_files}
+        return Submission(name, {}, (f"{path.name} is not a readable notebook ({type(exc).__name__}: {exc}); "
+                                     "save it again in Jupyter and submit that file.",))
+    parts: dict[str, list[str]] = {f: [] for f in student_files}
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         target = part_of(cell)
         if target in parts:
             source = cell.get("source", "")
-            parts[target].append("".join(source) if isinstance(source, list) else str(source))
+            parts[target].append("".join(map(str, source)) if isinstance(source, list) else str(source))
     files, problems = {}, []
     for student_file, sources in parts.items():
         if not sources:
-            problems.append(f"the notebook has no cells of {student_file}: keep the code cells "
-                            "as they were handed out and write your code inside them.")
+            problems.append(f"the notebook has no code cells of {student_file}: start from the notebook "
+                            "as it was handed out and write your code in its cells.")
             continue
         data = ("\n\n".join(s.rstrip("\n") for s in sources) + "\n").encode("utf-8")
         if len(data) > MAX_FILE_BYTES:
@@ -104,36 +110,46 @@ def submission_from_notebook(path: Path, assignment: course.Assignment) -> Submi
     return Submission(name, files, tuple(problems))
 
 
-def grade_notebook(assignment: course.Assignment, path: Path, sandbox=None) -> Result:
-    """All hidden tests of `assignment` on the notebook's code, in the sandbox (cached per content)."""
-    from .batch import safe_grade
-    from .sandbox import default_sandbox
-
-    submission = submission_from_notebook(path, assignment)
-    key = (assignment.id, submission.sha256 + "|".join(submission.problems))
+def grade_notebook(assignment: course.Assignment, path: Path) -> dict[str, dict]:
+    """Test name -> its entry of the results JSON (score, max_score, output), from a fresh
+    grader process; cached per assignment and content of the notebook's student files."""
+    submission = submission_from_notebook(path, assignment.student_files)
+    key = (assignment.id, submission.sha256 + "\0" + "\0".join(submission.problems))
     if key not in _graded:
-        if sandbox is not None:
-            _graded[key] = safe_grade(assignment, submission, sandbox)
-        else:
-            with default_sandbox() as fresh:
-                _graded[key] = safe_grade(assignment, submission, fresh)
+        _graded[key] = _run_grader(assignment, Path(path))
     return _graded[key]
 
 
-def test_result(assignment_id: str, test_name: str, notebook: Path | None = None) -> TestResult:
-    """The result of one hidden test on the code of `notebook` (default: see find_notebook)."""
-    assignment = course.load(assignment_id)
-    if test_name not in {t.name for t in assignment.tests}:
-        raise course.CourseError(f"{assignment_id} has no hidden test {test_name!r}")
-    result = grade_notebook(assignment, Path(notebook) if notebook else find_notebook())
-    return next(t for t in result.tests if t.name == test_name)
-
-
-test_result.__test__ = False  # a function of the engine, not a pytest test
+def _run_grader(assignment: course.Assignment, path: Path) -> dict[str, dict]:
+    seconds = assignment.limits.submission_seconds + GRADER_MARGIN_SECONDS
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["AUTOGRADER_COURSE"] = str(assignment.root)
+    with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as folder:
+        out = Path(folder) / "results.json"
+        command = [sys.executable, "-m", "autograder", "grade", "--assignment", assignment.id,
+                   str(path.resolve()), "--out", str(out), "--quiet"]
+        try:
+            finished = subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True,
+                                      timeout=seconds, start_new_session=True)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"The grader did not finish within {seconds:g} s; "
+                                 "ask your instructor to grade this notebook again.") from None
+        try:
+            tests = json.loads(out.read_text(encoding="utf-8"))["tests"]
+            return {t["name"].rsplit(": ", 1)[-1]: t for t in tests}  # named "<unit>: <test>"
+        except (OSError, ValueError, KeyError, TypeError):
+            detail = (finished.stderr or finished.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise AssertionError(f"The grader could not grade this notebook (exit status "
+                                 f"{finished.returncode}: {detail[0]}); tell your instructor.") from None
 
 
 def check(assignment_id: str, test_name: str, notebook: Path | None = None) -> None:
-    """Pass silently, or raise AssertionError with the engine's message: a hidden-test cell's body."""
-    outcome = test_result(assignment_id, test_name, notebook)
-    if not outcome.passed:
-        raise AssertionError(f"{test_name}: {outcome.output}")
+    """A hidden-test cell's body: pass silently, or raise AssertionError with the engine's message."""
+    assignment = course.load(assignment_id)
+    if test_name not in {t.name for t in assignment.tests}:
+        raise course.CourseError(f"{assignment_id} has no hidden test {test_name!r}")
+    outcome = grade_notebook(assignment, Path(notebook) if notebook else find_notebook()).get(test_name)
+    if outcome is None:
+        raise AssertionError(f"{test_name}: the grader's results do not list this test; tell your instructor.")
+    if outcome["score"] < outcome["max_score"]:
+        raise AssertionError(f"{test_name}: {outcome['output']}")
