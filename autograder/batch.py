@@ -39,7 +39,7 @@ def entries(folder: Path) -> list[Entry]:
         if path.name.startswith((".", "__")) or path.is_symlink():
             continue
         name = path.name
-        for suffix in (".zip", ".py", ".ipynb"):
+        for suffix in (".zip", ".py"):
             if path.is_file() and name.lower().endswith(suffix):
                 name = name[: -len(suffix)]
         found.append(Entry(name, path))

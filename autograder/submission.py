@@ -1,13 +1,10 @@
-"""Step 1 of grading: find the student's file(s) in a file, a folder, a zip or a notebook.
+"""Step 1 of grading: find the student's file(s) in a file, a folder or a zip.
 
 Uploads arrive in every shape: `layers.py`, `layers (1).py`, a folder with the
 file somewhere inside, a zip made on macOS with __MACOSX/ beside it. The rule:
 for each student file, take the copy nearest the top (ignoring hidden folders,
 __MACOSX and notebook checkpoints); a lone .py file stands for the assignment's
 only student file whatever its name.
-
-A notebook (.ipynb) of the notebook exports holds them as cells marked with the
-file they belong to (see notebook_grading.py).
 
 Archives are read in memory, never extracted: no path in a zip can point
 outside anything, symlinks are skipped, and sizes are capped, so a zip bomb
@@ -48,9 +45,6 @@ def load(path: Path, student_files: tuple[str, ...], name: str | None = None) ->
     name = name or path.name
     if path.is_symlink():
         return Submission(name, {}, (f"{path.name} is a symbolic link; submit the file itself.",))
-    if path.suffix == ".ipynb" and path.is_file():
-        from .notebook_grading import submission_from_notebook  # the cells marked as student files
-        return submission_from_notebook(path, student_files, name)
     if path.is_dir():
         candidates = _from_folder(path)
     elif zipfile.is_zipfile(path):
