@@ -81,7 +81,7 @@ def solution_source(assignment: Assignment, filename: str) -> str:
         if marker in bare:
             raise CourseError(f"{assignment.solution_folder / filename} holds {marker!r}, "
                               "which otter assign would read as a marker: reword it")
-    return make_stub(text, assignment.id, filename, render=otter_region)
+    return make_stub(text, assignment.id, filename, render=otter_region).rstrip("\n")
 
 
 def hidden_source(assignment: Assignment, test_name: str) -> str:
