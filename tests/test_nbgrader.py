@@ -153,6 +153,14 @@ CHEAT = BUGGY_DB + textwrap.dedent("""
 DB_TEST = "test_affine_db_sums_over_batch"
 
 
+@pytest.fixture(autouse=True)
+def fresh_memo():
+    """Each test grades for itself: no result remembered from another test's identical file."""
+    cell._GRADED.clear()
+    yield
+    cell._GRADED.clear()
+
+
 def saved(folder: Path, text: str) -> Path:
     (folder / "layers.py").write_text("# layers.py: your code.\n" + text)
     return folder
@@ -205,9 +213,11 @@ def test_tampering_in_the_kernel_does_not_reach_the_grader(tamper, tmp_path, mon
         planted = tmp_path / "planted" / "autograder"
         planted.mkdir(parents=True)
         (planted / "__init__.py").write_text("")
+        names = [f"{t.unit}: {t.name}" for t in course.load("03_affine").tests]
         (planted / "__main__.py").write_text(
-            "import json, sys\nout = sys.argv[sys.argv.index('--out') + 1]\n"
-            "json.dump({'tests': [{'status': 'passed', 'output': 'Passed.'}]}, open(out, 'w'))\n")
+            f"import json, sys\nout = sys.argv[sys.argv.index('--out') + 1]\nnames = {names!r}\n"
+            "json.dump({'tests': [{'name': n, 'status': 'passed', 'output': 'Passed.'} for n in names]},"
+            " open(out, 'w'))\n")
         monkeypatch.setenv("PYTHONPATH", str(planted.parent))
     folder = tmp_path / "nb"
     folder.mkdir()
@@ -225,3 +235,23 @@ def test_hidden_cell_for_an_unknown_test_tells_the_student_to_ask(tmp_path):
         cell.hidden_test("03_affine", "test_nothing_like_this", saved(tmp_path, BUGGY_DB))
     with pytest.raises(cell.GradingUnavailable, match="tell your instructor"):
         cell.hidden_test("99_nope", DB_TEST, tmp_path)
+
+
+def test_one_engine_run_grades_every_cell_of_a_notebook_and_a_changed_file_again(tmp_path, monkeypatch):
+    runs = []
+    grade_all = cell._grade_all
+    monkeypatch.setattr(cell, "_grade_all", lambda a, files: runs.append(files) or grade_all(a, files))
+    folder = saved(tmp_path, BUGGY_DB)
+    tests = [t.name for t in course.load("03_affine").tests]
+    outcomes = {}
+    for name in tests:
+        try:
+            cell.hidden_test("03_affine", name, folder)
+            outcomes[name] = "passed"
+        except AssertionError:
+            outcomes[name] = "failed"
+    assert len(runs) == 1
+    assert outcomes[DB_TEST] == "failed" and outcomes[FORWARD_TEST] == "passed"
+    saved(tmp_path, (ROOT / "solutions" / "03_affine" / "layers.py").read_text())
+    cell.hidden_test("03_affine", DB_TEST, folder)
+    assert len(runs) == 2
