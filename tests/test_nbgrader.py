@@ -6,8 +6,11 @@ These run without nbgrader; tests/test_nbgrader_integration.py drives the real o
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -255,3 +258,25 @@ def test_one_engine_run_grades_every_cell_of_a_notebook_and_a_changed_file_again
     saved(tmp_path, (ROOT / "solutions" / "03_affine" / "layers.py").read_text())
     cell.hidden_test("03_affine", DB_TEST, folder)
     assert len(runs) == 2
+
+
+# ------------------------------------------------------------- grade --test
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_grade_runs_only_the_named_hidden_tests(tmp_path):
+    out = tmp_path / "results.json"
+    run = cli("grade", "--assignment", "03_affine", str(saved(tmp_path, BUGGY_DB)), "--test", DB_TEST,
+              "--test", FORWARD_TEST, "--out", str(out), "--quiet")
+    assert run.returncode == 0, run.stderr
+    tests = {t["name"]: t["status"] for t in json.loads(out.read_text())["tests"]}
+    assert tests == {f"Affine: {FORWARD_TEST}": "passed", f"Affine: {DB_TEST}": "failed"}
+
+
+def test_grade_with_an_unknown_test_or_a_batch_is_a_sentence(tmp_path):
+    run = cli("grade", "--assignment", "03_affine", str(saved(tmp_path, BUGGY_DB)), "--test", "test_nope")
+    assert run.returncode == 2 and "has no hidden test test_nope" in run.stderr and "Traceback" not in run.stderr
+    run = cli("grade", "--assignment", "03_affine", str(tmp_path), "--jobs", "2", "--test", DB_TEST)
+    assert run.returncode == 2 and "cannot be combined with a batch" in run.stderr
