@@ -7,6 +7,7 @@ solution, the stub, a cheat and an endless loop, each under a wall clock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -149,6 +150,18 @@ def test_a_solution_holding_an_otter_marker_is_refused(tmp_path):
     solution.write_text(solution.read_text().replace("return out", "return out  # SOLUTION"))
     with pytest.raises(course.CourseError, match="holds '# SOLUTION', which otter assign would read"):
         otter.master_notebook(course.load("03_affine", root=tmp_path))
+
+
+def test_an_assignment_with_two_student_files_is_refused():
+    two = dataclasses.replace(course.load("03_affine"), student_files=("layers.py", "helpers.py"))
+    with pytest.raises(course.CourseError, match="the otter export handles one student file, not 2"):
+        otter.master_notebook(two)
+
+
+def test_the_otter_command_refuses_a_file_as_its_folder(tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    assert main(["otter", "--out", str(tmp_path / "taken")]) == 2
+    assert "is a file; --out names the folder the notebooks go in" in capsys.readouterr().err
 
 
 def test_the_otter_command_writes_one_master_per_assignment_and_is_deterministic(tmp_path, capsys):
