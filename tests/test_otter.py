@@ -143,6 +143,13 @@ def test_public_tests_go_to_the_question_of_the_last_unit_they_use():
     assert not any("test_gradients_match_central_differences" in c.source for c in public["Relu"])
 
 
+@pytest.mark.parametrize("aid", IDS)
+def test_test_cells_have_no_decorators_which_otter_cannot_turn_into_doctests(aid):
+    for q in questions(master(aid)):
+        for cell in q["tests"]:
+            assert not re.search(r"^\s*@", cell.source, flags=re.M), cell.source
+
+
 def test_a_solution_holding_an_otter_marker_is_refused(tmp_path):
     for folder in ("assignments", "solutions"):
         shutil.copytree(ROOT / folder / "03_affine", tmp_path / folder / "03_affine")
@@ -264,6 +271,12 @@ def grade(dist: Path, submission: Path, out: Path, seconds: float = 300) -> tupl
     return sum(t["score"] for t in scored), sum(t["max_score"] for t in scored)
 
 
+def public_output(out: Path) -> str:
+    """What otter told the student about the public tests of the last `grade` into `out`."""
+    tests = json.loads((out / "results.json").read_text())["tests"]
+    return "\n".join(t["output"] for t in tests if t["name"] == "Public Tests")
+
+
 def submission(dist: Path, aid: str, folder: Path, code: str) -> Path:
     """The student notebook as otter released it, with `code` in the student cell."""
     nb = nbformat.read(dist / "student" / f"{aid}.ipynb", as_version=4)
@@ -300,7 +313,10 @@ def test_otter_run_gives_the_solution_full_points_and_the_stub_zero(aid, exporte
     full = course.load(aid).max_score
     solution = dist / "autograder" / f"{aid}.ipynb"
     assert grade(dist, solution, tmp_path / "solution") == (full, full)
+    public = public_output(tmp_path / "solution")
+    assert public.count("All test cases passed!") == len(course.load(aid).units), public
     assert grade(dist, dist / "student" / f"{aid}.ipynb", tmp_path / "stub") == (0, full)
+    assert "All test cases passed!" not in public_output(tmp_path / "stub")
 
 
 @pytest.mark.slow

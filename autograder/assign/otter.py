@@ -103,8 +103,19 @@ def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, st
         for test in test_file.tests:
             names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
             units = [u for u in order if u in names] or order[-1:]
-            found[units[-1]].append((test.name, test_file.preamble + "\n\n\n" + test.source))
+            source = test_file.preamble + "\n\n\n" + without_decorators(test.source)
+            found[units[-1]].append((test.name, source))
     return found
+
+
+def without_decorators(source: str) -> str:
+    """The cell without its functions' decorator lines (the parametrize loops are in the cell's
+    calls): otter's doctest conversion splits a decorator from its function, a syntax error."""
+    lines = source.splitlines()
+    drop = {number for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)
+            for decorator in node.decorator_list
+            for number in range(decorator.lineno - 1, decorator.end_lineno)}
+    return "\n".join(line for number, line in enumerate(lines) if number not in drop)
 
 
 def question_cells(assignment: Assignment, unit, public: list[tuple[str, str]],
