@@ -172,3 +172,12 @@ def test_code_that_warns_keeps_full_points_and_graded_cells_stay_off_stderr(scor
     for cell in graded["cells"]:
         if meta(cell).get("grade"):
             assert not [o for o in cell["outputs"] if o.get("name") == "stderr" or o["output_type"] == "error"]
+
+
+def test_generate_feedback_shows_each_student_the_messages(env, course_dir, scores):
+    nbgrader_cmd(env, course_dir, "generate_feedback", "03_affine", "--force")
+    feedback = course_dir / "feedback"
+    complete = (feedback / "complete" / "03_affine" / "03_affine.html").read_text(encoding="utf-8")
+    untouched = (feedback / "untouched" / "03_affine" / "03_affine.html").read_text(encoding="utf-8")
+    assert "Passed." in complete
+    assert "is not implemented yet" in untouched
