@@ -69,6 +69,7 @@ def test_config_sets_the_course_the_code_stub_and_the_cell_timeout(tree):
     assert config.CourseDirectory.course_id == "backprop-rnn"
     assert config.ClearSolutions.code_stub == {"python": nbgrader.CODE_STUB}
     assert config.Execute.timeout >= 60
+    assert {"layers.py", "classifier.py", "__pycache__"} <= set(config.CourseDirectory.ignore)
 
 
 @pytest.mark.parametrize("aid", IDS)

@@ -36,7 +36,7 @@ from . import notebook
 
 COURSE_ID = "backprop-rnn"
 CODE_STUB = 'raise NotImplementedError("write your code here")'
-CELL_TIMEOUT = 120  # seconds per cell: a hidden cell starts a fresh interpreter and the sandbox
+CELL_TIMEOUT = 120  # seconds per cell: the first hidden cell runs the engine on the whole file
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 CONFIG = '''\
@@ -51,15 +51,25 @@ c.CourseDirectory.course_id = {course_id!r}
 # course's stubs, an exception that says what to do.
 c.ClearSolutions.code_stub = {{"python": {code_stub!r}}}
 
-# Each autograded cell grades one hidden test in a fresh interpreter and the
-# sandbox (under a second on an idle machine); the assignment's own time
-# limits stop runaway student code long before this.
+# Never copy a student file (layers.py, ...) from a submission into autograded/:
+# the notebook's setup cell saves it there from the solution cell while the
+# notebook runs, and it would not overwrite a file it did not write. So what
+# is graded is always the submitted notebook's code. (nbgrader's defaults first.)
+c.CourseDirectory.ignore = {ignore!r}
+
+# The first autograded cell grades every hidden test in a fresh interpreter and
+# the sandbox (about a second), the others reuse its result; the assignment's
+# own time limits (60 s for a whole submission) stop runaway code before this.
 c.Execute.timeout = {timeout}
 '''
 
 
-def config_text(course_id: str = COURSE_ID) -> str:
-    return CONFIG.format(course_id=course_id, code_stub=CODE_STUB, timeout=CELL_TIMEOUT)
+NBGRADER_IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]  # nbgrader's default
+
+
+def config_text(course_id: str = COURSE_ID, student_files: tuple[str, ...] = ()) -> str:
+    ignore = NBGRADER_IGNORE + sorted(set(student_files))
+    return CONFIG.format(course_id=course_id, code_stub=CODE_STUB, timeout=CELL_TIMEOUT, ignore=ignore)
 
 
 def metadata(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
@@ -127,7 +137,8 @@ def source_notebook(assignment: Assignment) -> nbformat.NotebookNode:
 
 def course_tree(assignments: list[Assignment], course_id: str = COURSE_ID) -> dict[str, bytes]:
     """Every file of the export, by path under the course folder."""
-    tree = {"nbgrader_config.py": config_text(course_id).encode()}
+    files = tuple(f for a in assignments for f in a.student_files)
+    tree = {"nbgrader_config.py": config_text(course_id, files).encode()}
     for a in assignments:
         tree[f"source/{a.id}/{a.id}.ipynb"] = notebook.to_bytes(source_notebook(a))
     return tree
