@@ -17,8 +17,9 @@ student and public-test cells) laid out in otter's blocks:
       - one `# HIDDEN` cell per hidden test of the unit, worth the manifest's points.
 
 A hidden cell holds no test code: it calls autograder.cell.hidden_test, which grades the
-student file the setup cell saved, with that one hidden test of autograder/hidden/, in a
-fresh interpreter and the sandbox (cell.py says what that protects and what it trusts).
+student file the setup cell saved with the hidden tests of autograder/hidden/, in a fresh
+interpreter and the sandbox, once per file content, and reports its one test's result
+(cell.py says what that protects and what it trusts).
 Otter turns test cells into doctests that compare printed output, so the call runs with
 stdout captured: a passed test prints nothing, a failed one raises AssertionError with the
 engine's message. The kit must be installed where otter runs the notebooks:
