@@ -1,6 +1,7 @@
 """Steps 3 and 4 of grading: run the hidden tests on the trusted side -> Result.
 
     grade(assignment, submission, sandbox) -> Result
+    grade(assignment, submission, sandbox, only=("test_x",)) -> Result of those tests alone
 
 Each hidden test gets a fresh import of the student's module in the worker
 (numpy's and random's global state reseeded), so a score never depends on test
@@ -19,7 +20,7 @@ import numpy as np
 
 from . import messages, reference
 from .checks import CheckFailed
-from .course import Assignment
+from .course import Assignment, CourseError
 from .result import Result, TestResult
 from .student import Student, StudentError, WorkerLost
 from .submission import Submission
@@ -27,25 +28,33 @@ from .submission import Submission
 log = logging.getLogger("autograder")
 
 
-def grade(assignment: Assignment, submission: Submission, sandbox, lang: str | None = None) -> Result:
-    """Run the hidden tests; their messages speak `lang` (default: messages.language())."""
+def grade(assignment: Assignment, submission: Submission, sandbox, lang: str | None = None,
+          only: tuple[str, ...] | None = None) -> Result:
+    """Run every hidden test, or only those named in `only` (a notebook's test cell).
+
+    Their messages speak `lang` (default: messages.language()).
+    """
     with messages.speaking(lang):
-        return _grade(assignment, submission, sandbox)
+        return _grade(assignment, submission, sandbox, only)
 
 
-def _grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
+def _grade(assignment: Assignment, submission: Submission, sandbox, only: tuple[str, ...] | None) -> Result:
     started = time.monotonic()
     tests = reference.hidden_tests(assignment)
     ref = reference.module(assignment)
+    unknown = sorted(set(only or ()) - set(tests))
+    if unknown:
+        raise CourseError(f"{assignment.id} has no hidden test {', '.join(unknown)}")
+    chosen = [(unit, test) for unit in assignment.units for test in unit.tests
+              if only is None or test.name in only]
     if submission.problems:
         message = " ".join(submission.problems)
-        return _result(assignment, submission, [_failed(t, message) for t in assignment.tests],
+        return _result(assignment, submission, [_failed(t, message) for _, t in chosen],
                        started, sandbox, output=message)
 
     run = _Run(assignment, submission, sandbox, started + assignment.limits.submission_seconds)
     try:
-        results = [run.one(test, tests[test.name], ref, unit.uses_reference)
-                   for unit in assignment.units for test in unit.tests]
+        results = [run.one(test, tests[test.name], ref, unit.uses_reference) for unit, test in chosen]
     finally:
         run.close()
     return _result(assignment, submission, results, started, sandbox)

@@ -6,6 +6,8 @@
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
   python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en]          (students)
+  python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
+  python -m autograder otter [--out out/otter]                                  (instructors)
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade again submissions the gradebook already holds")
     grade.add_argument("--lang", choices=("en", "ko"),
                        help="language of the feedback (default: AUTOGRADER_LANG, else the locale, else en)")
+    grade.add_argument("--test", action="append", metavar="NAME",
+                       help="run only this hidden test (repeatable; one submission only): "
+                            "what a notebook's autograded cell asks for")
 
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
@@ -61,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--assignment", help=say("assignment"))
     check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
     check.add_argument("--plain", action="store_true", help=say("plain"))
+    nbgrader = verbs.add_parser(
+        "nbgrader", help="(instructors) export the course as an nbgrader course tree: nbgrader_config.py "
+                         "and source/<id>/<id>.ipynb with solution regions and autograded hidden-test cells")
+    nbgrader.add_argument("--out", type=Path, help="the course folder (default: out/nbgrader/ in the course)")
+    nbgrader.add_argument("--course-id", default=None, help="nbgrader's course_id (default: backprop-rnn)")
+
+    otter = verbs.add_parser(
+        "otter", help="(instructors) write one otter-grader (Otter Assign) master notebook per assignment")
+    otter.add_argument("--out", type=Path,
+                       help="where <id>/<id>.ipynb go (default: out/otter/ in the course)")
 
     args = parser.parse_args(argv)
     if args.verb == "check":
@@ -76,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             return _release(args)
         if args.verb == "gradescope":
             return _gradescope(args)
+        if args.verb == "nbgrader":
+            return _nbgrader(args)
+        if args.verb == "otter":
+            return _otter(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -118,11 +137,14 @@ def _grade_in_language(args) -> int:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
     if _is_batch(args, assignment):
+        if args.test:
+            print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
+            return 2
         from .report.batch import run_batch
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
-        result = safe_grade(assignment, submission, sandbox)
+        result = safe_grade(assignment, submission, sandbox, only=tuple(args.test) if args.test else None)
     if args.out:
         write_json(result, args.out)
     if not args.quiet:
@@ -203,3 +225,30 @@ def _check(args) -> int:
     except KeyboardInterrupt:
         print(messages.text("check.interrupted", args.lang), file=sys.stderr)
         return 130
+
+
+def _nbgrader(args) -> int:
+    from .assign import nbgrader, release
+
+    out = args.out or course.find_root() / "out" / "nbgrader"
+    tree = nbgrader.course_tree([course.load(i) for i in course.assignment_ids()],
+                                args.course_id or nbgrader.COURSE_ID)
+    for line in release.write(tree, out):  # nbgrader's own files (gradebook.db, submitted/, ...) stay
+        print(line)
+    print(f"{out}: an nbgrader course; from there, run `nbgrader generate_assignment ID` for each assignment")
+    return 0
+
+
+def _otter(args) -> int:
+    from .assign import otter, release
+
+    out = args.out or course.find_root() / "out" / "otter"
+    if out.exists() and not out.is_dir():
+        print(f"error: {out} is a file; --out names the folder the notebooks go in", file=sys.stderr)
+        return 2
+    tree = otter.build([course.load(i) for i in course.assignment_ids()])
+    for line in release.write(tree, out):  # what otter assign wrote beside them (dist/) stays
+        print(line)
+    print(f"{out}: {len(tree)} otter master notebooks; for each assignment ID, in {out}/ID/, run "
+          "`otter assign ID.ipynb dist --no-pdfs`")
+    return 0
