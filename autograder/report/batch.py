@@ -81,7 +81,8 @@ def write_student_reports(assignment: Assignment, all_entries: list, results: di
                 if recorded is not None:
                     everyone[entry.student] = recorded
     written = write_reports(everyone.values(), args.reports, args.lang, report_formats(args.report_format))
-    console.print(messages.text("report.student.wrote", args.lang, count=len(everyone), folder=args.reports))
+    console.print(messages.text("report.student.wrote", args.lang, count=len(everyone), folder=args.reports),
+                  soft_wrap=True)
     return written
 
 

@@ -179,7 +179,9 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 
 
 def file_stem(student: str) -> str:
-    """A file name for a student's report: their name with anything unsafe replaced by '_'."""
+    """A file name for a student's report: their name (without .py or .zip) with anything unsafe as '_'."""
+    for suffix in (".py", ".zip"):  # one submission graded alone is named for its file
+        student = student.removesuffix(suffix)
     stem = _UNSAFE.sub("_", student).strip("._") or "student"
     return stem[:100]
 
