@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 JOBS   ?= 2
 
-.PHONY: setup test test-all grade stubs release gradescope bench clean
+.PHONY: setup test test-all grade stubs release gradescope bench figures clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ release: $(READY)                        ## write release/: student folders and 
 
 gradescope: $(READY)                     ## only the Gradescope autograder zips, in release/gradescope/
 	$(BIN)/python -m autograder gradescope
+
+figures: $(READY)                        ## redraw the figure of 07's README from the reference solution
+	$(BIN)/python assignments/07_many_to_one/plot.py --classifier solutions/07_many_to_one/classifier.py \
+		--out assignments/07_many_to_one/many_to_one.png
 
 bench: $(READY)                          ## grading latency and throughput
 	$(BIN)/python -m benchmarks
