@@ -17,7 +17,8 @@ import traceback
 
 import numpy as np
 
-from . import reference
+from . import messages, reference
+from .checks import CheckFailed
 from .course import Assignment
 from .result import Result, TestResult
 from .student import Student, StudentError, WorkerLost
@@ -26,7 +27,13 @@ from .submission import Submission
 log = logging.getLogger("autograder")
 
 
-def grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
+def grade(assignment: Assignment, submission: Submission, sandbox, lang: str | None = None) -> Result:
+    """Run the hidden tests; their messages speak `lang` (default: messages.language())."""
+    with messages.speaking(lang):
+        return _grade(assignment, submission, sandbox)
+
+
+def _grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
     started = time.monotonic()
     tests = reference.hidden_tests(assignment)
     ref = reference.module(assignment)
@@ -65,6 +72,8 @@ class _Run:
         try:
             student = self._fresh_module(uses_reference)
             function(student, ref)
+        except CheckFailed as exc:
+            return _failed(test, str(exc), exc.hints)
         except AssertionError as exc:
             return _failed(test, str(exc) or "the check failed.")
         except StudentError as exc:
@@ -99,8 +108,8 @@ class _Run:
             self.worker = None
 
 
-def _failed(test, message: str) -> TestResult:
-    return TestResult(test.name, test.unit, 0.0, test.points, message)
+def _failed(test, message: str, hints: tuple[str, ...] = ()) -> TestResult:
+    return TestResult(test.name, test.unit, 0.0, test.points, message, hints=tuple(hints))
 
 
 def _result(assignment: Assignment, submission: Submission, results, started, sandbox, output="") -> Result:

@@ -15,20 +15,13 @@ from __future__ import annotations
 import io
 import shutil
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
 from autograder import course
+from autograder.assign.mutants import edited, entries
 
 HERE = Path(__file__).resolve().parent
-
-
-def edited(source: str, entry: dict) -> str:
-    edits = entry["edits"] if "edits" in entry else [{"find": entry["find"], "replace": entry["replace"]}]
-    for edit in edits:
-        source = source.replace(edit["find"], edit["replace"])
-    return source
 
 
 def slug(name: str) -> str:
@@ -41,7 +34,7 @@ def build(assignment_id: str) -> Path:
     filename = assignment.student_files[0]
     solution = (assignment.solution_folder / filename).read_text(encoding="utf-8")
     stub = (assignment.folder / filename).read_text(encoding="utf-8")
-    mutants = tomllib.loads((HERE.parent / "tests" / "mutants" / f"{assignment_id}.toml").read_text())
+    mutants = entries(assignment_id, HERE.parent)
     out = HERE / "submissions" / assignment_id
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)

@@ -105,3 +105,119 @@ def test_float32_forward_with_float64_backward_gets_the_float32_tolerance():
 def test_relative_error_of_zero_entries_is_readable():
     text = message(assert_close, np.array([0.5, 0.0]), np.array([0.0, 0.0]), "dx")
     assert "e+307" not in text
+
+
+def test_public_message_shows_the_first_mismatches_and_both_arrays():
+    expected = np.arange(6.0).reshape(2, 3)
+    actual = expected.copy()
+    actual[0, 1], actual[1, 2] = 7.25, -3.5
+    text = message(assert_close, actual, expected, "Affine.forward(x)", reveal=True)
+    assert "2 of 6 entries" in text and "max abs error 8.5" in text and "max rel error" in text
+    assert "First 2 of 2 mismatching entries" in text
+    rows = [line.split() for line in text.splitlines() if line.strip().startswith("(")]
+    assert rows == [["(0,", "1)", "7.25", "1"], ["(1,", "2)", "-3.5", "5"]]
+    assert "expected:" in text and "actual:" in text
+
+
+def test_hidden_message_keeps_expected_values_out():
+    expected = np.array([0.123456, 9.87654])
+    text = message(assert_close, np.array([0.5, 9.87654]), expected, "dx")
+    assert "0.123456" not in text and "9.87654" not in text and "0.12" not in text
+
+
+def test_a_failure_carries_the_bug_hints_that_fired():
+    from autograder.checks import CheckFailed
+    from autograder.hints import hint
+
+    with pytest.raises(CheckFailed) as info:
+        assert_close(np.zeros(()), np.zeros(5), "Affine.db",
+                     hint=[None, "hint.affine.dx_missing_transpose",
+                           hint("hint.affine.db_batch_axis", actual=(), expected=(5,))])
+    assert info.value.hints == ("hint.affine.dx_missing_transpose", "hint.affine.db_batch_axis")
+    assert "db has shape () but b has shape (5,)" in str(info.value)
+    assert isinstance(info.value, AssertionError)
+
+
+def test_an_unknown_hint_key_fails_even_when_the_values_are_right():
+    with pytest.raises(KeyError):
+        assert_close(np.zeros(2), np.zeros(2), "x", hint="hint.affine.no_such_bug")
+
+
+def test_messages_speak_the_chosen_language():
+    from autograder import messages
+
+    with messages.speaking("ko"):
+        text = message(assert_close, np.zeros(3), np.zeros(2), "Affine.db", hint="hint.affine.dx_missing_transpose")
+    assert "Affine.db의 shape이 (3,)입니다" in text and "힌트: dx가 dout @ W.T가 아니라" in text
+    with messages.speaking("en"):
+        assert "has shape (3,), expected (2,)" in message(assert_close, np.zeros(3), np.zeros(2), "Affine.db")
+
+
+def test_gradient_table_has_a_row_per_parameter():
+    from autograder.checks import assert_gradients
+
+    rng = np.random.default_rng(4)
+    x, W, dout = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
+    num_W = numerical_gradient(lambda V: x @ V, W, dout)
+    num_x = numerical_gradient(lambda v: v @ W, x, dout)
+    assert_gradients({"dW": (x.T @ dout, num_W), "dx": (dout @ W.T, num_x)}, "Affine.backward")
+    wrong = x.T @ dout
+    wrong[2, 1] += 1.0
+    text = message(assert_gradients, {"dW": (wrong, num_W), "dx": (dout @ W.T, num_x)},
+                   "Affine.backward", reveal=True)
+    lines = text.splitlines()
+    header = next(line for line in lines if "parameter" in line).split()
+    assert header[:2] == ["parameter", "shape"] and "analytic" in header and "numerical" in header
+    dW_row = next(line for line in lines if line.strip().startswith("dW")).split()
+    dx_row = next(line for line in lines if line.strip().startswith("dx")).split()
+    assert dW_row[-5:] == ["1", "of", "8", "entries", "off"] and "(2," in dW_row
+    assert f"{wrong[2, 1]:.6g}" in dW_row and f"{num_W[2, 1]:.6g}" in dW_row
+    assert dx_row[-1] == "ok"
+    hidden = message(assert_gradients, {"dW": (wrong, num_W)}, "Affine.backward")
+    assert f"{num_W[2, 1]:.6g}" not in hidden and "1 of 8 entries off" in hidden
+
+
+def test_numerical_gradient_takes_a_step():
+    x = np.array([1.0, 2.0])
+    cubic = numerical_gradient(lambda v: v ** 3, x, np.ones(2), step=0.5)
+    assert np.allclose(cubic, 3 * x ** 2 + 0.25)  # central differences of x^3: 3x^2 + h^2
+
+
+def test_the_student_side_imports_with_numpy_alone(tmp_path):
+    """checks.py, hints.py and messages.py ship to students: no sandbox, no grader modules."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import autograder
+
+    package = Path(autograder.__file__).parent
+    copy = tmp_path / "autograder"
+    copy.mkdir()
+    (copy / "__init__.py").write_text("")
+    for name in ("checks.py", "hints.py", "messages.py"):
+        shutil.copy(package / name, copy / name)
+    shutil.copytree(package / "catalogue", copy / "catalogue")
+    script = (
+        "import sys; sys.path[:0] = [sys.argv[1]]; sys.path.append(sys.argv[2])\n"
+        "import numpy as np\n"
+        "from autograder.checks import assert_close, numerical_gradient, assert_gradients\n"
+        "g = numerical_gradient(lambda v: v * 2, np.ones(3), np.ones(3))\n"
+        "assert_gradients({'dx': (2 * np.ones(3), g)}, 'double')\n"
+        "import autograder.checks as c; assert c.__file__.startswith(sys.argv[1]), c.__file__\n"
+        "assert not [m for m in sys.modules if m.startswith('autograder.') and m.split('.')[1] not in\n"
+        "            ('checks', 'hints', 'messages')], sorted(sys.modules)\n"
+        "try:\n"
+        "    assert_close(np.zeros(2), np.ones(2), 'x', reveal=True)\n"
+        "except AssertionError as exc:\n"
+        "    print(exc)\n"
+    )
+    # -S: no site-packages, so neither this repository's install nor its sandbox can be found; numpy's
+    # folder alone goes on the path.
+    numpy_home = str(Path(np.__file__).parent.parent)
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(tmp_path), numpy_home],
+                          capture_output=True, text=True,
+                          env={"AUTOGRADER_LANG": "ko"}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "2개 원소 중 2개가 기댓값과 다릅니다" in done.stdout

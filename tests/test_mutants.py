@@ -1,5 +1,10 @@
 """The mutation suite: realistic bugs (tests/mutants/*.toml) must each lose points,
-and correct rewrites (float32, @, in-place dout, the textbook's phrasing) must keep full marks."""
+and correct rewrites (float32, @, in-place dout, the textbook's phrasing) must keep full marks.
+
+A mutant's `hint` names the catalogue key (or keys) of the bug hint it was
+written for: grading it must record that hint in some failed test's
+TestResult.hints. Every "hint." key of the catalogue is some mutant's hint, and
+no correct rewrite gets any hint."""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course
+from autograder import course, messages
+from autograder.assign import mutants
 from autograder.grade import grade
-from autograder.submission import Submission
 
 from .conftest import MUTATION_LOG
 
@@ -26,16 +31,7 @@ def cases(kind: str):
 
 def apply(aid: str, entry: dict) -> tuple:
     assignment = course.load(aid)
-    filename = entry.get("file", assignment.student_files[0])
-    source = (assignment.solution_folder / filename).read_text(encoding="utf-8")
-    edits = entry["edits"] if "edits" in entry else [{"find": entry["find"], "replace": entry["replace"]}]
-    for edit in edits:
-        count = source.count(edit["find"])
-        assert count == 1, f"{entry['name']}: `find` occurs {count} times in the solution"
-        source = source.replace(edit["find"], edit["replace"])
-    files = {name: (assignment.solution_folder / name).read_bytes() for name in assignment.student_files}
-    files[filename] = source.encode()
-    return assignment, Submission(entry["name"], files)
+    return assignment, mutants.submission(assignment, entry)
 
 
 def test_there_are_at_least_forty_mutants():
@@ -49,6 +45,22 @@ def test_mutant_loses_points(aid, entry, fork_server):
     killed = result.score < assignment.max_score
     MUTATION_LOG.append((aid, entry["name"], killed))
     assert killed, f"mutant survived: {entry['name']}"
+    fired = {key for t in result.tests for key in t.hints}
+    assert all(not t.hints for t in result.tests if t.passed)
+    missing = set(_hints(entry)) - fired
+    assert not missing, f"{entry['name']}: hint {sorted(missing)} did not fire (fired: {sorted(fired)})"
+
+
+def _hints(entry: dict) -> list[str]:
+    given = entry.get("hint", [])
+    return [given] if isinstance(given, str) else list(given)
+
+
+def test_every_hint_key_is_written_for_a_mutant():
+    keys = {key for key in messages.catalogue("en") if key.startswith("hint.")}
+    claimed = {key for _, entry in (p.values for p in cases("mutant")) for key in _hints(entry)}
+    assert not keys - claimed, f"hint keys no mutant fires: {sorted(keys - claimed)}"
+    assert not claimed - keys, f"mutants name hint keys the catalogue lacks: {sorted(claimed - keys)}"
 
 
 @pytest.mark.parametrize("aid, entry", list(cases("variant")))
@@ -57,3 +69,4 @@ def test_correct_variant_keeps_full_marks(aid, entry, fork_server):
     result = grade(assignment, submission, fork_server)
     failed = {t.name: t.output for t in result.tests if not t.passed}
     assert not failed, failed
+    assert not any(t.hints for t in result.tests)

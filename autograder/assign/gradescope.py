@@ -91,13 +91,14 @@ def run_script(assignment: Assignment) -> str:
 
 
 def engine_files(assignment: Assignment) -> dict[str, bytes]:
-    """The engine's modules, by path in the zip, with only this assignment's hidden tests."""
+    """The engine's modules and catalogue, by path in the zip, with only this assignment's hidden tests."""
     hidden = PACKAGE / "hidden"
     if not (hidden / f"{assignment.slug}.py").is_file():
         raise CourseError(f"{assignment.id}: its hidden tests {hidden / assignment.slug}.py are missing")
     keep_hidden = {"__init__.py", f"{assignment.slug}.py"}
     files = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    # The modules, and the message catalogue every message of the engine comes from.
+    for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("catalogue/*/*.toml")]):
         inside = path.relative_to(PACKAGE)
         if "__pycache__" in inside.parts:
             continue

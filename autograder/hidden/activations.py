@@ -17,7 +17,9 @@ not an error here; only a nan or a wrong value is.
 
 import numpy as np
 
+from autograder import hints
 from autograder.checks import assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+from autograder.messages import text
 
 SHAPES = [(1, 6), (9,), (4, 7)]         # a batch of one, a 1-D vector, an (N, D) batch with odd N != D
 SHAPE_CHECKS = [(1, 1), (5,), (3, 8)]
@@ -52,13 +54,18 @@ def _run(layers, name, x, dout):
 
 def _set(value, what, hint):
     if value is None:
-        fail(f"{what} is still None after forward. Hint: {hint}")
+        fail("hidden.activations.still_none", what=what, hint=hint)
     return value
 
 
-def _gradient_check(student, name, x, hint):
+def _for(shape):
+    return text("hidden.activations.for_x", shape=shape)
+
+
+def _gradient_check(student, ref, name, x, hint):
     dout = _normal(99, x.shape)
     _, _, dx = _run(student, name, x, dout)
+    hint = [_detected(ref, name, x, dout, dx), hint]
     layer = getattr(student, name)()
     num = numerical_gradient(lambda v: layer.forward(v), x, dout, f"{name}.forward(x)")
     assert_gradient(_at_precision_of(dx, num), num, f"{name}.backward: dx", hint=hint)
@@ -81,33 +88,44 @@ def _shapes(student, name):
     for seed, shape in enumerate(SHAPE_CHECKS):
         x, dout = _normal(50 + seed, shape), _normal(60 + seed, shape)
         _, out, dx = _run(student, name, x, dout)
-        hint = "work element by element and return an array shaped like the input."
+        hint = "hidden.activations.keep_shape"
         assert_shape(out, shape, f"{name}.forward(x)", hint=hint)
         assert_shape(dx, shape, f"{name}.backward(dout)", hint=hint)
 
 
 # -- Relu -----------------------------------------------------------------------
 
-RELU_HINT = "dx is dout where x > 0 and 0 where x <= 0 (the mask)."
+RELU_HINT = "hidden.activations.relu_rule"
+
+
+def _detected(ref, name, x, dout, dx):
+    """The bug hint for the dx of a layer `name`, judged against the reference's out."""
+    if name == "Relu":
+        return hints.relu_dx(dx, x, dout)
+    with np.errstate(over="ignore"):
+        out = getattr(ref, name)().forward(x)
+    if name == "Sigmoid":
+        return hints.sigmoid_dx(dx, out, dout)
+    return hints.tanh_dx(dx, x, out, dout)
 
 
 def test_relu_forward_matches_reference(student, ref):
     for seed, shape in enumerate(SHAPES):
         x = _with_zeros(100 + seed, shape)
         assert_close(student.Relu().forward(x), ref.Relu().forward(x),
-                     f"Relu.forward(x) for x of shape {shape}", hint="out = max(0, x) entry by entry.")
+                     f"Relu.forward(x) {_for(shape)}", hint="hidden.activations.relu_forward")
 
 
 def test_relu_mask_is_boolean_and_true_where_x_is_not_positive(student, ref):
-    hint = "set self.mask = (x <= 0) in forward: True where the input is cut."
+    advice = "hidden.activations.relu_mask"
     for seed, shape in enumerate(SHAPES):
         x = _with_zeros(200 + seed, shape)
         layer = student.Relu()
         layer.forward(x)
         expected = ref.Relu()
         expected.forward(x)
-        mask = _set(layer.mask, "Relu.mask", hint)
-        assert_close(mask, expected.mask, f"Relu.mask for x of shape {shape}", hint=hint)
+        mask = _set(layer.mask, "Relu.mask", advice)
+        assert_close(mask, expected.mask, f"Relu.mask {_for(shape)}", hint=[hints.relu_mask(mask, x), advice])
 
 
 def test_relu_backward_matches_reference(student, ref):
@@ -115,7 +133,7 @@ def test_relu_backward_matches_reference(student, ref):
         x, dout = _normal(300 + seed, shape), _normal(310 + seed, shape)
         _, _, dx = _run(student, "Relu", x, dout)
         _, _, rdx = _run(ref, "Relu", x, dout)
-        assert_close(dx, rdx, f"Relu.backward(dout) for x of shape {shape}", hint=RELU_HINT)
+        assert_close(dx, rdx, f"Relu.backward(dout) {_for(shape)}", hint=[hints.relu_dx(dx, x, dout), RELU_HINT])
 
 
 def test_relu_gradient_is_zero_at_zero(student, ref):
@@ -123,8 +141,8 @@ def test_relu_gradient_is_zero_at_zero(student, ref):
         x, dout = _with_zeros(400 + seed, shape), _normal(410 + seed, shape)
         _, _, dx = _run(student, "Relu", x, dout)
         _, _, rdx = _run(ref, "Relu", x, dout)
-        assert_close(dx, rdx, "Relu.backward(dout) where some x are exactly 0",
-                     hint="ReLU passes no gradient at x == 0: the mask is x <= 0, not x < 0.")
+        assert_close(dx, rdx, f"Relu.backward(dout) {text('hidden.activations.some_zeros')}",
+                     hint=[hints.relu_dx(dx, x, dout), "hidden.activations.relu_zero"])
 
 
 def test_relu_output_and_gradient_keep_the_input_shape(student, ref):
@@ -132,19 +150,20 @@ def test_relu_output_and_gradient_keep_the_input_shape(student, ref):
 
 
 def test_relu_gradient_matches_numerical_gradient(student, ref):
-    _gradient_check(student, "Relu", _away_from_zero(500, (3, 5)), RELU_HINT)
+    _gradient_check(student, ref, "Relu", _away_from_zero(500, (3, 5)), RELU_HINT)
 
 
 # -- Sigmoid --------------------------------------------------------------------
 
-SIGMOID_HINT = "dx = dout * (1 - out) * out, with out the sigmoid kept from forward."
+SIGMOID_HINT = "hidden.activations.sigmoid_rule"
 
 
 def test_sigmoid_forward_matches_reference(student, ref):
     for seed, shape in enumerate(SHAPES):
         x = _normal(600 + seed, shape, scale=2.0)
-        assert_close(student.Sigmoid().forward(x), ref.Sigmoid().forward(x),
-                     f"Sigmoid.forward(x) for x of shape {shape}", hint="out = 1 / (1 + exp(-x)).")
+        out = student.Sigmoid().forward(x)
+        assert_close(out, ref.Sigmoid().forward(x), f"Sigmoid.forward(x) {_for(shape)}",
+                     hint=[hints.sigmoid_forward(out, x), "hidden.activations.sigmoid_forward"])
 
 
 def test_sigmoid_keeps_its_output_in_out(student, ref):
@@ -153,8 +172,9 @@ def test_sigmoid_keeps_its_output_in_out(student, ref):
     layer.forward(x)
     expected = ref.Sigmoid()
     expected.forward(x)
-    hint = "forward sets self.out = out; backward uses it."
-    assert_close(_set(layer.out, "Sigmoid.out", hint), expected.out, "Sigmoid.out after forward", hint=hint)
+    hint = "hidden.activations.keep_out"
+    assert_close(_set(layer.out, "Sigmoid.out", hint), expected.out,
+                 f"Sigmoid.out {text('hidden.activations.after_forward')}", hint=hint)
 
 
 def test_sigmoid_gives_no_nan_for_large_inputs(student, ref):
@@ -164,10 +184,11 @@ def test_sigmoid_gives_no_nan_for_large_inputs(student, ref):
     _, out, dx = _run(student, "Sigmoid", x, dout)
     with np.errstate(over="ignore"):  # the reference is the textbook's formula: exp(1000) overflows to inf
         _, rout, rdx = _run(ref, "Sigmoid", x, dout)
-    assert_close(out, rout, "Sigmoid.forward(x) for inputs of large magnitude",
-                 hint="sigmoid(x) is 0 or 1 in the limits; exp(x) / (1 + exp(x)) gives inf / inf = nan.")
-    assert_close(dx, rdx, "Sigmoid.backward(dout) for inputs of large magnitude",
-                 hint="compute dx from the kept output: dout * (1 - out) * out.")
+    large = text("hidden.activations.large_inputs")
+    assert_close(out, rout, f"Sigmoid.forward(x) {large}",
+                 hint=[hints.sigmoid_forward(out, x), "hidden.activations.sigmoid_limits"])
+    assert_close(dx, rdx, f"Sigmoid.backward(dout) {large}",
+                 hint=[hints.sigmoid_dx(dx, rout, dout), "hidden.activations.sigmoid_from_out"])
 
 
 def test_sigmoid_backward_matches_reference(student, ref):
@@ -175,7 +196,8 @@ def test_sigmoid_backward_matches_reference(student, ref):
         x, dout = _normal(900 + seed, shape, scale=2.0), _normal(910 + seed, shape)
         _, _, dx = _run(student, "Sigmoid", x, dout)
         _, _, rdx = _run(ref, "Sigmoid", x, dout)
-        assert_close(dx, rdx, f"Sigmoid.backward(dout) for x of shape {shape}", hint=SIGMOID_HINT)
+        assert_close(dx, rdx, f"Sigmoid.backward(dout) {_for(shape)}",
+                     hint=[_detected(ref, "Sigmoid", x, dout, dx), SIGMOID_HINT])
 
 
 def test_sigmoid_output_and_gradient_keep_the_input_shape(student, ref):
@@ -183,19 +205,19 @@ def test_sigmoid_output_and_gradient_keep_the_input_shape(student, ref):
 
 
 def test_sigmoid_gradient_matches_numerical_gradient(student, ref):
-    _gradient_check(student, "Sigmoid", _normal(1000, (3, 5), scale=2.0), SIGMOID_HINT)
+    _gradient_check(student, ref, "Sigmoid", _normal(1000, (3, 5), scale=2.0), SIGMOID_HINT)
 
 
 # -- Tanh -----------------------------------------------------------------------
 
-TANH_HINT = "d tanh(x)/dx = 1 - tanh(x)**2: dx = dout * (1 - out ** 2)."
+TANH_HINT = "hidden.activations.tanh_rule"
 
 
 def test_tanh_forward_matches_reference(student, ref):
     for seed, shape in enumerate(SHAPES):
         x = _normal(1100 + seed, shape)
         assert_close(student.Tanh().forward(x), ref.Tanh().forward(x),
-                     f"Tanh.forward(x) for x of shape {shape}", hint="out = np.tanh(x).")
+                     f"Tanh.forward(x) {_for(shape)}", hint="hidden.activations.tanh_forward")
 
 
 def test_tanh_backward_is_one_minus_tanh_squared(student, ref):
@@ -203,7 +225,7 @@ def test_tanh_backward_is_one_minus_tanh_squared(student, ref):
         x, dout = _normal(1200 + seed, shape), _normal(1210 + seed, shape)
         _, _, dx = _run(student, "Tanh", x, dout)
         _, _, rdx = _run(ref, "Tanh", x, dout)
-        assert_close(dx, rdx, f"Tanh.backward(dout) for x of shape {shape}", hint=TANH_HINT)
+        assert_close(dx, rdx, f"Tanh.backward(dout) {_for(shape)}", hint=[_detected(ref, "Tanh", x, dout, dx), TANH_HINT])
 
 
 def test_tanh_output_and_gradient_keep_the_input_shape(student, ref):
@@ -211,4 +233,4 @@ def test_tanh_output_and_gradient_keep_the_input_shape(student, ref):
 
 
 def test_tanh_gradient_matches_numerical_gradient(student, ref):
-    _gradient_check(student, "Tanh", _normal(1300, (3, 5)), TANH_HINT)
+    _gradient_check(student, ref, "Tanh", _normal(1300, (3, 5)), TANH_HINT)

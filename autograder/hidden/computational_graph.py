@@ -16,11 +16,18 @@ cannot pass by accident.
 
 import numpy as np
 
-from autograder.checks import assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+from autograder import hints
+from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.messages import text
 
 SHAPES = [(1, 1), (7,), (3, 5), (2, 3, 4)]  # batch of one, 1-D odd size, 2-D with H != D, 3-D
-MUL_HINT = "each input's gradient is dout times the *other* input: dx = dout * y, dy = dout * x."
-ADD_HINT = "an addition node passes dout to both inputs unchanged: dx = dout, dy = dout."
+MUL_HINT = "hidden.graph.mul_rule"
+ADD_HINT = "hidden.graph.add_rule"
+
+
+def _on(key, **fields):
+    """A qualifier of a method's name in the chosen language ("on numbers")."""
+    return text(f"hidden.graph.{key}", **fields)
 
 
 def _arrays(seed, shape, count=3):
@@ -37,9 +44,10 @@ def _pair(result, what):
     """The (dx, dy) a backward returned, or a failure saying what came instead."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         kind = "None" if result is None else type(result).__name__
-        fail(f"{what} should return the pair (dx, dy), but it returned {kind}"
-             + (f" of length {len(result)}." if isinstance(result, (tuple, list)) else ".")
-             + " Hint: end backward with `return dx, dy`.")
+        if isinstance(result, (tuple, list)):
+            kind = text("hidden.graph.of_length", kind=kind, length=len(result))
+        fail("hidden.graph.not_a_pair", what=what, kind=kind,
+             hint=[hints.returns_one_value(result), "hidden.graph.return_pair"])
     return result
 
 
@@ -56,6 +64,17 @@ def _at_precision_of(grad, num):
     return grad
 
 
+def _mul_hints(x, y, dout, dx, dy) -> list:
+    """The bug hints of MulLayer.backward that match, then the rule."""
+    return [hints.mul_not_swapped(x, y, dout, dx, dy), hints.ignores_dout(dx, y, dout),
+            hints.mul_elementwise(dx, x), MUL_HINT]
+
+
+def _add_hints(dout, dx, dy) -> list:
+    """The bug hints of AddLayer.backward that match, then the rule."""
+    return [hints.ignores_dout(dx, 1.0, dout), hints.add_scales_dout(dx, dout), ADD_HINT]
+
+
 def _backward(layers, name, x, y, dout):
     """A new layers.<name>: forward(x, y), then backward(dout) -> (out, dx, dy)."""
     layer = getattr(layers, name)()
@@ -69,15 +88,15 @@ def _backward(layers, name, x, y, dout):
 def test_mul_forward_multiplies_scalars(student, ref):
     x, y, _ = _scalars(11)
     assert_close(student.MulLayer().forward(x, y), ref.MulLayer().forward(x, y),
-                 "MulLayer.forward(x, y) on numbers")
+                 f"MulLayer.forward(x, y) {_on('on_numbers')}")
 
 
 def test_mul_forward_multiplies_arrays_of_any_shape(student, ref):
     for seed, shape in enumerate(SHAPES):
         x, y, _ = _arrays(100 + seed, shape)
-        assert_close(student.MulLayer().forward(x, y), ref.MulLayer().forward(x, y),
-                     f"MulLayer.forward(x, y) on arrays of shape {shape}",
-                     hint="multiply element by element (x * y), not with np.dot.")
+        out = student.MulLayer().forward(x, y)
+        assert_close(out, ref.MulLayer().forward(x, y), f"MulLayer.forward(x, y) {_on('on_arrays', shape=shape)}",
+                     hint=[hints.mul_elementwise(out, x), "hidden.graph.mul_elementwise"])
 
 
 def test_mul_backward_gives_each_input_dout_times_the_other(student, ref):
@@ -85,26 +104,27 @@ def test_mul_backward_gives_each_input_dout_times_the_other(student, ref):
         x, y, dout = _arrays(200 + seed, shape)
         _, dx, dy = _backward(student, "MulLayer", x, y, dout)
         _, rdx, rdy = _backward(ref, "MulLayer", x, y, dout)
-        assert_close(dx, rdx, f"MulLayer.backward: dx for inputs of shape {shape}", hint=MUL_HINT)
-        assert_close(dy, rdy, f"MulLayer.backward: dy for inputs of shape {shape}", hint=MUL_HINT)
+        hint = _mul_hints(x, y, dout, dx, dy)
+        assert_close(dx, rdx, f"MulLayer.backward: dx {_on('for_inputs', shape=shape)}", hint=hint)
+        assert_close(dy, rdy, f"MulLayer.backward: dy {_on('for_inputs', shape=shape)}", hint=hint)
 
 
 def test_mul_backward_works_on_scalars(student, ref):
     x, y, dout = _scalars(12)
     _, dx, dy = _backward(student, "MulLayer", x, y, dout)
     _, rdx, rdy = _backward(ref, "MulLayer", x, y, dout)
-    assert_close(dx, rdx, "MulLayer.backward: dx on numbers", hint=MUL_HINT)
-    assert_close(dy, rdy, "MulLayer.backward: dy on numbers", hint=MUL_HINT)
+    hint = _mul_hints(x, y, dout, dx, dy)
+    assert_close(dx, rdx, f"MulLayer.backward: dx {_on('on_numbers')}", hint=hint)
+    assert_close(dy, rdy, f"MulLayer.backward: dy {_on('on_numbers')}", hint=hint)
 
 
 def test_mul_gradients_have_the_shape_of_the_inputs(student, ref):
     for seed, shape in enumerate(SHAPES):
         x, y, dout = _arrays(300 + seed, shape)
         out, dx, dy = _backward(student, "MulLayer", x, y, dout)
-        hint = "work element by element; do not sum or use np.dot."
-        assert_shape(out, shape, "MulLayer.forward(x, y)", hint=hint)
-        assert_shape(dx, shape, "MulLayer.backward: dx", hint=hint)
-        assert_shape(dy, shape, "MulLayer.backward: dy", hint=hint)
+        for name, value in (("MulLayer.forward(x, y)", out), ("MulLayer.backward: dx", dx),
+                            ("MulLayer.backward: dy", dy)):
+            assert_shape(value, shape, name, hint=[hints.mul_elementwise(value, x), "hidden.graph.mul_elementwise"])
 
 
 def test_mul_reused_layer_uses_the_new_inputs(student, ref):
@@ -117,10 +137,13 @@ def test_mul_reused_layer_uses_the_new_inputs(student, ref):
     out = layer.forward(x2, y2)
     dx, dy = _pair(layer.backward(dout), "MulLayer.backward(dout)")
     fresh_out, fresh_dx, fresh_dy = _backward(student, "MulLayer", x2, y2, dout)
-    hint = "forward must store the inputs of *this* call on self, replacing the previous ones."
-    assert_close(out, fresh_out, "MulLayer.forward(x, y), second call on the same layer", hint=hint)
-    assert_close(dx, fresh_dx, "MulLayer.backward after a second forward: dx", hint=hint)
-    assert_close(dy, fresh_dy, "MulLayer.backward after a second forward: dy", hint=hint)
+    _, stale_dx, stale_dy = _backward(ref, "MulLayer", x1, y1, dout)
+    _, right_dx, right_dy = _backward(ref, "MulLayer", x2, y2, dout)
+    hint = [hints.stale_input(dx, stale_dx, right_dx), hints.stale_input(dy, stale_dy, right_dy),
+            "hidden.graph.store_inputs"]
+    assert_close(out, fresh_out, f"MulLayer.forward(x, y) {_on('second_call')}", hint=hint)
+    assert_close(dx, fresh_dx, f"MulLayer.backward: dx {_on('after_second_forward')}", hint=hint)
+    assert_close(dy, fresh_dy, f"MulLayer.backward: dy {_on('after_second_forward')}", hint=hint)
 
 
 def test_mul_gradients_match_numerical_gradients(student, ref):
@@ -129,8 +152,8 @@ def test_mul_gradients_match_numerical_gradients(student, ref):
     layer = student.MulLayer()
     num_x = numerical_gradient(lambda v: layer.forward(v, y), x, dout, "MulLayer.forward(x, y)")
     num_y = numerical_gradient(lambda v: layer.forward(x, v), y, dout, "MulLayer.forward(x, y)")
-    assert_gradient(_at_precision_of(dx, num_x), num_x, "MulLayer.backward: dx", hint=MUL_HINT)
-    assert_gradient(_at_precision_of(dy, num_y), num_y, "MulLayer.backward: dy", hint=MUL_HINT)
+    assert_gradients({"dx": (_at_precision_of(dx, num_x), num_x), "dy": (_at_precision_of(dy, num_y), num_y)},
+                     "MulLayer.backward", hint=_mul_hints(x, y, dout, dx, dy))
 
 
 def _apple(layers):
@@ -149,7 +172,7 @@ def _apple(layers):
 def test_mul_reproduces_the_apple_example(student, ref):
     got, want = _apple(student), _apple(ref)
     for name, g, w in zip(["price", "d apple", "d apple_num", "d tax"], got, want):
-        assert_close(g, w, f"the apple example (README): {name}", hint=MUL_HINT)
+        assert_close(g, w, f"{_on('apple')}: {name}", hint=MUL_HINT)
 
 
 # -- AddLayer ---------------------------------------------------------------------
@@ -157,11 +180,11 @@ def test_mul_reproduces_the_apple_example(student, ref):
 def test_add_forward_adds_scalars_and_arrays(student, ref):
     x, y, _ = _scalars(21)
     assert_close(student.AddLayer().forward(x, y), ref.AddLayer().forward(x, y),
-                 "AddLayer.forward(x, y) on numbers")
+                 f"AddLayer.forward(x, y) {_on('on_numbers')}")
     for seed, shape in enumerate(SHAPES):
         x, y, _ = _arrays(600 + seed, shape)
         assert_close(student.AddLayer().forward(x, y), ref.AddLayer().forward(x, y),
-                     f"AddLayer.forward(x, y) on arrays of shape {shape}")
+                     f"AddLayer.forward(x, y) {_on('on_arrays', shape=shape)}")
 
 
 def test_add_backward_passes_dout_to_both_inputs_unchanged(student, ref):
@@ -169,16 +192,18 @@ def test_add_backward_passes_dout_to_both_inputs_unchanged(student, ref):
         x, y, dout = _arrays(700 + seed, shape)
         _, dx, dy = _backward(student, "AddLayer", x, y, dout)
         _, rdx, rdy = _backward(ref, "AddLayer", x, y, dout)
-        assert_close(dx, rdx, f"AddLayer.backward: dx for inputs of shape {shape}", hint=ADD_HINT)
-        assert_close(dy, rdy, f"AddLayer.backward: dy for inputs of shape {shape}", hint=ADD_HINT)
+        hint = _add_hints(dout, dx, dy)
+        assert_close(dx, rdx, f"AddLayer.backward: dx {_on('for_inputs', shape=shape)}", hint=hint)
+        assert_close(dy, rdy, f"AddLayer.backward: dy {_on('for_inputs', shape=shape)}", hint=hint)
 
 
 def test_add_backward_works_on_scalars(student, ref):
     x, y, dout = _scalars(22)
     _, dx, dy = _backward(student, "AddLayer", x, y, dout)
     _, rdx, rdy = _backward(ref, "AddLayer", x, y, dout)
-    assert_close(dx, rdx, "AddLayer.backward: dx on numbers", hint=ADD_HINT)
-    assert_close(dy, rdy, "AddLayer.backward: dy on numbers", hint=ADD_HINT)
+    hint = _add_hints(dout, dx, dy)
+    assert_close(dx, rdx, f"AddLayer.backward: dx {_on('on_numbers')}", hint=hint)
+    assert_close(dy, rdy, f"AddLayer.backward: dy {_on('on_numbers')}", hint=hint)
 
 
 def test_add_gradients_match_numerical_gradients(student, ref):
@@ -187,8 +212,8 @@ def test_add_gradients_match_numerical_gradients(student, ref):
     layer = student.AddLayer()
     num_x = numerical_gradient(lambda v: layer.forward(v, y), x, dout, "AddLayer.forward(x, y)")
     num_y = numerical_gradient(lambda v: layer.forward(x, v), y, dout, "AddLayer.forward(x, y)")
-    assert_gradient(_at_precision_of(dx, num_x), num_x, "AddLayer.backward: dx", hint=ADD_HINT)
-    assert_gradient(_at_precision_of(dy, num_y), num_y, "AddLayer.backward: dy", hint=ADD_HINT)
+    assert_gradients({"dx": (_at_precision_of(dx, num_x), num_x), "dy": (_at_precision_of(dy, num_y), num_y)},
+                     "AddLayer.backward", hint=_add_hints(dout, dx, dy))
 
 
 def _apple_orange(layers):
@@ -215,4 +240,4 @@ def test_add_reproduces_the_apple_orange_example(student, ref):
     got, want = _apple_orange(student), _apple_orange(ref)
     names = ["price", "d apple", "d apple_num", "d orange", "d orange_num", "d tax"]
     for name, g, w in zip(names, got, want):
-        assert_close(g, w, f"the apple-orange example (README): {name}", hint=ADD_HINT)
+        assert_close(g, w, f"{_on('apple_orange')}: {name}", hint=ADD_HINT)

@@ -1,0 +1,235 @@
+"""Hints tied to common bugs: detectors that recognise a bug from the inputs and the student's outputs.
+
+    detector(inputs..., student outputs...) -> Hint | None
+
+A detector compares what the student returned with what the well-known wrong
+formula would return on the same inputs ("dx matches dout @ W instead of
+dout @ W.T"). It returns a Hint, a catalogue key under "hint." plus fields,
+when the pattern matches, and None otherwise; it never raises, whatever the
+student returned. Tests pass what the detectors return to the assertions of
+checks.py, which show the hint only when the check fails and record its key in
+the failure (and grade() in TestResult.hints).
+
+A hint names the pattern and its fix; its fields are shapes and names, never
+a hidden input or an expected value. tests/test_mutants.py proves each key
+fires on the mutant it was written for and never on a solution or a correct
+variant.
+
+This module needs numpy and messages.py only: it ships to students with checks.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import messages
+
+__all__ = ["Hint", "hint"]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A catalogue key and the fields of its sentence."""
+
+    key: str
+    fields: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def recorded(self) -> bool:
+        """Whether this names a recognised bug ("hint." keys), as opposed to general advice."""
+        return self.key.startswith("hint.")
+
+    def text(self, lang: str | None = None) -> str:
+        if not self.key:  # a sentence written in a test, not from the catalogue
+            return str(dict(self.fields)["text"])
+        return messages.text(self.key, lang, **dict(self.fields))
+
+
+def hint(key: str, **fields) -> Hint:
+    """A Hint for a catalogue key; an unknown key fails at once (a typo in a test, not a student's bug)."""
+    if not messages.has(key):
+        raise KeyError(f"no message {key!r} in autograder/catalogue/")
+    return Hint(key, tuple(sorted(fields.items())))
+
+
+def detector(function):
+    """A detector never raises: whatever the student returned, no match is None."""
+
+    @functools.wraps(function)
+    def safe(*args, **kwargs) -> Hint | None:
+        try:
+            with np.errstate(all="ignore"):
+                return function(*args, **kwargs)
+        except Exception:  # garbage from the student: no pattern recognised
+            return None
+
+    return safe
+
+
+def _array(value) -> np.ndarray | None:
+    """value as a float64 array, or None when it is not numbers."""
+    if value is None:
+        return None
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        return None
+    return array.astype(np.float64)
+
+
+def matches(actual, candidate, rtol: float = 1e-3, atol: float = 1e-6) -> bool:
+    """Whether the student's value equals what a wrong formula gives (same shape, close values).
+
+    The tolerance is loose enough for float32 code and far tighter than the
+    difference between the right and the wrong formula on random inputs.
+    """
+    a, c = _array(actual), _array(candidate)
+    if a is None or c is None or a.shape != c.shape or a.size == 0:
+        return False
+    return bool(np.all(np.isfinite(a)) and np.allclose(a, c, rtol=rtol, atol=atol))
+
+
+# -- 03_affine -------------------------------------------------------------------
+
+@detector
+def affine_db_shape(db, b) -> Hint | None:
+    """db summed over every axis, or kept as a row, instead of over the batch axis only."""
+    shape, want = np.shape(db), np.shape(b)
+    if db is not None and shape != want:
+        return hint("hint.affine.db_batch_axis", actual=shape, expected=want)
+    return None
+
+
+@detector
+def affine_dx_transpose(dx, dout, W) -> Hint | None:
+    """dx computed as dout @ W (square W only has the right shape) instead of dout @ W.T."""
+    dout, W = np.asarray(dout, dtype=np.float64), np.asarray(W, dtype=np.float64)
+    if W.shape[0] == W.shape[1] and matches(dx, dout @ W) and not matches(dx, dout @ W.T):
+        return hint("hint.affine.dx_missing_transpose")
+    return None
+
+
+# -- shared by several units -----------------------------------------------------
+
+@detector
+def ignores_dout(grad, local, dout) -> Hint | None:
+    """backward returned the local gradient alone, without multiplying by dout."""
+    if matches(grad, local) and not matches(grad, np.multiply(local, dout)):
+        return hint("hint.backward.ignores_dout")
+    return None
+
+
+@detector
+def returns_one_value(result, names: str = "dx, dy") -> Hint | None:
+    """backward returned a single array or number where a pair of gradients was due."""
+    if isinstance(result, (np.ndarray, int, float, np.generic)):
+        return hint("hint.backward.return_pair", names=names)
+    return None
+
+
+@detector
+def stale_input(actual, stale, right) -> Hint | None:
+    """The result of a reused layer matches what the inputs of an earlier forward call give."""
+    if matches(actual, stale) and not matches(actual, right):
+        return hint("hint.layer.stale_input")
+    return None
+
+
+# -- 01_computational_graph ------------------------------------------------------
+
+@detector
+def mul_not_swapped(x, y, dout, dx, dy) -> Hint | None:
+    """dx = dout * x and dy = dout * y (or (dy, dx) returned): each input got its own value."""
+    if matches(dx, np.multiply(dout, x)) and matches(dy, np.multiply(dout, y)) \
+            and not matches(dx, np.multiply(dout, y)):
+        return hint("hint.mul.not_swapped")
+    return None
+
+
+@detector
+def mul_elementwise(actual, x) -> Hint | None:
+    """A single number where an array of the inputs' shape was due: np.dot or np.sum instead of *."""
+    if actual is not None and np.size(actual) == 1 and np.size(x) > 1:
+        return hint("hint.mul.elementwise", actual=np.shape(actual), expected=np.shape(x))
+    return None
+
+
+@detector
+def add_scales_dout(dx, dout) -> Hint | None:
+    """AddLayer.backward multiplied dout by a constant other than 1."""
+    dout = np.asarray(dout, dtype=np.float64)
+    scale = float(np.sum(np.multiply(dx, dout)) / np.sum(dout * dout))
+    if abs(scale - 1) > 1e-2 and matches(dx, scale * dout):
+        return hint("hint.add.scales_dout", scale=f"{scale:g}")
+    return None
+
+
+# -- 02_activations --------------------------------------------------------------
+
+@detector
+def relu_dx(dx, x, dout) -> Hint | None:
+    """Relu.backward without the mask, with the mask inverted, or passing the gradient at x == 0."""
+    x, dout = np.asarray(x, dtype=np.float64), np.asarray(dout, dtype=np.float64)
+    if matches(dx, np.where(x <= 0, 0.0, dout)):
+        return None
+    if matches(dx, dout):
+        return hint("hint.relu.no_mask")
+    if matches(dx, np.where(x > 0, 0.0, dout)):
+        return hint("hint.relu.mask_inverted")
+    if (x == 0).any() and matches(dx, np.where(x < 0, 0.0, dout)):
+        return hint("hint.relu.mask_at_zero")
+    return None
+
+
+@detector
+def relu_mask(mask, x) -> Hint | None:
+    """Relu.mask True where x > 0 (inverted), or x < 0 (the zeros let through)."""
+    mask, x = np.asarray(mask), np.asarray(x)
+    if mask.shape != x.shape or np.array_equal(mask, x <= 0):
+        return None
+    if np.array_equal(mask, x > 0):
+        return hint("hint.relu.mask_inverted")
+    if (x == 0).any() and np.array_equal(mask, x < 0):
+        return hint("hint.relu.mask_at_zero")
+    return None
+
+
+@detector
+def sigmoid_forward(out, x) -> Hint | None:
+    """1 / (1 + exp(x)) (the sign of the exponent), or nan from exp(x) / (1 + exp(x))."""
+    x = np.asarray(x, dtype=np.float64)
+    got = _array(out)
+    if got is not None and got.shape == x.shape and np.isnan(got).any() and np.isfinite(x).all():
+        return hint("hint.sigmoid.overflow_nan")
+    with np.errstate(over="ignore"):
+        if matches(out, 1 / (1 + np.exp(x))) and not matches(out, 1 / (1 + np.exp(-x))):
+            return hint("hint.sigmoid.exponent_sign")
+    return None
+
+
+@detector
+def sigmoid_dx(dx, out, dout) -> Hint | None:
+    """dx as dout * y or dout * (1 - y) (half the derivative), or without dout."""
+    out, dout = np.asarray(out, dtype=np.float64), np.asarray(dout, dtype=np.float64)
+    if matches(dx, dout * out * (1 - out)):
+        return None
+    for formula, value in (("dout * out", dout * out), ("dout * (1 - out)", dout * (1 - out))):
+        if matches(dx, value):
+            return hint("hint.sigmoid.derivative", formula=formula)
+    return ignores_dout(dx, out * (1 - out), dout)
+
+
+@detector
+def tanh_dx(dx, x, out, dout) -> Hint | None:
+    """dx with 1 - out, 1 - tanh(out)**2 or 1 - x**2 in place of 1 - out**2, or without dout."""
+    x, out, dout = (np.asarray(a, dtype=np.float64) for a in (x, out, dout))
+    if matches(dx, dout * (1 - out ** 2)):
+        return None
+    for formula, value in (("dout * (1 - out)", dout * (1 - out)),
+                           ("dout * (1 - np.tanh(out) ** 2)", dout * (1 - np.tanh(out) ** 2)),
+                           ("dout * (1 - x ** 2)", dout * (1 - x ** 2))):
+        if matches(dx, value):
+            return hint("hint.tanh.derivative", formula=formula)
+    return ignores_dout(dx, 1 - out ** 2, dout)
