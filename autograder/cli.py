@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -102,6 +103,8 @@ def _grade(args) -> int:
     from .submission import load
 
     assignment = course.load(args.assignment)
+    if args.lang:  # the hidden tests' messages too, in this process and in a batch's grader processes
+        os.environ["AUTOGRADER_LANG"] = args.lang
     if not args.submission.exists():
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2

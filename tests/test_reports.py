@@ -59,6 +59,18 @@ def test_korean_report_speaks_korean():
     assert '<html lang="ko">' in student.html(buggy(), "ko")
 
 
+def test_a_hint_the_message_already_holds_is_not_repeated_but_one_in_another_language_is():
+    filled = messages.text(DB_HINT, "en", actual="()", expected="(3,)")
+    result = Result("03_affine", "yoon", (TestResult("test_db", "Affine", 0.0, 2.0,
+                                                     f"Affine.db has shape (), expected (3,).\nHint: {filled}",
+                                                     hints=(DB_HINT,)),))
+    english = student.markdown(result, "en")
+    assert english.count("sum dout over the batch axis only") == 1 and "**Hint:**" not in english
+    korean = student.markdown(result, "ko")  # graded in English, reported in Korean: the Korean hint is added
+    assert "**힌트:**" in korean and hints.sentence(DB_HINT, "ko") in korean
+    assert "<strong>Hint:</strong>" not in student.html(result, "en")
+
+
 def test_full_marks_say_so():
     result = Result("03_affine", "lee", (TestResult("test_a", "Affine", 1.0, 1.0, "Passed."),))
     assert messages.text("report.student.all_passed", "en") in student.markdown(result, "en")

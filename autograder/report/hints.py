@@ -20,6 +20,18 @@ class _Blank(dict):
         return PLACEHOLDER
 
 
+def already_said(key: str, lang: str | None, output: str) -> bool:
+    """Whether a test's message already holds this hint's sentence (filled in, in this language).
+
+    The hidden tests print the hints that fired into their message; a report
+    then repeats the sentence only when the message does not hold it, for
+    example when the report speaks another language than the grading did.
+    """
+    fixed = [part.strip() for part in sentence(key, lang).split(PLACEHOLDER)]
+    fixed = [part for part in fixed if part]
+    return bool(fixed) and all(part in output for part in fixed)
+
+
 def sentence(key: str, lang: str | None = None) -> str:
     """The hint's sentence in the chosen language with its fields left open; the key if unknown."""
     template = messages.catalogue(messages.language(lang)).get(key)

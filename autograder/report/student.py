@@ -6,7 +6,10 @@
 
 A page holds the score, a table of the units (tests passed, points), and for
 each failed test its message and the sentences of its hints, in the chosen
-language (autograder/catalogue/<lang>/report.toml). It is built from the
+language (autograder/catalogue/<lang>/report.toml). The hidden tests already
+print a hint's sentence, filled in, into their message; the page adds it only
+where the message does not hold it (a report in another language than the
+grading, a message written before hints were printed). It is built from the
 Result alone, that is from what the hidden tests chose to say: a test's output
 and its hint keys, which never hold a hidden input or expected value. Text
 that came from the submission (an exception message inside an output, the
@@ -108,6 +111,8 @@ def markdown(result: Result, lang: str | None = None) -> str:
         if t.output:
             lines += [f"{_say('message', lang)}:", "", _fence(t.output), ""]
         for key in t.hints:
+            if hints.already_said(key, lang, t.output):
+                continue
             # The sentence comes from the catalogue, not the submission: its code prints as written.
             lines += [f"> **{_say('hint', lang)}:** {hints.sentence(key, lang)}", ""]
     lines += ["---", "", f"*{_say('footer', lang)}*", ""]
@@ -167,6 +172,8 @@ def html(result: Result, lang: str | None = None) -> str:
         if t.output:
             body += [f"<p>{_e(_say('message', lang))}:</p>", f"<pre>{_e(t.output)}</pre>"]
         for key in t.hints:
+            if hints.already_said(key, lang, t.output):
+                continue
             body.append(f'<p class="hint"><strong>{_e(_say("hint", lang))}:</strong> '
                         f"{_e(hints.sentence(key, lang))}</p>")
     body.append(f"<footer><hr><p>{_e(_say('footer', lang))}</p></footer>")
