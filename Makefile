@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 JOBS   ?= 2
 
-.PHONY: setup test test-all grade stubs release gradescope bench figures clean
+.PHONY: setup test test-all grade report stubs release gradescope bench figures clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,10 @@ test-all: $(READY)                       ## everything, the slow integration tes
 
 grade: $(READY)                          ## grade the bundled sample submissions
 	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \
-		--jobs $(JOBS) --gradebook out/grades.db --csv out/grades.csv --regrade
+		--jobs $(JOBS) --gradebook out/grades.db --csv out/grades.csv --regrade --reports out/feedback
+
+report: grade                            ## the class report of the sample batch: out/class_report.html
+	$(BIN)/python -m autograder report out/grades.db
 
 stubs: $(READY)                          ## regenerate assignments/*/ stubs from solutions/
 	$(BIN)/python -m autograder stubs
