@@ -103,11 +103,25 @@ def affine_db_shape(db, b) -> Hint | None:
 
 
 @detector
-def affine_dx_transpose(dx, dout, W) -> Hint | None:
-    """dx computed as dout @ W (square W only has the right shape) instead of dout @ W.T."""
+def affine_dx(dx, dout, W) -> Hint | None:
+    """dx as dout @ W (a square W alone gives the right shape), or as W @ dout.T of shape (D, N)."""
     dout, W = np.asarray(dout, dtype=np.float64), np.asarray(W, dtype=np.float64)
-    if W.shape[0] == W.shape[1] and matches(dx, dout @ W) and not matches(dx, dout @ W.T):
+    right = dout @ W.T
+    if matches(dx, right):
+        return None
+    if W.shape[0] == W.shape[1] and matches(dx, dout @ W):
         return hint("hint.affine.dx_missing_transpose")
+    if matches(dx, right.T):
+        return hint("hint.affine.dx_transposed", actual=np.shape(dx), expected=right.shape)
+    return None
+
+
+@detector
+def affine_dW(dW, x, dout) -> Hint | None:
+    """dW as dout.T @ x: the transpose of the right one, of shape (M, D)."""
+    right = np.asarray(x, dtype=np.float64).T @ np.asarray(dout, dtype=np.float64)
+    if matches(dW, right.T) and not matches(dW, right):
+        return hint("hint.affine.dW_transposed", actual=np.shape(dW), expected=right.shape)
     return None
 
 
@@ -134,6 +148,32 @@ def stale_input(actual, stale, right) -> Hint | None:
     """The result of a reused layer matches what the inputs of an earlier forward call give."""
     if matches(actual, stale) and not matches(actual, right):
         return hint("hint.layer.stale_input")
+    return None
+
+
+@detector
+def divided_by_batch(actual, right, n: int, name: str) -> Hint | None:
+    """A gradient that is the right one divided by the batch size N (a mean where a sum is due)."""
+    right = np.asarray(right, dtype=np.float64)
+    if n > 1 and matches(actual, right / n) and not matches(actual, right):
+        return hint("hint.backward.divided_by_batch", name=name)
+    return None
+
+
+@detector
+def accumulates(actual, once, name: str, times: int = 2) -> Hint | None:
+    """A gradient after `times` backward calls that is the sum of them all (+= where = is due)."""
+    once = np.asarray(once, dtype=np.float64)
+    if matches(actual, times * once) and not matches(actual, once):
+        return hint("hint.layer.accumulates", name=name)
+    return None
+
+
+@detector
+def no_bias(out, without_bias, right) -> Hint | None:
+    """forward's output equals what it gives with b = 0: the bias was never added."""
+    if matches(out, without_bias) and not matches(out, right):
+        return hint("hint.forward.no_bias")
     return None
 
 

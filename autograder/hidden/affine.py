@@ -10,7 +10,7 @@ tolerance; on these fixed inputs it uses at most 17 % of it (measured). The
 float32 variants in tests/mutants/03_affine.toml keep full marks; every bug in
 the mutants file is off by 20 % or more somewhere, has the wrong shape, or
 raises. Gradient checks use assert_gradient's tolerances, with a long step (see
-STRETCH): the layer is linear, so central differences are exact up to rounding.
+LINEAR_STEP): the layer is linear, so central differences are exact up to rounding.
 
 Shapes are chosen so that a missing transpose either raises or gives wrong
 values: D != M in most configurations, and one square one (D == M) where
@@ -19,15 +19,17 @@ np.dot(dout, W) has the right shape and only the values are wrong.
 
 import numpy as np
 
-from autograder.checks import assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+from autograder import hints
+from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.messages import text
 
 # (N, D, M, seed): a batch of one, odd sizes with D != M, a square W, a narrow output
 CONFIGS = [(1, 4, 3, 1), (5, 3, 7, 2), (4, 6, 6, 3), (7, 5, 2, 4)]
 
-FORWARD_HINT = "out = np.dot(x, W) + b: x is (N, D), W is (D, M), b (M,) is added to every row."
-DX_HINT = "dx = np.dot(dout, W.T), of shape (N, D)."
-DW_HINT = "dW = np.dot(x.T, dout), of shape (D, M), with the x kept by the latest forward."
-DB_HINT = "db = np.sum(dout, axis=0): sum over the batch axis only, shape (M,)."
+FORWARD_HINT = "hidden.affine.forward"
+DX_HINT = "hidden.affine.dx"
+DW_HINT = "hidden.affine.dW"
+DB_HINT = "hidden.affine.db"
 
 
 def _params(seed, d, m, dtype=np.float64):
@@ -51,7 +53,7 @@ def _case(config, dtype=np.float64):
 
 def _set(value, what, hint):
     if value is None:
-        fail(f"{what} is still None after backward. Hint: {hint}")
+        fail("hidden.affine.still_none", what=what, hint=hint)
     return value
 
 
@@ -60,37 +62,43 @@ def _run(layers, W, b, x, dout):
     layer = layers.Affine(W, b)
     out = layer.forward(x)
     dx = layer.backward(dout)
-    dW = _set(layer.dW, "Affine.dW", "backward sets self.dW = np.dot(self.x.T, dout).")
-    db = _set(layer.db, "Affine.db", "backward sets self.db = np.sum(dout, axis=0).")
+    dW = _set(layer.dW, "Affine.dW", "hidden.affine.set_dW")
+    db = _set(layer.db, "Affine.db", "hidden.affine.set_db")
     return out, dx, dW, db
 
 
-# Central differences with a step STRETCH times numerical_gradient's default.
-# The layer is linear, so a long step costs no accuracy, and it keeps correct
-# code measurable that rounds x (or W) to float32 inside forward while still
-# returning float64: with the default step of 1e-5 that rounding alone is a
-# 0.5 % error, with a step of 0.1 it is below 1e-6.
-STRETCH = 1e4
+# Central differences with a long step. The layer is linear, so a long step
+# costs no accuracy, and it keeps correct code measurable that rounds x (or W)
+# to float32 inside forward while still returning float64: with the default
+# step of 1e-5 that rounding alone is a 0.5 % error, with a step of 0.1 it is
+# below 1e-6 (float32 output is judged at its own tolerance either way).
+LINEAR_STEP = 0.1
 
 
 def _numerical(f, point, dout, what):
     """Gradient of sum(f(point) * dout) with respect to point, by central differences."""
-    num = numerical_gradient(lambda u: f(u * STRETCH), point / STRETCH, dout, what)
-    grad = num / STRETCH
-    grad.precision = num.precision
-    return grad
+    return numerical_gradient(f, point, dout, what, step=LINEAR_STEP)
 
 
 def _about(config):
     n, d, m, _ = config
-    return f"for x of shape ({n}, {d}) and W of shape ({d}, {m})"
+    return text("hidden.affine.about", x=(n, d), W=(d, m))
+
+
+def _hints(W, b, x, dout, dx, dW, db, advice):
+    """The bug hints that match the student's gradients, then the advice."""
+    n = np.shape(x)[0]
+    return [hints.affine_dx(dx, dout, W), hints.affine_dW(dW, x, dout), hints.affine_db_shape(db, b),
+            hints.divided_by_batch(dx, dout @ W.T, n, "dx"), hints.divided_by_batch(dW, x.T @ dout, n, "dW"),
+            hints.divided_by_batch(db, dout.sum(axis=0), n, "db"), advice]
 
 
 def test_affine_forward_matches_reference(student, ref):
     for config in CONFIGS:
         W, b, x, _ = _case(config)
-        assert_close(student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x),
-                     f"Affine.forward(x) {_about(config)}", hint=FORWARD_HINT)
+        out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
+        assert_close(out, right, f"Affine.forward(x) {_about(config)}",
+                     hint=[hints.no_bias(out, x @ W, right), FORWARD_HINT])
 
 
 def test_affine_forward_adds_the_bias_to_every_row(student, ref):
@@ -98,16 +106,19 @@ def test_affine_forward_adds_the_bias_to_every_row(student, ref):
     _, b = _params(seed + 10, d, m)
     x, _ = _data(seed + 10, n, d, m)
     out = student.Affine(np.zeros((d, m)), b).forward(x)
-    assert_close(out, np.tile(b, (n, 1)), "Affine.forward(x) with W = 0",
-                 hint="add the bias b to each row of np.dot(x, W); it broadcasts over the batch.")
+    assert_close(out, np.tile(b, (n, 1)), f"Affine.forward(x) {text('hidden.affine.W_zero')}",
+                 hint=[hints.no_bias(out, np.zeros((n, m)), np.tile(b, (n, 1))), "hidden.affine.bias_rows"])
 
 
 def test_affine_backward_dx_matches_reference(student, ref):
-    for config in CONFIGS:
+    # The square W first: there dout @ W has the right shape, so a missing transpose gets its hint
+    # instead of a shape error from numpy.
+    for config in sorted(CONFIGS, key=lambda c: c[1] != c[2]):
         W, b, x, dout = _case(config)
         _, dx, _, _ = _run(student, W, b, x, dout)
         _, rdx, _, _ = _run(ref, W, b, x, dout)
-        assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(config)}", hint=DX_HINT)
+        assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(config)}",
+                     hint=[hints.affine_dx(dx, dout, W), hints.divided_by_batch(dx, rdx, len(x), "dx"), DX_HINT])
 
 
 def test_affine_backward_dW_matches_reference(student, ref):
@@ -115,14 +126,17 @@ def test_affine_backward_dW_matches_reference(student, ref):
         W, b, x, dout = _case(config)
         _, _, dW, _ = _run(student, W, b, x, dout)
         _, _, rdW, _ = _run(ref, W, b, x, dout)
-        assert_close(dW, rdW, f"Affine.dW {_about(config)}", hint=DW_HINT)
+        assert_close(dW, rdW, f"Affine.dW {_about(config)}",
+                     hint=[hints.affine_dW(dW, x, dout), hints.divided_by_batch(dW, rdW, len(x), "dW"), DW_HINT])
 
 
 def test_affine_db_sums_over_batch(student, ref):
     for config in CONFIGS:
         W, b, x, dout = _case(config)
         _, _, _, db = _run(student, W, b, x, dout)
-        assert_close(db, dout.sum(axis=0), f"Affine.db {_about(config)}", hint=DB_HINT)
+        assert_close(db, dout.sum(axis=0), f"Affine.db {_about(config)}",
+                     hint=[hints.affine_db_shape(db, b), hints.divided_by_batch(db, dout.sum(axis=0), len(x), "db"),
+                           DB_HINT])
 
 
 def test_affine_gradients_have_the_shapes_of_x_W_and_b(student, ref):
@@ -131,18 +145,21 @@ def test_affine_gradients_have_the_shapes_of_x_W_and_b(student, ref):
         W, b, x, dout = _case(config)
         out, dx, dW, db = _run(student, W, b, x, dout)
         assert_shape(out, (n, m), f"Affine.forward(x) {_about(config)}", hint=FORWARD_HINT)
-        assert_shape(dx, (n, d), f"Affine.backward(dout): dx {_about(config)}", hint="dx has the shape of x. " + DX_HINT)
-        assert_shape(dW, (d, m), f"Affine.dW {_about(config)}", hint="dW has the shape of W. " + DW_HINT)
-        assert_shape(db, (m,), f"Affine.db {_about(config)}", hint="db has the shape of b. " + DB_HINT)
+        assert_shape(dx, (n, d), f"Affine.backward(dout): dx {_about(config)}",
+                     hint=[hints.affine_dx(dx, dout, W), "hidden.affine.dx_shape", DX_HINT])
+        assert_shape(dW, (d, m), f"Affine.dW {_about(config)}",
+                     hint=[hints.affine_dW(dW, x, dout), "hidden.affine.dW_shape", DW_HINT])
+        assert_shape(db, (m,), f"Affine.db {_about(config)}",
+                     hint=[hints.affine_db_shape(db, b), "hidden.affine.db_shape", DB_HINT])
 
 
 def test_affine_works_with_a_batch_of_one(student, ref):
     W, b, x, dout = _case((1, 5, 3, 20))
     got = _run(student, W, b, x, dout)
     want = _run(ref, W, b, x, dout)
-    hint = "with N = 1, x is still a matrix of shape (1, D); keep the batch axis and db of shape (M,)."
+    hint = _hints(W, b, x, dout, *got[1:], "hidden.affine.batch_of_one")
     for name, actual, expected in zip(("forward(x)", "backward(dout): dx", "dW", "db"), got, want):
-        assert_close(actual, expected, f"Affine.{name} for a batch of one", hint=hint)
+        assert_close(actual, expected, f"Affine.{name} {text('hidden.affine.one_row')}", hint=hint)
 
 
 def test_affine_backward_uses_the_latest_forward_input(student, ref):
@@ -155,8 +172,9 @@ def test_affine_backward_uses_the_latest_forward_input(student, ref):
     layer.backward(dout)
     dW = _set(layer.dW, "Affine.dW", DW_HINT)
     _, _, rdW, _ = _run(ref, W, b, latest, dout)
-    assert_close(dW, rdW, "Affine.dW after two forward calls",
-                 hint="every forward must replace self.x: backward uses the input of the latest forward.")
+    _, _, stale, _ = _run(ref, W, b, first, dout)
+    assert_close(dW, rdW, f"Affine.dW {text('hidden.affine.two_forwards')}",
+                 hint=[hints.stale_input(dW, stale, rdW), "hidden.affine.latest_x"])
 
 
 def test_affine_backward_twice_gives_the_same_gradients(student, ref):
@@ -166,10 +184,12 @@ def test_affine_backward_twice_gives_the_same_gradients(student, ref):
     layer.backward(dout)
     dx = layer.backward(dout)
     _, rdx, rdW, rdb = _run(ref, W, b, x, dout)
-    hint = "backward sets self.dW and self.db to this call's gradients; it does not add to earlier ones."
-    assert_close(dx, rdx, "Affine.backward(dout) called twice: dx", hint=hint)
-    assert_close(_set(layer.dW, "Affine.dW", DW_HINT), rdW, "Affine.dW after backward was called twice", hint=hint)
-    assert_close(_set(layer.db, "Affine.db", DB_HINT), rdb, "Affine.db after backward was called twice", hint=hint)
+    dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
+    hint = [hints.accumulates(dW, rdW, "dW"), hints.accumulates(db, rdb, "db"), "hidden.affine.set_not_add"]
+    twice = text("hidden.affine.backward_twice")
+    assert_close(dx, rdx, f"Affine.backward(dout): dx {twice}", hint=hint)
+    assert_close(dW, rdW, f"Affine.dW {twice}", hint=hint)
+    assert_close(db, rdb, f"Affine.db {twice}", hint=hint)
 
 
 def test_affine_works_in_float32(student, ref):
@@ -179,9 +199,9 @@ def test_affine_works_in_float32(student, ref):
     # Expected values in float64 from the same float32 numbers: the student's
     # result is judged at the tolerance of the dtype it returns.
     want = _run(ref, *(a.astype(np.float64) for a in (W, b, x, dout)))
-    hint = "the layer should work for float32 parameters and inputs as well as float64."
+    hint = _hints(W, b, x, dout, *got[1:], "hidden.affine.float32")
     for name, actual, expected in zip(("forward(x)", "backward(dout): dx", "dW", "db"), got, want):
-        assert_close(actual, expected, f"Affine.{name} with float32 W, b, x and dout", hint=hint)
+        assert_close(actual, expected, f"Affine.{name} {text('hidden.affine.in_float32')}", hint=hint)
 
 
 def test_affine_gradients_match_numerical_gradient(student, ref):
@@ -189,8 +209,7 @@ def test_affine_gradients_match_numerical_gradient(student, ref):
     W, b, x, dout = _case((n, d, m, seed))
     _, dx, dW, db = _run(student, W, b, x, dout)
     num_dx = _numerical(lambda v: student.Affine(W, b).forward(v), x, dout, "Affine.forward(x)")
-    assert_gradient(dx, num_dx, "Affine.backward: dx", hint=DX_HINT)
     num_dW = _numerical(lambda V: student.Affine(V, b).forward(x), W, dout, "Affine.forward(x)")
-    assert_gradient(dW, num_dW, "Affine.dW", hint=DW_HINT)
     num_db = _numerical(lambda v: student.Affine(W, v).forward(x), b, dout, "Affine.forward(x)")
-    assert_gradient(db, num_db, "Affine.db", hint=DB_HINT)
+    assert_gradients({"dx": (dx, num_dx), "dW": (dW, num_dW), "db": (db, num_db)}, "Affine.backward",
+                     hint=_hints(W, b, x, dout, dx, dW, db, "hidden.affine.gradients"))
