@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course, messages
-from autograder.report import histogram
+from autograder.report import hints, histogram
 
 SAMPLES = course.find_root() / "examples" / "submissions" / "03_affine"
 CHOSEN = ("correct.py", "bug_db_summed_over_every_axis_a_scalar.py", "bug_dx_without_the_transpose_np_dot_dout_w.py",
@@ -63,6 +64,8 @@ def test_a_buggy_students_report_carries_the_hidden_tests_messages(graded):
     for name, output in failed:
         assert f"`{name}`" in report and output in report
     assert "**Score: 16 / 16**" not in report
+    fixed = [p.strip() for p in hints.sentence("hint.affine.db_batch_axis", "en").split(hints.PLACEHOLDER)]
+    assert all(part in report for part in fixed if part)  # the hint of this bug, filled in by the test
 
 
 def test_rerunning_the_batch_reports_the_students_the_gradebook_already_holds(graded, tmp_path):
@@ -101,6 +104,8 @@ def test_the_class_report_has_pass_rates_a_histogram_and_hinted_bugs(graded, tmp
     # 2 of the 5 passed the db test: the correct file and the macOS zip of the solution.
     assert '<td>test_affine_db_sums_over_batch</td><td class="n">2 / 5</td><td class="n">40%</td>' in page
     assert "<tr><td>Students</td><td class=\"n\">5</td></tr>" in page
+    for key in ("hint.affine.db_batch_axis", "hint.affine.dx_missing_transpose"):  # one sample bug each
+        assert re.search(rf'<tr><td>{re.escape(key)}</td><td>[^<]+</td><td class="n">1</td></tr>', page), key
 
 
 def test_the_class_report_in_korean_and_markdown_beside_the_gradebook(graded):
