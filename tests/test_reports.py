@@ -169,6 +169,15 @@ def test_histogram_bins_are_whole_points_for_small_totals():
     assert len(histogram.bins(120)) == 21
 
 
+def test_korean_figure_labels_need_a_hangul_font_else_stay_english(monkeypatch):
+    stats = analytics.ClassStats("03_affine", 16.0, {"s1": 3.0}, (), ())
+    monkeypatch.setattr(histogram, "_hangul_font", lambda: None)
+    assert histogram.labels(stats, "ko") == ("score (out of 16)", "students", None)
+    monkeypatch.setattr(histogram, "_hangul_font", lambda: "NanumGothic")
+    assert histogram.labels(stats, "ko") == ("점수 (16점 만점)", "학생 수", "NanumGothic")
+    assert histogram.labels(stats, "en") == ("score (out of 16)", "students", None)
+
+
 # ---------------------------------------------------------------- the class report
 
 def read_png_size(path) -> tuple[int, int]:

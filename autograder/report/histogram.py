@@ -49,26 +49,30 @@ def bins(max_score: float) -> list[float]:
     return [k * step for k in range(21)]
 
 
+def labels(stats: ClassStats, lang: str | None = None) -> tuple[str, str, str | None]:
+    """The axis labels and the font to draw them in (None: matplotlib's own), falling back to English."""
+    lang = messages.language(lang)
+    font = _hangul_font() if lang == "ko" else None
+    if lang == "ko" and font is None:
+        lang = "en"
+    return (messages.text("report.instructor.histogram_x", lang, max_score=f"{stats.max_score:g}"),
+            messages.text("report.instructor.histogram_y", lang), font)
+
+
 def draw(stats: ClassStats, path: Path, lang: str | None = None) -> Path:
     """Write the histogram of `stats.scores` to `path` (PNG, WIDTH x HEIGHT inches at DPI)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    lang = messages.language(lang)
-    font = None
-    if lang != "en":
-        font = _hangul_font()
-        if font is None:
-            lang = "en"
+    xlabel, ylabel, font = labels(stats, lang)
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.hist(list(stats.scores.values()), bins=bins(stats.max_score), color="#4c72b0", edgecolor="white")
     text = {"family": font} if font else {}
     axes.set_title(stats.assignment, **text)
-    axes.set_xlabel(messages.text("report.instructor.histogram_x", lang, max_score=f"{stats.max_score:g}"),
-                    **text)
-    axes.set_ylabel(messages.text("report.instructor.histogram_y", lang), **text)
+    axes.set_xlabel(xlabel, **text)
+    axes.set_ylabel(ylabel, **text)
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_xlim(min(bins(stats.max_score)[0], -0.5), bins(stats.max_score)[-1] + 0.5)
     figure.tight_layout()
