@@ -123,8 +123,10 @@ def _e(text: str) -> str:
     return _html.escape(str(text), quote=True)
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
-    out = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"]
+def _table(header: list[str] | None, rows: list[list[str]], numeric: set[int]) -> list[str]:
+    out = ["<table>"]
+    if header:
+        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>")
     for row in rows:
         cells = "".join(f'<td class="n">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
                         for i, c in enumerate(row))
@@ -139,7 +141,7 @@ def html(all_stats: list[ClassStats], figures: dict[str, Path], gradebook: Path,
         body += [f"<h1>{_e(_say('instructor.title', lang, assignment=stats.assignment))}</h1>",
                  f"<p>{_e(_say('instructor.source', lang, gradebook=gradebook.name))}</p>",
                  f"<h2>{_e(_say('instructor.summary', lang))}</h2>"]
-        body += _table(["", ""], [list(row) for row in summary_rows(stats, lang)], {1})
+        body += _table(None, [list(row) for row in summary_rows(stats, lang)], {1})
         hardest = stats.hardest()
         if hardest is not None:
             body.append(f"<p>{_e(_say('instructor.hardest', lang, test=hardest.name, rate=_percent(hardest.rate)))}</p>")
