@@ -110,6 +110,11 @@ def _grade(args) -> int:
         return 2
     if _is_batch(args, assignment):
         from .report.batch import run_batch
+        if args.reports and args.submission.resolve() in (args.reports.resolve(), *args.reports.resolve().parents):
+            from . import messages
+            print("error: " + messages.text("report.error.reports_inside", args.lang, reports=args.reports,
+                                            submissions=args.submission), file=sys.stderr)
+            return 2
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:

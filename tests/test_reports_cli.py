@@ -136,5 +136,13 @@ def test_an_unwritable_reports_folder_is_a_sentence(tmp_path):
     assert run.returncode == 2 and "Traceback" not in run.stderr and "cannot write" in run.stderr
 
 
+def test_reports_inside_the_submissions_folder_are_refused(graded):
+    run = cli("grade", "--assignment", "03_affine", graded / "submissions", "--reports",
+              graded / "submissions" / "feedback", "--quiet")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "inside the submissions folder" in said(run.stderr)
+    assert not (graded / "submissions" / "feedback").exists()
+
+
 def test_histogram_module_finds_matplotlib_in_the_dev_install():
     assert histogram.available()
