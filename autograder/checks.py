@@ -196,7 +196,7 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
     if off.any():
         worst = np.unravel_index(np.argmax(np.where(off, error, -1)), error.shape)
         relative = error / np.maximum(np.abs(want), atol)
-        message = _say("values", what=what, count=int(off.sum()), size=array.size,
+        message = _say("values" if array.size > 1 else "value", what=what, count=int(off.sum()), size=array.size,
                        abs_error=f"{error[worst]:.3g}", index=_index(worst),
                        rel_error=f"{np.max(np.where(off, relative, 0)):.3g}", rtol=f"{rtol:g}", atol=f"{atol:g}")
         _raise(message + (_revealed(got, want, off) if reveal else ""), hints)

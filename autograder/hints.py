@@ -161,12 +161,26 @@ def divided_by_batch(actual, right, n: int, name: str) -> Hint | None:
 
 
 @detector
-def accumulates(actual, once, name: str, times: int = 2) -> Hint | None:
-    """A gradient after `times` backward calls that is the sum of them all (+= where = is due)."""
+def accumulates(actual, once, name: str, previous=None) -> Hint | None:
+    """A gradient after a second backward call that adds the first call's (`previous`, else the same) to it."""
     once = np.asarray(once, dtype=np.float64)
-    if matches(actual, times * once) and not matches(actual, once):
+    previous = once if previous is None else np.asarray(previous, dtype=np.float64)
+    if matches(actual, once + previous) and not matches(actual, once):
         return hint("hint.layer.accumulates", name=name)
     return None
+
+
+@detector
+def swapped_pair(first, second, right_first, right_second, names: str) -> Hint | None:
+    """backward returned its two gradients in the wrong order."""
+    if matches(first, right_second) and matches(second, right_first) and not matches(first, right_first):
+        return hint("hint.backward.swapped_pair", names=names)
+    return None
+
+
+def rebound() -> Hint:
+    """grads replaced by new arrays (the test compares identities; no values to judge)."""
+    return hint("hint.grads.rebound")
 
 
 @detector
@@ -273,3 +287,137 @@ def tanh_dx(dx, x, out, dout) -> Hint | None:
         if matches(dx, value):
             return hint("hint.tanh.derivative", formula=formula)
     return ignores_dout(dx, 1 - out ** 2, dout)
+
+
+# -- 04_softmax_loss -------------------------------------------------------------
+
+def same(actual, candidate) -> bool:
+    """Like matches(), but nan and inf must sit in the same places (a formula that overflows)."""
+    a, c = _array(actual), _array(candidate)
+    if a is None or c is None or a.shape != c.shape or a.size == 0:
+        return False
+    finite = np.isfinite(c)
+    if not np.array_equal(np.isfinite(a), finite) or not np.array_equal(np.isnan(a), np.isnan(c)):
+        return False
+    return bool(np.allclose(a[finite], c[finite], rtol=1e-3, atol=1e-6))
+
+
+def _softmax_candidates(x: np.ndarray):
+    """What the common wrong softmaxes give on x (numpy's warnings silenced by @detector)."""
+    last = dict(axis=-1, keepdims=True)
+    e = np.exp(x - np.max(x, **last))
+    yield "hint.softmax.no_max_shift", np.exp(x) / np.sum(np.exp(x), **last)
+    if x.ndim == 2:
+        for shifted in (x - np.max(x), x - np.max(x, axis=0)):
+            yield "hint.softmax.row_max", np.exp(shifted) / np.sum(np.exp(shifted), **last)
+        yield "hint.softmax.row_sum", e / np.sum(e, axis=0, keepdims=True)
+        yield "hint.softmax.row_sum", e / np.sum(e)
+        if x.shape[0] == x.shape[1]:
+            yield "hint.softmax.row_sum", e / np.sum(e, axis=-1)
+
+
+@detector
+def softmax(y, x) -> Hint | None:
+    """softmax without the max shift, with one max for all rows or columns, or normalised over columns."""
+    x = np.asarray(x, dtype=np.float64)
+    right = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    if same(y, right / np.sum(right, axis=-1, keepdims=True)):
+        return None
+    for key, candidate in _softmax_candidates(x):
+        if same(y, candidate):
+            return hint(key)
+    return None
+
+
+@detector
+def overflow(value) -> Hint | None:
+    """A loss or gradient with nan or inf on finite scores: exp overflowed without the max shift."""
+    got = _array(value)
+    if got is not None and not np.all(np.isfinite(got)):
+        return hint("hint.softmax.no_max_shift")
+    return None
+
+
+@detector
+def cross_entropy(loss, y, t) -> Hint | None:
+    """The loss summed over the batch, divided by N * C, from labels used as one-hot, or with y[:, t]."""
+    y, t = np.asarray(y, dtype=np.float64), np.asarray(t)
+    if y.ndim == 1:
+        y, t = y.reshape(1, -1), t.reshape(1, -1)
+    n = y.shape[0]
+    labels = t.argmax(axis=1) if t.size == y.size else t.astype(int)
+    picked = -np.sum(np.log(y[np.arange(n), labels] + 1e-7))
+    if matches(loss, picked / n):
+        return None
+    if n > 1 and matches(loss, picked):
+        return hint("hint.cross_entropy.summed")
+    if matches(loss, picked / y.size):
+        return hint("hint.cross_entropy.mean_over_all")
+    if n > 1 and matches(loss, -np.sum(np.log(y[:, labels] + 1e-7)) / n):
+        return hint("hint.cross_entropy.label_indexing")
+    if t.size != y.size and matches(loss, -np.sum(labels * np.log(y + 1e-7)) / n):
+        return hint("hint.loss.labels_as_one_hot")
+    return None
+
+
+@detector
+def softmax_with_loss_dx(dx, x, t) -> Hint | None:
+    """dx = (y - t) without / N, divided by N * C, with the sign flipped, or with labels as one-hot."""
+    x, t = np.asarray(x, dtype=np.float64), np.asarray(t)
+    y = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    y /= np.sum(y, axis=-1, keepdims=True)
+    n = y.shape[0]
+    one_hot = t if t.size == y.size else np.eye(y.shape[1])[t.astype(int)]
+    right = (y - one_hot) / n
+    if matches(dx, right):
+        return None
+    if n > 1 and matches(dx, right * n):
+        return hint("hint.softmax_loss.dx_scale", formula="y - t")
+    if matches(dx, right / y.shape[1]):
+        return hint("hint.softmax_loss.dx_scale", formula="(y - t) / (N * C)")
+    if matches(dx, -right):
+        return hint("hint.backward.sign_flipped", name="dx", formula="dx = (y - t) / N")
+    if t.size != y.size and matches(dx, (y - t) / n):
+        return hint("hint.loss.labels_as_one_hot")
+    return None
+
+
+# -- 05_rnn_cell -----------------------------------------------------------------
+
+def _rnn_gradients(dt, Wx, Wh, x, h_prev) -> dict:
+    return {"dx": dt @ Wx.T, "dh_prev": dt @ Wh.T, "dWx": x.T @ dt, "dWh": h_prev.T @ dt, "db": dt.sum(axis=0)}
+
+
+@detector
+def rnn_gradient(name: str, value, params, x, h_prev, dh_next) -> Hint | None:
+    """One gradient of RNN.backward (dx, dh_prev, dWx, dWh or db) against the common wrong formulas."""
+    Wx, Wh, b, x, h_prev, dh_next = (np.asarray(a, dtype=np.float64) for a in (*params, x, h_prev, dh_next))
+    h_next = np.tanh(h_prev @ Wh + x @ Wx + b)
+    dt = dh_next * (1 - h_next ** 2)
+    right = _rnn_gradients(dt, Wx, Wh, x, h_prev)[name]
+    if matches(value, right):
+        return None
+    if name == "db" and np.shape(value) != b.shape:
+        return hint("hint.rnn.db_batch_axis", actual=np.shape(value), expected=b.shape)
+    if name == "db" and matches(value, np.full(b.shape, dt.sum())):  # a scalar written into grads[2][...]
+        return hint("hint.rnn.db_batch_axis", actual=(), expected=b.shape)
+    if name == "dh_prev" and matches(value, dt @ Wh):
+        return hint("hint.rnn.dh_prev_transpose")
+    if name == "dWh" and matches(value, right.T):
+        return hint("hint.backward.transposed", name="dWh", formula="dWh = np.dot(h_prev.T, dt)")
+    for formula, wrong in (("dh_next * (1 - h_next)", dh_next * (1 - h_next)),
+                           ("dh_next * (1 - h_prev ** 2)", dh_next * (1 - h_prev ** 2)),
+                           ("dh_next", dh_next)):
+        if matches(value, _rnn_gradients(wrong, Wx, Wh, x, h_prev)[name]):
+            return hint("hint.rnn.tanh_derivative", name=name, formula=formula)
+    return None
+
+
+@detector
+def rnn_forward(h_next, params, x, h_prev) -> Hint | None:
+    """h_next with h_prev @ Wh.T, or without the bias."""
+    Wx, Wh, b, x, h_prev = (np.asarray(a, dtype=np.float64) for a in (*params, x, h_prev))
+    right = np.tanh(h_prev @ Wh + x @ Wx + b)
+    if matches(h_next, np.tanh(h_prev @ Wh.T + x @ Wx + b)) and not matches(h_next, right):
+        return hint("hint.rnn.forward_transpose")
+    return no_bias(h_next, np.tanh(h_prev @ Wh + x @ Wx), right)

@@ -185,7 +185,8 @@ def test_affine_backward_twice_gives_the_same_gradients(student, ref):
     dx = layer.backward(dout)
     _, rdx, rdW, rdb = _run(ref, W, b, x, dout)
     dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
-    hint = [hints.accumulates(dW, rdW, "dW"), hints.accumulates(db, rdb, "db"), "hidden.affine.set_not_add"]
+    hint = [hints.accumulates(dW, rdW, "dW"), hints.accumulates(db, rdb, "db"), hints.affine_db_shape(db, b),
+            "hidden.affine.set_not_add"]
     twice = text("hidden.affine.backward_twice")
     assert_close(dx, rdx, f"Affine.backward(dout): dx {twice}", hint=hint)
     assert_close(dW, rdW, f"Affine.dW {twice}", hint=hint)

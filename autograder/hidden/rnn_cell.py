@@ -27,20 +27,15 @@ float32 variants use at most 5 % of that tolerance.
 
 import numpy as np
 
-from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
+from autograder import hints
+from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradients, assert_shape, fail, numerical_gradient, precision
+from autograder.messages import text
 
 # (N, D, H, seed): a batch of one, D > H, D < H, odd sizes.
 CASES = [(1, 3, 4, 10), (5, 7, 3, 11), (4, 2, 6, 12)]
 
-FORWARD_HINT = "h_next = tanh(h_prev @ Wh + x @ Wx + b)."
-DT_HINT = "with dt = dh_next * (1 - h_next ** 2): "
-GRAD_HINTS = {
-    "dx": DT_HINT + "dx = dt @ Wx.T.",
-    "dh_prev": DT_HINT + "dh_prev = dt @ Wh.T (mind the transpose: Wh is square, so a missing one keeps the shape).",
-    "dWx": DT_HINT + "dWx = x.T @ dt.",
-    "dWh": DT_HINT + "dWh = h_prev.T @ dt, with the h_prev given to forward.",
-    "db": DT_HINT + "db = sum of dt over the batch axis (axis=0), of shape (H,).",
-}
+FORWARD_HINT = "hidden.rnn.forward"
+GRAD_HINTS = {name: f"hidden.rnn.{name}" for name in ("dx", "dh_prev", "dWx", "dWh", "db")}
 NAMES = ("dWx", "dWh", "db")
 
 
@@ -60,16 +55,26 @@ def _inputs(seed, n, d, h):
 
 def _pair(value, what):
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(f"{what} should return a pair (dx, dh_prev), but it returned "
-             f"{'None' if value is None else 'a ' + type(value).__name__}. Hint: return dx, dh_prev.")
+        fail("hidden.rnn.not_a_pair", what=what, kind="None" if value is None else type(value).__name__,
+             hint=[hints.returns_one_value(value, "dx, dh_prev"), "hidden.rnn.return_pair"])
     return value
 
 
 def _grads(layer, what="RNN.grads"):
     grads = layer.grads
     if not isinstance(grads, (list, tuple)) or len(grads) != 3:
-        fail(f"{what} should be a list of three arrays [dWx, dWh, db]. Hint: keep the constructor as given.")
+        fail("hidden.rnn.grads_list", what=what, hint="hidden.rnn.constructor")
     return list(grads)
+
+
+def _hint(name, value, inputs):
+    """The bug hint for one gradient (or for the pair's order), then the formula."""
+    return [hints.rnn_gradient(name, value, *inputs), GRAD_HINTS[name]]
+
+
+def _order(dx, dh_prev, inputs, ref):
+    _, _, rdx, rdh, _ = _run(ref, *inputs)
+    return hints.swapped_pair(dx, dh_prev, rdx, rdh, "dx, dh_prev")
 
 
 def _run(module, params, x, h_prev, dh_next):
@@ -90,7 +95,7 @@ def _both(student, ref, case):
 
 def _where(case):
     n, d, h, _ = case
-    return f"for N={n}, D={d}, H={h}"
+    return text("hidden.rnn.where", n=n, d=d, h=h)
 
 
 # -- tests -----------------------------------------------------------------------
@@ -101,13 +106,12 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
     layer, *_ = _run(student, params, x, h_prev, dh_next)
     kept = layer.params
     if not isinstance(kept, (list, tuple)) or len(kept) != 3:
-        fail("RNN.params should be the list [Wx, Wh, b]. Hint: keep the constructor as given.")
+        fail("hidden.rnn.params_list", hint="hidden.rnn.constructor")
     for name, value, expected in zip(("Wx", "Wh", "b"), kept, params):
-        assert_close(value, expected, f"RNN.params entry {name} after forward and backward",
-                     hint="params holds [Wx, Wh, b] in that order; forward and backward must not change them.")
+        assert_close(value, expected, text("hidden.rnn.params_entry", name=name), hint="hidden.rnn.params_order")
     for name, grad, expected in zip(NAMES, _grads(layer), params):
-        assert_shape(grad, expected.shape, f"RNN.grads entry {name}",
-                     hint="grads holds [dWx, dWh, db], each with the shape of its parameter.")
+        assert_shape(grad, expected.shape, text("hidden.rnn.grads_entry", name=name),
+                     hint=[hints.rnn_gradient(name, grad, params, x, h_prev, dh_next), "hidden.rnn.grads_order"])
 
 
 def test_rnn_forward_matches_reference(student, ref):
@@ -116,32 +120,45 @@ def test_rnn_forward_matches_reference(student, ref):
         params, x, h_prev, _ = _inputs(seed, n, d, h)
         got = student.RNN(*params).forward(x, h_prev)
         want = ref.RNN(*params).forward(x, h_prev)
-        assert_close(at_precision(got, judged_precision(got, want, "RNN.forward(x, h_prev)")), want, f"RNN.forward(x, h_prev) {_where(case)}",
-                     hint=FORWARD_HINT)
+        assert_close(at_precision(got, judged_precision(got, want, "RNN.forward(x, h_prev)")), want,
+                     f"RNN.forward(x, h_prev) {_where(case)}",
+                     hint=[hints.rnn_forward(got, params, x, h_prev), FORWARD_HINT])
 
 
 def test_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
-    hint = "h_next and dh_prev are (N, H), dx is (N, D); each gradient has its parameter's shape."
+    advice = "hidden.rnn.shapes"
     for n, d, h, seed in [(2, 5, 3, 20), (1, 1, 2, 21)]:
-        params, x, h_prev, dh_next = _inputs(seed, n, d, h)
-        _, h_next, dx, dh_prev, grads = _run(student, params, x, h_prev, dh_next)
-        assert_shape(h_next, (n, h), "RNN.forward(x, h_prev)", hint=hint)
-        assert_shape(dx, (n, d), "RNN.backward: dx", hint=hint)
-        assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=hint)
+        inputs = _inputs(seed, n, d, h)
+        params = inputs[0]
+        _, h_next, dx, dh_prev, grads = _run(student, *inputs)
+        order = _order(dx, dh_prev, inputs, ref)
+        assert_shape(h_next, (n, h), "RNN.forward(x, h_prev)", hint=advice)
+        assert_shape(dx, (n, d), "RNN.backward: dx", hint=[order, advice])
+        assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=[order, advice])
         for name, grad, param in zip(NAMES, grads, params):
-            assert_shape(grad, param.shape, f"RNN.grads entry {name}", hint=hint)
+            assert_shape(grad, param.shape, text("hidden.rnn.grads_entry", name=name),
+                         hint=[hints.rnn_gradient(name, grad, *inputs), advice])
+
+
+def _case_inputs(case):
+    n, d, h, seed = case
+    return _inputs(seed, n, d, h)
 
 
 def test_rnn_backward_dx_matches_reference(student, ref):
     for case in CASES:
-        (_, _, dx, _, _), (_, _, rdx, _, _), kind = _both(student, ref, case)
-        assert_close(at_precision(dx, kind), rdx, f"RNN.backward: dx {_where(case)}", hint=GRAD_HINTS["dx"])
+        (_, _, dx, dh, _), (_, _, rdx, _, _), kind = _both(student, ref, case)
+        inputs = _case_inputs(case)
+        assert_close(at_precision(dx, kind), rdx, f"RNN.backward: dx {_where(case)}",
+                     hint=[_order(dx, dh, inputs, ref), *_hint("dx", dx, inputs)])
 
 
 def test_rnn_backward_dh_prev_matches_reference(student, ref):
     for case in CASES:
-        (_, _, _, dh, _), (_, _, _, rdh, _), kind = _both(student, ref, case)
-        assert_close(at_precision(dh, kind), rdh, f"RNN.backward: dh_prev {_where(case)}", hint=GRAD_HINTS["dh_prev"])
+        (_, _, dx, dh, _), (_, _, _, rdh, _), kind = _both(student, ref, case)
+        inputs = _case_inputs(case)
+        assert_close(at_precision(dh, kind), rdh, f"RNN.backward: dh_prev {_where(case)}",
+                     hint=[_order(dx, dh, inputs, ref), *_hint("dh_prev", dh, inputs)])
 
 
 def test_rnn_backward_dwx_and_dwh_match_reference(student, ref):
@@ -149,13 +166,14 @@ def test_rnn_backward_dwx_and_dwh_match_reference(student, ref):
         (*_, grads), (*_, rgrads), kind = _both(student, ref, case)
         for i in (0, 1):
             assert_close(at_precision(grads[i], kind), rgrads[i], f"RNN.grads[{i}] ({NAMES[i]}) {_where(case)}",
-                         hint=GRAD_HINTS[NAMES[i]])
+                         hint=_hint(NAMES[i], grads[i], _case_inputs(case)))
 
 
 def test_rnn_db_sums_over_the_batch(student, ref):
     for case in [(5, 3, 4, 30), (3, 6, 5, 31)]:
         (*_, grads), (*_, rgrads), kind = _both(student, ref, case)
-        assert_close(at_precision(grads[2], kind), rgrads[2], f"RNN.grads[2] (db) {_where(case)}", hint=GRAD_HINTS["db"])
+        assert_close(at_precision(grads[2], kind), rgrads[2], f"RNN.grads[2] (db) {_where(case)}",
+                     hint=_hint("db", grads[2], _case_inputs(case)))
 
 
 def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
@@ -166,9 +184,8 @@ def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
     _, h_next, _, dh_prev, _ = _run(student, params, x, h_prev, dh_next)
     _, rh_next, _, rdh_prev, _ = _run(ref, params, x, h_prev, dh_next)
     assert_close(at_precision(dh_prev, judged_precision(h_next, rh_next, "RNN.forward(x, h_prev)")), rdh_prev,
-                 "RNN.backward: the derivative of tanh (dh_prev with Wh = identity)",
-                 hint="d tanh(t)/dt = 1 - tanh(t) ** 2 = 1 - h_next ** 2, from the h_next of forward "
-                      "(not 1 - h_next, not from h_prev).")
+                 text("hidden.rnn.derivative"),
+                 hint=[hints.rnn_gradient("dh_prev", dh_prev, params, x, h_prev, dh_next), "hidden.rnn.tanh"])
 
 
 def test_rnn_grads_are_written_in_place(student, ref):
@@ -179,9 +196,7 @@ def test_rnn_grads_are_written_in_place(student, ref):
     layer.forward(x, h_prev)
     layer.backward(dh_next)
     if student.identities(layer, "grads") != before:
-        fail("RNN.backward replaced the arrays in self.grads instead of writing into them. "
-             "Hint: self.grads[0][...] = dWx (and so on), not self.grads[0] = dWx: "
-             "an optimizer keeps references to these arrays.")
+        fail("hidden.rnn.rebound", what="RNN.backward", hint=hints.rebound())
 
 
 def test_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
@@ -195,40 +210,53 @@ def test_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
     grads = _grads(layer)
     expected = ref.RNN(*params)
     kind = judged_precision(h_next, expected.forward(x, h_prev), "RNN.forward(x, h_prev)")
+    expected.backward(first)
+    previous = [g.copy() for g in expected.grads]
     expected.backward(dh_next)
     for i, name in enumerate(NAMES):
-        assert_close(at_precision(grads[i], kind), expected.grads[i], f"RNN.grads[{i}] ({name}) after a second backward",
-                     hint="each backward overwrites grads (self.grads[0][...] = dWx); it does not add to them.")
+        assert_close(at_precision(grads[i], kind), expected.grads[i],
+                     f"RNN.grads[{i}] ({name}) {text('hidden.rnn.second_backward')}",
+                     hint=[hints.accumulates(grads[i], expected.grads[i], name, previous[i]), "hidden.rnn.overwrite"])
 
 
 def test_rnn_works_for_a_batch_of_one(student, ref):
     case = (1, 5, 2, 60)
     got, want, kind = _both(student, ref, case)
-    hint = "keep the batch axis: x is (1, D), h_prev and h_next are (1, H); sum db over axis 0 only."
-    assert_close(at_precision(got[1], kind), want[1], "RNN.forward for a batch of one", hint=hint)
+    inputs = _case_inputs(case)
+    advice = "hidden.rnn.batch_of_one"
+    one = text("hidden.rnn.one_row")
+    assert_close(at_precision(got[1], kind), want[1], f"RNN.forward {one}",
+                 hint=[hints.rnn_forward(got[1], inputs[0], *inputs[1:3]), advice])
     for what, a, b in [("dx", got[2], want[2]), ("dh_prev", got[3], want[3])]:
-        assert_close(at_precision(a, kind), b, f"RNN.backward: {what} for a batch of one", hint=hint)
+        assert_close(at_precision(a, kind), b, f"RNN.backward: {what} {one}",
+                     hint=[hints.rnn_gradient(what, a, *inputs), advice])
     for i, name in enumerate(NAMES):
-        assert_close(at_precision(got[4][i], kind), want[4][i], f"RNN.grads[{i}] ({name}) for a batch of one", hint=hint)
+        assert_close(at_precision(got[4][i], kind), want[4][i], f"RNN.grads[{i}] ({name}) {one}",
+                     hint=[hints.rnn_gradient(name, got[4][i], *inputs), advice])
 
 
 def test_rnn_dx_and_dh_prev_match_numerical_gradient(student, ref):
     n, d, h, seed = 3, 4, 5, 70
-    (Wx, Wh, b), x, h_prev, dh_next = _inputs(seed, n, d, h)
+    inputs = _inputs(seed, n, d, h)
+    (Wx, Wh, b), x, h_prev, dh_next = inputs
     _, _, dx, dh_prev, _ = _run(student, (Wx, Wh, b), x, h_prev, dh_next)
-    num = numerical_gradient(lambda v: student.RNN(Wx, Wh, b).forward(v, h_prev), x, dh_next,
-                             "RNN.forward(x, h_prev)")
-    assert_gradient(dx, num, "RNN.backward: dx", hint=GRAD_HINTS["dx"])
-    num = numerical_gradient(lambda v: student.RNN(Wx, Wh, b).forward(x, v), h_prev, dh_next,
-                             "RNN.forward(x, h_prev)")
-    assert_gradient(dh_prev, num, "RNN.backward: dh_prev", hint=GRAD_HINTS["dh_prev"])
+    num_x = numerical_gradient(lambda v: student.RNN(Wx, Wh, b).forward(v, h_prev), x, dh_next,
+                               "RNN.forward(x, h_prev)")
+    num_h = numerical_gradient(lambda v: student.RNN(Wx, Wh, b).forward(x, v), h_prev, dh_next,
+                               "RNN.forward(x, h_prev)")
+    assert_gradients({"dx": (dx, num_x), "dh_prev": (dh_prev, num_h)}, "RNN.backward",
+                     hint=[_order(dx, dh_prev, inputs, ref), *_hint("dx", dx, inputs), *_hint("dh_prev", dh_prev, inputs)])
 
 
 def test_rnn_parameter_gradients_match_numerical_gradient(student, ref):
     n, d, h, seed = 3, 4, 5, 80
-    (Wx, Wh, b), x, h_prev, dh_next = _inputs(seed, n, d, h)
+    inputs = _inputs(seed, n, d, h)
+    (Wx, Wh, b), x, h_prev, dh_next = inputs
     *_, grads = _run(student, (Wx, Wh, b), x, h_prev, dh_next)
     builds = [lambda v: student.RNN(v, Wh, b), lambda v: student.RNN(Wx, v, b), lambda v: student.RNN(Wx, Wh, v)]
+    checks, hint = {}, []
     for i, (name, build, param) in enumerate(zip(NAMES, builds, (Wx, Wh, b))):
         num = numerical_gradient(lambda v: build(v).forward(x, h_prev), param, dh_next, "RNN.forward(x, h_prev)")
-        assert_gradient(grads[i], num, f"RNN.grads[{i}] ({name})", hint=GRAD_HINTS[name])
+        checks[f"grads[{i}] ({name})"] = (grads[i], num)
+        hint += _hint(name, grads[i], inputs)
+    assert_gradients(checks, "RNN.backward", hint=hint)

@@ -22,19 +22,23 @@ backward is only ever called with its default here.
 
 import numpy as np
 
+from autograder import hints
 from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient
+from autograder.messages import text
 
 LOSS_ATOL = 1e-5  # accepts log(y) and log(y + 1e-7) alike (see above)
 SHAPES = [(1, 4), (5, 3), (7, 10)]  # (N, C): a batch of one, odd sizes, more classes than samples
 
-SOFTMAX_HINT = "y = exp(x - max) / sum(exp(x - max)), with max and sum taken over each row (the last axis)."
-ROWS_HINT = "normalise each row on its own: np.sum(..., axis=1, keepdims=True), not over the whole array."
-STABLE_HINT = ("subtract each row's maximum before np.exp (np.max(x, axis=1, keepdims=True)): "
-               "exp(1000) overflows to inf and inf / inf is nan.")
-LOSS_HINT = "loss = -sum over the batch of log(y[n, t_n]), divided by the batch size N."
-LABEL_HINT = ("t may hold label indices of shape (N,): pick y[np.arange(N), t]; "
-              "one-hot targets of shape (N, C) give the same loss.")
-DX_HINT = "dx = (y - t_onehot) / N, with y = softmax(x) kept from forward."
+SOFTMAX_HINT = "hidden.softmax.softmax"
+ROWS_HINT = "hidden.softmax.rows"
+STABLE_HINT = "hidden.softmax.stable"
+LOSS_HINT = "hidden.softmax.loss"
+LABEL_HINT = "hidden.softmax.labels"
+DX_HINT = "hidden.softmax.dx"
+
+
+def _say(key, **fields):
+    return text(f"hidden.softmax.{key}", **fields)
 
 
 # -- data ------------------------------------------------------------------------
@@ -68,7 +72,7 @@ def _probabilities(ref, seed, n, c):
 def _scalar(value, what):
     array = as_array(value, what)
     if array.size != 1:
-        fail(f"{what} has shape {array.shape}; a loss is a single number. Hint: {LOSS_HINT}")
+        fail("hidden.softmax.not_a_number", what=what, shape=array.shape, hint=LOSS_HINT)
     return float(array.reshape(()))
 
 
@@ -77,24 +81,28 @@ def _scalar(value, what):
 def test_softmax_matches_reference(student, ref):
     for seed, shape in enumerate(SHAPES):
         x = _scores(100 + seed, shape, scale=3.0)
-        assert_close(student.softmax(x), ref.softmax(x), f"softmax(x) for x of shape {shape}", hint=SOFTMAX_HINT)
+        y = student.softmax(x)
+        assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=shape)}", hint=[hints.softmax(y, x), SOFTMAX_HINT])
 
 
 def test_softmax_normalises_each_row_separately(student, ref):
-    n, c = 6, 4
-    x = _scores(200, (n, c), scale=2.0)
-    y = assert_shape(student.softmax(x), (n, c), f"softmax(x) for x of shape {(n, c)}", hint=ROWS_HINT)
-    assert_close(np.sum(y, axis=1), np.ones(n), "the row sums of softmax(x)", hint=ROWS_HINT)
+    for n, c in ((4, 4), (6, 4)):  # a square x first: row sums without keepdims broadcast the wrong way there
+        x = _scores(200 + n, (n, c), scale=2.0)
+        y = student.softmax(x)
+        hint = [hints.softmax(y, x), ROWS_HINT]
+        y = assert_shape(y, (n, c), f"softmax(x) {_say('for_x', shape=(n, c))}", hint=hint)
+        assert_close(np.sum(y, axis=1), np.ones(n), _say("row_sums"), hint=hint)
 
 
 def test_softmax_of_a_vector(student, ref):
-    hint = "a 1-D x of shape (C,) is one sample: subtract its max, then divide by the sum over all of it."
+    advice = "hidden.softmax.vector_advice"
     for seed, c in enumerate((6, 9)):
         x = _scores(300 + seed, c, scale=3.0)
-        assert_close(student.softmax(x), ref.softmax(x), f"softmax(x) for x of shape ({c},)", hint=hint)
+        y = student.softmax(x)
+        assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=(c,))}", hint=[hints.softmax(y, x), advice])
     large = np.array([-998.0, 1000.0, 999.0, -1000.0, 1000.0])
-    assert_close(student.softmax(large), ref.softmax(large),
-                 "softmax(x) for a vector x of shape (5,) with scores of magnitude up to 1000", hint=hint)
+    y = student.softmax(large)
+    assert_close(y, ref.softmax(large), f"softmax(x) {_say('large_vector')}", hint=[hints.softmax(y, large), advice])
 
 
 def test_softmax_gives_no_nan_or_inf_for_large_scores(student, ref):
@@ -105,8 +113,8 @@ def test_softmax_gives_no_nan_or_inf_for_large_scores(student, ref):
                   [0.5, -1000.0, 1000.0, 2.0],
                   [-700.0, -700.0, -700.0, -700.0],
                   [800.0, 800.0, 799.0, 650.0]])
-    assert_close(student.softmax(x), ref.softmax(x), "softmax(x) for scores of magnitude up to 1000",
-                 hint=STABLE_HINT)
+    y = student.softmax(x)
+    assert_close(y, ref.softmax(x), f"softmax(x) {_say('large')}", hint=[hints.softmax(y, x), STABLE_HINT])
 
 
 # -- cross_entropy_error ---------------------------------------------------------
@@ -115,37 +123,37 @@ def test_cross_entropy_error_matches_reference_for_one_hot_targets(student, ref)
     for seed, (n, c) in enumerate(SHAPES):
         y, labels = _probabilities(ref, 400 + seed, n, c)
         t = _one_hot(labels, c)
-        assert_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     f"cross_entropy_error(y, t) for y of shape {(n, c)} and one-hot t",
-                     atol=LOSS_ATOL, hint=LOSS_HINT + " It is a single number.")
+        loss = student.cross_entropy_error(y, t)
+        assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('one_hot', shape=(n, c))}",
+                     atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), LOSS_HINT, "hidden.softmax.single_number"])
 
 
 def test_cross_entropy_error_matches_reference_for_label_targets(student, ref):
     for seed, (n, c) in enumerate(SHAPES):
         y, t = _probabilities(ref, 500 + seed, n, c)
-        assert_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     f"cross_entropy_error(y, t) for y of shape {(n, c)} and labels t of shape ({n},)",
-                     atol=LOSS_ATOL, hint=LABEL_HINT)
+        loss = student.cross_entropy_error(y, t)
+        assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('labels_of', shape=(n, c), n=n)}",
+                     atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), LABEL_HINT])
 
 
 def test_cross_entropy_error_is_the_mean_over_the_batch(student, ref):
     n, c = 6, 5
     y, labels = _probabilities(ref, 600, n, c)
     t = _one_hot(labels, c)
-    what = "cross_entropy_error(y, t) for a batch of one"
+    what = f"cross_entropy_error(y, t) {_say('batch_of_one')}"
     mean = np.mean([_scalar(student.cross_entropy_error(y[i:i + 1], t[i:i + 1]), what) for i in range(n)])
-    assert_close(student.cross_entropy_error(y, t), mean,
-                 f"cross_entropy_error(y, t) for a batch of {n}, against the mean of its {n} one-sample losses",
-                 atol=LOSS_ATOL, hint="divide the summed loss by the batch size N = y.shape[0]: the loss is a mean.")
+    loss = student.cross_entropy_error(y, t)
+    assert_close(loss, mean, f"cross_entropy_error(y, t) {_say('against_mean', n=n)}",
+                 atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), "hidden.softmax.mean"])
 
 
 def test_cross_entropy_error_treats_a_vector_as_a_batch_of_one(student, ref):
     for seed, c in enumerate((4, 7)):
         y, labels = _probabilities(ref, 700 + seed, 1, c)
         y, t = y[0], _one_hot(labels, c)[0]
-        assert_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     f"cross_entropy_error(y, t) for y and one-hot t of shape ({c},)", atol=LOSS_ATOL,
-                     hint="a 1-D y is one sample: reshape y and t to (1, C) first, so that N = 1.")
+        loss = student.cross_entropy_error(y, t)
+        assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('vector', c=c)}",
+                     atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), "hidden.softmax.reshape"])
 
 
 # -- SoftmaxWithLoss -------------------------------------------------------------
@@ -160,16 +168,23 @@ def _run(layers, x, t):
 
 def _targets(labels, c):
     """Both kinds of target for the same labels: [(kind, t), ...]."""
-    return [("one-hot t", _one_hot(labels, c)), ("labels t", labels)]
+    return [("one_hot_t", _one_hot(labels, c)), ("labels_t", labels)]
+
+
+def _loss_hints(loss, x, t, ref):
+    with np.errstate(all="ignore"):
+        y = ref.softmax(x)
+    return [hints.overflow(loss), hints.cross_entropy(loss, y, t)]
 
 
 def test_softmax_with_loss_forward_matches_reference(student, ref):
     for seed, (n, c) in enumerate(SHAPES):
         x, labels = _problem(800 + seed, n, c)
         for kind, t in _targets(labels, c):
-            assert_close(student.SoftmaxWithLoss().forward(x, t), ref.SoftmaxWithLoss().forward(x, t),
-                         f"SoftmaxWithLoss.forward(x, t) for x of shape {(n, c)} and {kind}",
-                         atol=LOSS_ATOL, hint="loss = cross_entropy_error(softmax(x), t), a single number.")
+            loss = student.SoftmaxWithLoss().forward(x, t)
+            assert_close(loss, ref.SoftmaxWithLoss().forward(x, t),
+                         f"SoftmaxWithLoss.forward(x, t) {_say('x_and', shape=(n, c), kind=_say(kind))}",
+                         atol=LOSS_ATOL, hint=[*_loss_hints(loss, x, t, ref), "hidden.softmax.swl_forward"])
 
 
 def test_softmax_with_loss_keeps_softmax_output_in_y(student, ref):
@@ -177,11 +192,11 @@ def test_softmax_with_loss_keeps_softmax_output_in_y(student, ref):
     x, labels = _problem(900, n, c)
     layer = student.SoftmaxWithLoss()
     layer.forward(x, labels)
-    hint = "forward sets self.y = softmax(x); backward uses it."
+    hint = "hidden.softmax.keep_y"
     y = layer.y
     if y is None:
-        fail(f"SoftmaxWithLoss.y is still None after forward. Hint: {hint}")
-    assert_close(y, ref.softmax(x), "SoftmaxWithLoss.y after forward", hint=hint)
+        fail("hidden.softmax.still_none", what="SoftmaxWithLoss.y", hint=hint)
+    assert_close(y, ref.softmax(x), f"SoftmaxWithLoss.y {_say('after_forward')}", hint=[hints.softmax(y, x), hint])
 
 
 def test_softmax_with_loss_backward_matches_reference_for_one_hot_targets(student, ref):
@@ -190,7 +205,8 @@ def test_softmax_with_loss_backward_matches_reference_for_one_hot_targets(studen
         t = _one_hot(labels, c)
         _, _, dx = _run(student, x, t)
         _, _, rdx = _run(ref, x, t)
-        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for x of shape {(n, c)} and one-hot t", hint=DX_HINT)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {_say('x_and', shape=(n, c), kind=_say('one_hot_t'))}",
+                     hint=[hints.softmax_with_loss_dx(dx, x, t), DX_HINT])
 
 
 def test_softmax_with_loss_backward_matches_reference_for_label_targets(student, ref):
@@ -198,8 +214,8 @@ def test_softmax_with_loss_backward_matches_reference_for_label_targets(student,
         x, t = _problem(1100 + seed, n, c)
         _, _, dx = _run(student, x, t)
         _, _, rdx = _run(ref, x, t)
-        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for x of shape {(n, c)} and labels t of shape ({n},)",
-                     hint="with labels, subtract 1 at y[np.arange(N), t]; then divide by N.")
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {_say('labels_of_x', shape=(n, c), n=n)}",
+                     hint=[hints.softmax_with_loss_dx(dx, x, t), "hidden.softmax.dx_labels"])
 
 
 def test_softmax_with_loss_gradient_is_averaged_over_the_batch(student, ref):
@@ -208,10 +224,10 @@ def test_softmax_with_loss_gradient_is_averaged_over_the_batch(student, ref):
     x, labels = _problem(1200, n, c)
     _, _, dx = _run(student, x, labels)
     _, _, dx2 = _run(student, np.concatenate([x, x]), np.concatenate([labels, labels]))
-    dx = assert_shape(dx, (n, c), f"SoftmaxWithLoss.backward() for x of shape {(n, c)}", hint=DX_HINT)
-    assert_close(dx2, np.concatenate([dx, dx]) / 2,
-                 "SoftmaxWithLoss.backward() for a batch repeated twice, against half the gradient of one copy",
-                 hint="the loss is a mean over the batch, so dx = (y - t) / N with N = the batch size.")
+    hint = [hints.softmax_with_loss_dx(dx, x, labels), DX_HINT]
+    dx = assert_shape(dx, (n, c), f"SoftmaxWithLoss.backward() {_say('for_x', shape=(n, c))}", hint=hint)
+    assert_close(dx2, np.concatenate([dx, dx]) / 2, f"SoftmaxWithLoss.backward() {_say('repeated')}",
+                 hint=[hint[0], "hidden.softmax.dx_mean"])
 
 
 def test_softmax_with_loss_works_with_a_batch_of_one(student, ref):
@@ -220,10 +236,10 @@ def test_softmax_with_loss_works_with_a_batch_of_one(student, ref):
     for kind, t in _targets(labels, c):
         _, loss, dx = _run(student, x, t)
         _, rloss, rdx = _run(ref, x, t)
-        hint = "x has shape (1, C); N = 1."
-        assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) for a batch of one and {kind}",
-                     atol=LOSS_ATOL, hint=hint)
-        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for a batch of one and {kind}", hint=hint)
+        hint = [*_loss_hints(loss, x, t, ref), hints.softmax_with_loss_dx(dx, x, t), "hidden.softmax.one_row"]
+        one = _say("one_and", kind=_say(kind))
+        assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) {one}", atol=LOSS_ATOL, hint=hint)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {one}", hint=hint)
 
 
 def test_softmax_with_loss_is_finite_for_large_scores(student, ref):
@@ -234,10 +250,10 @@ def test_softmax_with_loss_is_finite_for_large_scores(student, ref):
     for kind, t in _targets(labels, 3):
         _, loss, dx = _run(student, x, t)
         _, rloss, rdx = _run(ref, x, t)
-        assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) for scores of magnitude up to 1000 and {kind}",
-                     atol=LOSS_ATOL, hint=STABLE_HINT)
-        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() for scores of magnitude up to 1000 and {kind}",
-                     hint=STABLE_HINT)
+        large = _say("large_and", kind=_say(kind))
+        hint = [*_loss_hints(loss, x, t, ref), hints.overflow(dx), hints.softmax_with_loss_dx(dx, x, t), STABLE_HINT]
+        assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) {large}", atol=LOSS_ATOL, hint=hint)
+        assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {large}", hint=hint)
 
 
 def test_softmax_with_loss_gradient_matches_numerical_gradient(student, ref):
@@ -247,4 +263,5 @@ def test_softmax_with_loss_gradient_matches_numerical_gradient(student, ref):
         _, _, dx = _run(student, x, t)
         num = numerical_gradient(lambda v: student.SoftmaxWithLoss().forward(v, t), x,
                                  what="SoftmaxWithLoss.forward(x, t)")
-        assert_gradient(dx, num, f"SoftmaxWithLoss.backward() with {kind}", hint=DX_HINT)
+        assert_gradient(dx, num, f"SoftmaxWithLoss.backward() {_say('with', kind=_say(kind))}",
+                        hint=[hints.softmax_with_loss_dx(dx, x, t), DX_HINT])
