@@ -110,10 +110,9 @@ def _grade(args) -> int:
         return 2
     if _is_batch(args, assignment):
         from .report.batch import run_batch
-        if args.reports and args.submission.resolve() in (args.reports.resolve(), *args.reports.resolve().parents):
-            from . import messages
-            print("error: " + messages.text("report.error.reports_inside", args.lang, reports=args.reports,
-                                            submissions=args.submission), file=sys.stderr)
+        from .report.batch import reports_inside
+        if args.reports and reports_inside(args.reports, args.submission, args.lang):
+            print(f"error: {reports_inside(args.reports, args.submission, args.lang)}", file=sys.stderr)
             return 2
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)

@@ -86,6 +86,16 @@ def write_student_reports(assignment: Assignment, all_entries: list, results: di
     return written
 
 
+def reports_inside(reports: Path, submissions: Path, lang: str | None) -> str | None:
+    """Why the reports may not go to `reports`: inside the submissions, they would be graded next time."""
+    from .. import messages
+
+    where = Path(reports).resolve()
+    if Path(submissions).resolve() in (where, *where.parents):
+        return messages.text("report.error.reports_inside", lang, reports=reports, submissions=submissions)
+    return None
+
+
 def cannot_write(exc: OSError, where: Path, lang: str | None) -> str:
     from .. import messages
 
