@@ -18,6 +18,7 @@ not an error here; only a nan or a wrong value is.
 import numpy as np
 
 from autograder import hints
+from autograder.patterns import activations as bugs
 from autograder.checks import assert_close, assert_gradient, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
@@ -101,12 +102,12 @@ RELU_HINT = "hidden.activations.relu_rule"
 def _detected(ref, name, x, dout, dx):
     """The bug hint for the dx of a layer `name`, judged against the reference's out."""
     if name == "Relu":
-        return hints.relu_dx(dx, x, dout)
+        return bugs.relu_dx(dx, x, dout)
     with np.errstate(over="ignore"):
         out = getattr(ref, name)().forward(x)
     if name == "Sigmoid":
-        return hints.sigmoid_dx(dx, out, dout)
-    return hints.tanh_dx(dx, x, out, dout)
+        return bugs.sigmoid_dx(dx, out, dout)
+    return bugs.tanh_dx(dx, x, out, dout)
 
 
 def test_relu_forward_matches_reference(student, ref):
@@ -125,7 +126,7 @@ def test_relu_mask_is_boolean_and_true_where_x_is_not_positive(student, ref):
         expected = ref.Relu()
         expected.forward(x)
         mask = _set(layer.mask, "Relu.mask", advice)
-        assert_close(mask, expected.mask, f"Relu.mask {_for(shape)}", hint=[hints.relu_mask(mask, x), advice])
+        assert_close(mask, expected.mask, f"Relu.mask {_for(shape)}", hint=[bugs.relu_mask(mask, x), advice])
 
 
 def test_relu_backward_matches_reference(student, ref):
@@ -133,7 +134,7 @@ def test_relu_backward_matches_reference(student, ref):
         x, dout = _normal(300 + seed, shape), _normal(310 + seed, shape)
         _, _, dx = _run(student, "Relu", x, dout)
         _, _, rdx = _run(ref, "Relu", x, dout)
-        assert_close(dx, rdx, f"Relu.backward(dout) {_for(shape)}", hint=[hints.relu_dx(dx, x, dout), RELU_HINT])
+        assert_close(dx, rdx, f"Relu.backward(dout) {_for(shape)}", hint=[bugs.relu_dx(dx, x, dout), RELU_HINT])
 
 
 def test_relu_gradient_is_zero_at_zero(student, ref):
@@ -142,7 +143,7 @@ def test_relu_gradient_is_zero_at_zero(student, ref):
         _, _, dx = _run(student, "Relu", x, dout)
         _, _, rdx = _run(ref, "Relu", x, dout)
         assert_close(dx, rdx, f"Relu.backward(dout) {text('hidden.activations.some_zeros')}",
-                     hint=[hints.relu_dx(dx, x, dout), "hidden.activations.relu_zero"])
+                     hint=[bugs.relu_dx(dx, x, dout), "hidden.activations.relu_zero"])
 
 
 def test_relu_output_and_gradient_keep_the_input_shape(student, ref):
@@ -163,7 +164,7 @@ def test_sigmoid_forward_matches_reference(student, ref):
         x = _normal(600 + seed, shape, scale=2.0)
         out = student.Sigmoid().forward(x)
         assert_close(out, ref.Sigmoid().forward(x), f"Sigmoid.forward(x) {_for(shape)}",
-                     hint=[hints.sigmoid_forward(out, x), "hidden.activations.sigmoid_forward"])
+                     hint=[bugs.sigmoid_forward(out, x), "hidden.activations.sigmoid_forward"])
 
 
 def test_sigmoid_keeps_its_output_in_out(student, ref):
@@ -186,9 +187,9 @@ def test_sigmoid_gives_no_nan_for_large_inputs(student, ref):
         _, rout, rdx = _run(ref, "Sigmoid", x, dout)
     large = text("hidden.activations.large_inputs")
     assert_close(out, rout, f"Sigmoid.forward(x) {large}",
-                 hint=[hints.sigmoid_forward(out, x), "hidden.activations.sigmoid_limits"])
+                 hint=[bugs.sigmoid_forward(out, x), "hidden.activations.sigmoid_limits"])
     assert_close(dx, rdx, f"Sigmoid.backward(dout) {large}",
-                 hint=[hints.sigmoid_dx(dx, rout, dout), "hidden.activations.sigmoid_from_out"])
+                 hint=[bugs.sigmoid_dx(dx, rout, dout), "hidden.activations.sigmoid_from_out"])
 
 
 def test_sigmoid_backward_matches_reference(student, ref):

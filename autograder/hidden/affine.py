@@ -20,6 +20,7 @@ np.dot(dout, W) has the right shape and only the values are wrong.
 import numpy as np
 
 from autograder import hints
+from autograder.patterns import affine as bugs
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
@@ -88,7 +89,7 @@ def _about(config):
 def _hints(W, b, x, dout, dx, dW, db, advice):
     """The bug hints that match the student's gradients, then the advice."""
     n = np.shape(x)[0]
-    return [hints.affine_dx(dx, dout, W), hints.affine_dW(dW, x, dout), hints.affine_db_shape(db, b),
+    return [bugs.dx(dx, dout, W), bugs.dW(dW, x, dout), bugs.db_shape(db, b),
             hints.divided_by_batch(dx, dout @ W.T, n, "dx"), hints.divided_by_batch(dW, x.T @ dout, n, "dW"),
             hints.divided_by_batch(db, dout.sum(axis=0), n, "db"), advice]
 
@@ -118,7 +119,7 @@ def test_affine_backward_dx_matches_reference(student, ref):
         _, dx, _, _ = _run(student, W, b, x, dout)
         _, rdx, _, _ = _run(ref, W, b, x, dout)
         assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(config)}",
-                     hint=[hints.affine_dx(dx, dout, W), hints.divided_by_batch(dx, rdx, len(x), "dx"), DX_HINT])
+                     hint=[bugs.dx(dx, dout, W), hints.divided_by_batch(dx, rdx, len(x), "dx"), DX_HINT])
 
 
 def test_affine_backward_dW_matches_reference(student, ref):
@@ -127,7 +128,7 @@ def test_affine_backward_dW_matches_reference(student, ref):
         _, _, dW, _ = _run(student, W, b, x, dout)
         _, _, rdW, _ = _run(ref, W, b, x, dout)
         assert_close(dW, rdW, f"Affine.dW {_about(config)}",
-                     hint=[hints.affine_dW(dW, x, dout), hints.divided_by_batch(dW, rdW, len(x), "dW"), DW_HINT])
+                     hint=[bugs.dW(dW, x, dout), hints.divided_by_batch(dW, rdW, len(x), "dW"), DW_HINT])
 
 
 def test_affine_db_sums_over_batch(student, ref):
@@ -135,7 +136,7 @@ def test_affine_db_sums_over_batch(student, ref):
         W, b, x, dout = _case(config)
         _, _, _, db = _run(student, W, b, x, dout)
         assert_close(db, dout.sum(axis=0), f"Affine.db {_about(config)}",
-                     hint=[hints.affine_db_shape(db, b), hints.divided_by_batch(db, dout.sum(axis=0), len(x), "db"),
+                     hint=[bugs.db_shape(db, b), hints.divided_by_batch(db, dout.sum(axis=0), len(x), "db"),
                            DB_HINT])
 
 
@@ -146,11 +147,11 @@ def test_affine_gradients_have_the_shapes_of_x_W_and_b(student, ref):
         out, dx, dW, db = _run(student, W, b, x, dout)
         assert_shape(out, (n, m), f"Affine.forward(x) {_about(config)}", hint=FORWARD_HINT)
         assert_shape(dx, (n, d), f"Affine.backward(dout): dx {_about(config)}",
-                     hint=[hints.affine_dx(dx, dout, W), "hidden.affine.dx_shape", DX_HINT])
+                     hint=[bugs.dx(dx, dout, W), "hidden.affine.dx_shape", DX_HINT])
         assert_shape(dW, (d, m), f"Affine.dW {_about(config)}",
-                     hint=[hints.affine_dW(dW, x, dout), "hidden.affine.dW_shape", DW_HINT])
+                     hint=[bugs.dW(dW, x, dout), "hidden.affine.dW_shape", DW_HINT])
         assert_shape(db, (m,), f"Affine.db {_about(config)}",
-                     hint=[hints.affine_db_shape(db, b), "hidden.affine.db_shape", DB_HINT])
+                     hint=[bugs.db_shape(db, b), "hidden.affine.db_shape", DB_HINT])
 
 
 def test_affine_works_with_a_batch_of_one(student, ref):
@@ -185,7 +186,7 @@ def test_affine_backward_twice_gives_the_same_gradients(student, ref):
     dx = layer.backward(dout)
     _, rdx, rdW, rdb = _run(ref, W, b, x, dout)
     dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
-    hint = [hints.accumulates(dW, rdW, "dW"), hints.accumulates(db, rdb, "db"), hints.affine_db_shape(db, b),
+    hint = [hints.accumulates(dW, rdW, "dW"), hints.accumulates(db, rdb, "db"), bugs.db_shape(db, b),
             "hidden.affine.set_not_add"]
     twice = text("hidden.affine.backward_twice")
     assert_close(dx, rdx, f"Affine.backward(dout): dx {twice}", hint=hint)

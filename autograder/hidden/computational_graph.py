@@ -17,6 +17,7 @@ cannot pass by accident.
 import numpy as np
 
 from autograder import hints
+from autograder.patterns import computational_graph as bugs
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
@@ -66,13 +67,13 @@ def _at_precision_of(grad, num):
 
 def _mul_hints(x, y, dout, dx, dy) -> list:
     """The bug hints of MulLayer.backward that match, then the rule."""
-    return [hints.mul_not_swapped(x, y, dout, dx, dy), hints.ignores_dout(dx, y, dout),
-            hints.mul_elementwise(dx, x), MUL_HINT]
+    return [bugs.mul_not_swapped(x, y, dout, dx, dy), hints.ignores_dout(dx, y, dout),
+            bugs.mul_elementwise(dx, x), MUL_HINT]
 
 
 def _add_hints(dout, dx, dy) -> list:
     """The bug hints of AddLayer.backward that match, then the rule."""
-    return [hints.ignores_dout(dx, 1.0, dout), hints.add_scales_dout(dx, dout), ADD_HINT]
+    return [hints.ignores_dout(dx, 1.0, dout), bugs.add_scales_dout(dx, dout), ADD_HINT]
 
 
 def _backward(layers, name, x, y, dout):
@@ -96,7 +97,7 @@ def test_mul_forward_multiplies_arrays_of_any_shape(student, ref):
         x, y, _ = _arrays(100 + seed, shape)
         out = student.MulLayer().forward(x, y)
         assert_close(out, ref.MulLayer().forward(x, y), f"MulLayer.forward(x, y) {_on('on_arrays', shape=shape)}",
-                     hint=[hints.mul_elementwise(out, x), "hidden.graph.mul_elementwise"])
+                     hint=[bugs.mul_elementwise(out, x), "hidden.graph.mul_elementwise"])
 
 
 def test_mul_backward_gives_each_input_dout_times_the_other(student, ref):
@@ -124,7 +125,7 @@ def test_mul_gradients_have_the_shape_of_the_inputs(student, ref):
         out, dx, dy = _backward(student, "MulLayer", x, y, dout)
         for name, value in (("MulLayer.forward(x, y)", out), ("MulLayer.backward: dx", dx),
                             ("MulLayer.backward: dy", dy)):
-            assert_shape(value, shape, name, hint=[hints.mul_elementwise(value, x), "hidden.graph.mul_elementwise"])
+            assert_shape(value, shape, name, hint=[bugs.mul_elementwise(value, x), "hidden.graph.mul_elementwise"])
 
 
 def test_mul_reused_layer_uses_the_new_inputs(student, ref):

@@ -28,6 +28,7 @@ float32 variants use at most 5 % of that tolerance.
 import numpy as np
 
 from autograder import hints
+from autograder.patterns import rnn_cell as bugs
 from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradients, assert_shape, fail, numerical_gradient, precision
 from autograder.messages import text
 
@@ -69,7 +70,7 @@ def _grads(layer, what="RNN.grads"):
 
 def _hint(name, value, inputs):
     """The bug hint for one gradient (or for the pair's order), then the formula."""
-    return [hints.rnn_gradient(name, value, *inputs), GRAD_HINTS[name]]
+    return [bugs.gradient(name, value, *inputs), GRAD_HINTS[name]]
 
 
 def _order(dx, dh_prev, inputs, ref):
@@ -111,7 +112,7 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
         assert_close(value, expected, text("hidden.rnn.params_entry", name=name), hint="hidden.rnn.params_order")
     for name, grad, expected in zip(NAMES, _grads(layer), params):
         assert_shape(grad, expected.shape, text("hidden.rnn.grads_entry", name=name),
-                     hint=[hints.rnn_gradient(name, grad, params, x, h_prev, dh_next), "hidden.rnn.grads_order"])
+                     hint=[bugs.gradient(name, grad, params, x, h_prev, dh_next), "hidden.rnn.grads_order"])
 
 
 def test_rnn_forward_matches_reference(student, ref):
@@ -122,7 +123,7 @@ def test_rnn_forward_matches_reference(student, ref):
         want = ref.RNN(*params).forward(x, h_prev)
         assert_close(at_precision(got, judged_precision(got, want, "RNN.forward(x, h_prev)")), want,
                      f"RNN.forward(x, h_prev) {_where(case)}",
-                     hint=[hints.rnn_forward(got, params, x, h_prev), FORWARD_HINT])
+                     hint=[bugs.forward(got, params, x, h_prev), FORWARD_HINT])
 
 
 def test_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
@@ -137,7 +138,7 @@ def test_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
         assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=[order, advice])
         for name, grad, param in zip(NAMES, grads, params):
             assert_shape(grad, param.shape, text("hidden.rnn.grads_entry", name=name),
-                         hint=[hints.rnn_gradient(name, grad, *inputs), advice])
+                         hint=[bugs.gradient(name, grad, *inputs), advice])
 
 
 def _case_inputs(case):
@@ -185,7 +186,7 @@ def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
     _, rh_next, _, rdh_prev, _ = _run(ref, params, x, h_prev, dh_next)
     assert_close(at_precision(dh_prev, judged_precision(h_next, rh_next, "RNN.forward(x, h_prev)")), rdh_prev,
                  text("hidden.rnn.derivative"),
-                 hint=[hints.rnn_gradient("dh_prev", dh_prev, params, x, h_prev, dh_next), "hidden.rnn.tanh"])
+                 hint=[bugs.gradient("dh_prev", dh_prev, params, x, h_prev, dh_next), "hidden.rnn.tanh"])
 
 
 def test_rnn_grads_are_written_in_place(student, ref):
@@ -226,13 +227,13 @@ def test_rnn_works_for_a_batch_of_one(student, ref):
     advice = "hidden.rnn.batch_of_one"
     one = text("hidden.rnn.one_row")
     assert_close(at_precision(got[1], kind), want[1], f"RNN.forward {one}",
-                 hint=[hints.rnn_forward(got[1], inputs[0], *inputs[1:3]), advice])
+                 hint=[bugs.forward(got[1], inputs[0], *inputs[1:3]), advice])
     for what, a, b in [("dx", got[2], want[2]), ("dh_prev", got[3], want[3])]:
         assert_close(at_precision(a, kind), b, f"RNN.backward: {what} {one}",
-                     hint=[hints.rnn_gradient(what, a, *inputs), advice])
+                     hint=[bugs.gradient(what, a, *inputs), advice])
     for i, name in enumerate(NAMES):
         assert_close(at_precision(got[4][i], kind), want[4][i], f"RNN.grads[{i}] ({name}) {one}",
-                     hint=[hints.rnn_gradient(name, got[4][i], *inputs), advice])
+                     hint=[bugs.gradient(name, got[4][i], *inputs), advice])
 
 
 def test_rnn_dx_and_dh_prev_match_numerical_gradient(student, ref):

@@ -23,6 +23,7 @@ backward is only ever called with its default here.
 import numpy as np
 
 from autograder import hints
+from autograder.patterns import softmax_loss as bugs
 from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
@@ -82,14 +83,14 @@ def test_softmax_matches_reference(student, ref):
     for seed, shape in enumerate(SHAPES):
         x = _scores(100 + seed, shape, scale=3.0)
         y = student.softmax(x)
-        assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=shape)}", hint=[hints.softmax(y, x), SOFTMAX_HINT])
+        assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=shape)}", hint=[bugs.softmax(y, x), SOFTMAX_HINT])
 
 
 def test_softmax_normalises_each_row_separately(student, ref):
     for n, c in ((4, 4), (6, 4)):  # a square x first: row sums without keepdims broadcast the wrong way there
         x = _scores(200 + n, (n, c), scale=2.0)
         y = student.softmax(x)
-        hint = [hints.softmax(y, x), ROWS_HINT]
+        hint = [bugs.softmax(y, x), ROWS_HINT]
         y = assert_shape(y, (n, c), f"softmax(x) {_say('for_x', shape=(n, c))}", hint=hint)
         assert_close(np.sum(y, axis=1), np.ones(n), _say("row_sums"), hint=hint)
 
@@ -99,10 +100,10 @@ def test_softmax_of_a_vector(student, ref):
     for seed, c in enumerate((6, 9)):
         x = _scores(300 + seed, c, scale=3.0)
         y = student.softmax(x)
-        assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=(c,))}", hint=[hints.softmax(y, x), advice])
+        assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=(c,))}", hint=[bugs.softmax(y, x), advice])
     large = np.array([-998.0, 1000.0, 999.0, -1000.0, 1000.0])
     y = student.softmax(large)
-    assert_close(y, ref.softmax(large), f"softmax(x) {_say('large_vector')}", hint=[hints.softmax(y, large), advice])
+    assert_close(y, ref.softmax(large), f"softmax(x) {_say('large_vector')}", hint=[bugs.softmax(y, large), advice])
 
 
 def test_softmax_gives_no_nan_or_inf_for_large_scores(student, ref):
@@ -114,7 +115,7 @@ def test_softmax_gives_no_nan_or_inf_for_large_scores(student, ref):
                   [-700.0, -700.0, -700.0, -700.0],
                   [800.0, 800.0, 799.0, 650.0]])
     y = student.softmax(x)
-    assert_close(y, ref.softmax(x), f"softmax(x) {_say('large')}", hint=[hints.softmax(y, x), STABLE_HINT])
+    assert_close(y, ref.softmax(x), f"softmax(x) {_say('large')}", hint=[bugs.softmax(y, x), STABLE_HINT])
 
 
 # -- cross_entropy_error ---------------------------------------------------------
@@ -125,7 +126,7 @@ def test_cross_entropy_error_matches_reference_for_one_hot_targets(student, ref)
         t = _one_hot(labels, c)
         loss = student.cross_entropy_error(y, t)
         assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('one_hot', shape=(n, c))}",
-                     atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), LOSS_HINT, "hidden.softmax.single_number"])
+                     atol=LOSS_ATOL, hint=[bugs.cross_entropy(loss, y, t), LOSS_HINT, "hidden.softmax.single_number"])
 
 
 def test_cross_entropy_error_matches_reference_for_label_targets(student, ref):
@@ -133,7 +134,7 @@ def test_cross_entropy_error_matches_reference_for_label_targets(student, ref):
         y, t = _probabilities(ref, 500 + seed, n, c)
         loss = student.cross_entropy_error(y, t)
         assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('labels_of', shape=(n, c), n=n)}",
-                     atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), LABEL_HINT])
+                     atol=LOSS_ATOL, hint=[bugs.cross_entropy(loss, y, t), LABEL_HINT])
 
 
 def test_cross_entropy_error_is_the_mean_over_the_batch(student, ref):
@@ -144,7 +145,7 @@ def test_cross_entropy_error_is_the_mean_over_the_batch(student, ref):
     mean = np.mean([_scalar(student.cross_entropy_error(y[i:i + 1], t[i:i + 1]), what) for i in range(n)])
     loss = student.cross_entropy_error(y, t)
     assert_close(loss, mean, f"cross_entropy_error(y, t) {_say('against_mean', n=n)}",
-                 atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), "hidden.softmax.mean"])
+                 atol=LOSS_ATOL, hint=[bugs.cross_entropy(loss, y, t), "hidden.softmax.mean"])
 
 
 def test_cross_entropy_error_treats_a_vector_as_a_batch_of_one(student, ref):
@@ -153,7 +154,7 @@ def test_cross_entropy_error_treats_a_vector_as_a_batch_of_one(student, ref):
         y, t = y[0], _one_hot(labels, c)[0]
         loss = student.cross_entropy_error(y, t)
         assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('vector', c=c)}",
-                     atol=LOSS_ATOL, hint=[hints.cross_entropy(loss, y, t), "hidden.softmax.reshape"])
+                     atol=LOSS_ATOL, hint=[bugs.cross_entropy(loss, y, t), "hidden.softmax.reshape"])
 
 
 # -- SoftmaxWithLoss -------------------------------------------------------------
@@ -174,7 +175,7 @@ def _targets(labels, c):
 def _loss_hints(loss, x, t, ref):
     with np.errstate(all="ignore"):
         y = ref.softmax(x)
-    return [hints.overflow(loss), hints.cross_entropy(loss, y, t)]
+    return [hints.overflow(loss), bugs.cross_entropy(loss, y, t)]
 
 
 def test_softmax_with_loss_forward_matches_reference(student, ref):
@@ -196,7 +197,7 @@ def test_softmax_with_loss_keeps_softmax_output_in_y(student, ref):
     y = layer.y
     if y is None:
         fail("hidden.softmax.still_none", what="SoftmaxWithLoss.y", hint=hint)
-    assert_close(y, ref.softmax(x), f"SoftmaxWithLoss.y {_say('after_forward')}", hint=[hints.softmax(y, x), hint])
+    assert_close(y, ref.softmax(x), f"SoftmaxWithLoss.y {_say('after_forward')}", hint=[bugs.softmax(y, x), hint])
 
 
 def test_softmax_with_loss_backward_matches_reference_for_one_hot_targets(student, ref):
@@ -206,7 +207,7 @@ def test_softmax_with_loss_backward_matches_reference_for_one_hot_targets(studen
         _, _, dx = _run(student, x, t)
         _, _, rdx = _run(ref, x, t)
         assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {_say('x_and', shape=(n, c), kind=_say('one_hot_t'))}",
-                     hint=[hints.softmax_with_loss_dx(dx, x, t), DX_HINT])
+                     hint=[bugs.softmax_with_loss_dx(dx, x, t), DX_HINT])
 
 
 def test_softmax_with_loss_backward_matches_reference_for_label_targets(student, ref):
@@ -215,7 +216,7 @@ def test_softmax_with_loss_backward_matches_reference_for_label_targets(student,
         _, _, dx = _run(student, x, t)
         _, _, rdx = _run(ref, x, t)
         assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {_say('labels_of_x', shape=(n, c), n=n)}",
-                     hint=[hints.softmax_with_loss_dx(dx, x, t), "hidden.softmax.dx_labels"])
+                     hint=[bugs.softmax_with_loss_dx(dx, x, t), "hidden.softmax.dx_labels"])
 
 
 def test_softmax_with_loss_gradient_is_averaged_over_the_batch(student, ref):
@@ -224,7 +225,7 @@ def test_softmax_with_loss_gradient_is_averaged_over_the_batch(student, ref):
     x, labels = _problem(1200, n, c)
     _, _, dx = _run(student, x, labels)
     _, _, dx2 = _run(student, np.concatenate([x, x]), np.concatenate([labels, labels]))
-    hint = [hints.softmax_with_loss_dx(dx, x, labels), DX_HINT]
+    hint = [bugs.softmax_with_loss_dx(dx, x, labels), DX_HINT]
     dx = assert_shape(dx, (n, c), f"SoftmaxWithLoss.backward() {_say('for_x', shape=(n, c))}", hint=hint)
     assert_close(dx2, np.concatenate([dx, dx]) / 2, f"SoftmaxWithLoss.backward() {_say('repeated')}",
                  hint=[hint[0], "hidden.softmax.dx_mean"])
@@ -236,7 +237,7 @@ def test_softmax_with_loss_works_with_a_batch_of_one(student, ref):
     for kind, t in _targets(labels, c):
         _, loss, dx = _run(student, x, t)
         _, rloss, rdx = _run(ref, x, t)
-        hint = [*_loss_hints(loss, x, t, ref), hints.softmax_with_loss_dx(dx, x, t), "hidden.softmax.one_row"]
+        hint = [*_loss_hints(loss, x, t, ref), bugs.softmax_with_loss_dx(dx, x, t), "hidden.softmax.one_row"]
         one = _say("one_and", kind=_say(kind))
         assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) {one}", atol=LOSS_ATOL, hint=hint)
         assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {one}", hint=hint)
@@ -251,7 +252,7 @@ def test_softmax_with_loss_is_finite_for_large_scores(student, ref):
         _, loss, dx = _run(student, x, t)
         _, rloss, rdx = _run(ref, x, t)
         large = _say("large_and", kind=_say(kind))
-        hint = [*_loss_hints(loss, x, t, ref), hints.overflow(dx), hints.softmax_with_loss_dx(dx, x, t), STABLE_HINT]
+        hint = [*_loss_hints(loss, x, t, ref), hints.overflow(dx), bugs.softmax_with_loss_dx(dx, x, t), STABLE_HINT]
         assert_close(loss, rloss, f"SoftmaxWithLoss.forward(x, t) {large}", atol=LOSS_ATOL, hint=hint)
         assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {large}", hint=hint)
 
@@ -264,4 +265,4 @@ def test_softmax_with_loss_gradient_matches_numerical_gradient(student, ref):
         num = numerical_gradient(lambda v: student.SoftmaxWithLoss().forward(v, t), x,
                                  what="SoftmaxWithLoss.forward(x, t)")
         assert_gradient(dx, num, f"SoftmaxWithLoss.backward() {_say('with', kind=_say(kind))}",
-                        hint=[hints.softmax_with_loss_dx(dx, x, t), DX_HINT])
+                        hint=[bugs.softmax_with_loss_dx(dx, x, t), DX_HINT])
