@@ -12,13 +12,13 @@ can act on, in the catalogue's language (autograder/messages.py): the method,
 the shapes, how many entries are off and by how much, then the hints.
 
 Two audiences. With reveal=False (hidden tests, the default) a message never
-shows an expected value or a hidden input: it gives the count of wrong entries,
-the largest absolute and relative error and where. Those sizes give nothing
-away, since the student sees neither the hidden inputs nor their own outputs
-on them. With reveal=True (public tests, whose inputs the student has) it adds
-the first mismatching entries with index, actual and expected value, and both
-arrays, as numpy.testing does; a gradient check shows analytic and numerical
-values at the worst entry of every parameter.
+shows an expected value or a hidden input: it gives the count of wrong entries
+and the largest relative error and where. Not the absolute error: where the
+student's value is 0 it would be |expected|. With reveal=True (public tests,
+whose inputs the student has) it adds the largest absolute error, the first
+mismatching entries with index, actual and expected value, and both arrays,
+as numpy.testing does; a gradient check shows analytic and numerical values at
+the worst entry of every parameter.
 
 `hint` takes a catalogue key (a sentence that is not a key is shown as
 written, for an instructor's one-off test), a Hint (a key plus fields, from hints.py's
@@ -194,11 +194,14 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
         message = _say("not_finite", what=what, value=got[tuple(first)], index=_index(first))
         _raise(message + (_revealed(got, want, off) if reveal else ""), hints)
     if off.any():
-        worst = np.unravel_index(np.argmax(np.where(off, error, -1)), error.shape)
-        relative = error / np.maximum(np.abs(want), atol)
-        message = _say("values" if array.size > 1 else "value", what=what, count=int(off.sum()), size=array.size,
-                       abs_error=f"{error[worst]:.3g}", index=_index(worst),
-                       rel_error=f"{np.max(np.where(off, relative, 0)):.3g}", rtol=f"{rtol:g}", atol=f"{atol:g}")
+        relative = np.where(off, error / np.maximum(np.abs(want), atol), -1)
+        worst_rel = np.unravel_index(np.argmax(relative), error.shape)
+        worst_abs = np.unravel_index(np.argmax(np.where(off, error, -1)), error.shape)
+        # The absolute error stays out of hidden feedback: where the student's value is 0, it is |expected|.
+        key = ("values" if array.size > 1 else "value") + ("_revealed" if reveal else "")
+        message = _say(key, what=what, count=int(off.sum()), size=array.size, rtol=f"{rtol:g}", atol=f"{atol:g}",
+                       rel_error=f"{relative[worst_rel]:.3g}", index=_index(worst_rel),
+                       abs_error=f"{error[worst_abs]:.3g}", abs_index=_index(worst_abs))
         _raise(message + (_revealed(got, want, off) if reveal else ""), hints)
 
 

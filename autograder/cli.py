@@ -1,6 +1,6 @@
 """The command line: argument parsing and printing only.
 
-  python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
+  python -m autograder grade --assignment ID SUBMISSION [--out results.json] [--lang ko|en]   (instructors, CI)
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
@@ -96,6 +96,21 @@ def _is_batch(args, assignment) -> bool:
 
 
 def _grade(args) -> int:
+    # The language reaches the hidden tests through the environment: this process and the
+    # processes of a batch (which inherit it) read it in messages.language().
+    saved = os.environ.get("AUTOGRADER_LANG")
+    if args.lang:
+        os.environ["AUTOGRADER_LANG"] = args.lang
+    try:
+        return _grade_in_language(args)
+    finally:
+        if saved is None:
+            os.environ.pop("AUTOGRADER_LANG", None)
+        else:
+            os.environ["AUTOGRADER_LANG"] = saved
+
+
+def _grade_in_language(args) -> int:
     from .batch import safe_grade
     from .report.table import print_result
     from .result import write_json
@@ -103,14 +118,11 @@ def _grade(args) -> int:
     from .submission import load
 
     assignment = course.load(args.assignment)
-    if args.lang:  # the hidden tests' messages too, in this process and in a batch's grader processes
-        os.environ["AUTOGRADER_LANG"] = args.lang
     if not args.submission.exists():
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
     if _is_batch(args, assignment):
-        from .report.batch import run_batch
-        from .report.batch import reports_inside
+        from .report.batch import reports_inside, run_batch
         if args.reports and reports_inside(args.reports, args.submission, args.lang):
             print(f"error: {reports_inside(args.reports, args.submission, args.lang)}", file=sys.stderr)
             return 2

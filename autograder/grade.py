@@ -64,7 +64,7 @@ class _Run:
     def one(self, test, function, ref, uses_reference) -> TestResult:
         limits = self.assignment.limits
         if time.monotonic() >= self.deadline:
-            return _failed(test, f"Not run: the submission used up its {limits.submission_seconds:g} s time limit.")
+            return _failed(test, messages.text("grade.not_run", seconds=f"{limits.submission_seconds:g}"))
         if self.import_failure:
             # Importing runs the same code with the same seeds every time: it would
             # fail the same way for every test, so it is tried once per submission.
@@ -75,7 +75,7 @@ class _Run:
         except CheckFailed as exc:
             return _failed(test, str(exc), exc.hints)
         except AssertionError as exc:
-            return _failed(test, str(exc) or "the check failed.")
+            return _failed(test, str(exc) or messages.text("grade.check_failed"))
         except StudentError as exc:
             return _failed(test, str(exc))
         except WorkerLost as exc:
@@ -84,8 +84,7 @@ class _Run:
         except Exception as exc:  # the test tripped over what student code returned
             log.warning("%s %s on %s:\n%s", self.assignment.id, test.name, self.submission_name,
                         traceback.format_exc())
-            return _failed(test, "Your code returned something this test could not use "
-                                 f"({type(exc).__name__}: {exc}).")
+            return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__, message=exc))
         return TestResult(test.name, test.unit, test.points, test.points, "Passed.")
 
     def _fresh_module(self, uses_reference) -> Student:

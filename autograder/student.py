@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 from typing import Callable, Protocol
 
+from .messages import text
 from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref, pack, unpack
 
 
@@ -128,15 +129,15 @@ class Student:
         place = f" ({where})" if where else ""
         importing = _text(error.get("importing"), 200)
         if importing:
-            return StudentError(f"importing {importing} failed: {kind}: {message}{place}")
+            return StudentError(text("grade.import_failed", importing=importing, kind=kind, message=message, place=place))
         if error.get("missing") is True and op in ("getattr", "identities"):
             if fields.get("target") is None:
-                return MissingName(f"{self._filename} has no {fields['name']} — did you rename it?")
+                return MissingName(text("grade.missing_name", filename=self._filename, name=fields["name"]))
             owner = label.rsplit(".", 1)[0]
-            return MissingName(f"{owner} has no attribute {fields['name']!r}.")
+            return MissingName(text("grade.missing_attribute", owner=owner, name=fields["name"]))
         if kind == "NotImplementedError":
-            return StudentError(f"{label} is not implemented yet (it raises NotImplementedError).")
-        return StudentError(f"{label} raised {kind}: {message}{place}")
+            return StudentError(text("grade.not_implemented", label=label))
+        return StudentError(text("grade.raised", label=label, kind=kind, message=message, place=place))
 
 
 class RemoteObject:

@@ -1,6 +1,9 @@
 """The message catalogue: both languages hold the same keys and the same fields."""
 
+import ast
+import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +43,45 @@ def test_text_fills_fields_in_the_chosen_language():
     assert "()" in ko and "(5,)" in ko and ko != en
     with pytest.raises(KeyError):
         messages.text("hint.no_such_key", "en")
+
+
+ENGINE = Path(messages.__file__).parent
+KEY = re.compile(r"""["']((?:hint|hidden|assert|grade)\.[a-z0-9_.]+)["']""")
+PREFIXED = re.compile(r"""text\(f["']((?:hidden|hint|assert|grade)\.[a-z_.]*)\{key\}["']""")  # _say's body
+
+
+def _sources():
+    return sorted([*ENGINE.glob("*.py"), *ENGINE.glob("hidden/*.py"), *ENGINE.glob("patterns/*.py")])
+
+
+def test_every_key_the_engine_names_is_in_the_catalogue():
+    """Keys are written out in the code ("hint.affine.db_batch_axis") or through a module's helper
+    (_say("row_sums") in a module whose _say reads text(f"hidden.softmax.{key}"))."""
+    known = messages.catalogue("en")
+    missing = []
+    for path in _sources():
+        source = path.read_text(encoding="utf-8")
+        used = set(KEY.findall(source))
+        for prefix in PREFIXED.findall(source):
+            helper = re.search(r"def (_\w+)\(key[^)]*\)[^:]*:\s*\n(?:\s*\"\"\".*\"\"\"\n)?\s*return (?:messages\.)?text\(f[\"']"
+                               + re.escape(prefix), source)
+            assert helper, f"{path.name}: no helper reads {prefix}{{key}}"
+            used |= {prefix + name for name in re.findall(helper.group(1) + r"""\(["']([\w.]+)["']""", source)}
+        missing += [f"{path.name}: {key}" for key in sorted(used) if key not in known and not key.endswith(".")]
+    assert not missing, missing
+
+
+def test_hidden_tests_speak_through_the_catalogue():
+    """No sentence written into a hidden test: fail() and hint= take catalogue keys (or detectors)."""
+    for path in sorted(ENGINE.glob("hidden/*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            texts = [node.args[0]] if name == "fail" and node.args else []
+            texts += [k.value for k in node.keywords if k.arg == "hint"]
+            for value in texts:
+                constant = value.value if isinstance(value, ast.Constant) else None
+                assert not isinstance(value, ast.JoinedStr), f"{path.name}:{node.lineno}: an f-string message"
+                assert constant is None or " " not in constant, f"{path.name}:{node.lineno}: {constant!r}"

@@ -63,10 +63,35 @@ def test_every_hint_key_is_written_for_a_mutant():
     assert not claimed - keys, f"mutants name hint keys the catalogue lacks: {sorted(claimed - keys)}"
 
 
+@pytest.fixture
+def matched(monkeypatch):
+    """The "hint." keys any detector matched while grading, shown or not (every Hint is made by
+    hints.hint, which looks its key up with messages.has)."""
+    keys = []
+    has = messages.has
+
+    def recording(key):
+        if key.startswith("hint."):
+            keys.append(key)
+        return has(key)
+
+    monkeypatch.setattr(messages, "has", recording)
+    return keys
+
+
 @pytest.mark.parametrize("aid, entry", list(cases("variant")))
-def test_correct_variant_keeps_full_marks(aid, entry, fork_server):
+def test_correct_variant_keeps_full_marks(aid, entry, fork_server, matched):
     assignment, submission = apply(aid, entry)
     result = grade(assignment, submission, fork_server)
     failed = {t.name: t.output for t in result.tests if not t.passed}
     assert not failed, failed
     assert not any(t.hints for t in result.tests)
+    assert not matched, f"detectors matched correct code: {sorted(set(matched))}"
+
+
+@pytest.mark.parametrize("aid", course.assignment_ids())
+def test_no_detector_matches_a_solution(aid, fork_server, matched):
+    assignment = course.load(aid)
+    result = grade(assignment, mutants.submission(assignment, {"name": "solution", "edits": []}), fork_server)
+    assert result.score == assignment.max_score
+    assert not matched, f"detectors matched the solution: {sorted(set(matched))}"

@@ -27,7 +27,10 @@ batch" then means the same thing for np.mean and for a sum divided by N.
 
 import numpy as np
 
-from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, at_precision, fail, numerical_gradient
+from autograder import hints
+from autograder.checks import as_array, assert_close, assert_gradients, assert_shape, at_precision, fail, numerical_gradient
+from autograder.messages import text
+from autograder.patterns import many_to_one as bugs
 
 NAMES = ("Wxh", "Whh", "Bh", "Wy", "By")
 SENTENCES = [("as", "as", "soon"), ("as", "soon", "as"), ("soon", "as", "as")]  # sorted order
@@ -40,10 +43,14 @@ LR, EPOCHS = 0.2, 300  # the training settings the README gives
 CONFIGS = [(2, 3, 1, 1, 3, 11), (3, 5, 1, 4, 4, 12), (4, 2, 1, 7, 1, 13), (2, 4, 1, 5, 6, 14)]
 WIDE = (3, 4, 2, 3, 2, 15)  # two outputs: forward only
 
-FORWARD_HINT = "h_0 = 0; h_t = tanh(x_t @ Wxh + h_(t-1) @ Whh + Bh); y_hat = sigmoid(h_T @ Wy + By)."
-BPTT_HINT = ("start from da = (y_hat - t) / N; at each step, from t = T down to 1, "
-             "dz = dh * (1 - h_t ** 2), add x_t.T @ dz to dWxh, h_(t-1).T @ dz to dWhh, "
-             "sum(dz) to dBh, then dh = dz @ Whh.T.")
+FORWARD_HINT = "hidden.many.forward"
+BPTT_HINT = "hidden.many.bptt"
+GRADS_HINT = "hidden.many.grads_order"
+LOSSES_HINT = "hidden.many.losses"
+
+
+def _say(key, **fields):
+    return text(f"hidden.many.{key}", **fields)
 
 
 # -- data ------------------------------------------------------------------------
@@ -88,10 +95,12 @@ def _grads(model, xs, t):
 
 def _list(value, length, what, hint):
     if not isinstance(value, (list, tuple)):
-        fail(f"{what} should be a list, but it is a {getattr(value, 'remote_type', type(value).__name__)}. "
-             f"Hint: {hint}")
+        kind = getattr(value, "remote_type", type(value).__name__)
+        if hint == LOSSES_HINT:
+            hint = [hints.hint("hint.fit.losses_list", kind=kind), hint]
+        fail("hidden.many.not_a_list", what=what, kind=kind, hint=hint)
     if len(value) != length:
-        fail(f"{what} has {len(value)} entries, expected {length}. Hint: {hint}")
+        fail("hidden.many.list_length", what=what, count=len(value), expected=length, hint=hint)
     return list(value)
 
 
@@ -108,9 +117,15 @@ def _precision(loss, expected):
 
 
 def _assert_grads(grads, expected, kind, what, hint, only=range(5)):
-    grads = _list(grads, 5, f"{what}: grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
+    grads = _list(grads, 5, f"{what}: grads", GRADS_HINT)
     for i in only:
         assert_close(at_precision(grads[i], kind), expected[i], f"{what}: grads[{i}] (d{NAMES[i]})", hint=hint)
+
+
+def _bug(model_grads, expected, xs, t):
+    """The BPTT bug hint of the student's gradients (expected: the reference model, same parameters)."""
+    grads = model_grads if isinstance(model_grads, (list, tuple)) and len(model_grads) == 5 else None
+    return bugs.gradients(grads, expected.params, xs, t) if grads is not None else None
 
 
 # -- one_hot ---------------------------------------------------------------------
@@ -123,16 +138,16 @@ def test_one_hot_has_shape_n_t_2(student, ref):
         sentences = _sentences(seed, n, length)
         if seed % 2:
             sentences = [list(s) for s in sentences]  # sentences may be lists of words too
-        assert_shape(student.one_hot(sentences), (n, length, 2), f"one_hot of {n} sentences of {length} words",
-                     hint="one row per sentence, one vector of 2 per word.")
+        assert_shape(student.one_hot(sentences), (n, length, 2), _say("one_hot_of", n=n, length=length),
+                     hint="hidden.many.one_hot_shape")
 
 
 def test_one_hot_codes_as_as_1_0_and_soon_as_0_1(student, ref):
     for n, length, seed in ONE_HOT_CASES:
         sentences = _sentences(100 + seed, n, length)
-        assert_close(student.one_hot(sentences), ref.one_hot(sentences),
-                     f"one_hot of {n} sentences of {length} words",
-                     hint='"as" is [1, 0] and "soon" is [0, 1], in the order the words come.')
+        got, right = student.one_hot(sentences), ref.one_hot(sentences)
+        assert_close(got, right, _say("one_hot_of", n=n, length=length),
+                     hint=[bugs.one_hot(got, right), "hidden.many.codes"])
 
 
 # -- make_dataset ----------------------------------------------------------------
@@ -140,23 +155,22 @@ def test_one_hot_codes_as_as_1_0_and_soon_as_0_1(student, ref):
 def _dataset(student):
     value = student.make_dataset()
     if not isinstance(value, (list, tuple)) or len(value) != 3:
-        fail("make_dataset() should return a tuple (sentences, X, t).")
+        fail("hidden.many.dataset_tuple")
     return value
 
 
 def test_make_dataset_lists_the_three_orders_in_sorted_order(student, ref):
     sentences = _dataset(student)[0]
-    sentences = _list(sentences, 3, "make_dataset(): sentences",
-                      'the distinct permutations of ("as", "soon", "as"): there are 3.')
+    hint = [bugs.sentences(sentences) if isinstance(sentences, (list, tuple)) else None, "hidden.many.permutations"]
+    sentences = _list(sentences, 3, "make_dataset(): sentences", hint)
     try:
         got = [tuple(s) for s in sentences]
     except TypeError:
-        fail("make_dataset(): each sentence should be a tuple of words.")
+        fail("hidden.many.sentence_tuples")
     if sorted(got) != SENTENCES:
-        fail("make_dataset(): sentences are not the 3 distinct orders of the words (\"as\", \"soon\", \"as\").")
+        fail("hidden.many.not_the_orders", hint=hint)
     if got != SENTENCES:
-        fail("make_dataset(): the sentences are right but not in sorted order. Hint: a set has no fixed "
-             "order (it changes with the string hash seed): sort, e.g. sorted(set(permutations(...))).")
+        fail("hidden.many.not_sorted", hint=hint)
 
 
 def _own_order(sentences):
@@ -174,17 +188,15 @@ def _own_order(sentences):
 
 def test_make_dataset_x_is_the_one_hot_code_of_the_sentences(student, ref):
     sentences, X, _ = _dataset(student)
-    assert_close(X, _encode(_own_order(sentences)), "make_dataset(): X",
-                 hint="X = one_hot(sentences): shape (3, 3, 2), rows in the order of the sentences.")
+    right = _encode(_own_order(sentences))
+    assert_close(X, right, "make_dataset(): X", hint=[bugs.one_hot(X, right), "hidden.many.X"])
 
 
 def test_make_dataset_labels_are_1_only_for_as_soon_as(student, ref):
     sentences, _, t = _dataset(student)
     order = _own_order(sentences)
     labels = np.array([[1.0] if s == ("as", "soon", "as") else [0.0] for s in order])
-    assert_close(t, labels, "make_dataset(): t",
-                 hint='t has shape (3, 1): 1 for ("as", "soon", "as"), 0 for the other two, '
-                      "in the order of the sentences.")
+    assert_close(t, labels, "make_dataset(): t", hint=[bugs.labels(t, labels, order), "hidden.many.t"])
 
 
 # -- bce_loss --------------------------------------------------------------------
@@ -195,32 +207,33 @@ def _probabilities(seed, n):
 
 
 def test_bce_loss_of_one_example_matches_reference(student, ref):
-    hint = "loss = -(t * log(y_hat) + (1 - t) * log(1 - y_hat)): note the minus sign."
     for y_hat, t in [([[0.8]], [[1.0]]), ([[0.3]], [[0.0]]), ([[0.9]], [[0.0]]), ([[0.15]], [[1.0]])]:
         y_hat, t = np.array(y_hat), np.array(t)
-        assert_close(student.bce_loss(y_hat, t), ref.bce_loss(y_hat, t),
-                     "bce_loss for a batch of one", hint=hint)
+        loss = student.bce_loss(y_hat, t)
+        assert_close(loss, ref.bce_loss(y_hat, t), f"bce_loss {_say('one_row')}",
+                     hint=[bugs.bce(loss, y_hat, t), "hidden.many.bce"])
 
 
 def test_bce_loss_averages_over_the_batch(student, ref):
     for seed, n in [(31, 4), (32, 9)]:
         y_hat, t = _probabilities(seed, n)
-        assert_close(student.bce_loss(y_hat, t), ref.bce_loss(y_hat, t),
-                     f"bce_loss for a batch of {n}", hint="the loss is the mean over the batch, not the sum.")
+        loss = student.bce_loss(y_hat, t)
+        assert_close(loss, ref.bce_loss(y_hat, t), f"bce_loss {_say('batch_of', n=n)}",
+                     hint=[bugs.bce(loss, y_hat, t), "hidden.many.bce_mean"])
 
 
 def test_bce_loss_is_finite_for_probabilities_of_exactly_0_or_1(student, ref):
-    hint = "0 * log(0) is nan in numpy: clip y_hat to [1e-12, 1 - 1e-12] before the logs."
+    hint = "hidden.many.clip"
     for y_hat, t in [([[1.0]], [[1.0]]), ([[0.0]], [[0.0]])]:
-        what = f"bce_loss(y_hat, t) for y_hat = {y_hat[0][0]:g} and target {t[0][0]:g}"
+        what = f"bce_loss(y_hat, t) {_say('sure', y_hat=f'{y_hat[0][0]:g}', t=f'{t[0][0]:g}')}"
         loss = as_array(student.bce_loss(np.array(y_hat), np.array(t)), what, hint)
         if loss.size != 1:
-            fail(f"{what} should be a single number, but it has shape {loss.shape}.")
+            fail("hidden.many.single_number", what=what, shape=loss.shape)
         value = float(loss.reshape(()))
         if not np.isfinite(value):
-            fail(f"{what} is {value}. Hint: {hint}")
+            fail("hidden.many.is_value", what=what, value=value, hint=[hints.hint("hint.bce.clip"), hint])
         if abs(value) > 1e-6:  # a sure and right prediction costs (almost) nothing, whatever small epsilon is used
-            fail(f"{what} is {value:.3g}, expected about 0: a sure and right prediction costs nothing.")
+            fail("hidden.many.not_zero", what=what, value=f"{value:.3g}")
 
 
 # -- ManyToOneRNN: forward and loss ----------------------------------------------
@@ -229,12 +242,12 @@ def test_published_example_is_reproduced(student, ref):
     xs = _encode([("as", "as", "soon")])
     t = np.array([[0.0]])
     model, expected = student.ManyToOneRNN(), ref.ManyToOneRNN()
-    hint = ("keep the given constructor as it is (np.random.seed, then Wxh, Whh, Bh, Wy, By); "
-            + FORWARD_HINT)
-    assert_close(model.forward(xs), expected.forward(xs),
-                 'ManyToOneRNN() with the defaults: forward of ("as", "as", "soon")', hint=hint)
-    assert_close(model.loss(xs, t), expected.loss(xs, t),
-                 'ManyToOneRNN() with the defaults: loss of ("as", "as", "soon") against target 0', hint=hint)
+    y_hat = model.forward(xs)
+    hint = [bugs.forward(y_hat, expected.params, xs), "hidden.many.constructor", FORWARD_HINT]
+    assert_close(y_hat, expected.forward(xs), _say("published_forward"), hint=hint)
+    loss = model.loss(xs, t)
+    assert_close(loss, expected.loss(xs, t), _say("published_loss"),
+                 hint=[hint[0], bugs.bce(loss, expected.forward(xs), t), *hint[1:]])
 
 
 def test_forward_returns_one_row_of_probabilities_per_sequence(student, ref):
@@ -242,17 +255,17 @@ def test_forward_returns_one_row_of_probabilities_per_sequence(student, ref):
         d, _, o, n, steps, _ = config
         model = student.ManyToOneRNN(**_sizes(config))
         xs, _ = _data(config)
-        assert_shape(model.forward(xs), (n, o), f"forward(xs) for xs of shape {xs.shape} and output_size {o}",
-                     hint="read out the last hidden state only: y_hat = sigmoid(h_T @ Wy + By).")
+        assert_shape(model.forward(xs), (n, o), f"forward(xs) {_say('xs_output', shape=xs.shape, o=o)}",
+                     hint="hidden.many.read_out")
 
 
 def test_forward_matches_reference(student, ref):
     for config in CONFIGS + [WIDE]:
         model, expected = _models(student, ref, config)
         xs, _ = _data(config)
-        assert_close(model.forward(xs), expected.forward(xs),
-                     f"forward(xs) for xs of shape {xs.shape}, hidden_size {config[1]}, output_size {config[2]}",
-                     hint=FORWARD_HINT)
+        y_hat = model.forward(xs)
+        assert_close(y_hat, expected.forward(xs), f"forward(xs) {_say('xs_sizes', shape=xs.shape, h=config[1], o=config[2])}",
+                     hint=[bugs.forward(y_hat, expected.params, xs), FORWARD_HINT])
 
 
 def test_forward_starts_every_batch_from_a_zero_hidden_state(student, ref):
@@ -261,16 +274,18 @@ def test_forward_starts_every_batch_from_a_zero_hidden_state(student, ref):
     first, _ = _data(config)
     second, _ = _data(config, offset=1)
     model.forward(first)
-    assert_close(model.forward(second), expected.forward(second), "forward(xs) called a second time",
-                 hint="each call starts from h_0 = 0: do not carry the last hidden state over to the next batch.")
+    y_hat = model.forward(second)
+    assert_close(y_hat, expected.forward(second), f"forward(xs) {_say('second_call')}",
+                 hint=[bugs.forward(y_hat, expected.params, second, previous=first), "hidden.many.zero_state"])
 
 
 def test_loss_matches_reference(student, ref):
     for config in CONFIGS:
         model, expected = _models(student, ref, config)
         xs, t = _data(config)
-        assert_close(model.loss(xs, t), expected.loss(xs, t), f"loss(xs, t) for xs of shape {xs.shape}",
-                     hint="loss = bce_loss(forward(xs), t).")
+        loss = model.loss(xs, t)
+        assert_close(loss, expected.loss(xs, t), f"loss(xs, t) {_say('xs_of', shape=xs.shape)}",
+                     hint=[bugs.bce(loss, expected.forward(xs), t), "hidden.many.loss"])
 
 
 # -- ManyToOneRNN: backward ------------------------------------------------------
@@ -282,8 +297,8 @@ def test_backward_matches_reference(student, ref):
         kind = _precision(model.loss(xs, t), expected.loss(xs, t))
         model.backward()
         expected.backward()
-        _assert_grads(model.grads, expected.grads, kind,
-                      f"backward() after loss(xs, t) for xs of shape {xs.shape}", BPTT_HINT)
+        _assert_grads(model.grads, expected.grads, kind, f"backward() {_say('after_loss', shape=xs.shape)}",
+                      [_bug(model.grads, expected, xs, t), BPTT_HINT])
 
 
 def _model_with(student, config, params):
@@ -303,15 +318,17 @@ def test_backward_matches_numerical_gradient_of_your_loss(student, ref):
         model = student.ManyToOneRNN(**_sizes(config))
         kind = _precision(model.loss(xs, t), expected.loss(xs, t))
         model.backward()
-        grads = _list(model.grads, 5, "grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
+        grads = _list(model.grads, 5, "grads", GRADS_HINT)
         cast = np.float32 if kind == "float32" else np.float64
+        checks = {}
         for i, name in enumerate(NAMES):
             def loss_at(value, i=i):
                 changed = params[:i] + [value] + params[i + 1:]
                 return cast(np.asarray(_model_with(student, config, changed).loss(xs, t), dtype=np.float64))
             num = numerical_gradient(loss_at, params[i], what="loss(xs, t)")
-            assert_gradient(at_precision(grads[i], kind), num, f"backward(): grads[{i}] (d{name}) for xs of shape "
-                            f"{xs.shape}", hint=BPTT_HINT)
+            checks[f"grads[{i}] (d{name})"] = (at_precision(grads[i], kind), num)
+        assert_gradients(checks, f"backward() {_say('xs_of', shape=xs.shape)}",
+                         hint=[_bug(grads, expected, xs, t), BPTT_HINT])
 
 
 def test_whh_gradient_flows_back_through_every_time_step(student, ref):
@@ -321,20 +338,18 @@ def test_whh_gradient_flows_back_through_every_time_step(student, ref):
     kind = _precision(model.loss(xs, t), expected.loss(xs, t))
     model.backward()
     expected.backward()
-    hint = ("backpropagate through all T steps, not only the last: dh_(t-1) = (dh_t * (1 - h_t ** 2)) @ Whh.T, "
-            "and add up the contributions of every step to dWxh, dWhh and dBh.")
-    _assert_grads(model.grads, expected.grads, kind, "backward() on sequences of 5 steps", hint, only=(1, 0))
+    _assert_grads(model.grads, expected.grads, kind, f"backward() {_say('five_steps')}",
+                  [_bug(model.grads, expected, xs, t), "hidden.many.all_steps"], only=(1, 0))
 
 
 def test_grads_have_the_shapes_of_their_params(student, ref):
     config = CONFIGS[1]
     model, expected = _models(student, ref, config)
     xs, t = _data(config)
-    grads = _list(_grads(model, xs, t), 5, "grads", "grads holds dWxh, dWhh, dBh, dWy, dBy in this order.")
+    grads = _list(_grads(model, xs, t), 5, "grads", GRADS_HINT)
     for i, name in enumerate(NAMES):
         assert_shape(grads[i], expected.params[i].shape, f"backward(): grads[{i}] (d{name})",
-                     hint="each gradient has the shape of its parameter; Bh and By are (1, 1): "
-                          "sum their gradient over the batch and the hidden units.")
+                     hint=[_bug(grads, expected, xs, t), "hidden.many.grad_shapes"])
 
 
 def test_backward_writes_grads_in_place(student, ref):
@@ -344,8 +359,7 @@ def test_backward_writes_grads_in_place(student, ref):
     before = student.identities(model, "grads")
     _grads(model, xs, t)
     if student.identities(model, "grads") != before:
-        fail("backward() replaced the arrays in grads instead of writing into them. "
-             "Hint: write self.grads[0][...] = dWxh (and so on), not self.grads[0] = dWxh.")
+        fail("hidden.many.rebound", hint=hints.rebound())
 
 
 def test_backward_uses_only_the_latest_loss_call(student, ref):
@@ -355,12 +369,14 @@ def test_backward_uses_only_the_latest_loss_call(student, ref):
     d, _, _, _, steps, seed = config
     xs, t = _batch(2000 + seed, 2, steps, d)
     _grads(model, first_xs, first_t)
+    previous = [g.copy() for g in _grads(ref.ManyToOneRNN(**_sizes(config)), first_xs, first_t)]
     kind = _precision(model.loss(xs, t), expected.loss(xs, t))
     model.backward()
     expected.backward()
-    _assert_grads(model.grads, expected.grads, kind, "backward() after a second loss(xs, t) call",
-                  "backward computes the gradients of the latest loss call afresh: "
-                  "do not add them to the previous ones.")
+    grads = _list(model.grads, 5, "grads", GRADS_HINT)
+    _assert_grads(grads, expected.grads, kind, f"backward() {_say('second_loss')}",
+                  [*(hints.accumulates(g, e, f"d{name}", p) for g, e, p, name in zip(grads, expected.grads, previous, NAMES)),
+                   "hidden.many.afresh"])
 
 
 # -- ManyToOneRNN: fit and predict -----------------------------------------------
@@ -372,18 +388,17 @@ def test_fit_returns_one_loss_per_epoch(student, ref):
     model = student.ManyToOneRNN(**_sizes(FIT_CONFIG))
     xs, t = _data(FIT_CONFIG)
     losses = model.fit(xs, t, 0.1, 7)
-    losses = _list(losses, 7, "fit(xs, t, lr, 7)", "append the loss of each epoch and return the list.")
-    assert_shape(np.asarray(losses, dtype=float), (7,), "fit(xs, t, lr, 7): the losses")
+    losses = _list(losses, 7, "fit(xs, t, lr, 7)", LOSSES_HINT)
+    assert_shape(np.asarray(losses, dtype=float), (7,), f"fit(xs, t, lr, 7): {_say('the_losses')}")
 
 
 def test_fit_follows_plain_gradient_descent(student, ref):
     model, expected = _models(student, ref, FIT_CONFIG)
     xs, t = _data(FIT_CONFIG)
-    losses = _list(model.fit(xs, t, 0.3, 5), 5, "fit(xs, t, lr, 5)",
-                   "append the loss of each epoch and return the list.")
-    assert_close(np.asarray(losses, dtype=float), expected.fit(xs, t, 0.3, 5), "fit(xs, t, lr, 5): the losses",
-                 hint="each epoch: loss, backward, then param -= lr * grad for every param; "
-                      "record the loss computed before the update.")
+    params = [p.copy() for p in expected.params]
+    losses = _list(model.fit(xs, t, 0.3, 5), 5, "fit(xs, t, lr, 5)", LOSSES_HINT)
+    assert_close(np.asarray(losses, dtype=float), expected.fit(xs, t, 0.3, 5), f"fit(xs, t, lr, 5): {_say('the_losses')}",
+                 hint=[bugs.fit_losses(losses, params, xs, t, 0.3), "hidden.many.descent"])
 
 
 def test_fit_updates_params_and_attributes_in_place(student, ref):
@@ -391,32 +406,33 @@ def test_fit_updates_params_and_attributes_in_place(student, ref):
     xs, t = _data(FIT_CONFIG)
     model.fit(xs, t, 0.3, 5)
     expected.fit(xs, t, 0.3, 5)
-    hint = ("update each array in place (param -= lr * grad) so that params and the attributes "
-            "Wxh, Whh, Bh, Wy, By stay the same arrays.")
-    params = _list(model.params, 5, "params after fit", hint)
+    advice = "hidden.many.in_place"
+    params = _list(model.params, 5, f"params {_say('after_fit')}", advice)
+    attributes = [getattr(model, name) for name in NAMES]
+    hint = [bugs.fit_arrays(params, attributes), advice]
     for i, name in enumerate(NAMES):
-        assert_close(params[i], expected.params[i], f"params[{i}] after fit", hint=hint)
-        assert_close(getattr(model, name), expected.params[i], f"{name} after fit", hint=hint)
+        assert_close(params[i], expected.params[i], f"params[{i}] {_say('after_fit')}", hint=hint)
+        assert_close(attributes[i], expected.params[i], f"{name} {_say('after_fit')}", hint=hint)
 
 
 def test_fit_learns_as_soon_as(student, ref):
     X = _encode(SENTENCES)
     model = student.ManyToOneRNN()
-    losses = _list(model.fit(X, LABELS, LR, EPOCHS), EPOCHS, f"fit(X, t, {LR}, {EPOCHS})",
-                   "append the loss of each epoch and return the list.")
+    losses = _list(model.fit(X, LABELS, LR, EPOCHS), EPOCHS, f"fit(X, t, {LR}, {EPOCHS})", LOSSES_HINT)
     losses = np.asarray(losses, dtype=float)
     if not np.all(np.isfinite(losses)):
-        fail("fit on the three sentences: some losses are nan or inf.")
+        fail("hidden.many.fit_not_finite")
     if not losses[-1] < 0.1 * losses[0]:
-        fail(f"fit(X, t, {LR}, {EPOCHS}) on the three sentences: the loss did not fall to a tenth of its "
-             "first value. Hint: param -= lr * grad (minus: descend), for every param, every epoch.")
-    assert_close(model.predict(X), LABELS.astype(int), f"predict(X) after fit(X, t, {LR}, {EPOCHS})",
-                 hint="after training, the model should classify all three sentences correctly.")
+        fail("hidden.many.fit_no_progress", lr=LR, epochs=EPOCHS,
+             hint=[hints.hint("hint.fit.ascent") if losses[-1] > losses[0] else None, "hidden.many.descent_sign"])
+    assert_close(model.predict(X), LABELS.astype(int), f"predict(X) {_say('after_training', lr=LR, epochs=EPOCHS)}",
+                 hint="hidden.many.classify")
 
 
 def test_predict_thresholds_probabilities_at_one_half(student, ref):
     config = (2, 4, 1, 40, 3, 21)  # probabilities on both sides of 0.5, several within 0.1 of it
     model, expected = _models(student, ref, config)
     xs, _ = _data(config)
-    assert_close(model.predict(xs), expected.predict(xs), f"predict(xs) for xs of shape {xs.shape}",
-                 hint="predict returns 1 where forward(xs) > 0.5 and 0 elsewhere, of shape (N, 1).")
+    labels = model.predict(xs)
+    assert_close(labels, expected.predict(xs), f"predict(xs) {_say('xs_of', shape=xs.shape)}",
+                 hint=[bugs.predict(labels, expected.forward(xs)), "hidden.many.predict"])

@@ -24,6 +24,7 @@ import numpy as np
 
 from autograder import hints
 from autograder.patterns import softmax_loss as bugs
+from autograder.student import StudentError
 from autograder.checks import as_array, assert_close, assert_gradient, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
@@ -95,14 +96,24 @@ def test_softmax_normalises_each_row_separately(student, ref):
         assert_close(np.sum(y, axis=1), np.ones(n), _say("row_sums"), hint=hint)
 
 
+def _on_a_vector(call, key, advice, *args):
+    """call(*args) on 1-D inputs; numpy's complaint about a missing axis gets the hint `key`."""
+    try:
+        return call(*args)
+    except StudentError as exc:
+        complaint = str(exc).lower()
+        axis = any(word in complaint for word in ("out of bounds for array of dimension", "too many indices"))
+        fail(str(exc), hint=[hints.hint(key) if axis else None, advice])
+
+
 def test_softmax_of_a_vector(student, ref):
     advice = "hidden.softmax.vector_advice"
     for seed, c in enumerate((6, 9)):
         x = _scores(300 + seed, c, scale=3.0)
-        y = student.softmax(x)
+        y = _on_a_vector(student.softmax, "hint.softmax.vector_axis", advice, x)
         assert_close(y, ref.softmax(x), f"softmax(x) {_say('for_x', shape=(c,))}", hint=[bugs.softmax(y, x), advice])
     large = np.array([-998.0, 1000.0, 999.0, -1000.0, 1000.0])
-    y = student.softmax(large)
+    y = _on_a_vector(student.softmax, "hint.softmax.vector_axis", advice, large)
     assert_close(y, ref.softmax(large), f"softmax(x) {_say('large_vector')}", hint=[bugs.softmax(y, large), advice])
 
 
@@ -152,7 +163,7 @@ def test_cross_entropy_error_treats_a_vector_as_a_batch_of_one(student, ref):
     for seed, c in enumerate((4, 7)):
         y, labels = _probabilities(ref, 700 + seed, 1, c)
         y, t = y[0], _one_hot(labels, c)[0]
-        loss = student.cross_entropy_error(y, t)
+        loss = _on_a_vector(student.cross_entropy_error, "hint.cross_entropy.vector", "hidden.softmax.reshape", y, t)
         assert_close(loss, ref.cross_entropy_error(y, t), f"cross_entropy_error(y, t) {_say('vector', c=c)}",
                      atol=LOSS_ATOL, hint=[bugs.cross_entropy(loss, y, t), "hidden.softmax.reshape"])
 

@@ -29,11 +29,16 @@ float32 variants use at most 2.5 % of that tolerance.
 
 import numpy as np
 
-from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradient, assert_shape, fail, numerical_gradient, precision
+from autograder import hints
+from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradient, assert_gradients, assert_shape, fail, numerical_gradient, precision
+from autograder.messages import text
+from autograder.patterns import time_rnn as bugs
 
-IN_PLACE_HINT = ("write self.grads[0][...] = dW (and so on), not self.grads[0] = dW: "
-                 "an optimizer keeps references to these arrays.")
-REPLACE_HINT = "each backward overwrites grads (self.grads[i][...] = ...); it does not add to what they held."
+REPLACE_HINT = "hidden.time.replace"
+
+
+def _say(key, **fields):
+    return text(f"hidden.time.{key}", **fields)
 
 
 # -- shared helpers ----------------------------------------------------------------
@@ -41,8 +46,8 @@ REPLACE_HINT = "each backward overwrites grads (self.grads[i][...] = ...); it do
 def _grads(layer, names, what):
     grads = layer.grads
     if not isinstance(grads, (list, tuple)) or len(grads) != len(names):
-        fail(f"{what}.grads should be a list of {len(names)} arrays [{', '.join(names)}]. "
-             "Hint: keep the constructor as given.")
+        fail("hidden.time.grads_list", what=what, count=len(names), names=", ".join(names),
+             hint="hidden.time.constructor")
     return list(grads)
 
 
@@ -50,7 +55,7 @@ def _same_grads(student, layer, run, what):
     before = student.identities(layer, "grads")
     run()
     if student.identities(layer, "grads") != before:
-        fail(f"{what}.backward replaced the arrays in self.grads instead of writing into them. Hint: {IN_PLACE_HINT}")
+        fail("hidden.time.rebound", what=f"{what}.backward", hint=hints.rebound())
 
 
 def _rng(seed):
@@ -61,9 +66,8 @@ def _rng(seed):
 
 # (V, D, ids, seed): ids repeat in the first and last case; a batch of one in the second.
 EMBED_CASES = [(7, 3, [2, 0, 2, 5, 2, 0], 10), (4, 5, [3], 11), (9, 2, [1, 8, 8, 4, 1], 12)]
-EMBED_HINT = "out = W[idx]: row idx[n] of W for each n, of shape (N, D)."
-EMBED_BACK_HINT = ("dW is zero except in the rows named by idx; use np.add.at(dW, idx, dout) so that "
-                   "a repeated id adds up all its rows of dout (dW[idx] = dout and dW[idx] += dout keep only one).")
+EMBED_HINT = "hidden.time.embed"
+EMBED_BACK_HINT = "hidden.time.embed_back"
 
 
 def _embed_inputs(v, d, ids, seed):
@@ -82,14 +86,14 @@ def test_embedding_forward_picks_the_rows_of_w(student, ref):
     for v, d, ids, seed in EMBED_CASES:
         W, idx, _ = _embed_inputs(v, d, ids, seed)
         assert_close(student.Embedding(W).forward(idx), ref.Embedding(W).forward(idx),
-                     f"Embedding.forward(idx) for W of shape {(v, d)} and {len(ids)} ids", hint=EMBED_HINT)
+                     f"Embedding.forward(idx) {_say('embed_where', shape=(v, d), count=len(ids))}", hint=EMBED_HINT)
 
 
 def test_embedding_output_and_gradient_have_the_right_shapes(student, ref):
     W, idx, dout = _embed_inputs(6, 4, [0, 5, 3], 20)
     _, out, dW = _embed_run(student, W, idx, dout)
     assert_shape(out, (3, 4), "Embedding.forward(idx)", hint=EMBED_HINT)
-    assert_shape(dW, (6, 4), "Embedding.grads[0] (dW)", hint="dW has the shape of W, (V, D).")
+    assert_shape(dW, (6, 4), "Embedding.grads[0] (dW)", hint="hidden.time.dW_shape")
 
 
 def test_embedding_backward_matches_reference(student, ref):
@@ -98,7 +102,8 @@ def test_embedding_backward_matches_reference(student, ref):
     dout = _rng(32).normal(size=(5, 3))
     _, _, dW = _embed_run(student, W, idx, dout)
     _, _, rdW = _embed_run(ref, W, idx, dout)
-    assert_close(dW, rdW, "Embedding.grads[0] (dW) for distinct ids", hint=EMBED_BACK_HINT)
+    assert_close(dW, rdW, f"Embedding.grads[0] (dW) {_say('distinct')}",
+                 hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
 
 
 def test_embedding_repeated_ids_add_up(student, ref):
@@ -106,7 +111,8 @@ def test_embedding_repeated_ids_add_up(student, ref):
         W, idx, dout = _embed_inputs(v, d, ids, seed)
         _, _, dW = _embed_run(student, W, idx, dout)
         _, _, rdW = _embed_run(ref, W, idx, dout)
-        assert_close(dW, rdW, "Embedding.grads[0] (dW) when an id appears more than once", hint=EMBED_BACK_HINT)
+        assert_close(dW, rdW, f"Embedding.grads[0] (dW) {_say('repeated')}",
+                     hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
 
 
 def test_embedding_backward_zeroes_dw_before_adding(student, ref):
@@ -118,8 +124,10 @@ def test_embedding_backward_zeroes_dw_before_adding(student, ref):
     layer.forward(later_idx)
     layer.backward(later_dout)
     _, _, rdW = _embed_run(ref, W, later_idx, later_dout)
-    assert_close(_grads(layer, ["dW"], "Embedding")[0], rdW, "Embedding.grads[0] (dW) after a second backward",
-                 hint="set dW[...] = 0 before np.add.at: dW holds the gradient of the latest backward only.")
+    _, _, first = _embed_run(ref, W, idx, dout)
+    dW = _grads(layer, ["dW"], "Embedding")[0]
+    assert_close(dW, rdW, f"Embedding.grads[0] (dW) {_say('second_backward')}",
+                 hint=[hints.accumulates(dW, rdW, "dW", first), "hidden.time.zero_first"])
 
 
 def test_embedding_grads_are_written_in_place(student, ref):
@@ -132,16 +140,15 @@ def test_embedding_gradient_matches_numerical_gradient(student, ref):
     W, idx, dout = _embed_inputs(6, 3, [5, 0, 5, 2, 5], 60)
     _, _, dW = _embed_run(student, W, idx, dout)
     num = numerical_gradient(lambda v: student.Embedding(v).forward(idx), W, dout, "Embedding.forward(idx)")
-    assert_gradient(dW, num, "Embedding.grads[0] (dW)", hint=EMBED_BACK_HINT)
+    assert_gradient(dW, num, "Embedding.grads[0] (dW)", hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
 
 
 # -- TimeEmbedding ----------------------------------------------------------------------
 
 # (V, D, N, T, seed): a batch of one with a single step, odd sizes, more steps than ids.
 TIME_EMBED_CASES = [(6, 3, 2, 4, 100), (5, 4, 1, 1, 101), (4, 2, 3, 5, 102)]
-TIME_EMBED_HINT = "out[:, t, :] = W[xs[:, t]] for every t: one Embedding per time step."
-TIME_EMBED_BACK_HINT = ("dW is the sum over the T steps of each step's Embedding gradient "
-                        "(not the last step's only).")
+TIME_EMBED_HINT = "hidden.time.time_embed"
+TIME_EMBED_BACK_HINT = "hidden.time.time_embed_back"
 
 
 def _time_embed_inputs(v, d, n, t, seed):
@@ -157,21 +164,24 @@ def _time_embed_run(module, W, xs, dout):
 
 
 def _time_embed_where(v, d, n, t):
-    return f"for N={n}, T={t}, V={v}, D={d}"
+    return _say("time_embed_where", n=n, t=t, v=v, d=d)
 
 
 def test_time_embedding_forward_matches_reference(student, ref):
-    for v, d, n, t, seed in TIME_EMBED_CASES:
+    # N == T first: there xs[t] (a sequence) has the shape of xs[:, t] (a step), so indexing by the
+    # wrong axis shows in the values and gets its hint, rather than an IndexError.
+    for v, d, n, t, seed in [(5, 3, 3, 3, 103), *TIME_EMBED_CASES]:
         W, xs, _ = _time_embed_inputs(v, d, n, t, seed)
-        assert_close(student.TimeEmbedding(W).forward(xs), ref.TimeEmbedding(W).forward(xs),
-                     f"TimeEmbedding.forward(xs) {_time_embed_where(v, d, n, t)}", hint=TIME_EMBED_HINT)
+        out = student.TimeEmbedding(W).forward(xs)
+        assert_close(out, ref.TimeEmbedding(W).forward(xs), f"TimeEmbedding.forward(xs) {_time_embed_where(v, d, n, t)}",
+                     hint=[bugs.time_embedding_out(out, W, xs), TIME_EMBED_HINT])
 
 
 def test_time_embedding_output_and_gradient_have_the_right_shapes(student, ref):
     W, xs, dout = _time_embed_inputs(7, 2, 3, 4, 110)
     _, out, dW = _time_embed_run(student, W, xs, dout)
-    assert_shape(out, (3, 4, 2), "TimeEmbedding.forward(xs)", hint="xs is (N, T); the output is (N, T, D).")
-    assert_shape(dW, (7, 2), "TimeEmbedding.grads[0] (dW)", hint="dW has the shape of W, (V, D).")
+    assert_shape(out, (3, 4, 2), "TimeEmbedding.forward(xs)", hint="hidden.time.time_embed_shape")
+    assert_shape(dW, (7, 2), "TimeEmbedding.grads[0] (dW)", hint="hidden.time.dW_shape")
 
 
 def test_time_embedding_grad_sums_over_time_steps(student, ref):
@@ -180,18 +190,21 @@ def test_time_embedding_grad_sums_over_time_steps(student, ref):
         _, _, dW = _time_embed_run(student, W, xs, dout)
         _, _, rdW = _time_embed_run(ref, W, xs, dout)
         assert_close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {_time_embed_where(v, d, n, t)}",
-                     hint=TIME_EMBED_BACK_HINT)
+                     hint=[bugs.time_embedding_dW(dW, W.shape, xs, dout), TIME_EMBED_BACK_HINT])
 
 
 def test_time_embedding_backward_replaces_grads_instead_of_accumulating(student, ref):
     W, xs, dout = _time_embed_inputs(6, 3, 2, 3, 120)
     layer = student.TimeEmbedding(W)
     layer.forward(xs)
-    layer.backward(_rng(121).normal(size=dout.shape))
+    earlier = _rng(121).normal(size=dout.shape)
+    layer.backward(earlier)
     layer.backward(dout)
     _, _, rdW = _time_embed_run(ref, W, xs, dout)
-    assert_close(_grads(layer, ["dW"], "TimeEmbedding")[0], rdW, "TimeEmbedding.grads[0] (dW) after a second backward",
-                 hint=REPLACE_HINT)
+    _, _, first = _time_embed_run(ref, W, xs, earlier)
+    dW = _grads(layer, ["dW"], "TimeEmbedding")[0]
+    assert_close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {_say('second_backward')}",
+                 hint=[hints.accumulates(dW, rdW, "dW", first), REPLACE_HINT])
 
 
 def test_time_embedding_grads_are_written_in_place(student, ref):
@@ -204,7 +217,8 @@ def test_time_embedding_gradient_matches_numerical_gradient(student, ref):
     W, xs, dout = _time_embed_inputs(5, 3, 2, 4, 140)
     _, _, dW = _time_embed_run(student, W, xs, dout)
     num = numerical_gradient(lambda v: student.TimeEmbedding(v).forward(xs), W, dout, "TimeEmbedding.forward(xs)")
-    assert_gradient(dW, num, "TimeEmbedding.grads[0] (dW)", hint=TIME_EMBED_BACK_HINT)
+    assert_gradient(dW, num, "TimeEmbedding.grads[0] (dW)",
+                    hint=[bugs.time_embedding_dW(dW, W.shape, xs, dout), TIME_EMBED_BACK_HINT])
 
 
 # -- TimeRNN -----------------------------------------------------------------------------
@@ -212,12 +226,17 @@ def test_time_embedding_gradient_matches_numerical_gradient(student, ref):
 # (N, T, D, H, seed): a batch of one with a single step, D > H, D < H, odd sizes.
 RNN_CASES = [(1, 1, 3, 4, 200), (3, 5, 4, 2, 201), (2, 4, 5, 3, 202)]
 RNN_NAMES = ("dWx", "dWh", "db")
-RNN_FORWARD_HINT = ("h_0 = zeros((N, H)) (or the kept state when stateful); for t = 0..T-1, "
-                    "h = RNN step of (xs[:, t, :], h); hs[:, t, :] = h.")
-BPTT_HINT = ("Go from t = T-1 down to 0; the cell at step t receives dhs[:, t, :] + dh, where dh is the "
-             "dh_prev of step t + 1 (0 at the last step).")
-SUM_HINT = "dWx, dWh and db are the sums over the T steps of each step's gradients."
-DH_HINT = "after the loop over the steps, dh is dL/dh_0 (the dh_prev of the first step): store it in self.dh."
+RNN_FORWARD_HINT = "hidden.time.rnn_forward"
+BPTT_HINT = "hidden.time.bptt"
+SUM_HINT = "hidden.time.sum"
+DH_HINT = "hidden.time.dh"
+
+
+def _dh(layer):
+    dh = layer.dh
+    if dh is None:
+        fail("hidden.time.still_none", what="TimeRNN.dh", hint=[hints.hint("hint.time.store_dh"), DH_HINT])
+    return dh
 
 
 def _rnn_inputs(n, t, d, h, seed):
@@ -249,7 +268,7 @@ def _rnn_both(student, ref, params, xs, dhs, h0=None, stateful=False):
 
 
 def _rnn_where(n, t, d, h):
-    return f"for N={n}, T={t}, D={d}, H={h}"
+    return _say("rnn_where", n=n, t=t, d=d, h=h)
 
 
 def test_time_rnn_forward_matches_reference(student, ref):
@@ -258,28 +277,28 @@ def test_time_rnn_forward_matches_reference(student, ref):
         hs = student.TimeRNN(*params).forward(xs)
         expected = ref.TimeRNN(*params).forward(xs)
         assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                     f"TimeRNN.forward(xs) {_rnn_where(n, t, d, h)}", hint=RNN_FORWARD_HINT)
+                     f"TimeRNN.forward(xs) {_rnn_where(n, t, d, h)}",
+                     hint=[bugs.hs_shifted(hs, params, xs), RNN_FORWARD_HINT])
 
 
 def test_time_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
     n, t, d, h = 3, 2, 5, 4
     params, xs, dhs = _rnn_inputs(n, t, d, h, 210)
     layer, hs, dxs, grads = _rnn_run(student, params, xs, dhs)
-    hint = "hs is (N, T, H), dxs is (N, T, D), dh is (N, H); each gradient has its parameter's shape."
+    hint = "hidden.time.rnn_shapes"
     assert_shape(hs, (n, t, h), "TimeRNN.forward(xs)", hint=hint)
     assert_shape(dxs, (n, t, d), "TimeRNN.backward(dhs)", hint=hint)
-    if layer.dh is None:
-        fail(f"TimeRNN.dh is still None after backward. Hint: {DH_HINT}")
-    assert_shape(layer.dh, (n, h), "TimeRNN.dh", hint=hint)
+    assert_shape(_dh(layer), (n, h), "TimeRNN.dh", hint=hint)
     for name, grad, param in zip(RNN_NAMES, grads, params):
-        assert_shape(grad, param.shape, f"TimeRNN.grads entry {name}", hint=hint)
+        assert_shape(grad, param.shape, _say("grads_entry", name=name), hint=hint)
 
 
 def test_time_rnn_backward_dxs_matches_reference(student, ref):
     for n, t, d, h, seed in RNN_CASES:
         params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
         (_, _, dxs, _), (_, _, rdxs, _), kind = _rnn_both(student, ref, params, xs, dhs)
-        assert_close(at_precision(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_rnn_where(n, t, d, h)}", hint=BPTT_HINT)
+        assert_close(at_precision(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_rnn_where(n, t, d, h)}",
+                     hint=[bugs.bptt("dxs", dxs, params, xs, dhs), BPTT_HINT])
 
 
 def test_time_rnn_gradient_flows_back_from_later_steps(student, ref):
@@ -287,12 +306,11 @@ def test_time_rnn_gradient_flows_back_from_later_steps(student, ref):
     params, xs, dhs = _rnn_inputs(n, t, d, h, 220)
     dhs[:, :-1, :] = 0.0  # only the last hidden state feeds the loss
     (_, _, dxs, _), (_, _, rdxs, _), kind = _rnn_both(student, ref, params, xs, dhs)
+    hint = [bugs.bptt("dxs", dxs, params, xs, dhs), BPTT_HINT]
     dxs = assert_shape(dxs, (n, t, d), "TimeRNN.backward(dhs)")
     if not np.any(dxs[:, 0, :]):
-        fail("TimeRNN.backward(dhs): with dhs zero except at the last step, dxs is zero at the first step. "
-             f"Hint: the gradient must flow back through the hidden state. {BPTT_HINT}")
-    assert_close(at_precision(dxs, kind), rdxs, "TimeRNN.backward(dhs) when only the last step has a gradient",
-                 hint=BPTT_HINT)
+        fail("hidden.time.no_flow", hint=[*hint, "hidden.time.flow"])
+    assert_close(at_precision(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_say('last_only')}", hint=hint)
 
 
 def test_time_rnn_grads_sum_over_time_steps(student, ref):
@@ -301,7 +319,7 @@ def test_time_rnn_grads_sum_over_time_steps(student, ref):
         (*_, grads), (*_, rgrads), kind = _rnn_both(student, ref, params, xs, dhs)
         for i, name in enumerate(RNN_NAMES):
             assert_close(at_precision(grads[i], kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_rnn_where(n, t, d, h)}",
-                         hint=f"{SUM_HINT} {BPTT_HINT}")
+                         hint=[bugs.bptt(name, grads[i], params, xs, dhs), SUM_HINT, BPTT_HINT])
 
 
 def test_time_rnn_grads_are_written_in_place(student, ref):
@@ -314,13 +332,15 @@ def test_time_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
     params, xs, dhs = _rnn_inputs(2, 3, 4, 3, 240)
     layer = student.TimeRNN(*params)
     hs = layer.forward(xs)
-    layer.backward(_rng(241).normal(size=dhs.shape))
+    earlier = _rng(241).normal(size=dhs.shape)
+    layer.backward(earlier)
     layer.backward(dhs)
     _, rhs, _, rgrads = _rnn_run(ref, params, xs, dhs)
+    *_, first = _rnn_run(ref, params, xs, earlier)
     kind = judged_precision(hs, rhs, "TimeRNN.forward(xs)")
     for i, (name, grad) in enumerate(zip(RNN_NAMES, _grads(layer, RNN_NAMES, "TimeRNN"))):
-        assert_close(at_precision(grad, kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) after a second backward",
-                     hint=REPLACE_HINT)
+        assert_close(at_precision(grad, kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_say('second_backward')}",
+                     hint=[hints.accumulates(grad, rgrads[i], name, first[i]), REPLACE_HINT])
 
 
 def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
@@ -329,11 +349,10 @@ def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
         params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
         h0 = _rnn_state(n, h, seed + 5) if stateful else None
         (layer, *_), (expected, *_), kind = _rnn_both(student, ref, params, xs, dhs, h0, stateful)
-        dh = layer.dh
-        if dh is None:
-            fail(f"TimeRNN.dh is still None after backward. Hint: {DH_HINT}")
-        what = "after set_state(h) on a stateful layer" if stateful else "starting from zeros"
-        assert_close(at_precision(dh, kind), expected.dh, f"TimeRNN.dh {what}", hint=DH_HINT)
+        dh = _dh(layer)
+        what = _say("after_set_state") if stateful else _say("from_zeros")
+        assert_close(at_precision(dh, kind), expected.dh, f"TimeRNN.dh {what}",
+                     hint=[bugs.bptt("dh", dh, params, xs, dhs, h0), DH_HINT])
 
 
 def test_time_rnn_h_is_the_last_hidden_state_after_forward(student, ref):
@@ -342,11 +361,11 @@ def test_time_rnn_h_is_the_last_hidden_state_after_forward(student, ref):
     hs = layer.forward(xs)
     expected = ref.TimeRNN(*params)
     rhs = expected.forward(xs)
-    hint = "forward keeps the last hidden state in self.h (a stateful layer starts from it next time)."
+    hint = "hidden.time.keep_h"
     if layer.h is None:
-        fail(f"TimeRNN.h is None after forward. Hint: {hint}")
-    assert_close(at_precision(layer.h, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), expected.h, "TimeRNN.h after forward",
-                 hint=hint)
+        fail("hidden.time.h_none", hint=hint)
+    assert_close(at_precision(layer.h, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), expected.h,
+                 f"TimeRNN.h {_say('after_forward')}", hint=hint)
 
 
 def _two_calls(module, params, first, second, stateful):
@@ -362,9 +381,8 @@ def test_time_rnn_stateful_layer_carries_h_into_the_next_forward(student, ref):
     hs = _two_calls(student, params, first, second, True)
     expected = _two_calls(ref, params, first, second, True)
     assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                 "TimeRNN.forward(xs) of a stateful layer, on its second call",
-                 hint="when stateful, forward starts from the self.h the previous forward ended with "
-                      "(zeros only while self.h is None).")
+                 f"TimeRNN.forward(xs) {_say('stateful_second')}",
+                 hint=[bugs.second_forward(hs, params, first, second, True), "hidden.time.stateful"])
 
 
 def test_time_rnn_layer_that_is_not_stateful_starts_from_zeros_every_time(student, ref):
@@ -374,8 +392,8 @@ def test_time_rnn_layer_that_is_not_stateful_starts_from_zeros_every_time(studen
     hs = _two_calls(student, params, first, second, False)
     expected = ref.TimeRNN(*params).forward(second)
     assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                 "TimeRNN.forward(xs) of a layer that is not stateful, on its second call",
-                 hint="when stateful is False, every forward starts from h_0 = zeros((N, H)).")
+                 f"TimeRNN.forward(xs) {_say('not_stateful_second')}",
+                 hint=[bugs.second_forward(hs, params, first, second, False), "hidden.time.not_stateful"])
 
 
 def test_time_rnn_set_state_gives_the_initial_state(student, ref):
@@ -389,8 +407,7 @@ def test_time_rnn_set_state_gives_the_initial_state(student, ref):
     expected.set_state(h0)
     rhs = expected.forward(xs)
     assert_close(at_precision(hs, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), rhs,
-                 "TimeRNN.forward(xs) of a stateful layer after set_state(h)",
-                 hint="set_state(h) sets self.h; a stateful forward starts from it.")
+                 f"TimeRNN.forward(xs) {_say('after_set_state')}", hint="hidden.time.set_state")
 
 
 def test_time_rnn_reset_state_starts_again_from_zeros(student, ref):
@@ -403,8 +420,8 @@ def test_time_rnn_reset_state_starts_again_from_zeros(student, ref):
     hs = layer.forward(second)
     expected = ref.TimeRNN(*params).forward(second)
     assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                 "TimeRNN.forward(xs) of a stateful layer after reset_state()",
-                 hint="reset_state() sets self.h = None, so the next forward starts from zeros.")
+                 f"TimeRNN.forward(xs) {_say('after_reset')}",
+                 hint=[bugs.second_forward(hs, params, first, second, True, after_reset=True), "hidden.time.reset"])
 
 
 def test_time_rnn_dxs_and_dh_match_numerical_gradient(student, ref):
@@ -424,12 +441,11 @@ def test_time_rnn_dxs_and_dh_match_numerical_gradient(student, ref):
         return fresh.forward(inputs)
 
     num = numerical_gradient(from_inputs, xs, dhs, "TimeRNN.forward(xs)")
-    assert_gradient(dxs, num, "TimeRNN.backward(dhs)", hint=BPTT_HINT)
-    dh = layer.dh
-    if dh is None:
-        fail(f"TimeRNN.dh is still None after backward. Hint: {DH_HINT}")
-    num = numerical_gradient(from_state, h0, dhs, "TimeRNN.forward(xs)")
-    assert_gradient(dh, num, "TimeRNN.dh (the gradient of the initial state)", hint=BPTT_HINT)
+    dh = _dh(layer)
+    num_dh = numerical_gradient(from_state, h0, dhs, "TimeRNN.forward(xs)")
+    assert_gradients({"dxs": (dxs, num), "dh": (dh, num_dh)}, "TimeRNN.backward(dhs)",
+                     hint=[bugs.bptt("dxs", dxs, params, xs, dhs, h0), bugs.bptt("dh", dh, params, xs, dhs, h0),
+                           BPTT_HINT])
 
 
 def test_time_rnn_parameter_gradients_match_numerical_gradient(student, ref):
@@ -438,9 +454,12 @@ def test_time_rnn_parameter_gradients_match_numerical_gradient(student, ref):
     *_, grads = _rnn_run(student, (Wx, Wh, b), xs, dhs)
     builds = [lambda v: student.TimeRNN(v, Wh, b), lambda v: student.TimeRNN(Wx, v, b),
               lambda v: student.TimeRNN(Wx, Wh, v)]
+    checks, hint = {}, []
     for i, (name, build, param) in enumerate(zip(RNN_NAMES, builds, (Wx, Wh, b))):
         num = numerical_gradient(lambda v: build(v).forward(xs), param, dhs, "TimeRNN.forward(xs)")
-        assert_gradient(grads[i], num, f"TimeRNN.grads[{i}] ({name})", hint=f"{SUM_HINT} {BPTT_HINT}")
+        checks[f"grads[{i}] ({name})"] = (grads[i], num)
+        hint.append(bugs.bptt(name, grads[i], (Wx, Wh, b), xs, dhs))
+    assert_gradients(checks, "TimeRNN.backward(dhs)", hint=[*hint, SUM_HINT, BPTT_HINT])
 
 
 # -- TimeAffine ----------------------------------------------------------------------------
@@ -448,9 +467,8 @@ def test_time_rnn_parameter_gradients_match_numerical_gradient(student, ref):
 # (N, T, D, M, seed): a batch of one with a single step, odd sizes, a single output.
 AFFINE_CASES = [(1, 1, 3, 2, 400), (3, 5, 4, 7, 401), (2, 3, 6, 1, 402)]
 AFFINE_NAMES = ("dW", "db")
-AFFINE_HINT = "reshape x to (N*T, D), compute x @ W + b, reshape the result to (N, T, M)."
-AFFINE_BACK_HINT = ("with rx = x reshaped to (N*T, D) and dout to (N*T, M): dx = dout @ W.T (reshaped to "
-                    "(N, T, D)), dW = rx.T @ dout, db = sum of dout over its N*T rows.")
+AFFINE_HINT = "hidden.time.affine"
+AFFINE_BACK_HINT = "hidden.time.affine_back"
 
 
 def _affine_inputs(n, t, d, m, seed):
@@ -475,24 +493,40 @@ def _affine_both(student, ref, case):
 
 def _affine_where(case):
     n, t, d, m, _ = case
-    return f"for N={n}, T={t}, D={d}, M={m}"
+    return _say("affine_where", n=n, t=t, d=d, m=m)
+
+
+def _affine_hints(case, out=None, db=None):
+    """The bug hints of TimeAffine for its output or its db."""
+    n, t, d, m, seed = case
+    (W, b), x, dout = _affine_inputs(n, t, d, m, seed)
+    right = (x.reshape(n * t, d) @ W + b).reshape(n, t, m)
+    if out is not None:
+        return [bugs.time_affine_out(out, x, W, b), hints.no_bias(out, (x.reshape(n * t, d) @ W).reshape(n, t, m), right)]
+    flat = dout.reshape(n * t, m)
+    wrong_axis = np.shape(db) != b.shape or (  # one row: its sum over axis 1 broadcasts into grads[1]
+        n * t == 1 and hints.matches(db, np.full(b.shape, flat.sum())) and not hints.matches(db, flat.sum(axis=0)))
+    return [hints.hint("hint.affine.db_batch_axis", actual=np.shape(db) if np.shape(db) != b.shape else (n * t,),
+                       expected=b.shape) if db is not None and wrong_axis else None,
+            hints.divided_by_batch(db, flat.sum(axis=0), n * t, "db")]
 
 
 def test_time_affine_forward_matches_reference(student, ref):
     for case in AFFINE_CASES:
         (_, out, _, _), (_, rout, _, _), kind = _affine_both(student, ref, case)
-        assert_close(at_precision(out, kind), rout, f"TimeAffine.forward(x) {_affine_where(case)}", hint=AFFINE_HINT)
+        assert_close(at_precision(out, kind), rout, f"TimeAffine.forward(x) {_affine_where(case)}",
+                     hint=[*_affine_hints(case, out=out), AFFINE_HINT])
 
 
 def test_time_affine_outputs_and_gradients_have_the_right_shapes(student, ref):
     n, t, d, m = 2, 5, 3, 4
     params, x, dout = _affine_inputs(n, t, d, m, 410)
     _, out, dx, grads = _affine_run(student, params, x, dout)
-    hint = "out is (N, T, M), dx is (N, T, D), dW is (D, M), db is (M,)."
-    assert_shape(out, (n, t, m), "TimeAffine.forward(x)", hint=hint)
+    hint = "hidden.time.affine_shapes"
+    assert_shape(out, (n, t, m), "TimeAffine.forward(x)", hint=[bugs.time_affine_out(out, x, *params), hint])
     assert_shape(dx, (n, t, d), "TimeAffine.backward(dout)", hint=hint)
     for name, grad, param in zip(AFFINE_NAMES, grads, params):
-        assert_shape(grad, param.shape, f"TimeAffine.grads entry {name}", hint=hint)
+        assert_shape(grad, param.shape, _say("affine_grads_entry", name=name), hint=hint)
 
 
 def test_time_affine_backward_dx_matches_reference(student, ref):
@@ -512,7 +546,7 @@ def test_time_affine_db_sums_over_batch_and_time(student, ref):
     for case in AFFINE_CASES:
         (*_, grads), (*_, rgrads), kind = _affine_both(student, ref, case)
         assert_close(at_precision(grads[1], kind), rgrads[1], f"TimeAffine.grads[1] (db) {_affine_where(case)}",
-                     hint="db sums dout over the batch and the time steps: np.sum over the N*T rows (axis=0).")
+                     hint=[*_affine_hints(case, db=grads[1]), "hidden.time.affine_db"])
 
 
 def test_time_affine_grads_are_written_in_place(student, ref):
