@@ -90,7 +90,7 @@ class Student:
             return Decoder(blobs, lambda ref: RemoteObject(self, ref, label)).decode(header["value"])
 
         except ProtocolError as exc:
-            raise WorkerLost(f"the worker sent an invalid answer during {label} ({exc})") from None
+            raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}") from None
 
@@ -116,7 +116,7 @@ class Student:
                 raise ProtocolError("a program's answer has the wrong number of values")
             return values
         except ProtocolError as exc:
-            raise WorkerLost(f"the worker sent an invalid answer during {label} ({exc})") from None
+            raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}") from None
 

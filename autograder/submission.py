@@ -19,9 +19,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .messages import text
+
 MAX_FILE_BYTES = 1024 * 1024      # one student file
 MAX_ARCHIVE_MEMBERS = 10_000      # entries of a zip looked at
-_TOO_LARGE = f"is larger than {MAX_FILE_BYTES // 1024} KiB; submit only your code."
 SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 
 
@@ -44,41 +45,49 @@ def load(path: Path, student_files: tuple[str, ...], name: str | None = None) ->
     path = Path(path)
     name = name or path.name
     if path.is_symlink():
-        return Submission(name, {}, (f"{path.name} is a symbolic link; submit the file itself.",))
+        return Submission(name, {}, (text("grade.submission.symlink", name=path.name),))
     if path.is_dir():
         candidates = _from_folder(path)
     elif zipfile.is_zipfile(path):
         try:
             candidates = _from_zip(path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            return Submission(name, {}, (f"{path.name} is not a readable zip ({exc}); zip it again.",))
+            return Submission(name, {}, (text("grade.submission.bad_zip", name=path.name, problem=exc),))
     elif path.is_file():
         if len(student_files) == 1 and path.suffix == ".py":
             candidates = {PurePosixPath(student_files[0]): lambda: _read_capped(path)}
         else:
             candidates = {PurePosixPath(path.name): lambda: _read_capped(path)}
     else:
-        return Submission(name, {}, (f"{path} does not exist.",))
+        return Submission(name, {}, (text("grade.submission.missing_path", path=path),))
     files, problems = {}, []
     for wanted in student_files:
         matches = sorted((p for p in candidates if p.name == wanted), key=lambda p: (len(p.parts), str(p)))
         if not matches:
-            problems.append(f"the submission has no {wanted}: upload the file named {wanted}.")
+            problems.append(text("grade.submission.missing_file", wanted=wanted))
             continue
         try:
             files[wanted] = candidates[matches[0]]()
         except _Unreadable as exc:
-            problems.append(f"{wanted} {exc}")
+            problems.append(text(exc.key, wanted=wanted, **exc.fields))
     return Submission(name, files, tuple(problems))
 
 
 class _Unreadable(Exception):
-    """A student file that is there but cannot be taken: the message completes a sentence."""
+    """A student file that is there but cannot be taken: a catalogue key, filled with the file's name."""
+
+    def __init__(self, key: str, **fields):
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+
+def _too_large() -> _Unreadable:
+    return _Unreadable("grade.submission.too_large", kib=MAX_FILE_BYTES // 1024)
 
 
 def _capped(data: bytes) -> bytes:
     if len(data) > MAX_FILE_BYTES:
-        raise _Unreadable(_TOO_LARGE)
+        raise _too_large()
     return data
     return Submission(name, files, tuple(problems))
 
@@ -117,9 +126,9 @@ def _from_zip(path: Path) -> dict:
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     if info.file_size > MAX_FILE_BYTES:
-        raise _Unreadable(_TOO_LARGE)
+        raise _too_large()
     try:
         with archive.open(info) as handle:
             return _capped(handle.read(MAX_FILE_BYTES + 1))  # the header's size may lie: cap what is inflated
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError) as exc:
-        raise _Unreadable(f"could not be read from the zip ({exc}); zip it again without a password.") from None
+        raise _Unreadable("grade.submission.unreadable_member", problem=exc) from None

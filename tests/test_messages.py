@@ -51,7 +51,8 @@ PREFIXED = re.compile(r"""text\(f["']((?:hidden|hint|assert|grade)\.[a-z_.]*)\{k
 
 
 def _sources():
-    return sorted([*ENGINE.glob("*.py"), *ENGINE.glob("hidden/*.py"), *ENGINE.glob("patterns/*.py")])
+    return sorted([*ENGINE.glob("*.py"), *ENGINE.glob("hidden/*.py"), *ENGINE.glob("patterns/*.py"),
+                   *ENGINE.glob("sandbox/*.py")])
 
 
 def test_every_key_the_engine_names_is_in_the_catalogue():

@@ -95,3 +95,11 @@ def test_no_detector_matches_a_solution(aid, fork_server, matched):
     result = grade(assignment, mutants.submission(assignment, {"name": "solution", "edits": []}), fork_server)
     assert result.score == assignment.max_score
     assert not matched, f"detectors matched the solution: {sorted(set(matched))}"
+
+
+def test_an_edit_that_does_not_apply_once_is_a_sentence():
+    with pytest.raises(course.CourseError, match="occurs 0 times"):
+        mutants.edited("x = 1\n", {"name": "typo", "find": "y = 1", "replace": "y = 2"})
+    with pytest.raises(course.CourseError, match="occurs 2 times"):
+        mutants.edited("x = 1\nx = 1\n", {"name": "twice", "edits": [{"find": "x = 1", "replace": "x = 2"}]})
+    assert mutants.edited("x = 1\n", {"name": "ok", "find": "x = 1", "replace": "x = 2"}) == "x = 2\n"

@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..messages import text
 from ..student import WorkerLost
 from . import limits as walls
 from .protocol import ProtocolError, receive_message, unpack
@@ -196,8 +197,8 @@ class ForkedWorker:
         self.kill()
         if timed_out:
             if until >= self.deadline:
-                return WorkerLost("the submission used up its whole time limit; remaining tests were not run")
-            return WorkerLost(f"did not finish within {self.call_seconds:g} s (an infinite loop?)")
+                return WorkerLost(text("grade.whole_time_limit"))
+            return WorkerLost(text("grade.call_timeout", seconds=f"{self.call_seconds:g}"))
         return WorkerLost(describe_exit(self.status()))
 
     def kill(self) -> None:
@@ -219,17 +220,11 @@ class ForkedWorker:
 def describe_exit(status: int | None) -> str:
     """A sentence for how a worker ended."""
     if status is None:
-        return "the worker stopped answering"
+        return text("grade.stopped_answering")
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        reasons = {
-            signal.SIGXCPU: "it used up its CPU time limit",
-            signal.SIGXFSZ: "it wrote more than the file size limit",
-            signal.SIGSEGV: "it crashed (segmentation fault: very deep recursion?)",
-            signal.SIGKILL: "it was killed (out of memory, or stopped by the grader)",
-            signal.SIGABRT: "it aborted (out of memory?)",
-        }
+        reasons = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file_size", signal.SIGSEGV: "segfault",
+                   signal.SIGKILL: "killed", signal.SIGABRT: "aborted"}
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        return f"the process ended by {name}: {reasons.get(sig, 'it was stopped by a signal')}"
-    code = os.WEXITSTATUS(status)
-    return f"the process exited with status {code} (does the code call os._exit or exit?)"
+        return text("grade.signal", name=name, reason=text(f"grade.reason.{reasons.get(sig, 'other')}"))
+    return text("grade.exit_status", code=os.WEXITSTATUS(status))
