@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 JOBS   ?= 2
 
-.PHONY: setup test test-all grade stubs release gradescope bench clean
+.PHONY: setup test test-all grade report stubs release gradescope bench figures clean
 .PHONY: nbgrader venv-nbgrader test-integration otter venv-otter
 
 $(READY): pyproject.toml
@@ -24,7 +24,10 @@ test-all: $(READY) $(NBGRADER_READY)  ## everything, the slow integration tests 
 
 grade: $(READY)                          ## grade the bundled sample submissions
 	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \
-		--jobs $(JOBS) --gradebook out/grades.db --csv out/grades.csv --regrade
+		--jobs $(JOBS) --gradebook out/grades.db --csv out/grades.csv --regrade --reports out/feedback
+
+report: grade                            ## the class report of the sample batch: out/class_report.html
+	$(BIN)/python -m autograder report out/grades.db
 
 stubs: $(READY)                          ## regenerate assignments/*/ stubs from solutions/
 	$(BIN)/python -m autograder stubs
@@ -67,6 +70,10 @@ otter: $(READY)                          ## export the Otter Assign master noteb
 
 test-integration: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## the slow tests against the real nbgrader and otter-grader
 	$(BIN)/python -m pytest -q -m slow
+
+figures: $(READY)                        ## redraw the figure of 07's README from the reference solution
+	$(BIN)/python assignments/07_many_to_one/plot.py --classifier solutions/07_many_to_one/classifier.py \
+		--out assignments/07_many_to_one/many_to_one.png
 
 bench: $(READY)                          ## grading latency and throughput
 	$(BIN)/python -m benchmarks

@@ -34,11 +34,16 @@ def tree() -> release.Tree:
     return release.build(assignments())
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 def student_visible(tree: release.Tree) -> dict[str, str]:
     """Every text in students/, classroom/ and notebooks/, by where it is.
 
     Zip members count one by one, and a notebook's cells both one by one (their
-    source as written, not JSON-escaped) and as the whole file.
+    source as written, not JSON-escaped) and as the whole file. Figures (real
+    PNGs, as a README shows them) hold no text and are left out; anything else
+    that is not UTF-8 text fails here.
     """
     texts = {}
     for name, data in tree.items():
@@ -50,8 +55,10 @@ def student_visible(tree: release.Tree) -> dict[str, str]:
                 texts[f"{name}#{cell.id}"] = cell.source
         elif name.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                texts.update({f"{name}:{m}": archive.read(m).decode() for m in archive.namelist()})
-        else:
+                members = {m: archive.read(m) for m in archive.namelist()}
+            texts.update({f"{name}:{m}": d.decode() for m, d in members.items()
+                          if not (m.endswith(".png") and d.startswith(PNG_SIGNATURE))})
+        elif not (name.endswith(".png") and data.startswith(PNG_SIGNATURE)):
             texts[name] = data.decode()
     return texts
 
@@ -102,7 +109,7 @@ def test_release_folder_is_up_to_date():
 @pytest.mark.parametrize("aid", IDS)
 def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid, tree):
     a = course.load(aid)
-    own = {"README.md", *a.student_files, *(p.name for p in a.folder.glob("test_*.py"))}
+    own = {"README.md", *a.student_files, *a.public_files, *(p.name for p in a.folder.glob("test_*.py"))}
     engine = student_kit.engine_files()
     expected = own | {"requirements.txt", "Makefile", "assignment.toml"} | set(engine)
     folder = {n.split("/", 2)[2]: data for n, data in tree.items() if n.startswith(f"students/{aid}/")}

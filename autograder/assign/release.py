@@ -77,10 +77,10 @@ def public_tests(assignment: Assignment) -> list[Path]:
 def student_files(assignment: Assignment) -> Tree:
     """What a student gets, by file name. No manifest: it names the hidden tests."""
     wanted = [assignment.folder / "README.md"]
-    wanted += [assignment.folder / f for f in assignment.student_files]
+    wanted += [assignment.folder / f for f in assignment.student_files + assignment.public_files]
     for path in wanted:
         if not path.is_file():
-            hint = " (run `make stubs`)" if path.suffix == ".py" else ""
+            hint = " (run `make stubs`)" if path.name in assignment.student_files else ""
             raise CourseError(f"{assignment.id}: {path} is missing{hint}")
     files = {p.name: p.read_bytes() for p in wanted + public_tests(assignment)}
     files.update(student_kit.kit_files(assignment))  # `make check`: Makefile, assignment.toml, autograder/

@@ -50,12 +50,62 @@ def run_batch(assignment: Assignment, args) -> int:
     if skipped:
         note += f"; {skipped} already in the gradebook with the same content (use --regrade)"
     console.print(note)
+    status = 0
+    if getattr(args, "reports", None):
+        try:
+            write_student_reports(assignment, all_entries, results, gradebook, args, console)
+        except OSError as exc:
+            console.print(f"[red]error:[/] {cannot_write(exc, args.reports, args.lang)}")
+            status = 2
     if gradebook is not None:
         if args.csv:
             rows = gradebook.export_csv(assignment.id, args.csv)
             console.print(f"wrote {rows} row(s) to {args.csv}")
         gradebook.close()
-    return 0
+    return status
+
+
+def write_student_reports(assignment: Assignment, all_entries: list, results: dict, gradebook, args,
+                          console: Console) -> list[Path]:
+    """One feedback report per student of the batch: the new results, and the gradebook's for skipped ones."""
+    from .. import messages
+    from ..submission import load
+    from .student import write_reports
+
+    everyone = dict(results)
+    if gradebook is not None:
+        for entry in all_entries:
+            if entry.student not in everyone:
+                sha = load(entry.path, assignment.student_files, entry.student).sha256
+                recorded = gradebook.result(entry.student, assignment.id, sha)
+                if recorded is not None:
+                    everyone[entry.student] = recorded
+    written = write_reports(everyone.values(), args.reports, args.lang, report_formats(args.report_format))
+    console.print(messages.text("report.student.wrote", args.lang, count=len(everyone), folder=args.reports),
+                  soft_wrap=True)
+    return written
+
+
+def reports_inside(reports: Path, submissions: Path, lang: str | None) -> str | None:
+    """Why the reports may not go to `reports`: inside the submissions, they would be graded next time."""
+    from .. import messages
+
+    where = Path(reports).resolve()
+    if Path(submissions).resolve() in (where, *where.parents):
+        return messages.text("report.error.reports_inside", lang, reports=reports, submissions=submissions)
+    return None
+
+
+def cannot_write(exc: OSError, where: Path, lang: str | None) -> str:
+    from .. import messages
+
+    return messages.text("report.error.cannot_write", lang, path=exc.filename or where,
+                         reason=exc.strerror or exc)
+
+
+def report_formats(choice: str | None) -> tuple[str, ...]:
+    """--report-format md, html or both (the default)."""
+    return ("md", "html") if choice in (None, "both") else (choice,)
 
 
 def summary_table(assignment: Assignment, results: dict) -> Table:

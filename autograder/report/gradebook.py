@@ -2,18 +2,24 @@
 
 Tables: students, submissions (one row per student, assignment and content
 hash: the same file graded twice is one row), test_results (one row per hidden
-test of a submission). WAL journaling and one transaction per submission, so a
+test of a submission, with the catalogue keys of the hints that fired as a JSON
+list in `hints`). WAL journaling and one transaction per submission, so a
 crash mid-batch loses nothing already recorded and a rerun skips what is done.
+
+Opening a gradebook brings an older one up to date in place: a gradebook made
+before test_results had `hints` gets the column (ALTER TABLE, every old row
+'[]'), so reports read old and new gradebooks alike.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..result import Result
+from ..result import Result, TestResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS students (
@@ -42,9 +48,21 @@ CREATE TABLE IF NOT EXISTS test_results (
     max_score     REAL NOT NULL,
     status        TEXT NOT NULL,
     output        TEXT NOT NULL,
+    hints         TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (submission_id, name)
 );
 """
+
+# Columns added after the first gradebooks were written: (table, column, its definition).
+MIGRATIONS = (("test_results", "hints", "TEXT NOT NULL DEFAULT '[]'"),)
+
+
+class GradebookError(Exception):
+    """A file that cannot serve as a gradebook; the message says what to do, `reason` what SQLite said."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
 
 
 class Gradebook:
@@ -53,9 +71,22 @@ class Gradebook:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise GradebookError(f"{path} is not a gradebook ({exc}): give the file that "
+                                 "`grade --gradebook` wrote", str(exc)) from None
+
+    def _migrate(self) -> None:
+        for table, column, definition in MIGRATIONS:
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                with self.db:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         self.db.close()
@@ -86,10 +117,10 @@ class Gradebook:
                  result.output, "; ".join(result.protections), result.execution_time,
                  datetime.now(timezone.utc).isoformat(timespec="seconds")))
             self.db.executemany(
-                "INSERT INTO test_results(submission_id, name, unit, score, max_score, status, output) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(cursor.lastrowid, t.name, t.unit, t.score, t.max_score, t.status, t.output)
-                 for t in result.tests])
+                "INSERT INTO test_results(submission_id, name, unit, score, max_score, status, output, hints) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(cursor.lastrowid, t.name, t.unit, t.score, t.max_score, t.status, t.output,
+                  json.dumps(list(t.hints))) for t in result.tests])
 
     def latest(self, assignment: str) -> list[sqlite3.Row]:
         """The newest graded submission of each student for an assignment."""
@@ -102,6 +133,46 @@ class Gradebook:
                 (assignment,)).fetchall()
         finally:
             self.db.row_factory = None
+
+    def assignments(self) -> list[str]:
+        """The assignments with at least one graded submission, sorted."""
+        return [a for (a,) in self.db.execute("SELECT DISTINCT assignment FROM submissions ORDER BY assignment")]
+
+    def latest_tests(self, assignment: str) -> list[dict]:
+        """Every test result of each student's newest submission of an assignment.
+
+        One dict per (student, test): student, name, unit, score, max_score,
+        status, output, and hints (the list of catalogue keys), in the order the
+        tests were recorded.
+        """
+        rows = self.db.execute(
+            "SELECT st.name, t.name, t.unit, t.score, t.max_score, t.status, t.output, t.hints "
+            "FROM test_results t JOIN submissions s ON s.id = t.submission_id "
+            "JOIN students st ON st.id = s.student_id "
+            "WHERE s.assignment = ? AND s.id = (SELECT MAX(id) FROM submissions "
+            "WHERE student_id = s.student_id AND assignment = s.assignment) ORDER BY st.name, t.rowid",
+            (assignment,)).fetchall()
+        keys = ("student", "name", "unit", "score", "max_score", "status", "output")
+        return [{**dict(zip(keys, row[:7])), "hints": _hint_list(row[7])} for row in rows]
+
+    def result(self, student: str, assignment: str, sha256: str | None = None) -> Result | None:
+        """A recorded grading as a Result: the given content's, else the student's newest; None if absent."""
+        query = ("SELECT s.id, s.sha256, s.output, s.protections, s.execution_time FROM submissions s "
+                 "JOIN students st ON st.id = s.student_id WHERE st.name = ? AND s.assignment = ?")
+        params: tuple = (student, assignment)
+        if sha256 is not None:
+            query, params = query + " AND s.sha256 = ?", params + (sha256,)
+        row = self.db.execute(query + " ORDER BY s.id DESC LIMIT 1", params).fetchone()
+        if row is None:
+            return None
+        submission_id, sha, output, protections, seconds = row
+        tests = tuple(
+            TestResult(name, unit, score, max_score, text, hints=tuple(_hint_list(hints)))
+            for name, unit, score, max_score, text, hints in self.db.execute(
+                "SELECT name, unit, score, max_score, output, hints FROM test_results "
+                "WHERE submission_id = ? ORDER BY rowid", (submission_id,)))
+        return Result(assignment, student, tests, sha, output,
+                      seconds, tuple(p for p in protections.split("; ") if p))
 
     def export_csv(self, assignment: str, path: Path) -> int:
         """One row per student: total, then points per hidden test. Returns the number of rows."""
@@ -118,3 +189,12 @@ class Gradebook:
                 writer.writerow([row["student"], assignment, row["score"], row["max_score"], row["sha256"],
                                  row["graded_at"], *(points.get(t, "") for t in tests)])
         return len(rows)
+
+
+def _hint_list(text: str) -> list[str]:
+    """The hint keys stored in a row; anything but a JSON list of strings counts as none."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []

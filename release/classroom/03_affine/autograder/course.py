@@ -49,6 +49,7 @@ class Assignment:
     units: tuple[Unit, ...]
     limits: Limits
     root: Path
+    public_files: tuple[str, ...] = ()  # more files students get, beside the stub and public tests
 
     @property
     def slug(self) -> str:
@@ -135,6 +136,10 @@ def _parse(data: dict, root: Path, path: Path) -> Assignment:
     files = tuple(need(data, "student_files", list, ""))
     if not files or not all(isinstance(f, str) and f.endswith(".py") for f in files):
         raise CourseError(f"{path}: student_files must list .py files")
+    public = data.get("public_files", [])
+    if not isinstance(public, list) or not all(
+            isinstance(f, str) and f and "/" not in f and "\\" not in f and not f.startswith(".") for f in public):
+        raise CourseError(f"{path}: public_files must list file names in the assignment's folder")
     limits = Limits(**{k: v for k, v in data.get("limits", {}).items()})
     units = []
     for i, raw in enumerate(need(data, "units", list, "")):
@@ -148,4 +153,4 @@ def _parse(data: dict, root: Path, path: Path) -> Assignment:
     names = [t.name for u in units for t in u.tests]
     if len(names) != len(set(names)):
         raise CourseError(f"{path}: a hidden test is listed twice")
-    return Assignment(ident, data.get("title", ident), files, tuple(units), limits, root)
+    return Assignment(ident, data.get("title", ident), files, tuple(units), limits, root, tuple(public))

@@ -2,6 +2,8 @@
 
   python -m autograder grade --assignment ID SUBMISSION [--out results.json] [--lang ko|en]   (instructors, CI)
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
+  python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
+  python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
@@ -39,11 +41,25 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
     grade.add_argument("--regrade", action="store_true",
                        help="grade again submissions the gradebook already holds")
+    grade.add_argument("--reports", type=Path, metavar="DIR",
+                       help="write a feedback report per student into DIR (STUDENT.md and STUDENT.html)")
+    grade.add_argument("--report-format", choices=("md", "html", "both"), default="both",
+                       help="the format of the --reports files (default: both)")
     grade.add_argument("--lang", choices=("en", "ko"),
                        help="language of the feedback (default: AUTOGRADER_LANG, else the locale, else en)")
     grade.add_argument("--test", action="append", metavar="NAME",
                        help="run only this hidden test (repeatable; one submission only): "
                             "what a notebook's autograded cell asks for")
+
+    report = verbs.add_parser(
+        "report", help="(instructors) the class report from a gradebook: pass rate per test, the score "
+                       "histogram (PNG), the most frequent hinted bugs")
+    report.add_argument("gradebook", type=Path, help="the SQLite file written by grade --gradebook")
+    report.add_argument("--assignment", help="report on this assignment only (default: every one in the gradebook)")
+    report.add_argument("--out", type=Path, help="folder for class_report.html and its PNGs (default: the gradebook's)")
+    report.add_argument("--format", choices=("html", "md"), default="html", help="the report's format (default: html)")
+    report.add_argument("--lang", choices=("en", "ko"),
+                        help="language of the report (default: AUTOGRADER_LANG, else the locale, else en)")
 
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
@@ -95,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return _nbgrader(args)
         if args.verb == "otter":
             return _otter(args)
+        if args.verb == "report":
+            return _report(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -140,7 +158,10 @@ def _grade_in_language(args) -> int:
         if args.test:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
-        from .report.batch import run_batch
+        from .report.batch import reports_inside, run_batch
+        if args.reports and reports_inside(args.reports, args.submission, args.lang):
+            print(f"error: {reports_inside(args.reports, args.submission, args.lang)}", file=sys.stderr)
+            return 2
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
@@ -149,6 +170,29 @@ def _grade_in_language(args) -> int:
         write_json(result, args.out)
     if not args.quiet:
         print_result(result)
+    if args.reports:
+        from .report.batch import cannot_write, report_formats
+        from .report.student import write_reports
+        try:
+            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format))
+        except OSError as exc:
+            print(f"error: {cannot_write(exc, args.reports, args.lang)}", file=sys.stderr)
+            return 2
+        for path in paths:
+            print(f"wrote {path}")
+    return 0
+
+
+def _report(args) -> int:
+    from .report import instructor
+
+    try:
+        written = instructor.write(args.gradebook, args.out, args.assignment, args.lang, args.format)
+    except instructor.ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from . import messages
+    print(messages.text("report.instructor.wrote", args.lang, report=written.report, count=len(written.figures)))
     return 0
 
 
