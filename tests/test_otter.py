@@ -17,6 +17,7 @@ import signal
 import subprocess
 import textwrap
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -319,9 +320,9 @@ def assigned(exported: Path, aid: str) -> Path:
 
 def grade(dist: Path, submission: Path, out: Path, seconds: float = 300) -> tuple[float, float]:
     """(score, possible) of one notebook by `otter run` with the assignment's autograder zip."""
-    (zipfile,) = (dist / "autograder").glob("*-autograder_*.zip")
+    (grader_zip,) = (dist / "autograder").glob("*-autograder_*.zip")
     out.mkdir()
-    run_otter(["run", "-a", str(zipfile), "-o", str(out), "--no-logo", str(submission)], out.parent, seconds)
+    run_otter(["run", "-a", str(grader_zip), "-o", str(out), "--no-logo", str(submission)], out.parent, seconds)
     tests = json.loads((out / "results.json").read_text())["tests"]
     scored = [t for t in tests if "max_score" in t]
     return sum(t["score"] for t in scored), sum(t["max_score"] for t in scored)
@@ -361,6 +362,9 @@ def test_otter_assign_succeeds_and_the_student_version_holds_no_solution_or_hidd
     assert not (dist / "student" / "autograder" / "grade.py").exists()
     student_tests = "\n".join(p.read_text() for p in (dist / "student" / "tests").glob("*.py"))
     assert "hidden_test" not in student_tests
+    (grader_zip,) = (dist / "autograder").glob("*-autograder_*.zip")
+    with zipfile.ZipFile(grader_zip) as archive:  # otter run puts files/ beside each submission
+        assert {f"files/{name}" for name in kit} <= set(archive.namelist())
     grader_tests = "\n".join(p.read_text() for p in (dist / "autograder" / "tests").glob("*.py"))
     assert grader_tests.count("hidden_test(") == len(assignment.tests)
 
