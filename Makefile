@@ -19,9 +19,6 @@ setup: $(READY)                          ## create .venv and install the kit
 test: $(READY)                           ## the everyday tests (a few minutes)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-all: $(READY) $(NBGRADER_READY)  ## everything, the slow integration tests too
-	$(BIN)/python -m pytest -q
-
 grade: $(READY)                          ## grade the bundled sample submissions
 	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \
 		--jobs $(JOBS) --gradebook out/grades.db --csv out/grades.csv --regrade --reports out/feedback
@@ -70,6 +67,10 @@ otter: $(READY)                          ## export the Otter Assign master noteb
 
 test-integration: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## the slow tests against the real nbgrader and otter-grader
 	$(BIN)/python -m pytest -q -m slow
+
+# After the peer venvs' variables: make expands a rule's prerequisites where it reads the rule.
+test-all: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## everything, the slow integration tests too
+	$(BIN)/python -m pytest -q
 
 figures: $(READY)                        ## redraw the figure of 07's README from the reference solution
 	$(BIN)/python assignments/07_many_to_one/plot.py --classifier solutions/07_many_to_one/classifier.py \

@@ -1,6 +1,6 @@
 """Grading from inside a notebook: what an nbgrader autograded cell calls.
 
-    hidden_test("03_affine", "test_affine_db_sums_over_batch")
+    hidden_test("03_affine", "<the name of one of its hidden tests>")
 
 An exported notebook (assign/nbgrader.py) has one autograded cell per hidden
 test, and that cell is two lines: this import and this call. The hidden tests
@@ -9,13 +9,21 @@ stay in autograder/hidden/ and are never copied into a notebook.
 What is graded is the student file that the notebook's setup cell saved beside
 the notebook when the student's code cell ran (assign/notebook.py): the
 solution cell's source, byte for byte. It is graded like any upload, in the
-sandbox, by a fresh interpreter (`python -I -m autograder grade`), so that nothing the student's cells did to this kernel (replacing
-`np.allclose`, patching the engine's modules, setting PYTHONPATH or
+sandbox, by a fresh interpreter (`python -I -m autograder grade`), so that
+nothing the student's cells did to this kernel (replacing `np.allclose`, patching the engine's modules, setting PYTHONPATH or
 AUTOGRADER_* variables, planting an `autograder` folder in the working
 directory) reaches the checks. Python's -I flag ignores PYTHON* variables, the
 user's site-packages and the working directory; AUTOGRADER_* variables are
 dropped, so the course is the one beside the installed package (an editable
 install of this repository, as `make venv-nbgrader` makes).
+
+This module imports nothing of the engine, so that it works the same from the
+installed package and from the student kit, which ships it (assign/student_kit.py):
+a student notebook sits beside the kit, and the kernel's working directory comes
+first on sys.path, so `from autograder.cell import hidden_test` may find either.
+What it needs to know of the assignment (its student files, its hidden tests and
+time limit) it asks the installed engine, in a fresh `python -I` as well, once
+per assignment and kernel.
 
 One run of the engine grades every hidden test of the file (each test with a
 fresh import of the student module, as always), in the first autograded cell;
@@ -23,7 +31,7 @@ the other cells take their test's result from a memo in this module, keyed by
 the sha256 of the student files, so a notebook costs one start of the engine
 rather than one per cell. A changed file is graded again.
 
-What remains trusted: this function itself and the modules it uses
+What remains trusted: this module itself and the modules it uses
 (subprocess, json, tempfile) run in the student's kernel, which nbgrader runs
 without a sandbox; a student who rewrites those in the kernel on purpose, or
 who can write to the course's files from the kernel, can fool this cell as
@@ -45,10 +53,35 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 STARTUP_SECONDS = 30  # a fresh interpreter, numpy and the sandbox, on a busy machine
 
+# Run by the installed engine: what the autograder knows of one assignment, as JSON on stdout.
+DESCRIBE = """\
+import json, sys
+from autograder import course
+try:
+    a = course.load(sys.argv[1])
+except course.CourseError as exc:
+    print(json.dumps({"error": str(exc)}))
+else:
+    print(json.dumps({"student_files": list(a.student_files), "tests": [[t.unit, t.name] for t in a.tests],
+                      "seconds": a.limits.submission_seconds}))
+"""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What a hidden cell needs of an assignment, as the installed engine's manifest says."""
+    id: str
+    student_files: tuple[str, ...]
+    tests: tuple[tuple[str, str], ...]      # (unit, hidden test name), in the manifest's order
+    submission_seconds: float
+
+
+_ASSIGNMENTS: dict[str, Assignment] = {}
 # (assignment id, sha256 of the student files) -> hidden test name -> its Gradescope-style result
 _GRADED: dict[tuple[str, str], dict[str, dict]] = {}
 
@@ -72,15 +105,43 @@ def hidden_test(assignment_id: str, test_name: str, folder: str | os.PathLike = 
     raise AssertionError(result.get("output") or "The test failed.")
 
 
-def _grade_one(assignment_id: str, test_name: str, folder: Path) -> dict:
-    from . import course
+def _engine_env() -> dict[str, str]:
+    """The environment of the engine's processes: nothing that could choose another course or package."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADER_", "PYTHON"))}
 
+
+def describe(assignment_id: str) -> Assignment:
+    """The assignment as the installed engine knows it (asked once per kernel)."""
+    if assignment_id not in _ASSIGNMENTS:
+        _ASSIGNMENTS[assignment_id] = _ask_engine(assignment_id)
+    return _ASSIGNMENTS[assignment_id]
+
+
+def _ask_engine(assignment_id: str) -> Assignment:
+    with tempfile.TemporaryDirectory(prefix="notebook-grade-") as tmp:
+        try:
+            run = subprocess.run([sys.executable, "-I", "-c", DESCRIBE, assignment_id], cwd=tmp,
+                                 env=_engine_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                                 timeout=STARTUP_SECONDS)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GradingUnavailable(f"The autograder did not start ({exc}). "
+                                     "Please tell your instructor.") from None
     try:
-        assignment = course.load(assignment_id)
-    except course.CourseError as exc:
-        raise GradingUnavailable(f"The autograder cannot find this assignment ({exc}). "
+        data = json.loads(run.stdout)
+    except ValueError:
+        last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no answer"]
+        raise GradingUnavailable(f"The autograder is not installed where this notebook runs ({last[0]}). "
                                  "Please tell your instructor.") from None
-    if test_name not in {t.name for t in assignment.tests}:
+    if "error" in data:
+        raise GradingUnavailable(f"The autograder cannot find this assignment ({data['error']}). "
+                                 "Please tell your instructor.")
+    return Assignment(assignment_id, tuple(data["student_files"]),
+                      tuple((unit, name) for unit, name in data["tests"]), data["seconds"])
+
+
+def _grade_one(assignment_id: str, test_name: str, folder: Path) -> dict:
+    assignment = describe(assignment_id)
+    if test_name not in {name for _, name in assignment.tests}:
         raise GradingUnavailable(f"The autograder has no test {test_name!r} for {assignment.id}. "
                                  "Please tell your instructor.")
     files = {}
@@ -109,8 +170,8 @@ def _grade_all(assignment, files: dict[str, bytes]) -> dict[str, dict]:
         out = work / "results.json"
         command = [sys.executable, "-I", "-m", "autograder", "grade", "--assignment", assignment.id,
                    str(submission), "--out", str(out), "--quiet"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADER_", "PYTHON"))}
-        limit = assignment.limits.submission_seconds + STARTUP_SECONDS
+        env = _engine_env()
+        limit = assignment.submission_seconds + STARTUP_SECONDS
         process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
@@ -123,9 +184,9 @@ def _grade_all(assignment, files: dict[str, bytes]) -> dict[str, dict]:
             tests = json.loads(out.read_text(encoding="utf-8"))["tests"]
         except (OSError, ValueError, KeyError):
             tests = []
-        expected = [f"{t.unit}: {t.name}" for t in assignment.tests]
+        expected = [f"{unit}: {name}" for unit, name in assignment.tests]
         if [t.get("name") for t in tests] != expected:
             last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise GradingUnavailable(f"The autograder could not grade this notebook (exit status "
                                      f"{process.returncode}: {last[0]}). Please tell your instructor.")
-        return {t.name: result for t, result in zip(assignment.tests, tests)}
+        return {name: result for (_, name), result in zip(assignment.tests, tests)}

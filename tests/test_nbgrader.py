@@ -18,10 +18,10 @@ import nbformat
 import pytest
 
 from autograder import cell, course
-from autograder.assign import nbgrader, notebook
+from autograder.assign import nbgrader, notebook, student_kit
 from autograder.assign.stubs import BEGIN, END
 from autograder.cli import main
-from tests.test_release import hidden_bodies, holds, long_lines, solution_regions
+from tests.test_release import hidden_bodies, holds, long_lines, solution_regions, third_party_only
 
 IDS = course.assignment_ids()
 ROOT = course.find_root()
@@ -52,8 +52,14 @@ def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def test_export_writes_the_config_and_one_source_notebook_per_assignment(tree):
-    assert sorted(tree) == ["nbgrader_config.py"] + [f"source/{a}/{a}.ipynb" for a in IDS]
+def test_export_writes_the_config_and_per_assignment_a_source_notebook_beside_the_student_kit(tree):
+    kit = student_kit.engine_files()
+    expected = {"nbgrader_config.py"} | {f"source/{a}/{a}.ipynb" for a in IDS}
+    expected |= {f"source/{a}/{name}" for a in IDS for name in kit}
+    assert set(tree) == expected
+    for aid in IDS:  # what the public-test cells import, and the hidden cells' cell.py
+        assert all(tree[f"source/{aid}/{name}"] == data for name, data in kit.items())
+        assert f"source/{aid}/autograder/checks.py" in tree and f"source/{aid}/autograder/cell.py" in tree
 
 
 def test_config_sets_the_course_the_code_stub_and_the_cell_timeout(tree):
@@ -259,6 +265,41 @@ def test_one_engine_run_grades_every_cell_of_a_notebook_and_a_changed_file_again
     saved(tmp_path, (ROOT / "solutions" / "03_affine" / "layers.py").read_text())
     cell.hidden_test("03_affine", DB_TEST, folder)
     assert len(runs) == 2
+
+
+@pytest.mark.parametrize("code, passed", [("solution", True), ("buggy", False)])
+def test_a_hidden_cell_beside_the_student_kit_imports_the_kits_cell_and_grades_with_the_engine(
+        tmp_path, code, passed):
+    """A notebook's folder holds the kit, which comes first on sys.path: the hidden cell imports the
+    kit's cell.py, in a Python that cannot import the installed engine, and still grades for real."""
+    for name, data in student_kit.engine_files().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    saved(tmp_path, (ROOT / "solutions" / "03_affine" / "layers.py").read_text() if code == "solution" else BUGGY_DB)
+    kernel = ("import sys\n"
+              "from autograder.cell import hidden_test\n"
+              "import autograder.cell\n"
+              "print(autograder.cell.__file__)\n"
+              "try:\n"
+              f"    hidden_test('03_affine', {DB_TEST!r})\n"
+              "except AssertionError as exc:\n"
+              "    print('FAILED:', exc)\n")
+    run = subprocess.run([sys.executable, "-S", "-c", kernel], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, env=third_party_only())
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    where, *said = run.stdout.splitlines()
+    assert Path(where).resolve() == (tmp_path / "autograder" / "cell.py").resolve()
+    if passed:
+        assert said == ["Passed."]
+    else:
+        assert said[0].startswith("FAILED:") and "db" in run.stdout
+
+
+def test_a_hidden_cell_where_the_engine_is_not_installed_says_whom_to_tell(tmp_path, monkeypatch):
+    monkeypatch.setattr(cell, "_ASSIGNMENTS", {})
+    monkeypatch.setattr(cell.sys, "executable", str(tmp_path / "no-python"))
+    with pytest.raises(cell.GradingUnavailable, match="did not start.*tell your instructor"):
+        cell.hidden_test("03_affine", DB_TEST, saved(tmp_path, BUGGY_DB))
 
 
 # ------------------------------------------------------------- grade --test

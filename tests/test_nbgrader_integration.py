@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course
-from autograder.assign import nbgrader, notebook
+from autograder.assign import nbgrader, notebook, student_kit
 from tests.test_release import solution_regions
 
 pytestmark = pytest.mark.slow
@@ -93,6 +94,16 @@ def test_generate_assignment_gives_a_student_notebook_without_solutions(aid, cou
     assert all(meta(c).get("checksum") for c in nb["cells"] if meta(c).get("locked"))
 
 
+@pytest.mark.parametrize("aid", IDS)
+def test_generate_assignment_ships_the_student_kit_beside_the_notebook(aid, course_dir):
+    """The public-test cells import autograder.checks and autograder.hints: students get them."""
+    kit = student_kit.engine_files()
+    release = course_dir / "release" / aid
+    for name, data in kit.items():
+        assert (release / name).read_bytes() == data, name
+    assert not (release / "autograder" / "grade.py").exists() and not (release / "autograder" / "hidden").exists()
+
+
 # ------------------------------------------------------------------ autograde
 
 SOLUTION = (ROOT / "solutions" / "03_affine" / "layers.py").read_text()
@@ -109,8 +120,9 @@ WARNS = SOLUTION + textwrap.dedent("""
 """)
 
 
-def submit(course_dir: Path, aid: str, student: str, sources: dict[str, str] | None) -> None:
-    """submitted/<student>/<aid>/: the released notebook with only its solution cells replaced."""
+def submit(course_dir: Path, aid: str, student: str, sources: dict[str, str] | None, kit: bool = False) -> Path:
+    """submitted/<student>/<aid>/: the released notebook with only its solution cells replaced
+    (and, with kit=True, the student kit beside it, as the student's folder holds it)."""
     nb = released(course_dir, aid)
     if sources is not None:
         for cell in nb["cells"]:
@@ -121,13 +133,22 @@ def submit(course_dir: Path, aid: str, student: str, sources: dict[str, str] | N
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{aid}.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
     (folder / "timestamp.txt").write_text(TIMESTAMP)
+    if kit:
+        shutil.copytree(course_dir / "release" / aid / "autograder", folder / "autograder")
+    return folder
 
 
 @pytest.fixture(scope="module")
 def scores(env, course_dir) -> dict[tuple[str, str], float]:
     """(assignment, student) -> nbgrader's score, after one autograde per assignment."""
     affine, rnn = course.load("03_affine"), course.load("07_many_to_one")
-    submit(course_dir, "03_affine", "complete", {"layers.py": notebook.student_source(affine, "layers.py", solved=True)})
+    solved = {"layers.py": notebook.student_source(affine, "layers.py", solved=True)}
+    submit(course_dir, "03_affine", "complete", solved)
+    submit(course_dir, "03_affine", "complete-with-kit", solved, kit=True)
+    # a kit whose cell.py passes everything, and a correct layers.py planted in it: neither counts
+    tampered = submit(course_dir, "03_affine", "tampered-kit", {"layers.py": "# layers.py\n" + BUGGY_DB}, kit=True)
+    (tampered / "autograder" / "cell.py").write_text("def hidden_test(*args, **kwargs):\n    print('Passed.')\n")
+    (tampered / "autograder" / "layers.py").write_text(SOLUTION)
     submit(course_dir, "03_affine", "untouched", None)
     submit(course_dir, "03_affine", "cheat", {"layers.py": "# layers.py\n" + CHEAT})
     submit(course_dir, "03_affine", "warns", {"layers.py": "# layers.py\n" + WARNS})
@@ -145,6 +166,29 @@ def scores(env, course_dir) -> dict[tuple[str, str], float]:
 @pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one"])
 def test_autograde_gives_a_completed_submission_full_points(aid, scores):
     assert scores[(aid, "complete")] == course.load(aid).max_score
+
+
+def test_the_kit_is_graded_with_whether_or_not_it_was_submitted(scores, course_dir):
+    """autograde copies the source's kit over each submission: the public tests run, nothing fails."""
+    full = course.load("03_affine").max_score
+    assert scores[("03_affine", "complete")] == scores[("03_affine", "complete-with-kit")] == full
+    kit = student_kit.engine_files()
+    for student in ("complete", "complete-with-kit", "tampered-kit"):
+        folder = course_dir / "autograded" / student / "03_affine"
+        assert all((folder / name).read_bytes() == data for name, data in kit.items()), student
+    for student in ("complete", "complete-with-kit"):
+        graded = json.loads((course_dir / "autograded" / student / "03_affine" / "03_affine.ipynb").read_text())
+        errors = [text(c) for c in graded["cells"] if c["cell_type"] == "code"
+                  for o in c["outputs"] if o["output_type"] == "error"]
+        assert not errors, errors  # the public-test cells imported the kit and passed
+
+
+def test_a_tampered_kit_earns_only_what_the_code_is_worth(scores, tmp_path):
+    (tmp_path / "layers.py").write_text(BUGGY_DB)
+    out = tmp_path / "results.json"
+    subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine",
+                    str(tmp_path / "layers.py"), "--out", str(out), "--quiet"], check=True, timeout=300)
+    assert scores[("03_affine", "tampered-kit")] == json.loads(out.read_text())["score"] < course.load("03_affine").max_score
 
 
 def test_autograde_gives_an_untouched_submission_zero(scores):

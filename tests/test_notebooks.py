@@ -70,6 +70,48 @@ def test_released_notebook_fails_every_public_test_on_the_stub(aid, tmp_path):
     assert any(o.ename == "NotImplementedError" for found in errors.values() for o in found)
 
 
+def student_folder(aid: str, tmp_path: Path) -> Path:
+    """A copy of release/students/<aid>/ as the release builds it: stub, kit and notebook."""
+    from autograder.assign import release
+
+    tree = release.students_tree([course.load(aid)])
+    for name, data in tree.items():
+        if name.startswith(f"students/{aid}/"):
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return tmp_path / "students" / aid
+
+
+def test_the_notebook_in_the_student_folder_uses_the_kit_and_replaces_the_stub(tmp_path):
+    """Opened where students get it: its tests import the kit beside it, its cell becomes layers.py,
+    and `python -m autograder check` in the folder then passes on the notebook's code."""
+    a = course.load("03_affine")
+    folder = student_folder(a.id, tmp_path)
+    nb = nbformat.read(folder / f"{a.id}.ipynb", as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    cells[[c.id for c in cells].index("layers-py")] = notebook.student_cell(a, "layers.py", solved=True)
+    cells.append(notebook.code("import autograder.checks\nprint(autograder.checks.__file__)", "where"))
+    nb = run(notebook.new_notebook(cells), folder)
+    assert not outputs(nb, "error")
+    assert Path(nb.cells[-1].outputs[0].text.strip()).resolve() == (folder / "autograder" / "checks.py").resolve()
+    assert (folder / "layers.py").read_text() == notebook.student_source(a, "layers.py", solved=True)
+    check = subprocess.run([sys.executable, "-m", "autograder", "check", "--plain"], cwd=folder,
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_notebook_never_replaces_a_stub_the_student_edited(tmp_path):
+    a = course.load("03_affine")
+    folder = student_folder(a.id, tmp_path)
+    edited = (folder / "layers.py").read_text() + "\n# half done\n"
+    (folder / "layers.py").write_text(edited)
+    nb = run(notebook.new_notebook([notebook.setup_cell(a), notebook.student_cell(a, "layers.py", solved=True)]),
+             folder)
+    assert (folder / "layers.py").read_text() == edited
+    assert "left as it is" in nb.cells[1].outputs[0].text
+
+
 def test_saved_file_grades_full_marks_through_the_cli(tmp_path):
     a = course.load("03_affine")
     run(notebook.student_notebook(a, solved=True), tmp_path)

@@ -7,6 +7,7 @@ solution, the stub, a cheat and an endless loop, each under a wall clock.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import os
@@ -14,7 +15,9 @@ import re
 import shutil
 import signal
 import subprocess
+import textwrap
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -22,7 +25,7 @@ import pytest
 import yaml
 
 from autograder import course
-from autograder.assign import notebook, otter
+from autograder.assign import notebook, otter, student_kit
 from autograder.cli import main
 
 IDS = course.assignment_ids()
@@ -73,7 +76,7 @@ def test_the_assignment_config_is_yaml_with_what_otter_needs(aid):
     assert cell.cell_type == "raw" and cell.source.startswith("# ASSIGNMENT CONFIG\n")
     assert yaml.safe_load(cell.source) == {
         "name": aid, "init_cell": True, "check_all_cell": True, "export_cell": {"pdf": False},
-        "tests": {"files": True}, "generate": {"pdf": False}}
+        "files": ["autograder"], "tests": {"files": True}, "generate": {"pdf": False}}
 
 
 @pytest.mark.parametrize("aid", IDS)
@@ -150,6 +153,55 @@ def test_test_cells_have_no_decorators_which_otter_cannot_turn_into_doctests(aid
             assert not re.search(r"^\s*@", cell.source, flags=re.M), cell.source
 
 
+@pytest.mark.parametrize("aid", IDS)
+def test_every_unindented_line_of_a_test_cell_starts_a_statement(aid):
+    """Otter makes each unindented line a new doctest example (`>>> `): a bracket closed at the start
+    of a line, or a decorator above its function, would be a syntax error there."""
+    for q in questions(master(aid)):
+        for cell in q["tests"]:
+            starts = {node.lineno for node in ast.parse(cell.source).body}
+            for number, line in enumerate(cell.source.splitlines(), 1):
+                if line and not line[0].isspace() and not line.startswith(("#", "else", "elif", "except", "finally")):
+                    assert number in starts, f"{aid}: {line!r} continues a statement\n{cell.source}"
+
+
+def test_a_decorator_becomes_the_assignment_it_stands_for():
+    source = textwrap.dedent("""\
+        import functools
+
+        def twice(f):
+            return lambda *args: 2 * f(*args)
+
+        @twice
+        @functools.lru_cache(
+            maxsize=None)
+        def three(x):
+            @twice
+            def inner():
+                return x
+            return inner() + x
+
+        @pytest.mark.parametrize("x", [1, 2])
+        def test_x(x):
+            assert three(x) == 6 * x
+        """)
+    rewritten = otter.without_decorators(source)
+    assert not re.search(r"^\s*@", rewritten, flags=re.M)
+    assert "three = twice(functools.lru_cache(maxsize=None)(three))" in rewritten
+    assert "    inner = twice(inner)" in rewritten and "test_x = " not in rewritten
+    spaces = {}
+    exec(compile(rewritten, "cell", "exec"), spaces)
+    assert spaces["three"](1) == 6  # twice(inner() + x) = 2 * (2 * 1 + 1)
+    spaces["test_x"](2)
+
+
+def test_a_multi_line_string_at_the_left_margin_is_refused_with_a_sentence():
+    cell = 'def test_x():\n    text = """one\ntwo"""\n    assert text\n'
+    with pytest.raises(course.CourseError, match="line 3 of a multi-line string starts at the left margin"):
+        otter.doctest_safe(cell, "test_x.py")
+    assert otter.doctest_safe("X = {\n    1: 2,\n}\n", "x") == "X = {\n    1: 2,\n    }"
+
+
 def test_a_solution_holding_an_otter_marker_is_refused(tmp_path):
     for folder in ("assignments", "solutions"):
         shutil.copytree(ROOT / folder / "03_affine", tmp_path / folder / "03_affine")
@@ -175,6 +227,11 @@ def test_the_otter_command_writes_one_master_per_assignment_and_is_deterministic
     assert main(["otter", "--out", str(tmp_path)]) == 0
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))
     assert written == [f"{aid}/{aid}.ipynb" for aid in IDS]
+    kit = student_kit.engine_files()  # beside each master, as its config's `files:` names it
+    for aid in IDS:
+        assert {p.relative_to(tmp_path / aid).as_posix() for p in (tmp_path / aid / "autograder").rglob("*")
+                if p.is_file()} == set(kit)
+        assert all((tmp_path / aid / name).read_bytes() == data for name, data in kit.items())
     before = {p: p.read_bytes() for p in tmp_path.rglob("*.ipynb")}
     capsys.readouterr()
     assert main(["otter", "--out", str(tmp_path)]) == 0
@@ -263,9 +320,9 @@ def assigned(exported: Path, aid: str) -> Path:
 
 def grade(dist: Path, submission: Path, out: Path, seconds: float = 300) -> tuple[float, float]:
     """(score, possible) of one notebook by `otter run` with the assignment's autograder zip."""
-    (zipfile,) = (dist / "autograder").glob("*-autograder_*.zip")
+    (grader_zip,) = (dist / "autograder").glob("*-autograder_*.zip")
     out.mkdir()
-    run_otter(["run", "-a", str(zipfile), "-o", str(out), "--no-logo", str(submission)], out.parent, seconds)
+    run_otter(["run", "-a", str(grader_zip), "-o", str(out), "--no-logo", str(submission)], out.parent, seconds)
     tests = json.loads((out / "results.json").read_text())["tests"]
     scored = [t for t in tests if "max_score" in t]
     return sum(t["score"] for t in scored), sum(t["max_score"] for t in scored)
@@ -300,8 +357,14 @@ def test_otter_assign_succeeds_and_the_student_version_holds_no_solution_or_hidd
     filename = assignment.student_files[0]
     (cell,) = [c for c in student.cells if c.source.startswith(notebook.marker(filename))]
     assert cell.source == notebook.student_source(assignment, filename)  # exactly the stub
+    kit = student_kit.engine_files()  # the public-test cells import autograder.checks and .hints
+    assert all((dist / "student" / name).read_bytes() == data for name, data in kit.items())
+    assert not (dist / "student" / "autograder" / "grade.py").exists()
     student_tests = "\n".join(p.read_text() for p in (dist / "student" / "tests").glob("*.py"))
     assert "hidden_test" not in student_tests
+    (grader_zip,) = (dist / "autograder").glob("*-autograder_*.zip")
+    with zipfile.ZipFile(grader_zip) as archive:  # otter run puts files/ beside each submission
+        assert {f"files/{name}" for name in kit} <= set(archive.namelist())
     grader_tests = "\n".join(p.read_text() for p in (dist / "autograder" / "tests").glob("*.py"))
     assert grader_tests.count("hidden_test(") == len(assignment.tests)
 

@@ -38,28 +38,33 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def student_visible(tree: release.Tree) -> dict[str, str]:
-    """Every text in students/, classroom/ and notebooks/, by where it is.
+    """Every text in students/ and classroom/, by where it is.
 
-    Zip members count one by one, and a notebook's cells both one by one (their
-    source as written, not JSON-escaped) and as the whole file. Figures (real
-    PNGs, as a README shows them) hold no text and are left out; anything else
-    that is not UTF-8 text fails here.
+    Zip members count one by one, and a notebook's cells (in a folder or in a zip)
+    both one by one (their source as written, not JSON-escaped) and as the whole file.
+    Figures (real PNGs, as a README shows them) hold no text and are left out; anything
+    else that is not UTF-8 text fails here.
     """
     texts = {}
     for name, data in tree.items():
-        if not name.startswith(("students/", "classroom/", "notebooks/")):
+        if not name.startswith(("students/", "classroom/")):
             continue
-        if name.endswith(".ipynb"):
-            texts[name] = data.decode()
-            for cell in nbformat.reads(data.decode(), as_version=4).cells:
-                texts[f"{name}#{cell.id}"] = cell.source
-        elif name.endswith(".zip"):
+        if name.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                members = {m: archive.read(m) for m in archive.namelist()}
-            texts.update({f"{name}:{m}": d.decode() for m, d in members.items()
-                          if not (m.endswith(".png") and d.startswith(PNG_SIGNATURE))})
-        elif not (name.endswith(".png") and data.startswith(PNG_SIGNATURE)):
-            texts[name] = data.decode()
+                for member in archive.namelist():
+                    texts.update(file_texts(f"{name}:{member}", archive.read(member)))
+        else:
+            texts.update(file_texts(name, data))
+    return texts
+
+
+def file_texts(where: str, data: bytes) -> dict[str, str]:
+    if where.endswith(".png") and data.startswith(PNG_SIGNATURE):
+        return {}
+    texts = {where: data.decode()}
+    if where.endswith(".ipynb"):
+        for cell in nbformat.reads(data.decode(), as_version=4).cells:
+            texts[f"{where}#{cell.id}"] = cell.source
     return texts
 
 
@@ -111,7 +116,7 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
     a = course.load(aid)
     own = {"README.md", *a.student_files, *a.public_files, *(p.name for p in a.folder.glob("test_*.py"))}
     engine = student_kit.engine_files()
-    expected = own | {"requirements.txt", "Makefile", "assignment.toml"} | set(engine)
+    expected = own | {"requirements.txt", "Makefile", "assignment.toml", f"{aid}.ipynb"} | set(engine)
     folder = {n.split("/", 2)[2]: data for n, data in tree.items() if n.startswith(f"students/{aid}/")}
     assert set(folder) == expected
     for name in own:
@@ -126,16 +131,22 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
             assert info.date_time == (1980, 1, 1, 0, 0, 0) and info.external_attr >> 16 == 0o100644
 
 
-def test_release_has_a_notebook_per_assignment_and_it_is_the_students(tree):
-    notebooks = sorted(n for n in tree if n.startswith("notebooks/"))
-    assert notebooks == [f"notebooks/{aid}.ipynb" for aid in IDS]
+def test_each_student_folder_holds_its_notebook_beside_the_kit(tree):
+    """The notebook's public tests import autograder.checks: it ships where the kit is, and only there."""
+    notebooks = sorted(n for n in tree if n.endswith(".ipynb"))
+    assert notebooks == [f"students/{aid}/{aid}.ipynb" for aid in IDS]
+    assert not [n for n in tree if n.startswith("notebooks/")]
     for aid in IDS:
-        nb = nbformat.reads(tree[f"notebooks/{aid}.ipynb"].decode(), as_version=4)
+        nb = nbformat.reads(tree[f"students/{aid}/{aid}.ipynb"].decode(), as_version=4)
         nbformat.validate(nb)
         sources = "\n".join(c.source for c in nb.cells)
         a = course.load(aid)
         for name in a.student_files:  # the stub, as in the student folder
             assert (a.folder / name).read_text(encoding="utf-8").rstrip("\n") in sources
+        assert "from autograder.checks import" in sources
+        assert f"students/{aid}/autograder/checks.py" in tree and f"students/{aid}/autograder/hints.py" in tree
+        with zipfile.ZipFile(io.BytesIO(tree[f"students/{aid}.zip"])) as archive:
+            assert archive.read(f"{aid}/{aid}.ipynb") == tree[f"students/{aid}/{aid}.ipynb"]
 
 
 def test_student_release_has_no_manifest(tree):
@@ -146,7 +157,7 @@ def test_student_release_has_no_manifest(tree):
 # What a release folder may hold of the engine: the check verb, its assertions and messages. Never the
 # grader's side (sandbox, student proxy, reference loader, grading, reports, releases, hidden tests).
 STUDENT_SIDE = {"__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
-                "check", "catalogue"}
+                "cell.py", "check", "catalogue"}
 
 
 def test_student_release_ships_only_the_student_side_of_the_engine(tree):
@@ -237,12 +248,21 @@ def test_release_contains_no_solution_code(tree):
     assert not solution_leaks(tree)
 
 
-def test_the_leak_check_sees_a_solution_inside_a_notebook(tree):
+@pytest.mark.parametrize("where", ["folder", "zip"])
+def test_the_leak_check_sees_a_solution_inside_a_notebook(tree, where):
     from autograder.assign import notebook
 
     solved = notebook.to_bytes(notebook.student_notebook(course.load("03_affine"), solved=True))
-    leaks = solution_leaks({**tree, "notebooks/03_affine.ipynb": solved})
-    assert leaks and all("notebooks/03_affine.ipynb#layers-py" in leak for leak in leaks)
+    if where == "folder":
+        name, planted = "students/03_affine/03_affine.ipynb", {"students/03_affine/03_affine.ipynb": solved}
+    else:
+        with zipfile.ZipFile(io.BytesIO(tree["students/03_affine.zip"])) as archive:
+            files = {m: archive.read(m) for m in archive.namelist()}
+        files["03_affine/03_affine.ipynb"] = solved
+        name = "students/03_affine.zip:03_affine/03_affine.ipynb"
+        planted = {"students/03_affine.zip": release.zip_bytes(files)}
+    leaks = solution_leaks({**tree, **planted})
+    assert leaks and all(f"{name}#layers-py" in leak for leak in leaks)
 
 
 def test_release_contains_no_hidden_test(tree):
@@ -288,6 +308,11 @@ def test_check_names_every_difference_and_write_repairs_them(tmp_path, capsys):
     (out / "students" / aid / "README.md").write_text("edited by hand")
     (out / "students" / f"{aid}.zip").unlink()
     (out / "classroom" / aid / "notes.txt").write_text("left over")
+    (out / "students" / aid / f"{aid}.ipynb").write_text("{}")
+    (out / "students" / aid / ".ipynb_checkpoints").mkdir()  # what opening the notebook there leaves
+    (out / "students" / aid / ".ipynb_checkpoints" / f"{aid}-checkpoint.ipynb").write_text("{}")
+    (out / "notebooks").mkdir()  # where notebooks used to be: no longer the release's
+    (out / "notebooks" / f"{aid}.ipynb").write_text("{}")
     (out / "mine.txt").write_text("not the release's")
     capsys.readouterr()
     assert main(["release", "--out", str(out), "--check"]) == 1
@@ -295,10 +320,12 @@ def test_check_names_every_difference_and_write_repairs_them(tmp_path, capsys):
     assert f"students/{aid}/README.md is out of date" in printed
     assert f"students/{aid}.zip is missing" in printed
     assert f"classroom/{aid}/notes.txt is not generated by the sources" in printed
+    assert f"students/{aid}/{aid}.ipynb is out of date" in printed and "checkpoint" not in printed
     assert "mine.txt" not in printed and "make release" in printed
     assert main(["release", "--out", str(out)]) == 0
     assert main(["release", "--out", str(out), "--check"]) == 0
     assert not (out / "classroom" / aid / "notes.txt").exists() and (out / "mine.txt").exists()
+    assert (out / "notebooks" / f"{aid}.ipynb").exists()  # not owned: left alone, like mine.txt
 
 
 def test_a_stale_stub_stops_the_release(tmp_path):

@@ -20,10 +20,14 @@ latest definitions of the student cell, whichever cell ran last; nothing goes
 stale when the student edits and reruns. The setup cell also registers an
 IPython `post_run_cell` hook: each time a cell that starts with the line
 `# layers.py` runs, its source is saved as `layers.py` beside the notebook.
-That file is what the student uploads, and what an nbgrader hidden-test cell
-grades (see nbgrader.py). An existing `layers.py` that does not start with that
-line (the stub of a student folder, say) is never overwritten. The setup cell
-uses nothing but the standard library and IPython, as a student has them.
+That file is what the student uploads, what `make check` checks, and what an
+nbgrader hidden-test cell grades (see nbgrader.py). An existing `layers.py` is
+overwritten only when the notebook wrote it (it starts with that line) or when
+it is the untouched stub the notebook was made with (the setup cell holds the
+stub's sha256): the notebook is released in the student folder, beside the stub
+and the student kit that its public tests import (release.py), and a file the
+student edited in an editor is never lost. The setup cell uses nothing but the
+standard library and IPython, as a student has them.
 
 Cells carry fixed ids (`cell_id`), so the same sources always give the same
 bytes. Exporters (nbgrader, otter-grader) build their notebooks from the same
@@ -33,6 +37,7 @@ cell builders and add their own metadata.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -118,10 +123,10 @@ def guide_text(assignment: Assignment) -> str:
         "raises `NotImplementedError`, then run that cell and the test cells below it. "
         "A test cell that runs without an error has passed; after a change, run your cell "
         "again and then the tests.\n\n"
-        f"Each time it runs, your cell is also saved as {names} beside this notebook: "
-        "that is the file you upload. A file of that name that this notebook did not write "
-        "(the stub of the assignment folder, say) is left alone, and the notebook says so: "
-        "open the notebook in a folder of its own."
+        f"Each time it runs, your cell is also saved as {names} beside this notebook, "
+        "replacing the stub of the folder: that is the file you upload, and the file "
+        "`make check` checks. A file of that name that you changed outside this notebook is "
+        "left alone, and the notebook says so: move it away to save your cell."
     )
 
 
@@ -134,12 +139,15 @@ SETUP = '''\
 # Run this cell first. It makes this notebook's own definitions importable as
 # the module {modules}, as the tests expect, and saves each cell that starts with
 # "# <file name>" as that file beside the notebook, the file you upload.
+import hashlib
 import sys
 from pathlib import Path
 
 from IPython import get_ipython
 
 STUDENT_FILES = {files}
+# The sha256 of each stub as released: an untouched stub is replaced, a file edited elsewhere never.
+STUBS = {stubs}
 for _name in STUDENT_FILES:
     sys.modules[Path(_name).stem] = sys.modules["__main__"]
 
@@ -150,11 +158,12 @@ def save_student_file(result):
     for name in STUDENT_FILES:
         if source.startswith("# " + name):
             path = Path(name)
-            if path.exists() and not path.read_text(encoding="utf-8").startswith("# " + name):
-                print(f"{{name}} beside this notebook was not written by it and is left as it is: "
-                      "open the notebook in a folder of its own to save your code.")
-            else:
+            old = path.read_bytes() if path.exists() else b""
+            if not old or old.startswith(("# " + name).encode()) or hashlib.sha256(old).hexdigest() == STUBS[name]:
                 path.write_text(source, encoding="utf-8")
+            else:
+                print(f"{{name}} beside this notebook was changed outside it and is left as it is: "
+                      "move it away (or rename it) to save your cell there.")
 
 
 _events = get_ipython().events
@@ -168,7 +177,16 @@ _events.register("post_run_cell", save_student_file)
 def setup_source(assignment: Assignment) -> str:
     """The setup cell's code: the module alias and the hook that saves the student file(s)."""
     modules = ", ".join(f"`{Path(f).stem}`" for f in assignment.student_files)
-    return SETUP.format(modules=modules, files=json.dumps(list(assignment.student_files))).rstrip("\n")
+    stubs = {name: hashlib.sha256(_stub_bytes(assignment, name)).hexdigest() for name in assignment.student_files}
+    return SETUP.format(modules=modules, files=json.dumps(list(assignment.student_files)),
+                        stubs=json.dumps(stubs)).rstrip("\n")
+
+
+def _stub_bytes(assignment: Assignment, filename: str) -> bytes:
+    path = assignment.folder / filename
+    if not path.is_file():
+        raise CourseError(f"{assignment.id}: {path} is missing (run `make stubs`)")
+    return path.read_bytes()
 
 
 def setup_cell(assignment: Assignment) -> nbformat.NotebookNode:

@@ -1,6 +1,10 @@
 """The otter-grader export: one Otter Assign master notebook per assignment.
 
     <out>/<id>/<id>.ipynb      then: otter assign <id>.ipynb dist --no-pdfs
+    <out>/<id>/autograder/     the student kit's engine (student_kit.py), named in the config's
+                               `files:`, so otter copies it beside the notebook into dist/student/
+                               and into the autograder zip, which puts it beside each submission:
+                               the public-test cells import autograder.checks and autograder.hints
 
 The master is the student notebook of notebook.py (the same README, setup,
 student and public-test cells) laid out in otter's blocks:
@@ -22,26 +26,35 @@ interpreter and the sandbox, once per file content, and reports its one test's r
 (cell.py says what that protects and what it trusts).
 Otter turns test cells into doctests that compare printed output, so the call runs with
 stdout captured: a passed test prints nothing, a failed one raises AssertionError with the
-engine's message. The kit must be installed where otter runs the notebooks:
-`make venv-otter` installs it, with otter-grader, into .venv-otter/.
+engine's message. The whole kit must be installed where otter grades the notebooks
+(`make venv-otter` installs it, with otter-grader, into .venv-otter/): the kernel imports
+the student kit beside the notebook first, whose cell.py runs the installed engine in a
+`python -I` of its own. Otter turns each unindented line of a test cell into a doctest
+example of its own, so the test cells carry no decorator line and no bracket closed at
+the left margin (without_decorators, doctest_safe).
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import json
+import tokenize
 from pathlib import Path
 
 import nbformat
 
 from ..course import Assignment, CourseError
-from . import notebook
+from . import notebook, student_kit
 from .stubs import make_stub, raise_not_implemented
 
 # Line endings otter assign reads as markers in a solution cell (otter/assign/solutions.py);
 # a solution must not hold them by accident.
 _OTTER_MARKERS = ("# SOLUTION", "#SOLUTION", "# SEED", "# BEGIN PROMPT", "# END PROMPT",
                   "# IGNORE", "# BEGIN SOLUTION", "# END SOLUTION")
+
+
+KIT = "autograder"  # the folder beside each master that holds the student kit's engine
 
 
 def config_text(assignment: Assignment) -> str:
@@ -53,6 +66,8 @@ def config_text(assignment: Assignment) -> str:
         "check_all_cell: true",
         "export_cell:",
         "  pdf: false",
+        "files:",
+        f"  - {KIT}",
         "tests:",
         "  files: true",
         "generate:",
@@ -104,19 +119,68 @@ def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, st
         for test in test_file.tests:
             names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
             units = [u for u in order if u in names] or order[-1:]
-            source = test_file.preamble + "\n\n\n" + without_decorators(test.source)
+            source = doctest_safe(without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.source),
+                                  f"{assignment.folder / test_file.file} ({test.name})")
             found[units[-1]].append((test.name, source))
     return found
 
 
 def without_decorators(source: str) -> str:
-    """The cell without its functions' decorator lines (the parametrize loops are in the cell's
-    calls): otter's doctest conversion splits a decorator from its function, a syntax error."""
+    """The cell with no decorator line: otter's doctest conversion makes a decorator line and
+    its function two examples, a syntax error. A test function's `pytest.mark.parametrize`
+    lines go (the cell's calls loop over their values); any other decorator becomes the
+    assignment it stands for, after the function: `@hints.detector def f` -> `f = hints.detector(f)`.
+    """
     lines = source.splitlines()
-    drop = {number for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)
-            for decorator in node.decorator_list
-            for number in range(decorator.lineno - 1, decorator.end_lineno)}
-    return "\n".join(line for number, line in enumerate(lines) if number not in drop)
+    dropped: set[int] = set()                   # 0-based numbers of decorator lines
+    after: dict[int, list[str]] = {}            # 0-based line number -> the assignments that follow it
+    decorated = sorted((node for node in ast.walk(ast.parse(source))
+                        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                        and node.decorator_list), key=lambda node: node.lineno, reverse=True)
+    for node in decorated:  # inner definitions first, where two end on the same line
+        dropped.update(range(min(d.lineno for d in node.decorator_list) - 1, node.lineno - 1))
+        kept = [d for d in node.decorator_list if not _parametrize(d)]
+        if kept:
+            line = lines[node.lineno - 1]
+            call = node.name
+            for decorator in reversed(kept):  # the one nearest the def applies first
+                call = f"{ast.unparse(decorator)}({call})"
+            after.setdefault(node.end_lineno - 1, []).append(f"{line[:len(line) - len(line.lstrip())]}"
+                                                             f"{node.name} = {call}")
+    out = []
+    for number, line in enumerate(lines):
+        if number not in dropped:
+            out.append(line)
+        out += after.get(number, [])
+    return "\n".join(out)
+
+
+def doctest_safe(source: str, where: str) -> str:
+    """The cell with every line that continues a bracket indented: otter makes each unindented
+    line a new doctest example (`>>> `), so a `}` closing a dict at the start of a line would be
+    one on its own. Indenting inside brackets changes nothing; inside a string it would, so an
+    unindented line of a multi-line string is refused."""
+    lines = source.splitlines()
+    inside: set[int] = set()      # 1-based numbers of the lines that start inside brackets
+    depth = 0
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif token.type == tokenize.NL and depth:
+            inside.add(token.start[0] + 1)
+        if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+            flush = [n for n in range(token.start[0] + 1, token.end[0] + 1) if lines[n - 1][:1] not in ("", " ", "\t")]
+            if flush:
+                raise CourseError(f"{where}: line {flush[0]} of a multi-line string starts at the left "
+                                  "margin, which otter would read as a new doctest example: indent it")
+    return "\n".join(f"    {line}" if number in inside and line[:1] not in ("", " ", "\t") else line
+                     for number, line in enumerate(lines, 1))
+
+
+def _parametrize(decorator: ast.expr) -> bool:
+    return isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "pytest.mark.parametrize"
 
 
 def question_cells(assignment: Assignment, unit, public: list[tuple[str, str]],
@@ -175,5 +239,10 @@ def _number(value: float) -> int | float:
 
 
 def build(assignments: list[Assignment]) -> dict[str, bytes]:
-    """{relative path: bytes}: <id>/<id>.ipynb for every assignment."""
-    return {f"{a.id}/{a.id}.ipynb": notebook.to_bytes(master_notebook(a)) for a in assignments}
+    """{relative path: bytes}: <id>/<id>.ipynb and the kit <id>/autograder/... for every assignment."""
+    kit = student_kit.engine_files()  # keyed autograder/...
+    tree = {}
+    for a in assignments:
+        tree[f"{a.id}/{a.id}.ipynb"] = notebook.to_bytes(master_notebook(a))
+        tree.update({f"{a.id}/{name}": data for name, data in kit.items()})
+    return tree

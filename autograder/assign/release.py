@@ -2,10 +2,10 @@
 
     release/README.md               what the folder holds
     release/students/<id>/          README.md, the stub file(s), the public tests, requirements.txt,
-                                    and what `make check` needs (student_kit.py)
+                                    what `make check` needs (student_kit.py), and <id>.ipynb, the
+                                    assignment as a Jupyter notebook (notebook.py)
     release/students/<id>.zip       the same files under a folder <id>/
     release/classroom/<id>/         a GitHub Classroom template repository (classroom.py)
-    release/notebooks/<id>.ipynb    the assignment as a Jupyter notebook (notebook.py)
     release/gradescope/<id>.zip     a Gradescope autograder (gradescope.py)
 
 Everything is built in memory as a Tree, {relative path: bytes}, and then
@@ -14,6 +14,12 @@ The bytes depend on the sources alone: zips have a fixed timestamp, fixed
 permissions and sorted names, and store their files uncompressed, so that they
 do not depend on the zlib of the machine that built them (and git keeps each
 new version as a small delta).
+
+The notebook lives in the student folder, not apart: its public-test cells import
+`autograder.checks` and `autograder.hints`, which the student kit beside it
+provides (the kernel's working directory comes first on sys.path), and running
+its code cell replaces the untouched stub beside it, so `make check` and the
+upload see the notebook's code.
 """
 
 from __future__ import annotations
@@ -30,10 +36,10 @@ from .stubs import stale_stubs
 
 Tree = dict[str, bytes]
 
-OWNED = ("README.md", "students", "classroom", "notebooks", "gradescope")  # what `release` rewrites in its folder
+OWNED = ("README.md", "students", "classroom", "gradescope")  # what `release` rewrites in its folder
 STUDENT_REQUIREMENTS = ("numpy", "pytest", "rich")             # what the public tests and `check` need
 _EPOCH = (1980, 1, 1, 0, 0, 0)                                 # the earliest time a zip can hold
-_LEFT_ALONE = {"__pycache__", ".pytest_cache"}                 # what trying a release out leaves behind
+_LEFT_ALONE = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}  # what trying a release out leaves
 
 README = """\
 # release/
@@ -43,13 +49,14 @@ Never edit it by hand: `python -m autograder release --check` fails while it
 is out of date.
 
     students/<id>/        what a student gets: README.md, the stub, the public tests, requirements.txt,
-                          and for `make check`: Makefile, assignment.toml and the student side of
-                          the engine (autograder/: the check command, its assertions and messages)
+                          for `make check`: Makefile, assignment.toml and the student side of the
+                          engine (autograder/: the check command, its assertions and messages),
+                          and <id>.ipynb, the same assignment as one Jupyter notebook (the README,
+                          the stub and the public tests; running the code cell saves the student
+                          file beside it); open it in this folder, where its tests find autograder/
     students/<id>.zip     the same, in a folder <id>/
     classroom/<id>/       a GitHub Classroom template repository: the student files and
                           .github/workflows/classroom.yml, which runs the public tests (1 point each)
-    notebooks/<id>.ipynb  the same assignment as one Jupyter notebook: the README, the stub and the
-                          public tests; running the code cell saves the student file beside it
     gradescope/<id>.zip   the Gradescope autograder: the engine, this assignment's hidden tests
                           and its reference solution (instructors only; never give it to students)
 """
@@ -103,9 +110,10 @@ def zip_bytes(files: Tree, executables: frozenset[str] = frozenset()) -> bytes:
 
 
 def students_tree(assignments: list[Assignment]) -> Tree:
+    """students/<id>/ and students/<id>.zip: the student files, the kit and the notebook <id>.ipynb."""
     tree: Tree = {}
     for a in assignments:
-        files = student_files(a)
+        files = {**student_files(a), notebook_name(a): notebook.to_bytes(notebook.student_notebook(a))}
         tree.update({f"students/{a.id}/{name}": data for name, data in files.items()})
         tree[f"students/{a.id}.zip"] = zip_bytes({f"{a.id}/{name}": data for name, data in files.items()})
     return tree
@@ -120,9 +128,9 @@ def classroom_tree(assignments: list[Assignment]) -> Tree:
     return tree
 
 
-def notebooks_tree(assignments: list[Assignment]) -> Tree:
-    """<id>.ipynb for each assignment: its student notebook (with the stub)."""
-    return {f"notebooks/{a.id}.ipynb": notebook.to_bytes(notebook.student_notebook(a)) for a in assignments}
+def notebook_name(assignment: Assignment) -> str:
+    """The student notebook's name in the student folder: <id>.ipynb."""
+    return f"{assignment.id}.ipynb"
 
 
 def gradescope_zips(assignments: list[Assignment]) -> Tree:
@@ -140,7 +148,6 @@ def build(assignments: list[Assignment]) -> Tree:
     if stale:
         raise CourseError(f"stale stubs ({', '.join(map(str, stale))}): run `make stubs` first")
     return {"README.md": README.encode(), **students_tree(assignments), **classroom_tree(assignments),
-            **notebooks_tree(assignments),
             **{f"gradescope/{name}": data for name, data in gradescope_zips(assignments).items()}}
 
 

@@ -4,7 +4,9 @@
     assignment.toml    which assignment the folder holds, for `check` (no hidden test names: not the manifest)
     autograder/        the student side of the engine: the check verb (check/), the assertions the
                        public tests call (checks.py, hints.py), the message catalogue (messages.py,
-                       catalogue/), and cli.py, course.py and __main__.py for `python -m autograder`
+                       catalogue/), and cli.py, course.py and __main__.py for `python -m autograder`;
+                       cell.py, what the autograded cells of an nbgrader or otter notebook import: it
+                       holds no test and asks the installed engine for everything (cell.py says why)
 
 It is the package's own files, byte for byte, chosen by STUDENT_ENGINE: never
 the sandbox, the hidden tests, the reference module or anything that grades.
@@ -22,7 +24,7 @@ from ..course import Assignment, CourseError
 PACKAGE = Path(__file__).resolve().parents[1]
 # The engine files a student gets, as globs under autograder/.
 STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
-                  "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
+                  "cell.py", "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
 # What the hidden tests say (their advice names the properties they check): for the grader only.
 # Every language leaves out the same files, so the student's catalogue stays complete in each.
 NOT_SHIPPED = ("catalogue/*/hidden.toml",)

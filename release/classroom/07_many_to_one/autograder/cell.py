@@ -1,0 +1,192 @@
+"""Grading from inside a notebook: what an nbgrader autograded cell calls.
+
+    hidden_test("03_affine", "<the name of one of its hidden tests>")
+
+An exported notebook (assign/nbgrader.py) has one autograded cell per hidden
+test, and that cell is two lines: this import and this call. The hidden tests
+stay in autograder/hidden/ and are never copied into a notebook.
+
+What is graded is the student file that the notebook's setup cell saved beside
+the notebook when the student's code cell ran (assign/notebook.py): the
+solution cell's source, byte for byte. It is graded like any upload, in the
+sandbox, by a fresh interpreter (`python -I -m autograder grade`), so that
+nothing the student's cells did to this kernel (replacing `np.allclose`, patching the engine's modules, setting PYTHONPATH or
+AUTOGRADER_* variables, planting an `autograder` folder in the working
+directory) reaches the checks. Python's -I flag ignores PYTHON* variables, the
+user's site-packages and the working directory; AUTOGRADER_* variables are
+dropped, so the course is the one beside the installed package (an editable
+install of this repository, as `make venv-nbgrader` makes).
+
+This module imports nothing of the engine, so that it works the same from the
+installed package and from the student kit, which ships it (assign/student_kit.py):
+a student notebook sits beside the kit, and the kernel's working directory comes
+first on sys.path, so `from autograder.cell import hidden_test` may find either.
+What it needs to know of the assignment (its student files, its hidden tests and
+time limit) it asks the installed engine, in a fresh `python -I` as well, once
+per assignment and kernel.
+
+One run of the engine grades every hidden test of the file (each test with a
+fresh import of the student module, as always), in the first autograded cell;
+the other cells take their test's result from a memo in this module, keyed by
+the sha256 of the student files, so a notebook costs one start of the engine
+rather than one per cell. A changed file is graded again.
+
+What remains trusted: this module itself and the modules it uses
+(subprocess, json, tempfile) run in the student's kernel, which nbgrader runs
+without a sandbox; a student who rewrites those in the kernel on purpose, or
+who can write to the course's files from the kernel, can fool this cell as
+they could fool any nbgrader test. The sandbox makes the cheap tricks, the ones
+that work against plain nbgrader tests, worthless.
+
+Every message goes to stdout or into the raised AssertionError, never to
+stderr: nbgrader gives 0 to a cell that writes to stderr, and warnings are
+not errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+STARTUP_SECONDS = 30  # a fresh interpreter, numpy and the sandbox, on a busy machine
+
+# Run by the installed engine: what the autograder knows of one assignment, as JSON on stdout.
+DESCRIBE = """\
+import json, sys
+from autograder import course
+try:
+    a = course.load(sys.argv[1])
+except course.CourseError as exc:
+    print(json.dumps({"error": str(exc)}))
+else:
+    print(json.dumps({"student_files": list(a.student_files), "tests": [[t.unit, t.name] for t in a.tests],
+                      "seconds": a.limits.submission_seconds}))
+"""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What a hidden cell needs of an assignment, as the installed engine's manifest says."""
+    id: str
+    student_files: tuple[str, ...]
+    tests: tuple[tuple[str, str], ...]      # (unit, hidden test name), in the manifest's order
+    submission_seconds: float
+
+
+_ASSIGNMENTS: dict[str, Assignment] = {}
+# (assignment id, sha256 of the student files) -> hidden test name -> its Gradescope-style result
+_GRADED: dict[tuple[str, str], dict[str, dict]] = {}
+
+
+class GradingUnavailable(RuntimeError):
+    """The grader could not run at all: the instructor must look (the course, the install)."""
+
+
+def hidden_test(assignment_id: str, test_name: str, folder: str | os.PathLike = ".") -> None:
+    """Grade the student file(s) in `folder` with one hidden test; raise AssertionError if it fails.
+
+    Prints 'Passed.' when the test passes. The student files are those of the
+    assignment's manifest (e.g. layers.py), as the notebook's setup cell saved them.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = _grade_one(assignment_id, test_name, Path(folder))
+    if result.get("status") == "passed":
+        print(result.get("output") or "Passed.")
+        return
+    raise AssertionError(result.get("output") or "The test failed.")
+
+
+def _engine_env() -> dict[str, str]:
+    """The environment of the engine's processes: nothing that could choose another course or package."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADER_", "PYTHON"))}
+
+
+def describe(assignment_id: str) -> Assignment:
+    """The assignment as the installed engine knows it (asked once per kernel)."""
+    if assignment_id not in _ASSIGNMENTS:
+        _ASSIGNMENTS[assignment_id] = _ask_engine(assignment_id)
+    return _ASSIGNMENTS[assignment_id]
+
+
+def _ask_engine(assignment_id: str) -> Assignment:
+    with tempfile.TemporaryDirectory(prefix="notebook-grade-") as tmp:
+        try:
+            run = subprocess.run([sys.executable, "-I", "-c", DESCRIBE, assignment_id], cwd=tmp,
+                                 env=_engine_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                                 timeout=STARTUP_SECONDS)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GradingUnavailable(f"The autograder did not start ({exc}). "
+                                     "Please tell your instructor.") from None
+    try:
+        data = json.loads(run.stdout)
+    except ValueError:
+        last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no answer"]
+        raise GradingUnavailable(f"The autograder is not installed where this notebook runs ({last[0]}). "
+                                 "Please tell your instructor.") from None
+    if "error" in data:
+        raise GradingUnavailable(f"The autograder cannot find this assignment ({data['error']}). "
+                                 "Please tell your instructor.")
+    return Assignment(assignment_id, tuple(data["student_files"]),
+                      tuple((unit, name) for unit, name in data["tests"]), data["seconds"])
+
+
+def _grade_one(assignment_id: str, test_name: str, folder: Path) -> dict:
+    assignment = describe(assignment_id)
+    if test_name not in {name for _, name in assignment.tests}:
+        raise GradingUnavailable(f"The autograder has no test {test_name!r} for {assignment.id}. "
+                                 "Please tell your instructor.")
+    files = {}
+    for name in assignment.student_files:
+        saved = folder / name
+        if not saved.is_file():
+            raise AssertionError(
+                f"{name} was not found beside the notebook. The cell holding your code must start "
+                f"with the line '# {name}', and the notebook's first code cell must run before it.")
+        files[name] = saved.read_bytes()
+    digest = hashlib.sha256(b"".join(n.encode() + b"\0" + files[n] + b"\0" for n in sorted(files))).hexdigest()
+    key = (assignment.id, digest)
+    if key not in _GRADED:
+        _GRADED[key] = _grade_all(assignment, files)
+    return _GRADED[key][test_name]
+
+
+def _grade_all(assignment, files: dict[str, bytes]) -> dict[str, dict]:
+    """Every hidden test's result for these files, from a fresh interpreter and the sandbox."""
+    with tempfile.TemporaryDirectory(prefix="notebook-grade-") as tmp:
+        work = Path(tmp)
+        submission = work / "submission"
+        submission.mkdir()
+        for name, data in files.items():
+            (submission / name).write_bytes(data)
+        out = work / "results.json"
+        command = [sys.executable, "-I", "-m", "autograder", "grade", "--assignment", assignment.id,
+                   str(submission), "--out", str(out), "--quiet"]
+        env = _engine_env()
+        limit = assignment.submission_seconds + STARTUP_SECONDS
+        process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, errors = process.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise AssertionError(f"Grading took longer than {limit:g} s and was stopped.") from None
+        try:
+            tests = json.loads(out.read_text(encoding="utf-8"))["tests"]
+        except (OSError, ValueError, KeyError):
+            tests = []
+        expected = [f"{unit}: {name}" for unit, name in assignment.tests]
+        if [t.get("name") for t in tests] != expected:
+            last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise GradingUnavailable(f"The autograder could not grade this notebook (exit status "
+                                     f"{process.returncode}: {last[0]}). Please tell your instructor.")
+        return {name: result for (_, name), result in zip(assignment.tests, tests)}
