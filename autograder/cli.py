@@ -2,6 +2,7 @@
 
   python -m autograder grade --assignment ID SUBMISSION [--out results.json]   (instructors, CI)
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
@@ -35,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
     grade.add_argument("--regrade", action="store_true",
                        help="grade again submissions the gradebook already holds")
+    grade.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="where a batch is graded: local (this machine, --jobs lanes; the default) "
+                            "or dask (a dask.distributed cluster, see --scheduler)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="the Dask scheduler's address for --executor dask, e.g. tcp://10.0.0.5:8786")
 
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_batch(args, assignment) -> bool:
-    if args.batch or args.jobs is not None or args.gradebook or args.csv:
+    if args.batch or args.jobs is not None or args.gradebook or args.csv or args.executor != "local":
         return True
     if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
         return False  # one results.json: one submission (Gradescope's submission folder)

@@ -1,0 +1,124 @@
+"""The local executor: grading lanes on this machine, each with its own fork server.
+
+`--jobs N` runs N lanes side by side. Lane 0 grades in this process, in a
+thread, with a fork server started at once; lanes 1..N-1 each drive one grader
+process of a pool, kept for the whole batch. Every lane takes the next
+submission from one shared queue when it is free, so
+
+  - grading starts as soon as this process's fork server is up, while the
+    other grader processes are still importing numpy and starting theirs
+    (the pool's start-up, about half a second, no longer stalls small batches);
+  - a lane held up by a hanging submission holds up only itself: the others
+    keep taking work;
+  - no submission is handed out twice, and results come back to the caller's
+    thread, which alone records them.
+
+If a grader process dies (killed from outside), its lane puts its submission
+back and stops; what is left is graded in this process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import concurrent.futures as futures
+import multiprocessing
+import queue
+import threading
+
+from ..course import Assignment
+from ..submission import Submission
+from . import Deliver, safe_grade
+
+_SANDBOX = None  # in a pool process: its fork server, for the whole batch
+
+
+def _init_process() -> None:
+    from ..sandbox import default_sandbox
+
+    global _SANDBOX
+    manager = default_sandbox()
+    _SANDBOX = manager.__enter__()
+    atexit.register(manager.__exit__, None, None, None)
+
+
+def _grade_in_pool(assignment: Assignment, submission: Submission):
+    return safe_grade(assignment, submission, _SANDBOX)
+
+
+class LocalExecutor:
+    def __init__(self, jobs: int = 1, sandbox_factory=None):
+        from ..sandbox import default_sandbox
+
+        self.jobs = max(1, int(jobs or 1))
+        self.sandbox_factory = sandbox_factory or default_sandbox
+
+    def run(self, assignment: Assignment, work: list[tuple[int, Submission]], deliver: Deliver) -> None:
+        todo = collections.deque(work)
+        lock = threading.Lock()
+        done: queue.Queue = queue.Queue()  # (index, result) or (None, exception) from the lanes
+        stop = threading.Event()
+
+        def take():
+            with lock:
+                return todo.popleft() if todo and not stop.is_set() else None
+
+        def give_back(item) -> None:
+            with lock:
+                todo.appendleft(item)
+
+        def lane(body) -> None:
+            try:
+                body()
+            except BaseException as exc:  # a broken course (CourseError) or a bug: stop every lane
+                stop.set()
+                done.put((None, exc))
+            finally:
+                done.put((None, None))  # this lane has finished
+
+        def here() -> None:
+            with self.sandbox_factory() as sandbox:
+                while (item := take()) is not None:
+                    done.put((item[0], safe_grade(assignment, item[1], sandbox)))
+
+        def helper(pool) -> None:
+            while (item := take()) is not None:
+                try:
+                    result = pool.submit(_grade_in_pool, assignment, item[1]).result()
+                except futures.process.BrokenProcessPool:
+                    give_back(item)  # its grader process died: another lane grades it
+                    return
+                done.put((item[0], result))
+
+        helpers = min(self.jobs - 1, max(len(work) - 1, 0))
+        pool = None
+        if helpers:
+            pool = futures.ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=_init_process)
+        threads = [threading.Thread(target=lane, args=(here,), daemon=True, name="grade-lane-0")]
+        threads += [threading.Thread(target=lane, args=(lambda: helper(pool),), daemon=True,
+                                     name=f"grade-lane-{n}") for n in range(1, helpers + 1)]
+        failure = None
+        try:
+            for thread in threads:
+                thread.start()
+            running = len(threads)
+            while running:
+                index, payload = done.get()
+                if index is None:
+                    running -= 1
+                    failure = failure or payload
+                else:
+                    deliver(index, payload)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        if failure is not None:
+            raise failure
+        if todo:  # every helper died after lane 0 had finished: grade the rest here
+            with self.sandbox_factory() as sandbox:
+                for index, submission in todo:
+                    deliver(index, safe_grade(assignment, submission, sandbox))
