@@ -13,8 +13,10 @@ submission from one shared queue when it is free, so
   - no submission is handed out twice, and results come back to the caller's
     thread, which alone records them.
 
-If a grader process dies (killed from outside), its lane puts its submission
-back and stops; what is left is graded in this process.
+A batch too small to repay a grader process's start-up gets fewer lanes
+(HELPER_MIN_SUBMISSIONS per extra lane). If a grader process dies (killed from
+outside), its lane puts its submission back and stops; what is left is graded
+in this process.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ from ..submission import Submission
 from . import Deliver, safe_grade
 
 _SANDBOX = None  # in a pool process: its fork server, for the whole batch
+
+# A grader process costs about half a second of CPU to start (a Python that
+# imports numpy, then its fork server's): it is only worth it for a lane that
+# will grade at least this many submissions, at tens of milliseconds each.
+HELPER_MIN_SUBMISSIONS = 16
 
 
 def _init_process() -> None:
@@ -90,7 +97,7 @@ class LocalExecutor:
                     return
                 done.put((item[0], result))
 
-        helpers = min(self.jobs - 1, max(len(work) - 1, 0))
+        helpers = min(self.jobs - 1, len(work) // HELPER_MIN_SUBMISSIONS)
         pool = None
         if helpers:
             pool = futures.ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
