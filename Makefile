@@ -6,6 +6,7 @@ READY  := $(VENV)/.ready
 JOBS   ?= 2
 
 .PHONY: setup test test-all grade stubs release gradescope bench clean
+.PHONY: nbgrader venv-nbgrader test-integration
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +19,7 @@ setup: $(READY)                          ## create .venv and install the kit
 test: $(READY)                           ## the everyday tests (a few minutes)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-all: $(READY)                       ## everything, the slow integration tests too
+test-all: $(READY) $(NBGRADER_READY)  ## everything, the slow integration tests too
 	$(BIN)/python -m pytest -q
 
 grade: $(READY)                          ## grade the bundled sample submissions
@@ -34,6 +35,24 @@ release: $(READY)                        ## write release/: student folders and 
 gradescope: $(READY)                     ## only the Gradescope autograder zips, in release/gradescope/
 	$(BIN)/python -m autograder gradescope
 
+# nbgrader is heavy and may pin what otter-grader pins differently: it gets a venv of its own,
+# with the kit installed in editable mode, since autograded cells import `autograder`.
+NBGRADER_VENV := .venv-nbgrader
+NBGRADER_READY := $(NBGRADER_VENV)/.ready
+
+$(NBGRADER_READY): pyproject.toml
+	$(PYTHON) -m venv $(NBGRADER_VENV)
+	$(NBGRADER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(NBGRADER_VENV)/bin/python -m pip install -q -e '.[nbgrader]'
+	touch $(NBGRADER_READY)
+
+venv-nbgrader: $(NBGRADER_READY)        ## .venv-nbgrader: nbgrader and the kit, for the nbgrader course
+nbgrader: $(READY)                       ## export the nbgrader course tree to out/nbgrader/
+	$(BIN)/python -m autograder nbgrader
+
+test-integration: $(READY) $(NBGRADER_READY)  ## the slow tests against the real nbgrader (and peers)
+	$(BIN)/python -m pytest -q -m slow
+
 BENCH_READY := $(VENV)/.bench-ready
 $(BENCH_READY): $(READY)
 	$(BIN)/python -m pip install -q -e '.[bench]'
@@ -43,4 +62,4 @@ bench: $(BENCH_READY)                    ## ours against the peers, and 10-1,000
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) $(NBGRADER_VENV) out build *.egg-info

@@ -6,6 +6,7 @@
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
+  python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="treat SUBMISSION as a folder with one entry per student (implied by "
                             "--jobs, --gradebook and --csv, and by a folder holding several copies "
                             "of the student file)")
-    grade.add_argument("--jobs", type=int, help="grader processes side by side (batch)")
+    grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local executor)")
     grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
     grade.add_argument("--regrade", action="store_true",
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
                             "or dask (a dask.distributed cluster, see --scheduler)")
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="the Dask scheduler's address for --executor dask, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument("--test", action="append", metavar="NAME",
+                       help="run only this hidden test (repeatable; one submission only): "
+                            "what a notebook's autograded cell asks for")
 
     stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
@@ -57,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: release/gradescope/ in the course)")
 
+    nbgrader = verbs.add_parser(
+        "nbgrader", help="(instructors) export the course as an nbgrader course tree: nbgrader_config.py "
+                         "and source/<id>/<id>.ipynb with solution regions and autograded hidden-test cells")
+    nbgrader.add_argument("--out", type=Path, help="the course folder (default: out/nbgrader/ in the course)")
+    nbgrader.add_argument("--course-id", default=None, help="nbgrader's course_id (default: backprop-rnn)")
+
     args = parser.parse_args(argv)
     try:
         if args.verb == "grade":
@@ -65,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return _release(args)
         if args.verb == "gradescope":
             return _gradescope(args)
+        if args.verb == "nbgrader":
+            return _nbgrader(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -92,11 +104,14 @@ def _grade(args) -> int:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
     if _is_batch(args, assignment):
+        if args.test:
+            print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
+            return 2
         from .report.batch import run_batch
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
-        result = safe_grade(assignment, submission, sandbox)
+        result = safe_grade(assignment, submission, sandbox, only=tuple(args.test) if args.test else None)
     if args.out:
         write_json(result, args.out)
     if not args.quiet:
@@ -148,4 +163,16 @@ def _gradescope(args) -> int:
         print(line)
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
+    return 0
+
+
+def _nbgrader(args) -> int:
+    from .assign import nbgrader, release
+
+    out = args.out or course.find_root() / "out" / "nbgrader"
+    tree = nbgrader.course_tree([course.load(i) for i in course.assignment_ids()],
+                                args.course_id or nbgrader.COURSE_ID)
+    for line in release.write(tree, out):  # nbgrader's own files (gradebook.db, submitted/, ...) stay
+        print(line)
+    print(f"{out}: an nbgrader course; from there, run `nbgrader generate_assignment ID` for each assignment")
     return 0

@@ -1,6 +1,7 @@
 """Steps 3 and 4 of grading: run the hidden tests on the trusted side -> Result.
 
     grade(assignment, submission, sandbox) -> Result
+    grade(assignment, submission, sandbox, only=("test_x",)) -> Result of those tests alone
 
 Each hidden test gets a fresh import of the student's module in the worker
 (numpy's and random's global state reseeded), so a score never depends on test
@@ -18,7 +19,7 @@ import traceback
 import numpy as np
 
 from . import reference
-from .course import Assignment
+from .course import Assignment, CourseError
 from .result import Result, TestResult
 from .student import Student, StudentError, WorkerLost
 from .submission import Submission
@@ -26,19 +27,24 @@ from .submission import Submission
 log = logging.getLogger("autograder")
 
 
-def grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
+def grade(assignment: Assignment, submission: Submission, sandbox, only: tuple[str, ...] | None = None) -> Result:
+    """Every hidden test of the assignment, or only those named in `only` (a notebook's test cell)."""
     started = time.monotonic()
     tests = reference.hidden_tests(assignment)
     ref = reference.module(assignment)
+    unknown = sorted(set(only or ()) - set(tests))
+    if unknown:
+        raise CourseError(f"{assignment.id} has no hidden test {', '.join(unknown)}")
+    chosen = [(unit, test) for unit in assignment.units for test in unit.tests
+              if only is None or test.name in only]
     if submission.problems:
         message = " ".join(submission.problems)
-        return _result(assignment, submission, [_failed(t, message) for t in assignment.tests],
+        return _result(assignment, submission, [_failed(t, message) for _, t in chosen],
                        started, sandbox, output=message)
 
     run = _Run(assignment, submission, sandbox, started + assignment.limits.submission_seconds)
     try:
-        results = [run.one(test, tests[test.name], ref, unit.uses_reference)
-                   for unit in assignment.units for test in unit.tests]
+        results = [run.one(test, tests[test.name], ref, unit.uses_reference) for unit, test in chosen]
     finally:
         run.close()
     return _result(assignment, submission, results, started, sandbox)

@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder import course
@@ -34,12 +35,20 @@ def tree() -> release.Tree:
 
 
 def student_visible(tree: release.Tree) -> dict[str, str]:
-    """Every text in students/ and classroom/, zip members included, by where it is."""
+    """Every text in students/, classroom/ and notebooks/, by where it is.
+
+    Zip members count one by one, and a notebook's cells both one by one (their
+    source as written, not JSON-escaped) and as the whole file.
+    """
     texts = {}
     for name, data in tree.items():
-        if not name.startswith(("students/", "classroom/")):
+        if not name.startswith(("students/", "classroom/", "notebooks/")):
             continue
-        if name.endswith(".zip"):
+        if name.endswith(".ipynb"):
+            texts[name] = data.decode()
+            for cell in nbformat.reads(data.decode(), as_version=4).cells:
+                texts[f"{name}#{cell.id}"] = cell.source
+        elif name.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 texts.update({f"{name}:{m}": archive.read(m).decode() for m in archive.namelist()})
         else:
@@ -107,21 +116,48 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
             assert info.date_time == (1980, 1, 1, 0, 0, 0) and info.external_attr >> 16 == 0o100644
 
 
+def test_release_has_a_notebook_per_assignment_and_it_is_the_students(tree):
+    notebooks = sorted(n for n in tree if n.startswith("notebooks/"))
+    assert notebooks == [f"notebooks/{aid}.ipynb" for aid in IDS]
+    for aid in IDS:
+        nb = nbformat.reads(tree[f"notebooks/{aid}.ipynb"].decode(), as_version=4)
+        nbformat.validate(nb)
+        sources = "\n".join(c.source for c in nb.cells)
+        a = course.load(aid)
+        for name in a.student_files:  # the stub, as in the student folder
+            assert (a.folder / name).read_text(encoding="utf-8").rstrip("\n") in sources
+
+
 def test_student_release_has_no_manifest(tree):
     visible = [n for n in student_visible(tree)]
     assert visible and not [n for n in visible if n.endswith("manifest.toml")]
 
 
-def test_release_contains_no_solution_code(tree):
+def solution_leaks(tree: release.Tree) -> list[str]:
+    """Where a solution region appears in what students see, one sentence each."""
     texts = {where: long_lines(text, 12) for where, text in student_visible(tree).items()}
-    checked = 0
+    found, checked = [], 0
     for aid in IDS:
         for solution in sorted(course.load(aid).solution_folder.glob("*.py")):
             for region in solution_regions(solution):
                 checked += 1
                 leaks = [where for where, lines in texts.items() if holds(lines, region)]
-                assert not leaks, f"{solution}: the solution of {region[0]!r}... is in {leaks}"
+                if leaks:
+                    found.append(f"{solution}: the solution of {region[0]!r}... is in {leaks}")
     assert checked, "no solution regions found"
+    return found
+
+
+def test_release_contains_no_solution_code(tree):
+    assert not solution_leaks(tree)
+
+
+def test_the_leak_check_sees_a_solution_inside_a_notebook(tree):
+    from autograder.assign import notebook
+
+    solved = notebook.to_bytes(notebook.student_notebook(course.load("03_affine"), solved=True))
+    leaks = solution_leaks({**tree, "notebooks/03_affine.ipynb": solved})
+    assert leaks and all("notebooks/03_affine.ipynb#layers-py" in leak for leak in leaks)
 
 
 def test_release_contains_no_hidden_test(tree):

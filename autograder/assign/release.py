@@ -4,6 +4,7 @@
     release/students/<id>/          README.md, the stub file(s), the public tests, requirements.txt
     release/students/<id>.zip       the same files under a folder <id>/
     release/classroom/<id>/         a GitHub Classroom template repository (classroom.py)
+    release/notebooks/<id>.ipynb    the assignment as a Jupyter notebook (notebook.py)
     release/gradescope/<id>.zip     a Gradescope autograder (gradescope.py)
 
 Everything is built in memory as a Tree, {relative path: bytes}, and then
@@ -23,12 +24,12 @@ import zipfile
 from pathlib import Path
 
 from ..course import Assignment, CourseError
-from . import classroom, gradescope
+from . import classroom, gradescope, notebook
 from .stubs import stale_stubs
 
 Tree = dict[str, bytes]
 
-OWNED = ("README.md", "students", "classroom", "gradescope")  # what `release` rewrites in its folder
+OWNED = ("README.md", "students", "classroom", "notebooks", "gradescope")  # what `release` rewrites in its folder
 STUDENT_REQUIREMENTS = ("numpy", "pytest")                     # what the public tests need
 _EPOCH = (1980, 1, 1, 0, 0, 0)                                 # the earliest time a zip can hold
 _LEFT_ALONE = {"__pycache__", ".pytest_cache"}                 # what trying a release out leaves behind
@@ -44,6 +45,8 @@ is out of date.
     students/<id>.zip     the same, in a folder <id>/
     classroom/<id>/       a GitHub Classroom template repository: the student files and
                           .github/workflows/classroom.yml, which runs the public tests (1 point each)
+    notebooks/<id>.ipynb  the same assignment as one Jupyter notebook: the README, the stub and the
+                          public tests; running the code cell saves the student file beside it
     gradescope/<id>.zip   the Gradescope autograder: the engine, this assignment's hidden tests
                           and its reference solution (instructors only; never give it to students)
 """
@@ -113,6 +116,11 @@ def classroom_tree(assignments: list[Assignment]) -> Tree:
     return tree
 
 
+def notebooks_tree(assignments: list[Assignment]) -> Tree:
+    """<id>.ipynb for each assignment: its student notebook (with the stub)."""
+    return {f"notebooks/{a.id}.ipynb": notebook.to_bytes(notebook.student_notebook(a)) for a in assignments}
+
+
 def gradescope_zips(assignments: list[Assignment]) -> Tree:
     """<id>.zip for each assignment: its Gradescope autograder."""
     zips: Tree = {}
@@ -128,6 +136,7 @@ def build(assignments: list[Assignment]) -> Tree:
     if stale:
         raise CourseError(f"stale stubs ({', '.join(map(str, stale))}): run `make stubs` first")
     return {"README.md": README.encode(), **students_tree(assignments), **classroom_tree(assignments),
+            **notebooks_tree(assignments),
             **{f"gradescope/{name}": data for name, data in gradescope_zips(assignments).items()}}
 
 

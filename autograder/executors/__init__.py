@@ -35,25 +35,28 @@ class Executor(Protocol):
         """Grade every (index, submission); call deliver(index, result) in this process as each finishes."""
 
 
-def failed_result(assignment: Assignment, submission: Submission, message: str) -> Result:
-    """A result that fails every test with `message`: the row of a submission the grader could not grade."""
+def failed_result(assignment: Assignment, submission: Submission, message: str,
+                  only: tuple[str, ...] | None = None) -> Result:
+    """A result that fails every test (of `only`, if given) with `message`: a row the grader could not grade."""
     return Result(assignment.id, submission.name,
-                  tuple(TestResult(t.name, t.unit, 0.0, t.points, message) for t in assignment.tests),
+                  tuple(TestResult(t.name, t.unit, 0.0, t.points, message) for t in assignment.tests
+                        if only is None or t.name in only),
                   submission.sha256, output=message)
 
 
-def safe_grade(assignment: Assignment, submission: Submission, sandbox) -> Result:
+def safe_grade(assignment: Assignment, submission: Submission, sandbox,
+               only: tuple[str, ...] | None = None) -> Result:
     """grade(), except that a failure of the grader itself still gives a (failed) result."""
     from ..grade import grade
 
     try:
-        return grade(assignment, submission, sandbox)
+        return grade(assignment, submission, sandbox, only)
     except CourseError:
         raise  # the course itself is broken: no result would be fair
     except Exception as exc:  # a bug of ours must not cost the student their row
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return failed_result(assignment, submission, f"The grader failed on this submission ({detail}); "
-                                                     "ask the instructor to regrade it.")
+                                                     "ask the instructor to regrade it.", only)
 
 
 def make(kind: str = "local", jobs: int = 1, scheduler: str | None = None, sandbox_factory=None) -> Executor:
