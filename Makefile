@@ -6,7 +6,7 @@ READY  := $(VENV)/.ready
 JOBS   ?= 2
 
 .PHONY: setup test test-all grade stubs release gradescope bench clean
-.PHONY: nbgrader venv-nbgrader test-integration
+.PHONY: nbgrader venv-nbgrader test-integration otter venv-otter
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,22 @@ venv-nbgrader: $(NBGRADER_READY)        ## .venv-nbgrader: nbgrader and the kit,
 nbgrader: $(READY)                       ## export the nbgrader course tree to out/nbgrader/
 	$(BIN)/python -m autograder nbgrader
 
-test-integration: $(READY) $(NBGRADER_READY)  ## the slow tests against the real nbgrader (and peers)
+# otter-grader gets a venv of its own too (it pins packages differently from nbgrader),
+# with the kit in editable mode: the hidden-test cells import `autograder`.
+OTTER_VENV := .venv-otter
+OTTER_READY := $(OTTER_VENV)/.ready
+
+$(OTTER_READY): pyproject.toml
+	$(PYTHON) -m venv $(OTTER_VENV)
+	$(OTTER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(OTTER_VENV)/bin/python -m pip install -q -e '.[otter]'
+	touch $(OTTER_READY)
+
+venv-otter: $(OTTER_READY)              ## .venv-otter: otter-grader and the kit, for the otter export
+otter: $(READY)                          ## export the Otter Assign master notebooks to out/otter/
+	$(BIN)/python -m autograder otter
+
+test-integration: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## the slow tests against the real nbgrader and otter-grader
 	$(BIN)/python -m pytest -q -m slow
 
 BENCH_READY := $(VENV)/.bench-ready
@@ -62,4 +77,4 @@ bench: $(BENCH_READY)                    ## ours against the peers, and 10-1,000
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(NBGRADER_VENV) out build *.egg-info
+	rm -rf $(VENV) $(NBGRADER_VENV) $(OTTER_VENV) out build *.egg-info

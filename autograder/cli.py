@@ -7,6 +7,7 @@
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
   python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
+  python -m autograder otter [--out out/otter]                                  (instructors)
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     nbgrader.add_argument("--out", type=Path, help="the course folder (default: out/nbgrader/ in the course)")
     nbgrader.add_argument("--course-id", default=None, help="nbgrader's course_id (default: backprop-rnn)")
 
+    otter = verbs.add_parser(
+        "otter", help="(instructors) write one otter-grader (Otter Assign) master notebook per assignment")
+    otter.add_argument("--out", type=Path,
+                       help="where <id>/<id>.ipynb go (default: out/otter/ in the course)")
+
     args = parser.parse_args(argv)
     try:
         if args.verb == "grade":
@@ -77,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return _gradescope(args)
         if args.verb == "nbgrader":
             return _nbgrader(args)
+        if args.verb == "otter":
+            return _otter(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -175,4 +183,16 @@ def _nbgrader(args) -> int:
     for line in release.write(tree, out):  # nbgrader's own files (gradebook.db, submitted/, ...) stay
         print(line)
     print(f"{out}: an nbgrader course; from there, run `nbgrader generate_assignment ID` for each assignment")
+    return 0
+
+
+def _otter(args) -> int:
+    from .assign import otter, release
+
+    out = args.out or course.find_root() / "out" / "otter"
+    tree = otter.build([course.load(i) for i in course.assignment_ids()])
+    for line in release.write(tree, out):  # what otter assign wrote beside them (dist/) stays
+        print(line)
+    print(f"{out}: {len(tree)} otter master notebooks; for each assignment ID, in {out}/ID/, run "
+          "`otter assign ID.ipynb dist --no-pdfs`")
     return 0

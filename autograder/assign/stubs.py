@@ -20,17 +20,34 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _DEFINITION = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
 
 
-def make_stub(source: str, assignment_id: str, filename: str = "solution") -> str:
+def raise_not_implemented(assignment_id: str, indent: str, function: str | None, region: list[str]) -> list[str]:
+    """The stub's stand-in for a solution region: a raise inside a function, nothing outside."""
+    if function is None:
+        return []
+    return [f'{indent}raise NotImplementedError("{assignment_id}: implement {function}")\n']
+
+
+def make_stub(source: str, assignment_id: str, filename: str = "solution", render=None) -> str:
+    """The solution with each solution region replaced by `render(assignment_id, indent,
+    function, region_lines)` (default: raise_not_implemented); `function` is the dotted
+    name of the enclosing function, or None outside one. Other exports (the otter-grader
+    master notebook) pass their own `render` to mark the regions their way."""
+    render = render or raise_not_implemented
     out: list[str] = []
     scopes: list[tuple[int, str, str]] = []  # (indent, 'def'|'class', name)
     inside = False
+    region: list[str] = []
+    where: tuple[str, str | None] = ("", None)
     for number, line in enumerate(source.splitlines(keepends=True), 1):
         stripped = line.strip()
         if inside:
             if stripped == END:
                 inside = False
+                out.extend(render(assignment_id, *where, region))
             elif stripped == BEGIN:
                 raise CourseError(f"{filename}:{number}: {BEGIN} inside another solution region")
+            else:
+                region.append(line)
             continue
         if stripped == END:
             raise CourseError(f"{filename}:{number}: {END} without {BEGIN}")
@@ -41,10 +58,9 @@ def make_stub(source: str, assignment_id: str, filename: str = "solution") -> st
         if stripped == BEGIN:
             indent = len(line) - len(line.lstrip())
             enclosing = [s for s in scopes if s[0] < indent]
-            inside = True
-            if enclosing and enclosing[-1][1] == "def":
-                name = ".".join(s[2] for s in enclosing)
-                out.append(" " * indent + f'raise NotImplementedError("{assignment_id}: implement {name}")\n')
+            inside, region = True, []
+            in_function = enclosing and enclosing[-1][1] == "def"
+            where = (" " * indent, ".".join(s[2] for s in enclosing) if in_function else None)
             continue
         out.append(line)
     if inside:

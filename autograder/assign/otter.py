@@ -1,0 +1,167 @@
+"""The otter-grader export: one Otter Assign master notebook per assignment.
+
+    <out>/<id>/<id>.ipynb      then: otter assign <id>.ipynb dist --no-pdfs
+
+The master is the student notebook of notebook.py (the same README, setup,
+student and public-test cells) laid out in otter's blocks:
+
+    raw       # ASSIGNMENT CONFIG (YAML: name, init/check-all/export cells, test files, no PDFs)
+    markdown  the README's sections and a guide
+    code      the setup cell: the module alias and the hook that saves the student file
+    per graded unit of the manifest, one question (raw # BEGIN QUESTION, name: the unit,
+    points: one entry per test cell), holding
+      - in the first question only: the student cell, the whole student file (one cell,
+        as the setup cell saves it), its solution regions in otter's markers with the
+        stub's `raise NotImplementedError(...)` as the prompt students get instead;
+      - its public tests, one cell each (preamble and test): 0 points, the student's checks;
+      - one `# HIDDEN` cell per hidden test of the unit, worth the manifest's points.
+
+A hidden cell holds no test code: it calls autograder.cell.hidden_test, which grades the
+student file the setup cell saved, with that one hidden test of autograder/hidden/, in a
+fresh interpreter and the sandbox (cell.py says what that protects and what it trusts).
+Otter turns test cells into doctests that compare printed output, so the call runs with
+stdout captured: a passed test prints nothing, a failed one raises AssertionError with the
+engine's message. The kit must be installed where otter runs the notebooks:
+`make venv-otter` installs it, with otter-grader, into .venv-otter/.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+
+from ..course import Assignment, CourseError
+from . import notebook
+from .stubs import make_stub, raise_not_implemented
+
+# Line endings otter assign reads as markers in a solution cell (otter/assign/solutions.py);
+# a solution must not hold them by accident.
+_OTTER_MARKERS = ("# SOLUTION", "#SOLUTION", "# SEED", "# BEGIN PROMPT", "# END PROMPT",
+                  "# IGNORE", "# BEGIN SOLUTION", "# END SOLUTION")
+
+
+def config_text(assignment: Assignment) -> str:
+    """The # ASSIGNMENT CONFIG cell: YAML after its first line."""
+    return "\n".join([
+        "# ASSIGNMENT CONFIG",
+        f"name: {assignment.id}",
+        "init_cell: true",
+        "check_all_cell: true",
+        "export_cell:",
+        "  pdf: false",
+        "tests:",
+        "  files: true",
+        "generate:",
+        "  pdf: false",
+    ])
+
+
+def raw(source: str, name: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_raw_cell(source)
+    cell.id = notebook.cell_id(name)
+    return cell
+
+
+def otter_region(assignment_id: str, indent: str, function: str | None, region: list[str]) -> list[str]:
+    """A solution region in otter's markers: the stub's raise as the prompt, then the solution."""
+    prompt = raise_not_implemented(assignment_id, indent, function, region)
+    lines = [f'{indent}""" # BEGIN PROMPT\n', *prompt, f'{indent}""" # END PROMPT\n'] if prompt else []
+    return lines + [f"{indent}# BEGIN SOLUTION NO PROMPT\n", *region, f"{indent}# END SOLUTION\n"]
+
+
+def solution_source(assignment: Assignment, filename: str) -> str:
+    """The student cell of the master: the solution with otter's solution and prompt markers."""
+    text = notebook.student_source(assignment, filename, solved=True, markers=True)
+    bare = "\n".join(line for line in text.splitlines()
+                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    for marker in _OTTER_MARKERS:
+        if marker in bare:
+            raise CourseError(f"{assignment.solution_folder / filename} holds {marker!r}, "
+                              "which otter assign would read as a marker: reword it")
+    return make_stub(text, assignment.id, filename, render=otter_region)
+
+
+def hidden_source(assignment: Assignment, test_name: str) -> str:
+    return "\n".join([
+        "# HIDDEN",
+        "import contextlib, io",
+        "from autograder.cell import hidden_test",
+        "with contextlib.redirect_stdout(io.StringIO()):  # otter compares printed output: pass silently",
+        f"    hidden_test({assignment.id!r}, {test_name!r})",
+    ])
+
+
+def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, str]]]:
+    """unit -> [(test name, cell source)]: each public test with its file's preamble, in the
+    question of the last unit (manifest order) its code names, or else of the last unit."""
+    order = [u.name for u in assignment.units]
+    found: dict[str, list[tuple[str, str]]] = {name: [] for name in order}
+    for test_file in notebook.public_test_files(assignment):
+        for test in test_file.tests:
+            names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
+            units = [u for u in order if u in names] or order[-1:]
+            found[units[-1]].append((test.name, test_file.preamble + "\n\n\n" + test.source))
+    return found
+
+
+def question_cells(assignment: Assignment, unit, public: list[tuple[str, str]],
+                   student_cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    points = [0] * len(public) + [_number(t.points) for t in unit.tests]
+    total = _number(sum(points))
+    where = ("Write your code in the cell below" if student_cells
+             else "This part is graded from your code in the cell that starts with "
+                  f"`{notebook.marker(assignment.student_files[0])}` above")
+    cells = [raw(f"# BEGIN QUESTION\nname: {unit.name}\npoints: {json.dumps(points)}", f"q-{unit.name}"),
+             notebook.markdown(f"### {unit.name}\n\n{where}. `{unit.name}` is worth {total:g} points, "
+                               "given by the hidden tests when your notebook is graded; the test cells "
+                               "below are the public ones.", f"q-{unit.name}-text")]
+    if student_cells:
+        cells += [raw("# BEGIN SOLUTION", f"q-{unit.name}-solution"), *student_cells,
+                  raw("# END SOLUTION", f"q-{unit.name}-solution-end")]
+    cells.append(raw("# BEGIN TESTS", f"q-{unit.name}-tests"))
+    cells += [notebook.code(source, f"public-{name}") for name, source in public]
+    cells += [notebook.code(hidden_source(assignment, t.name), f"hidden-{t.name}") for t in unit.tests]
+    cells += [raw("# END TESTS", f"q-{unit.name}-tests-end"), raw("# END QUESTION", f"q-{unit.name}-end")]
+    return cells
+
+
+def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
+    filename = assignment.student_files[0]
+    return notebook.markdown(
+        "## Working in this notebook\n\n"
+        "Run the cells in order. The first code cells set up otter and make this notebook's "
+        f"definitions importable as the module `{Path(filename).stem}`, which is how the tests find "
+        f"your code. Write your code in the cell that starts with `{notebook.marker(filename)}`: "
+        "replace each `raise NotImplementedError(...)` with your code and run the cell. Each part "
+        "below has public test cells and a `grader.check` cell that runs them; after a change, run "
+        "your cell again, then the checks. When your notebook is graded, hidden tests check each "
+        "part more thoroughly and give its points.", "working-in-this-notebook")
+
+
+def master_notebook(assignment: Assignment) -> nbformat.NotebookNode:
+    """The Otter Assign master notebook of one assignment."""
+    if len(assignment.student_files) != 1:
+        raise CourseError(f"{assignment.id}: the otter export handles one student file, "
+                          f"not {len(assignment.student_files)}")
+    filename = assignment.student_files[0]
+    student = notebook.code(solution_source(assignment, filename), filename)
+    cells = [raw(config_text(assignment), "assignment-config"), *notebook.readme_cells(assignment),
+             guide_cell(assignment), notebook.setup_cell(assignment)]
+    public = public_tests_by_unit(assignment)
+    for number, unit in enumerate(assignment.units):
+        cells += question_cells(assignment, unit, public[unit.name], [student] if number == 0 else [])
+    nb = notebook.new_notebook(cells)
+    nbformat.validate(nb)
+    return nb
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def build(assignments: list[Assignment]) -> dict[str, bytes]:
+    """{relative path: bytes}: <id>/<id>.ipynb for every assignment."""
+    return {f"{a.id}/{a.id}.ipynb": notebook.to_bytes(master_notebook(a)) for a in assignments}
