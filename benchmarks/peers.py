@@ -36,7 +36,7 @@ VENVS = {"nbgrader": ".venv-nbgrader", "otter": ".venv-otter"}
 PACKAGES = {"nbgrader": "nbgrader", "otter": "otter-grader"}
 MAKE = {"nbgrader": "make venv-nbgrader", "otter": "make venv-otter"}
 NBGRADER_LIMIT = 1800.0  # seconds for the whole autograde batch
-OTTER_LIMIT = 90.0       # seconds for one `otter run`: it has no limit of its own
+OTTER_LIMIT = 60.0       # seconds for one `otter run`: it has no limit of its own
 EXPORT_LIMIT = 600.0
 TIMESTAMP = "2026-01-01 12:00:00.000000 UTC"
 
@@ -159,10 +159,10 @@ def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, s
         run.unavailable = f"otter assign failed: {(made.stderr or made.stdout).strip()[-300:]}"
         return run
     template = json.loads(student.read_text(encoding="utf-8"))
-    timed_out = []
+    timed_out, failed = [], []
     for name, code in sources.items():
         folder = work / "otter-submissions" / name
-        folder.mkdir(parents=True)
+        (folder / "out").mkdir(parents=True)
         notebook = folder / f"{assignment_id}.ipynb"
         notebook.write_text(json.dumps(with_code(template, assignment.student_files[0], code), indent=1),
                             encoding="utf-8")
@@ -176,9 +176,15 @@ def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, s
             timed_out.append(name)
         elif results.exists():
             data = json.loads(results.read_text())
-            run.scores[name] = float(data.get("score", data.get("total", 0.0)))
-    if timed_out:
-        run.note = f"{len(timed_out)} killed at the {OTTER_LIMIT:g} s limit"
+            run.scores[name] = float(data["score"]) if "score" in data else \
+                sum(float(t.get("score") or 0) for t in data.get("tests", []))  # Gradescope's form
+        else:
+            failed.append(f"{name}: {finished.stderr.strip().splitlines()[-1] if finished.stderr.strip() else '?'}")
+    notes = [f"{len(timed_out)} killed at the {OTTER_LIMIT:g} s limit"] if timed_out else []
+    notes += [f"no results.json for {len(failed)}"] if failed else []
+    run.note = "; ".join(notes)
+    if failed and len(failed) == len(sources):
+        run.unavailable = f"otter run wrote no results: {failed[0][-300:]}"
     return run
 
 
