@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         "cores": str(os.cpu_count()),
         "parallel speed-up of 2 CPU-bound processes": f"{machine.parallel_speedup():.2f}x (ideal 2x)",
         "RAM": f"{machine.memory_gib():.1f} GiB",
-        "load average at start": machine.load_average(),
+        "load average at start (1, 5, 15 min)": machine.load_average(),
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
         "numpy": np.__version__,
@@ -104,6 +104,7 @@ def main(argv=None) -> int:
                 scaling.append(sorted(tries, key=lambda r: r.wall)[len(tries) // 2])  # the median run
                 say(line(scaling[-1]))
 
+    facts["load average at end"] = machine.load_average()
     plotted = report.plot(scaling, plot_path)
     command = "make bench    # or: " + " ".join(["python -m benchmarks", *map(shlex.quote, sys.argv[1:] if argv
                                                                                    is None else argv)])

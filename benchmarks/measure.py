@@ -31,6 +31,7 @@ class Run:
     n: int                            # submissions
     wall: float = 0.0                 # seconds, start to finish, tool start-up included
     latencies: list[float] = field(default_factory=list)  # seconds per submission
+    by_name: dict[str, float] = field(default_factory=dict)  # the same, by submission, where known
     peak_rss_mb: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
     unavailable: str = ""             # why this tool could not run here (then no figures)

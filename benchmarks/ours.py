@@ -44,6 +44,7 @@ def batch(assignment_id: str, folder: Path, jobs: int, workload: str, n: int, li
                                 "JOIN students st ON st.id = s.student_id").fetchall()
     run.scores = {name: score for name, score, _ in rows}
     run.latencies = [seconds for _, _, seconds in rows]
+    run.by_name = {name: seconds for name, _, seconds in rows}
     if len(rows) != n:
         run.note = f"{len(rows)} rows for {n} submissions"
     return run

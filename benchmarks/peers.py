@@ -123,9 +123,13 @@ def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path
     if finished.returncode is None:
         run.unavailable = f"nbgrader autograde did not finish within {NBGRADER_LIMIT:g} s"
         return run
-    written = sorted((tree / "autograded" / s / assignment_id / f"{assignment_id}.ipynb").stat().st_mtime
-                     for s in sources if (tree / "autograded" / s / assignment_id / f"{assignment_id}.ipynb").exists())
-    run.latencies = [b - a for a, b in zip([started, *written], written)]
+    notebooks = {s: tree / "autograded" / s / assignment_id / f"{assignment_id}.ipynb" for s in sources}
+    written = sorted((path.stat().st_mtime, s) for s, path in notebooks.items() if path.exists())
+    previous = started
+    for when, student in written:
+        run.by_name[student] = when - previous
+        previous = when
+    run.latencies = list(run.by_name.values())
     if len(written) < len(sources):
         run.note = f"{len(sources) - len(written)} not autograded"
     exported = subprocess.run(["nbgrader", "export", "--to", str(work / "nbgrader-grades.csv")], cwd=tree, env=env,
@@ -170,6 +174,7 @@ def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, s
                                 str(notebook)], OTTER_LIMIT, cwd=folder, env=env, log=folder / "otter.log")
         run.wall += finished.wall
         run.latencies.append(finished.wall)
+        run.by_name[name] = finished.wall
         run.peak_rss_mb = max(run.peak_rss_mb, finished.peak_rss_mb)
         results = folder / "out" / "results.json"
         if finished.returncode is None:

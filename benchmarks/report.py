@@ -56,12 +56,31 @@ def goals(samples: list[Run], floor: Floor) -> list[str]:
                      f"against {peer.throughput:,.3f}/s); goal at least 50x: **{verdict}**. Median latency "
                      f"of one submission: {ms(best.median)} against {ms(peer.median)} "
                      f"({peer.median / best.median:,.0f}x).")
+        lines.append("  " + _without_hangs(best, peer))
     verdict = "met" if floor.ratio <= 3 else "not met"
     lines.append(f"- Latency of one correct submission, sandbox on: {ms(floor.graded)} against a floor of "
                  f"{ms(floor.baseline)} (a warm worker's start, {ms(floor.warm_worker)}, plus the hidden tests "
                  f"run in-process on the solution, {ms(floor.arithmetic)}): {floor.ratio:.1f}x; goal within 3x: "
                  f"**{verdict}**.")
     return lines
+
+
+def _without_hangs(ours: Run, peer: Run) -> str:
+    """The same comparison over the submissions that do not hang, from per-submission latencies.
+
+    A hang costs each tool its own time limit (ours: the manifest's call_seconds;
+    nbgrader: its cell timeout; otter-grader: none, so the benchmark's), which says
+    more about the limits than about grading speed.
+    """
+    from .workload import HANGS
+
+    names = [n for n in ours.by_name if n in peer.by_name and n not in HANGS]
+    if not names:
+        return "Without the hanging submission: not measured."
+    mine, theirs = sum(ours.by_name[n] for n in names), sum(peer.by_name[n] for n in names)
+    return (f"Without the hanging submission ({len(names)} others, summing each one's latency, a batch's "
+            f"start-up left out except where a peer's first latency holds it): "
+            f"{ms(mine)} against {ms(theirs)}, {theirs / mine:,.0f}x.")
 
 
 def scaling_table(runs: list[Run]) -> list[str]:
@@ -111,9 +130,13 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
               "The samples of examples/submissions/03_affine: three correct (the solution, a rewrite with `@`, "
               "a folder upload), three realistic bugs, a cheat that patches numpy, a syntax error, the "
               "untouched stub and an endless loop at import. Latency is the time one submission took inside "
-              "the run; wall includes each tool's start-up. The peers grade notebooks exported from the same "
-              "course (their hidden-test cells call our checks), one `nbgrader autograde` for the batch, one "
-              "`otter run` per submission (otter-grader grades batches only through Docker).", ""]
+              "the run; wall includes each tool's start-up. The peers grade the notebooks this course exports "
+              "(`python -m autograder nbgrader`, `python -m autograder otter`), with the student's code in the "
+              "notebook's code cell. Their autograded cells run this same engine on that code, once per notebook "
+              "(a fresh interpreter and the sandbox), so the gap is what each tool adds around the same checks: "
+              "a Jupyter kernel, executing the notebook, its own bookkeeping. nbgrader runs one `autograde` for "
+              "the batch (a submission's latency: the time between consecutive autograded notebooks appearing); "
+              "otter-grader one `otter run` per submission (its batches need Docker), killed at 60 s.", ""]
     lines += runs_table(samples)
     lines += ["", "Scores (out of 16):", ""] + scores_table(samples, sample_names)
     lines += ["", "## Scaling: 10, 100 and 1,000 submissions", "",

@@ -115,3 +115,23 @@ def test_workloads_hold_the_same_mix_at_every_size(tmp_path):
     assert "endless_loop_at_import" not in small and set(small) == set(large)
     assert all(count == 2 for count in small.values()) and all(count == 10 for count in large.values())
     assert len(list((tmp_path / "s110").iterdir())) == 110
+
+
+def test_goals_compare_throughput_and_latency_with_each_peer():
+    from benchmarks.measure import Run
+    from benchmarks.ours import Floor
+    from benchmarks.report import goals
+
+    ours = Run("ours --jobs 1", "samples", 3, wall=1.0, latencies=[0.1, 0.1, 0.5],
+               by_name={"a": 0.1, "b": 0.1, "endless_loop_at_import": 0.5})
+    slow = Run("nbgrader autograde", "samples", 3, wall=100.0, latencies=[2.0, 3.0, 95.0],
+               by_name={"a": 2.0, "b": 3.0, "endless_loop_at_import": 95.0})
+    quick = Run("otter run (no Docker)", "samples", 3, wall=10.0, latencies=[1, 1, 8])
+    missing = Run("nbgrader autograde", "samples", 3, unavailable=".venv-nbgrader is missing")
+    floor = Floor(0.2, 0.005, 0.006, 0.015, 0.05, 0.06, 0.3, 11)
+    text = "\n".join(goals([ours, slow, quick], floor))
+    assert "nbgrader autograde: 100x" in text and "goal at least 50x: **met**" in text
+    assert "otter run (no Docker): 10x" in text and "**not met**" in text
+    assert "Without the hanging submission (2 others" in text and "25x" in text  # (2+3) / (0.1+0.1)
+    assert "2.5x; goal within 3x: **met**" in text  # 50 ms against 5 + 15 ms
+    assert "not measured (.venv-nbgrader is missing)" in "\n".join(goals([ours, missing], floor))
