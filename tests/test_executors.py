@@ -129,3 +129,18 @@ def test_executor_mistakes_on_the_command_line_are_sentences(tmp_path, extra, wo
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine", str(folder),
                           *extra], capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and words in run.stderr and "Traceback" not in run.stderr
+
+
+def test_lanes_as_many_as_cores_stop_spinning_and_put_it_back(monkeypatch):
+    from autograder.executors.local import _no_spinning
+    from autograder.sandbox import protocol
+    from autograder.sandbox.forkserver import _PASSED_ENV
+
+    monkeypatch.delenv("AUTOGRADER_SPIN_SECONDS", raising=False)
+    spinning = protocol.SPIN_SECONDS
+    assert spinning > 0 and "AUTOGRADER_SPIN_SECONDS" in _PASSED_ENV  # the workers get the setting too
+    with _no_spinning(True):
+        assert protocol.SPIN_SECONDS == 0 and os.environ["AUTOGRADER_SPIN_SECONDS"] == "0"
+    assert protocol.SPIN_SECONDS == spinning and "AUTOGRADER_SPIN_SECONDS" not in os.environ
+    with _no_spinning(False):
+        assert protocol.SPIN_SECONDS == spinning

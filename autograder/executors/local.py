@@ -24,7 +24,9 @@ from __future__ import annotations
 import atexit
 import collections
 import concurrent.futures as futures
+import contextlib
 import multiprocessing
+import os
 import queue
 import threading
 
@@ -61,6 +63,12 @@ class LocalExecutor:
         self.sandbox_factory = sandbox_factory or default_sandbox
 
     def run(self, assignment: Assignment, work: list[tuple[int, Submission]], deliver: Deliver) -> None:
+        helpers = min(self.jobs - 1, len(work) // HELPER_MIN_SUBMISSIONS)
+        with _no_spinning(helpers + 1 >= (os.cpu_count() or 1) and helpers > 0):
+            self._run(assignment, work, deliver, helpers)
+
+    def _run(self, assignment: Assignment, work: list[tuple[int, Submission]], deliver: Deliver,
+             helpers: int) -> None:
         todo = collections.deque(work)
         lock = threading.Lock()
         done: queue.Queue = queue.Queue()  # (index, result) or (None, exception) from the lanes
@@ -97,7 +105,6 @@ class LocalExecutor:
                     return
                 done.put((item[0], result))
 
-        helpers = min(self.jobs - 1, len(work) // HELPER_MIN_SUBMISSIONS)
         pool = None
         if helpers:
             pool = futures.ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
@@ -129,3 +136,30 @@ class LocalExecutor:
             with self.sandbox_factory() as sandbox:
                 for index, submission in todo:
                     deliver(index, safe_grade(assignment, submission, sandbox))
+
+
+@contextlib.contextmanager
+def _no_spinning(wanted: bool):
+    """With as many lanes as cores, receivers sleep instead of spinning for answers.
+
+    A spinning receiver (sandbox/protocol.py) saves a wake-up per round trip when a
+    core is free, and takes a core from another lane when none is. Measured on 2
+    cores, 300 submissions: --jobs 1 grades 37/s spinning and 30/s without; --jobs 2
+    grades 42/s spinning and 52/s without. Set here for this process (lane 0), the
+    grader processes and, through their environment, every fork server's workers.
+    """
+    if not wanted:
+        yield
+        return
+    from ..sandbox import protocol
+
+    before_env, before = os.environ.get("AUTOGRADER_SPIN_SECONDS"), protocol.SPIN_SECONDS
+    os.environ["AUTOGRADER_SPIN_SECONDS"], protocol.SPIN_SECONDS = "0", 0.0
+    try:
+        yield
+    finally:
+        protocol.SPIN_SECONDS = before
+        if before_env is None:
+            os.environ.pop("AUTOGRADER_SPIN_SECONDS", None)
+        else:
+            os.environ["AUTOGRADER_SPIN_SECONDS"] = before_env
