@@ -32,6 +32,7 @@ from . import machine, ours, peers, report, workload
 from .measure import Run
 
 BATCH_LIMIT = 1800.0  # seconds for one of our batches: far beyond 1,000 submissions here
+STEADY_COPIES = 3     # the batch without a hang: each non-hanging sample this many times
 SMALL = 100           # batches up to this size run three times; the report shows the median run
 
 
@@ -78,21 +79,13 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
-        names = workload.samples(args.assignment, tmp / "samples")
+        sources = workload.sample_sources(args.assignment)
         if args.quick:  # the hang costs its 5 s limit per run: not in a smoke run
-            for name in workload.HANGS:
-                (tmp / "samples" / f"{name}.py").unlink(missing_ok=True)
-            names = [n for n in names if n not in workload.HANGS]
-        samples: list[Run] = []
-        for jobs in args.jobs:
-            samples.append(ours.batch(args.assignment, tmp / "samples", jobs, "samples", len(names), BATCH_LIMIT))
-            say(line(samples[-1]))
-        sources = {n: s for n, s in workload.sample_sources(args.assignment).items() if n in names}
-        for peer in peers.PEERS:
-            run = peer(args.assignment, sources, tmp / "peers", root, skip="skipped (--no-peers or --quick)"
-                       if args.no_peers else "")
-            samples.append(run)
-            say(line(run))
+            sources = {n: code for n, code in sources.items() if n not in workload.HANGS}
+        names = sorted(sources)
+        samples = compare(args, root, "samples", sources, tmp / "samples")
+        steady = workload.without_hangs(sources, 1 if args.quick else STEADY_COPIES)
+        steady_runs = compare(args, root, "no hang", steady, tmp / "steady")
 
         scaling: list[Run] = []
         for n in args.sizes:
@@ -108,10 +101,29 @@ def main(argv=None) -> int:
     plotted = report.plot(scaling, plot_path)
     command = "make bench    # or: " + " ".join(["python -m benchmarks", *map(shlex.quote, sys.argv[1:] if argv
                                                                                    is None else argv)])
-    report.write(out, machine=facts, floor=floor, samples=samples, sample_names=names, scaling=scaling,
+    report.write(out, machine=facts, floor=floor, samples=samples, sample_names=names, steady=steady_runs,
+                 scaling=scaling,
                  plot_name=plot_path.name if plotted else None, command=command.strip(), quick=args.quick)
     say(f"wrote {out}" + (f" and {plot_path}" if plotted else " (no plot: matplotlib is not installed)"))
     return 0
+
+
+def compare(args, root: Path, label: str, sources: dict[str, str], folder: Path) -> list[Run]:
+    """The same submissions (name -> student file's source) graded by us with each --jobs, then by each peer."""
+    folder.mkdir(parents=True)
+    for name, code in sources.items():
+        (folder / f"{name}.py").write_text(code, encoding="utf-8")
+    runs = []
+    for jobs in args.jobs:
+        runs.append(ours.batch(args.assignment, folder, jobs, label, len(sources), BATCH_LIMIT))
+        say(line(runs[-1]))
+    for peer in peers.PEERS:
+        run = peer(args.assignment, sources, folder.with_name(folder.name + "-peers"), root,
+                   skip="skipped (--no-peers or --quick)" if args.no_peers else "")
+        run.workload = label
+        runs.append(run)
+        say(line(run))
+    return runs
 
 
 def line(run: Run) -> str:

@@ -6,6 +6,8 @@ Two workloads:
                            a rewrite with @, a folder upload), three realistic bugs, a cheat that
                            patches numpy, a syntax error, the untouched stub (it raises) and an
                            endless loop at import. Our grader and the peers grade these same ten.
+  without_hangs(...)       the nine samples that do not hang, three times over: the same submissions
+                           for every tool, throughput that no time limit decides.
   scaling(folder, n)       n students cycling through every sample upload that does not hang
                            (the .py files, the folder, both zips), so that 10, 100 and 1,000
                            submissions hold the same mix and the cost per submission can be
@@ -76,3 +78,9 @@ def scaling(assignment_id: str, folder: Path, n: int) -> dict[str, int]:
         counts[kind] = counts.get(kind, 0) + 1
         _copy(path, folder / f"s{i:05d}_{kind}{path.suffix if path.is_file() else ''}")
     return counts
+
+
+def without_hangs(sources: dict[str, str], copies: int) -> dict[str, str]:
+    """The samples that do not hang, each `copies` times (name_1, name_2, ...): throughput without time limits."""
+    return {f"{name}_{k}": code for k in range(1, copies + 1) for name, code in sorted(sources.items())
+            if name not in HANGS}
