@@ -124,6 +124,14 @@ def test_student_version_holds_no_solution_and_no_hidden_test(aid, tree):
     assert all(c.source.startswith("# Autograded test") and "\n" not in c.source.strip() for c in graded)
 
 
+def test_nbgrader_notebooks_leave_out_the_readmes_upload_instructions(tree):
+    for aid in IDS:
+        markdown = [c.source for c in source(tree, aid).cells if c.cell_type == "markdown"]
+        assert markdown[0].startswith("# " + aid[:2])
+        assert not [m for m in markdown if m.startswith(("## Submitting", "## Testing locally"))]
+        assert any(m.startswith("## Working in this notebook") for m in markdown)
+
+
 def test_student_version_of_the_solution_cell_is_the_stub_but_for_the_message(tree):
     a = course.load("03_affine")
     (solution,) = [c for c in student_version(source(tree, a.id)).cells if meta(c).get("solution")]
