@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 JOBS   ?= 2
+NBGRADER_VENV  := .venv-nbgrader
+NBGRADER_READY := $(NBGRADER_VENV)/.ready
 
 .PHONY: setup test test-all grade stubs release gradescope bench clean
 .PHONY: nbgrader venv-nbgrader test-integration otter venv-otter
@@ -37,9 +39,6 @@ gradescope: $(READY)                     ## only the Gradescope autograder zips,
 
 # nbgrader is heavy and may pin what otter-grader pins differently: it gets a venv of its own,
 # with the kit installed in editable mode, since autograded cells import `autograder`.
-NBGRADER_VENV := .venv-nbgrader
-NBGRADER_READY := $(NBGRADER_VENV)/.ready
-
 $(NBGRADER_READY): pyproject.toml
 	$(PYTHON) -m venv $(NBGRADER_VENV)
 	$(NBGRADER_VENV)/bin/python -m pip install -q --upgrade pip

@@ -23,11 +23,12 @@ the other cells take their test's result from a memo in this module, keyed by
 the sha256 of the student files, so a notebook costs one start of the engine
 rather than one per cell. A changed file is graded again.
 
-What remains trusted: this function itself and the modules it uses
-(subprocess, json, tempfile) run in the student's kernel, which nbgrader runs
-without a sandbox; a student who rewrites those in the kernel on purpose, or
-who can write to the course's files from the kernel, can fool this cell as
-they could fool any nbgrader test. The sandbox makes the cheap tricks, the ones
+What remains trusted: this function itself, its memo of results and the
+modules it uses (sys, subprocess, json, tempfile) live in the student's kernel,
+which nbgrader runs without a sandbox; a student who rewrites those in the
+kernel on purpose (say, `sys.executable` or `_GRADED`), or who can write to the
+course's files from the kernel, can fool this cell as they could fool any
+nbgrader test. The sandbox makes the cheap tricks, the ones
 that work against plain nbgrader tests, worthless.
 
 Every message goes to stdout or into the raised AssertionError, never to

@@ -131,6 +131,8 @@ def scores(env, course_dir) -> dict[tuple[str, str], float]:
     submit(course_dir, "03_affine", "untouched", None)
     submit(course_dir, "03_affine", "cheat", {"layers.py": "# layers.py\n" + CHEAT})
     submit(course_dir, "03_affine", "warns", {"layers.py": "# layers.py\n" + WARNS})
+    submit(course_dir, "03_affine", "file-beside", None)  # an untouched notebook and a correct layers.py
+    (course_dir / "submitted" / "file-beside" / "03_affine" / "layers.py").write_text(SOLUTION)
     submit(course_dir, "07_many_to_one", "complete",
            {"classifier.py": notebook.student_source(rnn, "classifier.py", solved=True)})
     for aid in ("03_affine", "07_many_to_one"):
@@ -147,6 +149,10 @@ def test_autograde_gives_a_completed_submission_full_points(aid, scores):
 
 def test_autograde_gives_an_untouched_submission_zero(scores):
     assert scores[("03_affine", "untouched")] == 0
+
+
+def test_a_student_file_submitted_beside_the_notebook_is_not_what_is_graded(scores):
+    assert scores[("03_affine", "file-beside")] == 0
 
 
 def test_tampering_with_numpy_earns_only_what_the_code_is_worth(scores, tmp_path):
@@ -166,3 +172,12 @@ def test_code_that_warns_keeps_full_points_and_graded_cells_stay_off_stderr(scor
     for cell in graded["cells"]:
         if meta(cell).get("grade"):
             assert not [o for o in cell["outputs"] if o.get("name") == "stderr" or o["output_type"] == "error"]
+
+
+def test_generate_feedback_shows_each_student_the_messages(env, course_dir, scores):
+    nbgrader_cmd(env, course_dir, "generate_feedback", "03_affine", "--force")
+    feedback = course_dir / "feedback"
+    complete = (feedback / "complete" / "03_affine" / "03_affine.html").read_text(encoding="utf-8")
+    untouched = (feedback / "untouched" / "03_affine" / "03_affine.html").read_text(encoding="utf-8")
+    assert "Passed." in complete
+    assert "is not implemented yet" in untouched

@@ -36,7 +36,7 @@ from . import notebook
 
 COURSE_ID = "backprop-rnn"
 CODE_STUB = 'raise NotImplementedError("write your code here")'
-CELL_TIMEOUT = 120  # seconds per cell: a hidden cell starts a fresh interpreter and the sandbox
+CELL_TIMEOUT = 120  # seconds per cell: the first hidden cell runs the engine on the whole file
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 CONFIG = '''\
@@ -51,15 +51,25 @@ c.CourseDirectory.course_id = {course_id!r}
 # course's stubs, an exception that says what to do.
 c.ClearSolutions.code_stub = {{"python": {code_stub!r}}}
 
-# Each autograded cell grades one hidden test in a fresh interpreter and the
-# sandbox (under a second on an idle machine); the assignment's own time
-# limits stop runaway student code long before this.
+# Never copy a student file (layers.py, ...) from a submission into autograded/:
+# the notebook's setup cell saves it there from the solution cell while the
+# notebook runs, and it would not overwrite a file it did not write. So what
+# is graded is always the submitted notebook's code. (nbgrader's defaults first.)
+c.CourseDirectory.ignore = {ignore!r}
+
+# The first autograded cell grades every hidden test in a fresh interpreter and
+# the sandbox (about a second), the others reuse its result; the assignment's
+# own time limits (60 s for a whole submission) stop runaway code before this.
 c.Execute.timeout = {timeout}
 '''
 
 
-def config_text(course_id: str = COURSE_ID) -> str:
-    return CONFIG.format(course_id=course_id, code_stub=CODE_STUB, timeout=CELL_TIMEOUT)
+NBGRADER_IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]  # nbgrader's default
+
+
+def config_text(course_id: str = COURSE_ID, student_files: tuple[str, ...] = ()) -> str:
+    ignore = NBGRADER_IGNORE + sorted(set(student_files))
+    return CONFIG.format(course_id=course_id, code_stub=CODE_STUB, timeout=CELL_TIMEOUT, ignore=ignore)
 
 
 def metadata(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
@@ -89,7 +99,8 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
         "without an error has passed; after a change, run your cell again and then the tests.\n\n"
         "Keep the first line of your cell, and leave the read-only cells as they are. The cells "
         "marked *Autograded test* look empty to you: the autograder fills them in when it grades "
-        "your submitted notebook, and gives each its points.", "working-in-this-notebook")
+        "your submitted notebook, and gives each its points. Submit this notebook as your "
+        "course's nbgrader set-up says.", "working-in-this-notebook")
 
 
 def hidden_source(assignment: Assignment, number: int, test) -> str:
@@ -113,7 +124,9 @@ def hidden_cells(assignment: Assignment) -> list[nbformat.NotebookNode]:
 
 def source_notebook(assignment: Assignment) -> nbformat.NotebookNode:
     """source/<id>/<id>.ipynb: solutions in regions, one autograded cell per hidden test."""
-    cells = notebook.readme_cells(assignment) + [guide_cell(assignment)]
+    # students submit the notebook itself, through nbgrader: the README's upload instructions do not apply
+    cells = notebook.readme_cells(assignment, notebook.NOT_IN_NOTEBOOKS + ("Submitting",))
+    cells.append(guide_cell(assignment))
     cells.append(_with(notebook.setup_cell(assignment), locked=True))
     cells += [_with(notebook.student_cell(assignment, f, solved=True, markers=True), solution=True)
               for f in assignment.student_files]
@@ -127,7 +140,8 @@ def source_notebook(assignment: Assignment) -> nbformat.NotebookNode:
 
 def course_tree(assignments: list[Assignment], course_id: str = COURSE_ID) -> dict[str, bytes]:
     """Every file of the export, by path under the course folder."""
-    tree = {"nbgrader_config.py": config_text(course_id).encode()}
+    files = tuple(f for a in assignments for f in a.student_files)
+    tree = {"nbgrader_config.py": config_text(course_id, files).encode()}
     for a in assignments:
         tree[f"source/{a.id}/{a.id}.ipynb"] = notebook.to_bytes(source_notebook(a))
     return tree
