@@ -190,6 +190,9 @@ def _otter(args) -> int:
     from .assign import otter, release
 
     out = args.out or course.find_root() / "out" / "otter"
+    if out.exists() and not out.is_dir():
+        print(f"error: {out} is a file; --out names the folder the notebooks go in", file=sys.stderr)
+        return 2
     tree = otter.build([course.load(i) for i in course.assignment_ids()])
     for line in release.write(tree, out):  # what otter assign wrote beside them (dist/) stays
         print(line)

@@ -17,8 +17,9 @@ student and public-test cells) laid out in otter's blocks:
       - one `# HIDDEN` cell per hidden test of the unit, worth the manifest's points.
 
 A hidden cell holds no test code: it calls autograder.cell.hidden_test, which grades the
-student file the setup cell saved, with that one hidden test of autograder/hidden/, in a
-fresh interpreter and the sandbox (cell.py says what that protects and what it trusts).
+student file the setup cell saved with the hidden tests of autograder/hidden/, in a fresh
+interpreter and the sandbox, once per file content, and reports its one test's result
+(cell.py says what that protects and what it trusts).
 Otter turns test cells into doctests that compare printed output, so the call runs with
 stdout captured: a passed test prints nothing, a failed one raises AssertionError with the
 engine's message. The kit must be installed where otter runs the notebooks:
@@ -81,7 +82,7 @@ def solution_source(assignment: Assignment, filename: str) -> str:
         if marker in bare:
             raise CourseError(f"{assignment.solution_folder / filename} holds {marker!r}, "
                               "which otter assign would read as a marker: reword it")
-    return make_stub(text, assignment.id, filename, render=otter_region)
+    return make_stub(text, assignment.id, filename, render=otter_region).rstrip("\n")
 
 
 def hidden_source(assignment: Assignment, test_name: str) -> str:
@@ -103,8 +104,19 @@ def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, st
         for test in test_file.tests:
             names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
             units = [u for u in order if u in names] or order[-1:]
-            found[units[-1]].append((test.name, test_file.preamble + "\n\n\n" + test.source))
+            source = test_file.preamble + "\n\n\n" + without_decorators(test.source)
+            found[units[-1]].append((test.name, source))
     return found
+
+
+def without_decorators(source: str) -> str:
+    """The cell without its functions' decorator lines (the parametrize loops are in the cell's
+    calls): otter's doctest conversion splits a decorator from its function, a syntax error."""
+    lines = source.splitlines()
+    drop = {number for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)
+            for decorator in node.decorator_list
+            for number in range(decorator.lineno - 1, decorator.end_lineno)}
+    return "\n".join(line for number, line in enumerate(lines) if number not in drop)
 
 
 def question_cells(assignment: Assignment, unit, public: list[tuple[str, str]],
