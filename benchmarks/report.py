@@ -150,10 +150,10 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
                     f"{ms(floor.graded)} (p95 {ms(floor.graded_p95)})"]),
               _row(["grade one, a fresh interpreter per worker (`AUTOGRADER_SANDBOX=spawn`)", ms(floor.spawned)])]
     lines += ["", "## How to reproduce", "", "```sh", command, "```", "",
-              "`make bench` creates `.venv` if needed and runs `python -m benchmarks`, which writes this file "
-              "and the plot beside it. The peers run when their environments exist: `make venv-nbgrader` "
-              "(nbgrader, `.venv-nbgrader`) and `make venv-otter` (otter-grader, `.venv-otter`); otherwise "
-              "their rows say why they did not run. `python -m benchmarks --quick` is a smoke run of a few "
+              "`make bench` makes `.venv`, `.venv-nbgrader` (`make venv-nbgrader`) and `.venv-otter` "
+              "(`make venv-otter`) if needed and runs `python -m benchmarks`, which writes this file and the "
+              "plot beside it. A peer whose environment is missing (it could not install) gets a row saying "
+              "why instead of figures; `--no-peers` leaves both out. `python -m benchmarks --quick` is a smoke run of a few "
               "seconds. Every batch runs as its own process under a wall-clock limit; a tool still running "
               "at its limit is killed with its process groups (a notebook kernel included).", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
