@@ -1,9 +1,11 @@
 """Grading a folder of submissions, one entry per student, into a gradebook.
 
 Each entry (a .py file, a folder or a .zip) is one student; the student's name
-is the entry's name without its extension. With --jobs N, N grader processes
-run side by side, each with its own fork server; the parent alone writes the
-gradebook, one transaction per submission, as results arrive. A submission
+is the entry's name without its extension. Grading happens in an executor
+(autograder/executors/: the local one with --jobs N lanes, or a Dask cluster),
+every grader with its own fork server; the parent alone writes the gradebook,
+one transaction per submission, as results arrive, and a ledger makes that
+exactly once per entry even when an executor retries. A submission
 already in the gradebook with the same content is skipped (unless regrading),
 so a rerun after a crash picks up where the last one stopped. Whatever happens,
 every entry ends with a row: a grader failure is recorded as a failed result.
@@ -11,19 +13,17 @@ every entry ends with a row: a grader failure is recorded as a failed result.
 
 from __future__ import annotations
 
-import concurrent.futures as futures
-import multiprocessing
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .course import Assignment, CourseError
-from .grade import grade
-from .result import Result, TestResult
+from .course import Assignment
+from .executors import Executor, failed_result, safe_grade
+from .executors.local import LocalExecutor
+from .result import Result
 from .submission import Submission, load
 
-_SANDBOX = None
+__all__ = ["Entry", "Ledger", "entries", "grade_batch", "iter_pending", "safe_grade"]
 
 
 @dataclass(frozen=True)
@@ -46,61 +46,43 @@ def entries(folder: Path) -> list[Entry]:
     return found
 
 
-def _init_process() -> None:
-    import atexit
+class Ledger:
+    """Hands each entry's result to `on_result` exactly once, whatever the executor delivers.
 
-    from .sandbox import default_sandbox
+    An executor may deliver a result twice (a retried task whose first run did
+    finish after all) or, for a bug of its own, an index it was never given:
+    both are ignored, so the gradebook gets one row per entry.
+    """
 
-    global _SANDBOX
-    manager = default_sandbox()
-    _SANDBOX = manager.__enter__()
-    atexit.register(manager.__exit__, None, None, None)
+    def __init__(self, loaded: list[tuple[Entry, Submission]], on_result: Callable[[Entry, Result], None]):
+        self.waiting = dict(enumerate(loaded))
+        self.on_result = on_result
+        self.ignored = 0
 
-
-def _grade_one(assignment: Assignment, submission: Submission) -> Result:
-    return safe_grade(assignment, submission, _SANDBOX)
-
-
-def safe_grade(assignment: Assignment, submission: Submission, sandbox,
-               only: tuple[str, ...] | None = None) -> Result:
-    """grade(), except that a failure of the grader itself still gives a (failed) result."""
-    try:
-        return grade(assignment, submission, sandbox, only=only)
-    except CourseError:
-        raise  # the course itself is broken: no result would be fair
-    except Exception as exc:  # a bug of ours must not cost the student their row
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        message = f"The grader failed on this submission ({detail}); ask the instructor to regrade it."
-        return Result(assignment.id, submission.name,
-                      tuple(TestResult(t.name, t.unit, 0.0, t.points, message) for t in assignment.tests
-                            if only is None or t.name in only),
-                      submission.sha256, output=message)
+    def deliver(self, index: int, result: Result) -> None:
+        found = self.waiting.pop(index, None)
+        if found is None:
+            self.ignored += 1
+            return
+        self.on_result(found[0], result)
 
 
 def grade_batch(assignment: Assignment, todo: list[Entry], jobs: int, sandbox_factory,
-                on_result: Callable[[Entry, Result], None]) -> None:
-    """Grade every entry; `on_result` is called in this process as each one finishes."""
+                on_result: Callable[[Entry, Result], None], executor: Executor | None = None) -> None:
+    """Grade every entry; `on_result` is called in this process once per entry as it finishes.
+
+    `executor` is where grading happens (autograder.executors); by default the
+    local one with `jobs` grader lanes, each with a sandbox from `sandbox_factory`.
+    """
     loaded = [(entry, load(entry.path, assignment.student_files, entry.student)) for entry in todo]
-    if jobs <= 1:
-        with sandbox_factory() as sandbox:
-            for entry, submission in loaded:
-                on_result(entry, safe_grade(assignment, submission, sandbox))
-        return
-    remaining = dict(enumerate(loaded))
-    context = multiprocessing.get_context("spawn")
-    try:
-        with futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_process) as pool:
-            running = {pool.submit(_grade_one, assignment, sub): i for i, (_, sub) in remaining.items()}
-            for done in futures.as_completed(running):
-                index = running[done]
-                result = done.result()
-                on_result(remaining.pop(index)[0], result)
-    except futures.process.BrokenProcessPool:
-        pass  # a grader process died: finish what is left here, one by one
-    if remaining:
-        with sandbox_factory() as sandbox:
-            for entry, submission in remaining.values():
-                on_result(entry, safe_grade(assignment, submission, sandbox))
+    ledger = Ledger(loaded, on_result)
+    executor = executor or LocalExecutor(jobs, sandbox_factory)
+    executor.run(assignment, [(i, submission) for i, (_, submission) in enumerate(loaded)], ledger.deliver)
+    if ledger.waiting:  # an executor that returned without an answer for some: say so in their rows
+        for index, (entry, submission) in sorted(ledger.waiting.items()):
+            ledger.deliver(index, failed_result(
+                assignment, submission, "The grader returned no result for this submission; "
+                                        "ask the instructor to regrade it."))
 
 
 def iter_pending(assignment: Assignment, all_entries: list[Entry], gradebook, regrade: bool) -> Iterator[Entry]:

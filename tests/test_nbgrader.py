@@ -130,6 +130,14 @@ def test_student_version_holds_no_solution_and_no_hidden_test(aid, tree):
     assert all(c.source.startswith("# Autograded test") and "\n" not in c.source.strip() for c in graded)
 
 
+def test_nbgrader_notebooks_leave_out_the_readmes_upload_instructions(tree):
+    for aid in IDS:
+        markdown = [c.source for c in source(tree, aid).cells if c.cell_type == "markdown"]
+        assert markdown[0].startswith("# " + aid[:2])
+        assert not [m for m in markdown if m.startswith(("## Submitting", "## Testing locally"))]
+        assert any(m.startswith("## Working in this notebook") for m in markdown)
+
+
 def test_student_version_of_the_solution_cell_is_the_stub_but_for_the_message(tree):
     a = course.load("03_affine")
     (solution,) = [c for c in student_version(source(tree, a.id)).cells if meta(c).get("solution")]
@@ -322,3 +330,42 @@ def test_grade_with_an_unknown_test_or_a_batch_is_a_sentence(tmp_path):
     assert run.returncode == 2 and "has no hidden test test_nope" in run.stderr and "Traceback" not in run.stderr
     run = cli("grade", "--assignment", "03_affine", str(tmp_path), "--jobs", "2", "--test", DB_TEST)
     assert run.returncode == 2 and "cannot be combined with a batch" in run.stderr
+
+
+# ------------------------------------- the source notebook in a kernel, without nbgrader
+
+def executed(aid: str, folder: Path, student_code: str | None = None) -> nbformat.NotebookNode:
+    """The source notebook run by nbclient in `folder`, its solution cell replaced if asked."""
+    from nbclient import NotebookClient
+
+    nb = nbgrader.source_notebook(course.load(aid))
+    if student_code is not None:
+        for c in nb.cells:
+            if meta(c).get("solution"):
+                c.source = student_code
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def graded_outputs(nb) -> list[list]:
+    return [c.outputs for c in nb.cells if meta(c).get("grade")]
+
+
+@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one"])
+def test_every_autograded_cell_passes_on_the_solution_in_a_kernel(aid, tmp_path):
+    nb = executed(aid, tmp_path)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, [f"{o.ename}: {o.evalue}" for o in errors]
+    outputs = graded_outputs(nb)
+    assert len(outputs) == len(course.load(aid).tests)
+    assert all([o.text for o in out] == ["Passed.\n"] for out in outputs)
+
+
+def test_a_solution_cell_that_does_not_compile_fails_every_autograded_cell_with_a_message(tmp_path):
+    nb = executed("03_affine", tmp_path, "# layers.py\nclass Affine:\n    def forward(self, x)\n")
+    outputs = graded_outputs(nb)
+    assert outputs and all(len(out) == 1 and out[0].output_type == "error" for out in outputs)
+    assert {out[0].ename for out in outputs} == {"AssertionError"}
+    assert "SyntaxError" in outputs[0][0].evalue or "syntax" in outputs[0][0].evalue.lower()
+    assert not [o for out in outputs for o in out if o.get("name") == "stderr"]

@@ -112,7 +112,8 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
         "without an error has passed; after a change, run your cell again and then the tests.\n\n"
         "Keep the first line of your cell, and leave the read-only cells as they are. The cells "
         "marked *Autograded test* look empty to you: the autograder fills them in when it grades "
-        "your submitted notebook, and gives each its points.", "working-in-this-notebook")
+        "your submitted notebook, and gives each its points. Submit this notebook as your "
+        "course's nbgrader set-up says.", "working-in-this-notebook")
 
 
 def hidden_source(assignment: Assignment, number: int, test) -> str:
@@ -136,7 +137,9 @@ def hidden_cells(assignment: Assignment) -> list[nbformat.NotebookNode]:
 
 def source_notebook(assignment: Assignment) -> nbformat.NotebookNode:
     """source/<id>/<id>.ipynb: solutions in regions, one autograded cell per hidden test."""
-    cells = notebook.readme_cells(assignment) + [guide_cell(assignment)]
+    # students submit the notebook itself, through nbgrader: the README's upload instructions do not apply
+    cells = notebook.readme_cells(assignment, notebook.NOT_IN_NOTEBOOKS + ("Submitting",))
+    cells.append(guide_cell(assignment))
     cells.append(_with(notebook.setup_cell(assignment), locked=True))
     cells += [_with(notebook.student_cell(assignment, f, solved=True, markers=True), solution=True)
               for f in assignment.student_files]

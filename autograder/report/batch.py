@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .. import executors
 from ..batch import entries, grade_batch, iter_pending
 from ..course import Assignment
 from ..result import write_json
@@ -18,6 +19,12 @@ from .gradebook import Gradebook
 
 def run_batch(assignment: Assignment, args) -> int:
     console = Console(stderr=True)
+    try:
+        executor = executors.make(getattr(args, "executor", "local"), args.jobs or 1,
+                                  getattr(args, "scheduler", None), default_sandbox)
+    except executors.ExecutorError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
     all_entries = entries(args.submission)
     if not all_entries:
         console.print(f"[red]error:[/] {args.submission} holds no submissions")
@@ -40,7 +47,14 @@ def run_batch(assignment: Assignment, args) -> int:
                 write_json(result, Path(args.out) / f"{entry.student}.json")
             progress.advance(task)
 
-        grade_batch(assignment, todo, args.jobs or 1, default_sandbox, on_result)
+        try:
+            grade_batch(assignment, todo, args.jobs or 1, default_sandbox, on_result, executor)
+        except executors.ExecutorError as exc:
+            progress.stop()
+            console.print(f"[red]error:[/] {exc}", highlight=False)
+            if gradebook is not None:
+                gradebook.close()
+            return 2
     elapsed = time.monotonic() - started
     if not args.quiet:
         Console().print(summary_table(assignment, results))

@@ -26,7 +26,7 @@ from ..student import WorkerLost
 from . import limits as walls
 from .protocol import ProtocolError, receive_message, unpack
 
-_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT", "AUTOGRADER_SPIN_SECONDS")
 _ZYGOTE = ("import sys; sys.path.insert(0, sys.argv[2]); "
            "from autograder.sandbox.zygote import main; main(int(sys.argv[1]))")
 _SPAWNED = ("import sys, json; sys.path.insert(0, sys.argv[2]); "

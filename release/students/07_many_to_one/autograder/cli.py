@@ -4,6 +4,7 @@
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="treat SUBMISSION as a folder with one entry per student (implied by "
                             "--jobs, --gradebook and --csv, and by a folder holding several copies "
                             "of the student file)")
-    grade.add_argument("--jobs", type=int, help="grader processes side by side (batch)")
+    grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local executor)")
     grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
     grade.add_argument("--regrade", action="store_true",
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="the format of the --reports files (default: both)")
     grade.add_argument("--lang", choices=("en", "ko"),
                        help="language of the feedback (default: AUTOGRADER_LANG, else the locale, else en)")
+    grade.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="where a batch is graded: local (this machine, --jobs lanes; the default) "
+                            "or dask (a dask.distributed cluster, see --scheduler)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="the Dask scheduler's address for --executor dask, e.g. tcp://10.0.0.5:8786")
     grade.add_argument("--test", action="append", metavar="NAME",
                        help="run only this hidden test (repeatable; one submission only): "
                             "what a notebook's autograded cell asks for")
@@ -120,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_batch(args, assignment) -> bool:
-    if args.batch or args.jobs is not None or args.gradebook or args.csv:
+    if args.batch or args.jobs is not None or args.gradebook or args.csv or args.executor != "local":
         return True
     if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
         return False  # one results.json: one submission (Gradescope's submission folder)

@@ -1,0 +1,143 @@
+"""Measuring one grading run: wall time, per-submission latency, peak memory.
+
+Every batch runs as its own process (the command an instructor types), timed
+from outside; its peak memory is os.wait4's rusage of that process, which
+includes its waited-for descendants (the same figure as
+resource.getrusage(RUSAGE_CHILDREN) in a parent that ran only it): ru_maxrss
+is the resident set of the largest single process in the tree, not the sum.
+A run gets a wall-clock limit; past it the whole process group is killed and
+the run is reported as timed out, so a hanging tool cannot hang the benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Run:
+    """One tool grading one set of submissions."""
+
+    tool: str                         # "ours --jobs 1", "nbgrader autograde", ...
+    workload: str                     # "10 samples", "scaling", ...
+    n: int                            # submissions
+    wall: float = 0.0                 # seconds, start to finish, tool start-up included
+    latencies: list[float] = field(default_factory=list)  # seconds per submission
+    by_name: dict[str, float] = field(default_factory=dict)  # the same, by submission, where known
+    peak_rss_mb: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
+    unavailable: str = ""             # why this tool could not run here (then no figures)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.unavailable
+
+    @property
+    def throughput(self) -> float:
+        return self.n / self.wall if self.wall else 0.0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies) if self.latencies else float("nan")
+
+    @property
+    def p95(self) -> float:
+        return float(np.percentile(self.latencies, 95)) if self.latencies else float("nan")
+
+    @property
+    def per_submission(self) -> float:
+        return self.wall / self.n if self.n else float("nan")
+
+
+@dataclass
+class Finished:
+    wall: float
+    returncode: int | None            # None: killed at the wall-clock limit
+    peak_rss_mb: float
+    stderr: str
+
+
+def run_limited(command: list[str], limit: float, cwd: Path | None = None, env: dict | None = None,
+                log: Path | None = None) -> Finished:
+    """Run `command` in its own process group; kill the group after `limit` seconds."""
+    log_handle = open(log, "wb") if log else subprocess.DEVNULL
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log_handle,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = started + limit
+    status = rusage = None
+    groups: set = set()  # process groups seen below it: a Jupyter kernel runs in a session of its own
+    next_look = started
+    while True:
+        pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        now = time.perf_counter()
+        if now >= next_look:
+            groups |= {_group(p) for p in _descendants(process.pid)}
+            next_look = now + 0.25
+        if now >= deadline:
+            groups |= {_group(p) for p in _descendants(process.pid)}
+            _kill_group(process.pid)
+            pid, status, rusage = os.wait4(process.pid, 0)
+            status = None
+            break
+        time.sleep(0.005)
+    wall = time.perf_counter() - started
+    for group in groups - {None, os.getpgrp()}:  # what it left behind (a kernel, a worker) goes too
+        _kill_group(group)
+    process.returncode = 0 if status is None else os.waitstatus_to_exitcode(status)
+    if log:
+        log_handle.close()
+    text = log.read_text(errors="replace")[-2000:] if log else ""
+    return Finished(wall, None if status is None else os.waitstatus_to_exitcode(status),
+                    rusage.ru_maxrss / 1024, text)
+
+
+def _descendants(pid: int) -> list[int]:
+    """pid and every process below it, from /proc (Linux); just pid elsewhere."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(parents.get(current, []))
+    return found
+
+
+def _group(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out

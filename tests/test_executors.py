@@ -1,0 +1,146 @@
+"""Batch executors: every entry gets exactly one row, whichever executor grades it and whatever dies."""
+
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import course, executors
+from autograder.batch import Ledger, entries, grade_batch
+from autograder.executors.local import LocalExecutor
+from autograder.sandbox.forkserver import ForkServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "examples" / "submissions" / "03_affine"
+
+
+@pytest.fixture(scope="module")
+def assignment():
+    return course.load("03_affine")
+
+
+def quick_samples(folder: Path, copies: int = 1) -> Path:
+    """The sample submissions of 03_affine without the endless loop (5 s each), `copies` times over."""
+    folder.mkdir()
+    for n in range(copies):
+        for path in SAMPLES.iterdir():
+            if path.name.startswith("endless"):
+                continue
+            target = folder / (f"{path.stem}_{n}{path.suffix}" if copies > 1 else path.name)
+            (shutil.copytree if path.is_dir() else shutil.copy)(path, target)
+    return folder
+
+
+def scores(results: dict) -> dict:
+    return {student: [t.score for t in result.tests] for student, result in results.items()}
+
+
+def graded(assignment, folder: Path, executor) -> dict:
+    results = {}
+
+    def on_result(entry, result):
+        assert entry.student not in results, f"{entry.student} delivered twice"
+        results[entry.student] = result
+
+    grade_batch(assignment, entries(folder), 1, ForkServer, on_result, executor)
+    return results
+
+
+def test_ledger_records_each_entry_once_and_fills_what_an_executor_left_out(assignment, tmp_path):
+    folder = quick_samples(tmp_path / "subs")
+    todo = entries(folder)
+
+    class Sloppy:
+        """Delivers the first entry three times, an index it was never given, and forgets the last."""
+
+        def run(self, assignment, work, deliver):
+            from autograder.executors import failed_result
+            for index, submission in work[:-1]:
+                deliver(index, failed_result(assignment, submission, "graded"))
+            deliver(0, failed_result(assignment, work[0][1], "again"))
+            deliver(0, failed_result(assignment, work[0][1], "and again"))
+            deliver(len(work) + 7, failed_result(assignment, work[0][1], "stray"))
+
+    rows = []
+    grade_batch(assignment, todo, 1, ForkServer, lambda e, r: rows.append((e.student, r.output)), Sloppy())
+    assert sorted(s for s, _ in rows) == sorted(e.student for e in todo)
+    outputs = dict(rows)
+    assert outputs[todo[0].student] == "graded"
+    assert "returned no result" in outputs[todo[-1].student]
+
+
+def test_ledger_counts_what_it_ignored():
+    seen = []
+    ledger = Ledger([("a", object()), ("b", object())], lambda entry, result: seen.append(entry))
+    ledger.deliver(1, None)
+    ledger.deliver(1, None)
+    ledger.deliver(5, None)
+    assert seen == ["b"] and ledger.ignored == 2 and list(ledger.waiting) == [0]
+
+
+def test_two_lanes_give_the_scores_of_one(assignment, tmp_path):
+    folder = quick_samples(tmp_path / "subs", copies=2)
+    one = graded(assignment, folder, LocalExecutor(1))
+    two = graded(assignment, folder, LocalExecutor(2))
+    assert set(one) == {e.student for e in entries(folder)}
+    assert scores(one) == scores(two)
+    assert scores(one)["correct_0"] == [t.points for t in assignment.tests]
+
+
+def test_a_grader_process_killed_mid_batch_costs_no_row(assignment, tmp_path):
+    folder = quick_samples(tmp_path / "subs", copies=3)
+    expected = scores(graded(assignment, folder, LocalExecutor(1)))
+    killed = []
+    results = {}
+
+    def on_result(entry, result):
+        assert entry.student not in results, f"{entry.student} delivered twice"
+        results[entry.student] = result
+        if not killed:
+            for child in multiprocessing.active_children():  # the pool's grader processes
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    grade_batch(assignment, entries(folder), 3, ForkServer, on_result, LocalExecutor(3))
+    assert killed, "no grader process was running to be killed"
+    assert scores(results) == expected
+
+
+def test_make_refuses_contradictory_options():
+    with pytest.raises(executors.ExecutorError, match="needs --executor dask"):
+        executors.make("local", 1, "tcp://127.0.0.1:8786")
+    with pytest.raises(executors.ExecutorError, match="needs --scheduler ADDRESS"):
+        executors.make("dask", 1, None)
+    with pytest.raises(executors.ExecutorError, match="--jobs sets the lanes"):
+        executors.make("dask", 4, "tcp://127.0.0.1:8786")
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--executor", "dask"], "needs --scheduler ADDRESS"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "needs --executor dask"),
+])
+def test_executor_mistakes_on_the_command_line_are_sentences(tmp_path, extra, words):
+    folder = quick_samples(tmp_path / "subs")
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine", str(folder),
+                          *extra], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and words in run.stderr and "Traceback" not in run.stderr
+
+
+def test_lanes_as_many_as_cores_stop_spinning_and_put_it_back(monkeypatch):
+    from autograder.executors.local import _no_spinning
+    from autograder.sandbox import protocol
+    from autograder.sandbox.forkserver import _PASSED_ENV
+
+    monkeypatch.delenv("AUTOGRADER_SPIN_SECONDS", raising=False)
+    spinning = protocol.SPIN_SECONDS
+    assert spinning > 0 and "AUTOGRADER_SPIN_SECONDS" in _PASSED_ENV  # the workers get the setting too
+    with _no_spinning(True):
+        assert protocol.SPIN_SECONDS == 0 and os.environ["AUTOGRADER_SPIN_SECONDS"] == "0"
+    assert protocol.SPIN_SECONDS == spinning and "AUTOGRADER_SPIN_SECONDS" not in os.environ
+    with _no_spinning(False):
+        assert protocol.SPIN_SECONDS == spinning
