@@ -148,12 +148,12 @@ def test_student_version_of_the_solution_cell_is_the_stub_but_for_the_message(tr
 
 def test_cli_export_keeps_what_nbgrader_wrote(tmp_path, capsys):
     out = tmp_path / "course"
-    (out / "submitted" / "alice").mkdir(parents=True)
+    (out / "submitted" / "student01").mkdir(parents=True)
     (out / "gradebook.db").write_bytes(b"nbgrader's")
     assert main(["nbgrader", "--out", str(out), "--course-id", "dl101"]) == 0
     assert "generate_assignment" in capsys.readouterr().out
     assert "'dl101'" in (out / "nbgrader_config.py").read_text()
-    assert (out / "gradebook.db").read_bytes() == b"nbgrader's" and (out / "submitted" / "alice").is_dir()
+    assert (out / "gradebook.db").read_bytes() == b"nbgrader's" and (out / "submitted" / "student01").is_dir()
     for aid in IDS:
         nbformat.validate(nbformat.read(out / "source" / aid / f"{aid}.ipynb", as_version=4))
 

@@ -18,7 +18,7 @@ DX_HINT = "hint.affine.dx_missing_transpose"
 
 
 def buggy() -> Result:
-    return Result("03_affine", "kim", (
+    return Result("03_affine", "student01", (
         TestResult("test_forward", "Affine", 2.0, 2.0, "Passed: forward secret 1.234"),
         TestResult("test_db", "Affine", 0.0, 2.0, "Affine.db has shape (), expected (3,).", hints=(DB_HINT,)),
         TestResult("test_softmax", "softmax", 1.0, 1.0, "Passed."),
@@ -41,7 +41,7 @@ def test_an_unknown_hint_key_is_shown_as_itself():
 
 def test_markdown_report_has_score_units_and_each_failure_with_its_hint():
     text = student.markdown(buggy(), "en")
-    assert "# 03_affine: feedback for kim" in text and "**Score: 3 / 6**" in text
+    assert "# 03_affine: feedback for student01" in text and "**Score: 3 / 6**" in text
     assert "| `Affine` | 1 / 3 | 2 / 5 |" in text and "| `softmax` | 1 / 1 | 1 / 1 |" in text
     assert "`test_db` (0 / 2 points)" in text and "Affine.db has shape (), expected (3,)." in text
     assert "**Hint:** db has shape … but b has shape …" in text
@@ -52,7 +52,7 @@ def test_markdown_report_has_score_units_and_each_failure_with_its_hint():
 
 def test_korean_report_speaks_korean():
     text = student.markdown(buggy(), "ko")
-    assert "kim 학생 피드백" in text and "**점수: 3 / 6**" in text and "**힌트:**" in text
+    assert "student01 학생 피드백" in text and "**점수: 3 / 6**" in text and "**힌트:**" in text
     assert messages.catalogue("ko")[DB_HINT].split("{")[0] in text
     for english in ("Score", "Hint", "What to fix", "feedback for"):
         assert english not in text
@@ -72,14 +72,14 @@ def test_a_hint_the_message_already_holds_is_not_repeated_but_one_in_another_lan
 
 
 def test_full_marks_say_so():
-    result = Result("03_affine", "lee", (TestResult("test_a", "Affine", 1.0, 1.0, "Passed."),))
+    result = Result("03_affine", "student02", (TestResult("test_a", "Affine", 1.0, 1.0, "Passed."),))
     assert messages.text("report.student.all_passed", "en") in student.markdown(result, "en")
     assert messages.text("report.student.all_passed", "ko") in student.html(result, "ko")
 
 
 def test_tests_that_failed_with_the_same_message_are_grouped():
     broken = "importing layers.py failed: SyntaxError: expected ':' (layers.py, line 14)"
-    result = Result("03_affine", "park", tuple(TestResult(f"test_{i}", "Affine", 0.0, 1.0, broken)
+    result = Result("03_affine", "student03", tuple(TestResult(f"test_{i}", "Affine", 0.0, 1.0, broken)
                                                for i in range(5)))
     text = student.markdown(result, "en")
     assert text.count(broken) == 1 and "5 tests failed with the same message" in text
@@ -109,9 +109,9 @@ def test_reports_are_written_one_per_student_and_format_with_safe_names(tmp_path
     written = student.write_reports(results, tmp_path / "fb", "en")
     names = sorted(p.name for p in written)
     assert names == ["a_b.html", "a_b.md", "a_b_.html", "a_b_.md", "etc_passwd.html", "etc_passwd.md",
-                     "kim.html", "kim.md"]
+                     "student01.html", "student01.md"]
     assert all(p.parent == tmp_path / "fb" for p in written)
-    assert (tmp_path / "fb" / "kim.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "fb" / "student01.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(ValueError, match="unknown report format"):
         student.write_reports(results, tmp_path / "fb", "en", ["pdf"])
 
