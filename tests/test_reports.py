@@ -257,3 +257,27 @@ def test_without_matplotlib_the_report_says_how_to_install_it(small_gradebook, t
     monkeypatch.setattr(histogram, "available", lambda: False)
     with pytest.raises(instructor.ReportError, match=r"pip install 'backprop-rnn-kit\[reports\]'"):
         instructor.write(small_gradebook, tmp_path / "out", lang="en")
+
+
+def test_batch_summary_keeps_names_whole_or_ends_them_with_an_ellipsis():
+    """At 80 columns no student or test name is folded mid-word: it is whole or cut with '…'."""
+    import io
+
+    from rich.console import Console
+
+    from autograder import course
+    from autograder.report.batch import summary_table
+    from autograder.result import Result, TestResult
+
+    assignment = course.load("03_affine")
+    names = [t.name for t in assignment.tests]
+    student = "bug_dx_as_np_dot_w_dout_t_without_the_final_transpose"
+    tests = tuple(TestResult(n, "Affine", 0.0 if i < 3 else 1.0, 1.0, "wrong") for i, n in enumerate(names))
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(summary_table(assignment, {student: Result("03_affine", student, tests)}))
+    lines = console.export_text().splitlines()
+    row = next(line for line in lines if line.startswith("│ bug_dx"))
+    assert "…" in row and student[:20] in row                       # cut, not folded onto a second line
+    assert f"3 of {len(names)}, first:" in "".join(lines)
+    first = names[0].removeprefix("test_")
+    assert first in "".join(lines) or any(first[:15] in line and "…" in line for line in lines)

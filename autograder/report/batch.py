@@ -124,9 +124,11 @@ def report_formats(choice: str | None) -> tuple[str, ...]:
 
 def summary_table(assignment: Assignment, results: dict) -> Table:
     table = Table(title=f"{assignment.id}: {len(results)} submission(s)", title_justify="left")
-    table.add_column("student")
-    table.add_column("score", justify="right")
-    table.add_column("failed tests", overflow="fold")
+    # One line per student where the terminal allows: long names end in "…" rather than
+    # folding mid-word; a failure shared by every test (an import error) keeps its sentence.
+    table.add_column("student", no_wrap=True, overflow="ellipsis", max_width=30)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("failed tests", overflow="ellipsis")
     for student in sorted(results):
         result = results[student]
         failed = [t for t in result.tests if not t.passed]
@@ -135,7 +137,6 @@ def summary_table(assignment: Assignment, results: dict) -> Table:
         elif len(failed) == len(result.tests):
             summary = f"all {len(failed)}: {failed[0].output[:90]}"
         else:
-            summary = ", ".join(t.name.removeprefix("test_") for t in failed[:2])
-            summary += f" (+{len(failed) - 2} more)" if len(failed) > 2 else ""
+            summary = f"{len(failed)} of {len(result.tests)}, first: {failed[0].name.removeprefix('test_')}"
         table.add_row(student, f"{result.score:g} / {result.max_score:g}", summary)
     return table
