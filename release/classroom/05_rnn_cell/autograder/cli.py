@@ -1,14 +1,14 @@
 """The command line: argument parsing and printing only.
 
+  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en]          (students)
   python -m autograder grade --assignment ID SUBMISSION [--out results.json] [--lang ko|en]   (instructors, CI)
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
   python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
-  python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
   python -m autograder gradescope [--out release/gradescope]                    (instructors)
-  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en]          (students)
   python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
   python -m autograder otter [--out out/otter]                                  (instructors)
 """
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--assignment", help=say("assignment"))
     check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
     check.add_argument("--plain", action="store_true", help=say("plain"))
+
     nbgrader = verbs.add_parser(
         "nbgrader", help="(instructors) export the course as an nbgrader course tree: nbgrader_config.py "
                          "and source/<id>/<id>.ipynb with solution regions and autograded hidden-test cells")
