@@ -147,3 +147,34 @@ def test_hidden_feedback_shows_no_expected_value(aid, name, fork_server, monkeyp
     hidden = {s for array in seen for v in array if np.isfinite(v) and abs(v) >= 1e-3 and v != round(v)
               for s in _spellings(float(v)) if re.fullmatch(r"-?\d+\.\d+(?:e[-+]?\d+)?", s)}
     assert not numbers & hidden, sorted(numbers & hidden)
+
+
+def test_the_result_table_and_a_grader_failure_speak_korean(monkeypatch):
+    """What `grade --lang ko` prints around the hidden tests' messages is Korean too."""
+    import io
+
+    from rich.console import Console
+
+    from autograder import course, messages
+    from autograder.executors import safe_grade
+    from autograder.report.table import print_result
+    from autograder.submission import Submission
+
+    import autograder.grade
+
+    def broken(*args, **kwargs):  # a bug of the grader itself, not of the student
+        raise RuntimeError("no worker")
+
+    monkeypatch.setattr(autograder.grade, "grade", broken)
+    assignment = course.load("03_affine")
+    submission = Submission("s", {"layers.py": b"x = 1\n"})
+    with messages.speaking("ko"):
+        result = safe_grade(assignment, submission, None)
+        console = Console(width=200, record=True, file=io.StringIO())
+        print_result(result, console)
+    text = console.export_text()
+    assert "채점기가 이 제출물에서 실패했습니다" in result.tests[0].output and "no worker" in result.tests[0].output
+    assert "테스트" in text and "피드백" in text and "실패" in text
+    with messages.speaking("en"):
+        english = safe_grade(assignment, submission, None)
+    assert english.tests[0].output.startswith("The grader failed on this submission")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import traceback
 from typing import Callable, Protocol
 
+from .. import messages
 from ..course import Assignment, CourseError
 from ..result import Result, TestResult
 from ..submission import Submission
@@ -55,8 +56,7 @@ def safe_grade(assignment: Assignment, submission: Submission, sandbox,
         raise  # the course itself is broken: no result would be fair
     except Exception as exc:  # a bug of ours must not cost the student their row
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return failed_result(assignment, submission, f"The grader failed on this submission ({detail}); "
-                                                     "ask the instructor to regrade it.", only)
+        return failed_result(assignment, submission, messages.text("grade.grader_failed", detail=detail), only)
 
 
 def make(kind: str = "local", jobs: int = 1, scheduler: str | None = None, sandbox_factory=None) -> Executor:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from .. import course, reference
+from .. import course, messages, reference
 from ..course import Assignment, CourseError
 from ..result import Result
 from ..submission import Submission
@@ -149,12 +149,9 @@ class DaskExecutor:
                 if isinstance(value, CourseError):
                     raise value
                 if isinstance(value, KilledWorker):
-                    message = (f"Every Dask worker that graded this submission died before finishing it "
-                               f"({value.allowed_failures + 1} tries): the grading machines may be short "
-                               "of memory. Ask the instructor to regrade it.")
+                    message = messages.text("grade.workers_died", tries=value.allowed_failures + 1)
                 else:
-                    message = (f"The grader failed on this submission ({type(value).__name__}: {value}); "
-                               "ask the instructor to regrade it.")
+                    message = messages.text("grade.grader_failed", detail=f"{type(value).__name__}: {value}")
                 deliver(index, failed_result(assignment, submission, message))
         finally:
             client.cancel(list(tasks))
