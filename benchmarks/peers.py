@@ -91,18 +91,27 @@ def _missing(tool: str, root: Path) -> str:
     return ""
 
 
+def _prepare(tool: str, run: Run, work: Path, root: Path, skip: str) -> tuple[Path, dict] | None:
+    """A fresh export for `tool` in work/<tool> and the environment its commands run in;
+    None, with the reason in run.unavailable, where the tool cannot run."""
+    run.unavailable = skip or _missing(tool, root)
+    if run.unavailable:
+        return None
+    tree = work / tool
+    shutil.rmtree(tree, ignore_errors=True)
+    run.unavailable = _export(tool, tree, root)
+    if run.unavailable:
+        return None
+    return tree, _env(tool, root)
+
+
 def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path, skip: str = "") -> Run:
     run = Run("nbgrader autograde", "samples", len(sources))
-    run.unavailable = skip or _missing("nbgrader", root)
-    if run.unavailable:
+    prepared = _prepare("nbgrader", run, work, root, skip)
+    if prepared is None:
         return run
+    tree, env = prepared
     assignment = course.load(assignment_id)
-    tree = work / "nbgrader"
-    shutil.rmtree(tree, ignore_errors=True)
-    run.unavailable = _export("nbgrader", tree, root)
-    if run.unavailable:
-        return run
-    env = _env("nbgrader", root)
     made = subprocess.run(["nbgrader", "generate_assignment", assignment_id, "--force"], cwd=tree, env=env,
                           capture_output=True, text=True, timeout=EXPORT_LIMIT)
     released = tree / "release" / assignment_id / f"{assignment_id}.ipynb"
@@ -143,16 +152,11 @@ def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path
 
 def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, skip: str = "") -> Run:
     run = Run("otter run (no Docker)", "samples", len(sources))
-    run.unavailable = skip or _missing("otter", root)
-    if run.unavailable:
+    prepared = _prepare("otter", run, work, root, skip)
+    if prepared is None:
         return run
+    tree, env = prepared
     assignment = course.load(assignment_id)
-    tree = work / "otter"
-    shutil.rmtree(tree, ignore_errors=True)
-    run.unavailable = _export("otter", tree, root)
-    if run.unavailable:
-        return run
-    env = _env("otter", root)
     master = tree / assignment_id / f"{assignment_id}.ipynb"
     dist = tree / assignment_id / "dist"
     made = subprocess.run(["otter", "assign", str(master), str(dist), "--no-pdfs"], cwd=master.parent, env=env,

@@ -166,8 +166,9 @@ def _grade_in_language(args) -> int:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
         from .report.batch import reports_inside, run_batch
-        if args.reports and reports_inside(args.reports, args.submission, args.lang):
-            print(f"error: {reports_inside(args.reports, args.submission, args.lang)}", file=sys.stderr)
+        clash = args.reports and reports_inside(args.reports, args.submission, args.lang)
+        if clash:
+            print(f"error: {clash}", file=sys.stderr)
             return 2
         return run_batch(assignment, args)
     submission = load(args.submission, assignment.student_files)
