@@ -22,7 +22,7 @@ from . import messages, reference
 from .checks import CheckFailed
 from .course import Assignment, CourseError
 from .result import Result, TestResult
-from .student import Student, StudentError, WorkerLost
+from .student import CallKnowledge, Student, StudentError, WorkerLost
 from .submission import Submission
 
 log = logging.getLogger("autograder")
@@ -69,6 +69,7 @@ class _Run:
         self.files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in submission.files.items()}
         self.worker = None
         self.import_failure = ""
+        self.knowledge = CallKnowledge()  # what earlier tests learned about the module: fewer round trips
 
     def one(self, test, function, ref, uses_reference) -> TestResult:
         limits = self.assignment.limits
@@ -81,6 +82,7 @@ class _Run:
         try:
             student = self._fresh_module(uses_reference)
             function(student, ref)
+            student._send_unsent()  # instances the test built but never used: their constructors still run
         except CheckFailed as exc:
             return _failed(test, str(exc), exc.hints)
         except AssertionError as exc:
@@ -100,7 +102,7 @@ class _Run:
         if self.worker is None:
             self.worker = self.sandbox.start(self.assignment.limits)
         self.worker.deadline = self.deadline
-        student = Student(self.worker, self.assignment.student_files[0])
+        student = Student(self.worker, self.assignment.student_files[0], self.knowledge)
         try:
             student._request("load", f"importing {self.assignment.student_files[0]}",
                              module=self.assignment.module_name, files=self.files,

@@ -11,8 +11,8 @@ A message is a JSON header followed by raw array buffers:
 Values inside the header: None, bool, int, float (nan and inf allowed), str, lists,
 and tagged objects: {"$t": [...]} a tuple, {"$d": [[key, value], ...]} a dict,
 {"$nd": i, "dtype": "<f8", "shape": [2, 3]} an array (blob i), {"$np": i, "dtype": ...}
-a numpy scalar, {"$ref": id, "type": name, "callable": bool} an object that stays
-in the worker.
+a numpy scalar, {"$ref": id, "type": name, "callable": bool, "class": bool} an object that
+stays in the worker.
 
 `decode` is the trusted side's gate: it accepts only those forms, only numeric
 dtypes, and only arrays whose declared size matches their bytes, so nothing the
@@ -22,6 +22,7 @@ worker sends can run code or smuggle an object with a custom __eq__.
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import struct
@@ -51,6 +52,7 @@ class Ref:
     id: int
     type: str = "object"
     callable: bool = False
+    is_class: bool = False
 
 
 class Encoder:
@@ -175,7 +177,7 @@ class Decoder:
         if "$ref" in node and type(node["$ref"]) is int:
             kind = node.get("type", "object")
             return self.resolve(Ref(node["$ref"], kind if type(kind) is str else "object",
-                                    node.get("callable") is True))
+                                    node.get("callable") is True, node.get("class") is True))
         raise ProtocolError("unknown tagged object in a message")
 
     def _array(self, index, dtype_name, shape) -> np.ndarray:
@@ -184,7 +186,7 @@ class Decoder:
         dtype = _DTYPES.get(dtype_name) if type(dtype_name) is str else None
         if dtype is None:
             raise ProtocolError(f"array dtype {dtype_name!r} is not numeric")
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)
         if count > MAX_ARRAY_ELEMENTS:
             raise ProtocolError(f"array of {count} elements is too large")
         blob = self.blobs[index]
@@ -210,31 +212,41 @@ SPIN_SECONDS = float(os.environ.get("AUTOGRADER_SPIN_SECONDS", "0.0005"))
 def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes:
     """One message body from `sock`; socket.timeout once time.monotonic() passes `deadline`.
 
-    Raises EOFError when the peer closed the socket, ProtocolError on an oversized length.
+    A message usually arrives whole in one recv. Either side sends one message and
+    then waits for the answer, so bytes beyond the message mean the peer broke the
+    protocol. Raises EOFError when the peer closed the socket, ProtocolError on an
+    oversized length or unrequested bytes.
     """
-    head = b""
+    data = bytearray()
     spin_until = time.perf_counter() + SPIN_SECONDS
-    while not head and time.perf_counter() < spin_until:
+    while not data and time.perf_counter() < spin_until:
         try:
-            head = sock.recv(8, socket.MSG_DONTWAIT)
+            chunk = sock.recv(RECV_BYTES, socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
             continue
-        if not head:
-            raise EOFError
-    head += _exact(sock, 8 - len(head), deadline)
-    (length,) = struct.unpack(">Q", head)
-    if length > MAX_MESSAGE_BYTES:
-        raise ProtocolError(f"message of {length} bytes is too large")
-    return _exact(sock, length, deadline)
-
-
-def _exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
-    data = bytearray()
-    while len(data) < n:
-        if deadline is not None:
-            sock.settimeout(max(deadline - time.monotonic(), 0.001))
-        chunk = sock.recv(min(n - len(data), 1 << 20))
         if not chunk:
             raise EOFError
         data += chunk
-    return bytes(data)
+    while len(data) < 8:
+        data += _receive(sock, RECV_BYTES, deadline)
+    (length,) = struct.unpack(">Q", data[:8])
+    if length > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {length} bytes is too large")
+    total = 8 + length
+    while len(data) < total:
+        data += _receive(sock, min(total - len(data), 1 << 20), deadline)
+    if len(data) > total:
+        raise ProtocolError("bytes after the end of a message")
+    return bytes(data[8:])
+
+
+RECV_BYTES = 1 << 16
+
+
+def _receive(sock: socket.socket, n: int, deadline: float | None) -> bytes:
+    if deadline is not None:
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    chunk = sock.recv(n)
+    if not chunk:
+        raise EOFError
+    return chunk
