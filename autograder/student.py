@@ -179,7 +179,8 @@ class Student:
         """Run recorded steps first.. in the worker; the values of the steps in `results`."""
         object.__setattr__(self, "_state", None)
         encoder = Encoder(_ref_of)
-        encoded = [encoder.encode({"op": op, **fields}) for op, _, fields in steps]
+        encoded = [{"op": op, **{key: encoder.encode(value) for key, value in fields.items()}}
+                   for op, _, fields in steps]  # each step a JSON object, like a request's header
         label = label or (steps[0][1] if steps else "program")
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)

@@ -131,16 +131,84 @@ def test_executor_mistakes_on_the_command_line_are_sentences(tmp_path, extra, wo
     assert run.returncode == 2 and words in run.stderr and "Traceback" not in run.stderr
 
 
-def test_lanes_as_many_as_cores_stop_spinning_and_put_it_back(monkeypatch):
+def test_lanes_as_many_as_cores_stop_spinning_and_put_it_back(monkeypatch, fork_server):
     from autograder.executors.local import _no_spinning
     from autograder.sandbox import protocol
-    from autograder.sandbox.forkserver import _PASSED_ENV
+
+    from .conftest import FAST
 
     monkeypatch.delenv("AUTOGRADER_SPIN_SECONDS", raising=False)
     spinning = protocol.SPIN_SECONDS
-    assert spinning > 0 and "AUTOGRADER_SPIN_SECONDS" in _PASSED_ENV  # the workers get the setting too
+    assert spinning > 0
+    asked = []
+    real_ask = ForkServer._ask
+    monkeypatch.setattr(ForkServer, "_ask", lambda self, request, fds=(): asked.append(request) or
+                        real_ask(self, request, fds))
     with _no_spinning(True):
         assert protocol.SPIN_SECONDS == 0 and os.environ["AUTOGRADER_SPIN_SECONDS"] == "0"
+        fork_server.start(FAST).close()
+    assert asked[0]["spin_seconds"] == 0  # the workers get the setting with each fork, whenever the zygote started
     assert protocol.SPIN_SECONDS == spinning and "AUTOGRADER_SPIN_SECONDS" not in os.environ
     with _no_spinning(False):
         assert protocol.SPIN_SECONDS == spinning
+
+
+def test_small_batches_get_fewer_lanes():
+    from autograder.executors.local import HELPER_MIN_SUBMISSIONS, planned_lanes
+
+    assert planned_lanes(1, 1000) == 1
+    assert planned_lanes(2, HELPER_MIN_SUBMISSIONS - 1) == 1
+    assert planned_lanes(2, HELPER_MIN_SUBMISSIONS) == 2
+    assert planned_lanes(8, 3 * HELPER_MIN_SUBMISSIONS) == 4
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="grader processes are forked on Linux only")
+def test_forked_grader_processes_share_one_zygote(assignment, tmp_path):
+    folder = quick_samples(tmp_path / "subs", copies=2)
+    seen = []
+
+    def on_result(entry, result):
+        for child in multiprocessing.active_children():
+            seen.append(_children(child.pid))  # a grader process's own children: none, no zygote of its own
+
+    grade_batch(assignment, entries(folder), 2, ForkServer, on_result, LocalExecutor(2))
+    assert seen and all(children == [] for children in seen), seen
+
+
+def test_a_zygote_outlives_its_grader_while_a_shared_channel_is_open(fork_server):
+    from .conftest import FAST
+
+    server = ForkServer()
+    shared = server.share()
+    joined = ForkServer.joining(shared)
+    server.control.close()  # the grader hangs up first
+    worker = joined.start(FAST)  # the grader process still gets workers
+    worker.close()
+    assert server.process.poll() is None
+    joined.close()
+    assert server.process.wait(timeout=5) == 0  # the last channel closed: the zygote is gone
+    server._remove_base()
+
+
+def test_a_prestarted_zygote_is_taken_once_and_one_nobody_took_is_shut_down(tmp_path):
+    code = ("from autograder.sandbox import launch\n"
+            "from autograder.sandbox.forkserver import ForkServer\n"
+            "launch.prestart(); launch.prestart()\n"
+            "server = ForkServer()\n"
+            "assert server.process is not None and len(launch._prestarted) == 1\n"
+            "base, process, _ = launch._prestarted[0]\n"
+            "print(base, process.pid, server.base, server.process.pid, flush=True)\n"
+            "server.close()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    untaken_base, untaken_pid, taken_base, taken_pid = run.stdout.split()
+    for base, pid in ((untaken_base, untaken_pid), (taken_base, taken_pid)):
+        assert not Path(base).exists()
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

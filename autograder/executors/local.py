@@ -1,58 +1,73 @@
 """The local executor: grading lanes on this machine, each with its own fork server.
 
 `--jobs N` runs N lanes side by side. Lane 0 grades in this process, in a
-thread, with a fork server started at once; lanes 1..N-1 each drive one grader
-process of a pool, kept for the whole batch. Every lane takes the next
-submission from one shared queue when it is free, so
+thread; lanes 1..N-1 each drive one grader process, started for the batch.
+Every lane takes the next submission from one shared queue when it is free, so
 
-  - grading starts as soon as this process's fork server is up, while the
-    other grader processes are still importing numpy and starting theirs
-    (the pool's start-up, about half a second, no longer stalls small batches);
   - a lane held up by a hanging submission holds up only itself: the others
     keep taking work;
   - no submission is handed out twice, and results come back to the caller's
     thread, which alone records them.
 
-A batch too small to repay a grader process's start-up gets fewer lanes
-(HELPER_MIN_SUBMISSIONS per extra lane). If a grader process dies (killed from
-outside), its lane puts its submission back and stops; what is left is graded
-in this process.
+Where the OS allows (Linux), a grader process is forked from this one before
+any lane thread starts, and shares lane 0's fork server (one zygote, a control
+channel each): it has every module it needs already imported and a zygote
+ready, so it grades at once, instead of first starting a Python, importing
+numpy and the hidden tests and starting a zygote of its own (most of a second
+of a core). Elsewhere it is spawned and starts its own. A batch too small
+to repay a grader process's start-up gets fewer lanes (HELPER_MIN_SUBMISSIONS
+per extra lane). If a grader process dies (killed from outside), its lane puts
+its submission back and stops; what is left is graded in this process.
 """
 
 from __future__ import annotations
 
-import atexit
 import collections
-import concurrent.futures as futures
 import contextlib
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 
 from ..course import Assignment
 from ..submission import Submission
 from . import Deliver, safe_grade
 
-_SANDBOX = None  # in a pool process: its fork server, for the whole batch
-
-# A grader process costs about half a second of CPU to start (a Python that
-# imports numpy, then its fork server's): it is only worth it for a lane that
-# will grade at least this many submissions, at tens of milliseconds each.
-HELPER_MIN_SUBMISSIONS = 16
+# A forked grader process grades within milliseconds; a spawned one costs most of
+# a second of a core first. A lane is worth it for at least this many submissions.
+HELPER_MIN_SUBMISSIONS = 4
 
 
-def _init_process() -> None:
-    from ..sandbox import default_sandbox
-
-    global _SANDBOX
-    manager = default_sandbox()
-    _SANDBOX = manager.__enter__()
-    atexit.register(manager.__exit__, None, None, None)
+def planned_lanes(jobs: int, submissions: int) -> int:
+    """How many lanes `--jobs jobs` gets for a batch of `submissions`."""
+    return 1 + min(max(1, jobs) - 1, submissions // HELPER_MIN_SUBMISSIONS)
 
 
-def _grade_in_pool(assignment: Assignment, submission: Submission):
-    return safe_grade(assignment, submission, _SANDBOX)
+def _start_method() -> str:
+    return "fork" if sys.platform == "linux" else "spawn"
+
+
+def _grader_process(connection, assignment: Assignment, sandbox_factory, shared=None) -> None:
+    """A grader process: grade (index, submission) pairs from `connection` until it sends None.
+
+    `shared`, in a forked process: (the parent's fork server, a channel to its
+    zygote from share()); this process forks its workers through that channel.
+    """
+    from ..sandbox import launch
+    from ..sandbox.forkserver import ForkServer
+
+    launch.forget_inherited()  # a prestarted zygote is the parent's
+    if shared is not None:
+        parents, channel = shared
+        parents.control.close()  # our copy: the zygote must see the parent hang up when it does
+        sandbox = ForkServer.joining(channel)
+    else:
+        sandbox = sandbox_factory()
+    with sandbox:
+        while (item := connection.recv()) is not None:
+            index, submission = item
+            connection.send((index, safe_grade(assignment, submission, sandbox)))
 
 
 class LocalExecutor:
@@ -63,12 +78,36 @@ class LocalExecutor:
         self.sandbox_factory = sandbox_factory or default_sandbox
 
     def run(self, assignment: Assignment, work: list[tuple[int, Submission]], deliver: Deliver) -> None:
-        helpers = min(self.jobs - 1, len(work) // HELPER_MIN_SUBMISSIONS)
-        with _no_spinning(helpers + 1 >= (os.cpu_count() or 1) and helpers > 0):
-            self._run(assignment, work, deliver, helpers)
+        lanes = planned_lanes(self.jobs, len(work))
+        with _no_spinning(lanes >= (os.cpu_count() or 1) and lanes > 1), self.sandbox_factory() as sandbox:
+            sys.stdout.flush()  # a forked process would write what is still buffered a second time
+            sys.stderr.flush()
+            helpers = [self._start_helper(assignment, sandbox) for _ in range(lanes - 1)]
+            try:
+                self._run(assignment, work, deliver, sandbox, helpers)
+            finally:
+                for process, connection in helpers:
+                    connection.close()
+                    process.join(timeout=10)
+                    if process.is_alive():
+                        process.kill()
+                        process.join()
+
+    def _start_helper(self, assignment: Assignment, sandbox):
+        method = _start_method()
+        context = multiprocessing.get_context(method)
+        ours, theirs = context.Pipe()
+        shared = (sandbox, sandbox.share()) if method == "fork" and hasattr(sandbox, "share") else None
+        process = context.Process(target=_grader_process, args=(theirs, assignment, self.sandbox_factory, shared),
+                                  name="grader", daemon=True)
+        process.start()
+        theirs.close()
+        if shared is not None:
+            shared[1][1].close()  # the grader process has its copy of the channel
+        return process, ours
 
     def _run(self, assignment: Assignment, work: list[tuple[int, Submission]], deliver: Deliver,
-             helpers: int) -> None:
+             sandbox, helpers: list) -> None:
         todo = collections.deque(work)
         lock = threading.Lock()
         done: queue.Queue = queue.Queue()  # (index, result) or (None, exception) from the lanes
@@ -92,26 +131,26 @@ class LocalExecutor:
                 done.put((None, None))  # this lane has finished
 
         def here() -> None:
-            with self.sandbox_factory() as sandbox:
-                while (item := take()) is not None:
-                    done.put((item[0], safe_grade(assignment, item[1], sandbox)))
-
-        def helper(pool) -> None:
             while (item := take()) is not None:
-                try:
-                    result = pool.submit(_grade_in_pool, assignment, item[1]).result()
-                except futures.process.BrokenProcessPool:
-                    give_back(item)  # its grader process died: another lane grades it
-                    return
-                done.put((item[0], result))
+                done.put((item[0], safe_grade(assignment, item[1], sandbox)))
 
-        pool = None
-        if helpers:
-            pool = futures.ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
-                                               initializer=_init_process)
+        def helper(connection) -> None:
+            try:
+                while (item := take()) is not None:
+                    try:
+                        connection.send(item)
+                        answer = connection.recv()
+                    except (EOFError, OSError):
+                        give_back(item)  # its grader process died: another lane grades it
+                        return
+                    done.put(answer)
+            finally:
+                with contextlib.suppress(OSError):
+                    connection.send(None)
+
         threads = [threading.Thread(target=lane, args=(here,), daemon=True, name="grade-lane-0")]
-        threads += [threading.Thread(target=lane, args=(lambda: helper(pool),), daemon=True,
-                                     name=f"grade-lane-{n}") for n in range(1, helpers + 1)]
+        threads += [threading.Thread(target=lane, args=(lambda c=connection: helper(c),), daemon=True,
+                                     name=f"grade-lane-{n}") for n, (_, connection) in enumerate(helpers, 1)]
         failure = None
         try:
             for thread in threads:
@@ -128,14 +167,10 @@ class LocalExecutor:
             stop.set()
             for thread in threads:
                 thread.join()
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
         if failure is not None:
             raise failure
-        if todo:  # every helper died after lane 0 had finished: grade the rest here
-            with self.sandbox_factory() as sandbox:
-                for index, submission in todo:
-                    deliver(index, safe_grade(assignment, submission, sandbox))
+        for index, submission in todo:  # every helper died after lane 0 had finished: grade the rest here
+            deliver(index, safe_grade(assignment, submission, sandbox))
 
 
 @contextlib.contextmanager
@@ -145,8 +180,9 @@ def _no_spinning(wanted: bool):
     A spinning receiver (sandbox/protocol.py) saves a wake-up per round trip when a
     core is free, and takes a core from another lane when none is. Measured on 2
     cores, 300 submissions: --jobs 1 grades 37/s spinning and 30/s without; --jobs 2
-    grades 42/s spinning and 52/s without. Set here for this process (lane 0), the
-    grader processes and, through their environment, every fork server's workers.
+    grades 42/s spinning and 52/s without. Set here for this process (lane 0) and the
+    grader processes (forked ones copy it, spawned ones read the environment); every
+    fork server passes it on to its workers with each fork.
     """
     if not wanted:
         yield

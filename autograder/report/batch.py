@@ -35,8 +35,10 @@ def run_batch(assignment: Assignment, args) -> int:
     skipped = len(all_entries) - len(todo)
     results = {}
     started = time.monotonic()
+    # Redrawn on each result rather than by a refresh thread: the local executor forks its
+    # grader processes, and a process should have no other threads when it forks.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as progress:
+                  TimeElapsedColumn(), console=console, transient=False, auto_refresh=False) as progress:
         task = progress.add_task(f"grading {assignment.id}", total=len(todo))
 
         def on_result(entry, result):
@@ -46,6 +48,7 @@ def run_batch(assignment: Assignment, args) -> int:
             if args.out:
                 write_json(result, Path(args.out) / f"{entry.student}.json")
             progress.advance(task)
+            progress.refresh()
 
         try:
             grade_batch(assignment, todo, args.jobs or 1, default_sandbox, on_result, executor)

@@ -16,7 +16,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from .worker import Session, in_process_answer
 
 
 class InProcessWorker:
@@ -25,10 +24,14 @@ class InProcessWorker:
     protections: tuple[str, ...] = ()
 
     def __init__(self):
+        from .worker import Session  # here, not at the top: importing sandbox.launch must stay light
+
         self._tmp = tempfile.TemporaryDirectory(prefix="autograder-")
         self._session = Session(Path(self._tmp.name))
 
     def exchange(self, message: bytes, timeout: float | None = None) -> bytes:
+        from .worker import in_process_answer
+
         return in_process_answer(self._session, message)[8:]
 
     def close(self) -> None:
@@ -55,6 +58,17 @@ def default_sandbox():
     """
     from .forkserver import ForkServer, Spawner
 
-    if os.environ.get("AUTOGRADER_SANDBOX") == "spawn" or not hasattr(os, "fork"):
-        return Spawner()
-    return ForkServer()
+    return ForkServer() if forks() else Spawner()
+
+
+def forks() -> bool:
+    """Whether default_sandbox() is a fork server (not AUTOGRADER_SANDBOX=spawn, and the OS can fork)."""
+    return os.environ.get("AUTOGRADER_SANDBOX") != "spawn" and hasattr(os, "fork")
+
+
+def prestart() -> None:
+    """Start the fork server's zygote now, if grading will use one: its start-up overlaps what comes next."""
+    if forks():
+        from . import launch
+
+        launch.prestart()

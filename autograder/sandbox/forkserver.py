@@ -15,50 +15,29 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from ..messages import text
 from ..student import WorkerLost
+from . import launch, protocol
 from . import limits as walls
 from .protocol import ProtocolError, receive_message, unpack
 
-_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT", "AUTOGRADER_SPIN_SECONDS")
-_ZYGOTE = ("import sys; sys.path.insert(0, sys.argv[2]); "
-           "from autograder.sandbox.zygote import main; main(int(sys.argv[1]))")
-_SPAWNED = ("import sys, json; sys.path.insert(0, sys.argv[2]); "
-            "from autograder.sandbox.zygote import become_worker; "
-            "become_worker(json.loads(sys.argv[3]), int(sys.argv[1]))")
 HELLO_SECONDS = 10.0
-
-
-def _interpreter(code: str, fd: int, base: Path, *extra: str) -> subprocess.Popen:
-    """A fresh Python with a scrubbed environment, running this very engine's code."""
-    env = {"PATH": os.defpath, "LANG": "C.UTF-8", "HOME": str(base), "PYTHONHASHSEED": "0",
-           "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
-    env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
-    package_parent = str(Path(__file__).resolve().parents[2])
-    return subprocess.Popen(
-        [sys.executable, "-s", "-P", "-c", code, str(fd), package_parent, *extra],
-        pass_fds=[fd], env=env, cwd=base, stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 class _Base:
     """What both sandboxes share: a private folder with one subfolder per worker."""
 
-    def __init__(self):
-        self.base = Path(tempfile.mkdtemp(prefix="autograder-"))
-        os.chmod(self.base, 0o711)  # a worker dropped to nobody may enter its own folder, not list others
+    def __init__(self, base: Path | None = None):
+        self.base = base or launch.new_base()
         self.counter = itertools.count()
         self.protections: tuple[str, ...] = ()
 
     def _workdir(self) -> Path:
-        workdir = self.base / f"w{next(self.counter)}"
+        workdir = self.base / f"w{os.getpid()}-{next(self.counter)}"  # grader processes may share a base
         workdir.mkdir(mode=0o700)
         if os.geteuid() == 0:
             os.chown(workdir, walls.NOBODY, walls.NOBODY)
@@ -79,15 +58,40 @@ class ForkServer(_Base):
     """A warm parent process that forks one limited worker per request (the default)."""
 
     def __init__(self):
-        super().__init__()
+        prestarted = launch.take()  # started by the command line while it was importing, if it was
+        super().__init__(prestarted[0] if prestarted else None)
         self.lock = threading.Lock()
-        self._boot()
+        self.process = None  # None: the zygote is another process's, shared with us (joining)
+        if prestarted:
+            self.process, self.control = prestarted[1], prestarted[2]
+        else:
+            self._boot()
+
+    @classmethod
+    def joining(cls, shared: tuple[Path, socket.socket]) -> "ForkServer":
+        """A fork server using another's zygote through a channel from its share(), in a forked process."""
+        server = cls.__new__(cls)
+        _Base.__init__(server, shared[0])
+        server.lock = threading.Lock()
+        server.process, server.control = None, shared[1]
+        return server
+
+    def share(self) -> tuple[Path, socket.socket]:
+        """A new control channel to this zygote, for a grader process about to be forked from this one.
+
+        The forked process passes it to ForkServer.joining; this process closes its
+        copy once the fork is done. One zygote then serves every lane, so a grader
+        process grades at once instead of first starting a zygote of its own.
+        """
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._ask({"op": "channel"}, [theirs.fileno()])
+        finally:
+            theirs.close()
+        return self.base, ours
 
     def _boot(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.process = _interpreter(_ZYGOTE, theirs.fileno(), self.base)
-        theirs.close()
-        self.control = ours
+        self.process, self.control = launch.start_zygote(self.base)
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
         with self.lock:
@@ -102,7 +106,10 @@ class ForkServer(_Base):
                     return json.loads(reply)
                 if attempt == 1:  # the zygote died (killed from outside?): start another once
                     self.control.close()
-                    self.process.kill()
+                    if self.process is not None:
+                        self.process.kill()
+                    else:  # it was shared: from now on this process has its own, in its own folder
+                        self.base = launch.new_base()
                     self._boot()
         raise RuntimeError("the sandbox's fork server stopped answering")
 
@@ -111,7 +118,8 @@ class ForkServer(_Base):
         ours, theirs = socket.socketpair()
         try:
             reply = self._ask({"op": "fork", "workdir": str(workdir), "cpu_seconds": limits.cpu_seconds,
-                               "memory_mb": limits.memory_mb}, [theirs.fileno()])
+                               "memory_mb": limits.memory_mb, "spin_seconds": protocol.SPIN_SECONDS},
+                              [theirs.fileno()])
         finally:
             theirs.close()
         pid = reply["pid"]
@@ -129,8 +137,10 @@ class ForkServer(_Base):
         return None
 
     def close(self) -> None:
+        self.control.close()
+        if self.process is None:
+            return  # a shared zygote: its owner waits for it and removes the folder
         try:
-            self.control.close()
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
@@ -143,8 +153,9 @@ class Spawner(_Base):
     def start(self, limits) -> "ForkedWorker":
         workdir = self._workdir()
         ours, theirs = socket.socketpair()
-        request = {"workdir": str(workdir), "cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb}
-        process = _interpreter(_SPAWNED, theirs.fileno(), self.base, json.dumps(request))
+        request = {"workdir": str(workdir), "cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb,
+                   "spin_seconds": protocol.SPIN_SECONDS}
+        process = launch.interpreter(launch.SPAWNED, theirs.fileno(), self.base, json.dumps(request))
         theirs.close()
 
         def status() -> int | None:

@@ -167,10 +167,12 @@ class Session:
             self.steps = {}
         for index, raw in enumerate(steps, first):
             try:
-                step = self.decoder.decode(raw)
-                op = step.pop("op")
+                if type(raw) is not dict or not all(type(key) is str for key in raw):
+                    raise ProtocolError("malformed program step")
+                op = raw.get("op")
                 if op not in ("getattr", "call", "callmethod"):
                     raise ProtocolError(f"{op!r} cannot be part of a program")
+                step = {key: self.decoder.decode(value) for key, value in raw.items() if key != "op"}
                 self.steps[index] = getattr(self, "op_" + op)(**step)
             except BaseException as exc:
                 exc.step = index  # type: ignore[attr-defined]

@@ -6,9 +6,12 @@ never a hidden test, a solution or another student's data, since a forked
 child sees all of its parent's memory.
 
 Control messages (one JSON datagram each, on a SOCK_SEQPACKET socket):
-  {"op": "fork", "workdir", "cpu_seconds", "memory_mb"} + the worker's socket fd
+  {"op": "fork", "workdir", "cpu_seconds", "memory_mb", "spin_seconds"} + the worker's socket fd
         -> {"pid": n}
   {"op": "status", "pid": n} -> {"status": waitpid status or null}
+  {"op": "channel"} + a socket fd -> {"channel": true}: one more control socket, for a
+        grader process forked from the grader, which then asks on it like the grader
+The zygote stops when every control socket has closed.
 
 Where fork is not wanted, `become_worker` is also the entry point of a worker
 started as a fresh interpreter (forkserver.Spawner).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -34,7 +38,7 @@ import abc, collections, copy, dataclasses, functools, itertools, math, numbers 
 import operator, random, re, statistics, string, time, typing, warnings  # noqa: E401,F401
 import linecache, traceback  # noqa: E401,F401
 
-from . import limits
+from . import limits, protocol
 from .protocol import pack
 from .worker import serve
 
@@ -59,29 +63,42 @@ def main(control_fd: int) -> None:
             statuses[pid] = status
 
     signal.signal(signal.SIGCHLD, reap)
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(control, 65536, 1)
-        except OSError:
-            return
-        if not data:
-            return
-        request = json.loads(data)
-        if request["op"] == "fork":
-            pid = os.fork()
-            if pid == 0:
-                _child(request, fds[0], control)  # never returns
-            for fd in fds:
-                os.close(fd)
-            control.send(json.dumps({"pid": pid}).encode())
-        elif request["op"] == "status":
-            reap()
-            control.send(json.dumps({"status": statuses.pop(request["pid"], None)}).encode())
+    controls = [control]  # the grader's, and one per grader process it shared this zygote with
+    while controls:
+        for ready in select.select(controls, [], [])[0]:
+            try:
+                data, fds, _, _ = socket.recv_fds(ready, 65536, 1)
+            except OSError:
+                data, fds = b"", []
+            if not data:  # that grader is done with us; the last one to go stops the zygote
+                controls.remove(ready)
+                ready.close()
+                continue
+            request = json.loads(data)
+            if request["op"] == "fork":
+                pid = os.fork()
+                if pid == 0:
+                    _child(request, fds[0], controls)  # never returns
+                for fd in fds:
+                    os.close(fd)
+                ready.send(json.dumps({"pid": pid}).encode())
+            elif request["op"] == "status":
+                reap()
+                ready.send(json.dumps({"status": statuses.pop(request["pid"], None)}).encode())
+            elif request["op"] == "channel" and fds:
+                controls.append(socket.socket(fileno=fds[0]))
+                ready.send(b'{"channel": true}')
+            else:
+                for fd in fds:
+                    os.close(fd)
+                ready.send(b'{"error": "unknown request"}')
+    os._exit(0)  # every grader hung up: nothing to flush, and tearing numpy down takes longer than the rest
 
 
-def _child(request: dict, sock_fd: int, control: socket.socket) -> None:
+def _child(request: dict, sock_fd: int, controls: list[socket.socket]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    control.close()
+    for control in controls:  # a worker holds no way to ask for anything
+        control.close()
     become_worker(request, sock_fd)
 
 
@@ -117,6 +134,9 @@ def become_worker(request: dict, sock_fd: int) -> None:
         sys.path.insert(0, str(workdir))
         sys.argv = ["worker"]
 
+        spin = request.get("spin_seconds")
+        if type(spin) is float and 0 <= spin <= 0.01:
+            protocol.SPIN_SECONDS = spin  # the grader's: off when its lanes fill every core
         sock = socket.socket(fileno=sock_fd)
         sock.sendall(pack({"hello": {"protections": protections}}, []))
         serve(sock, workdir)
