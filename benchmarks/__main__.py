@@ -114,8 +114,10 @@ def compare(args, root: Path, label: str, sources: dict[str, str], folder: Path)
     for name, code in sources.items():
         (folder / f"{name}.py").write_text(code, encoding="utf-8")
     runs = []
-    for jobs in args.jobs:
-        runs.append(ours.batch(args.assignment, folder, jobs, label, len(sources), BATCH_LIMIT))
+    for jobs in args.jobs:  # ours runs in about a second, so a passing hiccup could decide it: median of three
+        tries = [ours.batch(args.assignment, folder, jobs, label, len(sources), BATCH_LIMIT)
+                 for _ in range(1 if args.quick else 3)]
+        runs.append(sorted(tries, key=lambda r: r.wall)[len(tries) // 2])
         say(line(runs[-1]))
     for peer in peers.PEERS:
         run = peer(args.assignment, sources, folder.with_name(folder.name + "-peers"), root,

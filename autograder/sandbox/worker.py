@@ -17,7 +17,8 @@ Requests (header "op"):
   program      {first, steps, results}: getattr / call / callmethod steps run in
                order, a step's target or arguments may be an earlier step's result
                (a negative ref); answers the values of the steps in `results`
-Answers: {"value": ...} or {"error": {"type", "message", "where", "missing"}}.
+Answers: {"value": ...} (for a callmethod with "state", also {"state": {...}}) or
+{"error": {"type", "message", "where", "missing"}}.
 """
 
 from __future__ import annotations
