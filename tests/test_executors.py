@@ -212,3 +212,36 @@ def test_a_prestarted_zygote_is_taken_once_and_one_nobody_took_is_shut_down(tmp_
     for base, pid in ((untaken_base, untaken_pid), (taken_base, taken_pid)):
         assert not Path(base).exists()
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_a_submission_that_kills_the_shared_zygote_costs_only_its_own_row(assignment, tmp_path):
+    folder = quick_samples(tmp_path / "subs", copies=2)
+    solution = (ROOT / "solutions" / "03_affine" / "layers.py").read_text()
+    for n in range(3):  # killers spread through the batch, graded by either lane
+        (folder / f"a_killer_{n}.py").write_text(
+            solution + "\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+    expected = {student: points for student, points in scores(graded(assignment, quick_samples(
+        tmp_path / "plain", copies=2), LocalExecutor(1))).items()}
+    results = graded(assignment, folder, LocalExecutor(2))
+    assert set(results) == {e.student for e in entries(folder)}
+    assert all(sum(scores({s: r})[s]) == 0 for s, r in results.items() if s.startswith("a_killer"))
+    assert {s: p for s, p in scores(results).items() if not s.startswith("a_killer")} == expected
+
+
+def test_spawned_grader_processes_give_the_same_scores(assignment, tmp_path, monkeypatch):
+    """Where fork is not used (macOS, Windows), grader processes are spawned and start their own zygote."""
+    from autograder.executors import local
+
+    folder = quick_samples(tmp_path / "subs", copies=2)
+    one = graded(assignment, folder, LocalExecutor(1))
+    monkeypatch.setattr(local, "_start_method", lambda: "spawn")
+    spawned = []
+    results = {}
+
+    def on_result(entry, result):
+        results[entry.student] = result
+        spawned.extend(child.pid for child in multiprocessing.active_children())
+
+    grade_batch(assignment, entries(folder), 2, ForkServer, on_result, LocalExecutor(2))
+    assert spawned, "no grader process took part"
+    assert scores(results) == scores(one)
