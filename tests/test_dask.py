@@ -157,3 +157,48 @@ def test_an_unreachable_scheduler_is_a_sentence(tmp_path):
     assert run.returncode == 2, run.stderr
     assert "could not reach the Dask scheduler at tcp://127.0.0.1:1" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_losing_the_scheduler_mid_batch_is_a_sentence_and_a_rerun_finishes_the_batch(assignment, tmp_path):
+    """The scheduler's process is killed mid-batch: the command says what happened, every result that
+    arrived is in the gradebook, and the same command again grades the rest, each submission once."""
+    from autograder.executors import ExecutorError
+
+    folder = quick_samples(tmp_path / "subs", copies=4)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", address.rsplit(":", 1)[1], "--no-dashboard"], **quiet)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                               "--no-dashboard", "--no-nanny"], **quiet)
+    db = tmp_path / "grades.db"
+    try:
+        with Client(address, timeout=60) as watcher:
+            watcher.wait_for_workers(1, timeout=60)
+
+        def kill_the_scheduler(entry, result):
+            if scheduler.poll() is None:
+                scheduler.kill()
+
+        with pytest.raises(ExecutorError, match="lost the Dask cluster mid-batch"):
+            into_gradebook(assignment, folder, DaskExecutor(address, connect_seconds=3), db, kill_the_scheduler)
+    finally:
+        for process in (scheduler, worker):
+            process.kill()
+            process.wait()
+    before = rows(db)
+    assert 1 <= len(before) < len(entries(folder))
+    rerun = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine", str(folder),
+                            "--gradebook", str(db), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr  # the same command, here on this machine's lanes
+    after = rows(db)
+    assert sorted(name for name, _ in after) == sorted(e.student for e in entries(folder))  # each exactly once
+    assert set(before) <= set(after)
