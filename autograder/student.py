@@ -140,7 +140,8 @@ class Student:
                 raise ProtocolError("answer has neither value nor error")
             value = Decoder(blobs, lambda ref: RemoteObject(self, ref, label)).decode(header["value"])
             if "state" in header and op == "callmethod":
-                object.__setattr__(self, "_state", (_ref_of(fields["target"])["$ref"], _plain_state(header["state"], blobs)))
+                owner = _ref_of(fields["target"])["$ref"]
+                object.__setattr__(self, "_state", (owner, _plain_state(header["state"], blobs)))
             return value
 
         except ProtocolError as exc:
@@ -416,7 +417,7 @@ class _Recording:
         if self.student is not None and student is not self.student:
             raise _NotRecordable
         if student._unsent:
-            raise _NotRecordable  # instances built before the recording: f runs call by call
+            student._send_unsent()  # instances made before the recording: built now, so steps can name them
         self.student = student
         self.steps.append((op, label, fields))
         return Pending(student, len(self.steps) - 1, label)
@@ -487,6 +488,7 @@ def _snapshot(value):
 
 
 def _holds_remote(value) -> bool:
+    """Whether a decoded value holds a handle (then it is not plain data to send back with answers)."""
     if isinstance(value, (list, tuple)):
         return any(_holds_remote(v) for v in value)
     if isinstance(value, dict):

@@ -233,3 +233,18 @@ def test_errors_after_a_deferred_build_name_the_method(fresh):
     layer.forward(X)
     with pytest.raises(StudentError, match=r"^Affine.backward raised ValueError"):
         layer.backward(np.ones((5, 5)))
+
+
+def test_an_instance_made_before_a_recording_is_built_and_the_recording_still_batches(fresh):
+    from autograder.student import PROGRAM_CHUNK, evaluate_all
+
+    knowledge = CallKnowledge()
+    student, _ = fresh(knowledge)
+    _affine_round(student)
+    student, channel = fresh(knowledge)
+    layer = student.Affine(W, B)  # not sent yet when the recording starts
+    points = [X + k for k in range(2 * PROGRAM_CHUNK)]
+    values = evaluate_all(lambda x: layer.forward(x), points)
+    assert channel.requests == 1 + 2  # the constructor, then two programs of PROGRAM_CHUNK evaluations
+    for x, value in zip(points, values):
+        np.testing.assert_array_equal(value, x @ W + B)
