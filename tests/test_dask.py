@@ -202,3 +202,16 @@ def test_losing_the_scheduler_mid_batch_is_a_sentence_and_a_rerun_finishes_the_b
     after = rows(db)
     assert sorted(name for name, _ in after) == sorted(e.student for e in entries(folder))  # each exactly once
     assert set(before) <= set(after)
+
+
+def test_the_fingerprint_covers_the_grading_engine(tmp_path):
+    import shutil
+
+    package = Path(dask_cluster.__file__).resolve().parents[1]
+    same, changed = tmp_path / "same" / "autograder", tmp_path / "changed" / "autograder"
+    for copy in (same, changed):
+        shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(changed / "student.py", "a") as handle:  # an engine file, not a file of the assignment
+        handle.write("\n# another version\n")
+    assert dask_cluster.engine_digest(same) == dask_cluster.engine_digest(package)
+    assert dask_cluster.engine_digest(changed) != dask_cluster.engine_digest(package)

@@ -13,8 +13,9 @@ local executor. They import the hidden tests and the reference solutions from
 their own copy of the course, decide scores, and send back Result objects, which
 this process unpickles (Dask's protocol): run workers only on machines you
 control, from the same version of the course. Each task carries a fingerprint
-of the assignment (manifest, hidden tests, solution); a worker whose copy
-differs refuses to grade, and the batch stops with a sentence saying so.
+of the assignment (manifest, solution) and of the engine (every module of the
+autograder package, hidden tests included); a worker whose copy differs
+refuses to grade, and the batch stops with a sentence saying so.
 
 Failures: when a Dask worker dies mid-task the scheduler runs the task again
 elsewhere; a task that has killed `distributed.scheduler.allowed-failures`
@@ -25,8 +26,10 @@ ledger, which records each entry once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from pathlib import Path
 
 from .. import course, messages, reference
 from ..course import Assignment, CourseError
@@ -39,16 +42,28 @@ CONNECT_SECONDS = 10
 
 
 def fingerprint(assignment: Assignment) -> str:
-    """A hash of what decides scores: the manifest, the hidden tests and the reference solution."""
-    import importlib.util
+    """A hash of what decides scores: the manifest, the reference solution and the engine.
 
-    digest = hashlib.sha256()
-    hidden = importlib.util.find_spec(f"autograder.hidden.{assignment.slug}").origin
-    paths = [assignment.folder / "manifest.toml", hidden]
+    The engine is every module and message file of the autograder package (its
+    hidden tests, bug patterns, sandbox and protocol included): a worker with
+    another version of any of them could score differently, or speak to its
+    workers differently.
+    """
+    digest = hashlib.sha256(engine_digest().encode())
+    paths = [assignment.folder / "manifest.toml"]
     paths += [assignment.solution_folder / name for name in assignment.student_files]
     for path in paths:
         with open(path, "rb") as handle:
             digest.update(handle.read() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def engine_digest(package: Path = Path(__file__).resolve().parents[1]) -> str:
+    """A hash of the autograder package's .py and .toml files, by path and content (once per process)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -80,7 +95,7 @@ def grade_on_worker(assignment_id: str, expected: str, submission: Submission):
     if fingerprint(assignment) != expected:
         raise CourseError(
             f"the Dask worker {get_worker().address} has a different copy of {assignment_id} "
-            "(its manifest, hidden tests or solution differ from the grading machine's): "
+            "(its manifest, solution or grading engine differ from the grading machine's): "
             "install the same version of the course on every worker")
     reference.module(assignment)  # imported once per worker process (cached), not per test
     return safe_grade(assignment, submission, get_worker().plugins[PLUGIN].sandbox)
