@@ -133,7 +133,7 @@ def line(run: Run) -> str:
         return f"{run.tool:22s} {run.workload:8s} n={run.n:<5d} not run: {run.unavailable}"
     return (f"{run.tool:22s} {run.workload:8s} n={run.n:<5d} median {report.ms(run.median):>10s}  "
             f"p95 {report.ms(run.p95):>10s}  {run.throughput:8.2f}/s  wall {report.ms(run.wall):>10s}  "
-            f"peak {run.peak_rss_mb:6.0f} MB")
+            f"memory {run.peak_rss_mb:4.0f} MB largest, {run.peak_tree_mb:4.0f} MB all")
 
 
 def say(text: str) -> None:

@@ -1,10 +1,19 @@
 """Measuring one grading run: wall time, per-submission latency, peak memory.
 
 Every batch runs as its own process (the command an instructor types), timed
-from outside; its peak memory is os.wait4's rusage of that process, which
-includes its waited-for descendants (the same figure as
-resource.getrusage(RUSAGE_CHILDREN) in a parent that ran only it): ru_maxrss
-is the resident set of the largest single process in the tree, not the sum.
+from outside. Memory is reported two ways:
+
+  largest process   os.wait4's rusage of that process, which includes its
+                    waited-for descendants: ru_maxrss, the resident set of the
+                    largest single process in the tree
+  all processes     the peak of the summed proportional set size (PSS, from
+                    /proc/PID/smaps_rollup) of every process in the tree,
+                    sampled every 0.1 s: what the tool costs the machine, with
+                    pages that forked processes share counted once. Processes
+                    that live less than a sample apart (our workers, about
+                    30 ms each) may be missed; they share most of their pages
+                    with their zygote anyway. Linux only (elsewhere: 0).
+
 A run gets a wall-clock limit; past it the whole process group is killed and
 the run is reported as timed out, so a hanging tool cannot hang the benchmark.
 """
@@ -32,7 +41,8 @@ class Run:
     wall: float = 0.0                 # seconds, start to finish, tool start-up included
     latencies: list[float] = field(default_factory=list)  # seconds per submission
     by_name: dict[str, float] = field(default_factory=dict)  # the same, by submission, where known
-    peak_rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0         # the largest single process
+    peak_tree_mb: float = 0.0         # every process of the run together (PSS)
     scores: dict[str, float] = field(default_factory=dict)
     unavailable: str = ""             # why this tool could not run here (then no figures)
     note: str = ""
@@ -64,6 +74,7 @@ class Finished:
     returncode: int | None            # None: killed at the wall-clock limit
     peak_rss_mb: float
     stderr: str
+    peak_tree_mb: float = 0.0
 
 
 def run_limited(command: list[str], limit: float, cwd: Path | None = None, env: dict | None = None,
@@ -76,15 +87,20 @@ def run_limited(command: list[str], limit: float, cwd: Path | None = None, env: 
     deadline = started + limit
     status = rusage = None
     groups: set = set()  # process groups seen below it: a Jupyter kernel runs in a session of its own
-    next_look = started
+    tree, peak_tree = [process.pid], 0.0
+    next_look = next_sample = started
     while True:
         pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         now = time.perf_counter()
         if now >= next_look:
-            groups |= {_group(p) for p in _descendants(process.pid)}
+            tree = _descendants(process.pid)
+            groups |= {_group(p) for p in tree}
             next_look = now + 0.25
+        if now >= next_sample:
+            peak_tree = max(peak_tree, _pss_mb(tree))
+            next_sample = now + SAMPLE_SECONDS
         if now >= deadline:
             groups |= {_group(p) for p in _descendants(process.pid)}
             _kill_group(process.pid)
@@ -100,7 +116,22 @@ def run_limited(command: list[str], limit: float, cwd: Path | None = None, env: 
         log_handle.close()
     text = log.read_text(errors="replace")[-2000:] if log else ""
     return Finished(wall, None if status is None else os.waitstatus_to_exitcode(status),
-                    rusage.ru_maxrss / 1024, text)
+                    rusage.ru_maxrss / 1024, text, peak_tree)
+
+
+SAMPLE_SECONDS = 0.1
+
+
+def _pss_mb(pids: list[int]) -> float:
+    """The summed proportional set size of these processes, in MB (0 where /proc has no smaps_rollup)."""
+    total_kb = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                total_kb += next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+        except (OSError, ValueError):
+            continue
+    return total_kb / 1024
 
 
 def _descendants(pid: int) -> list[int]:

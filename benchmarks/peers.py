@@ -128,7 +128,7 @@ def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path
     started = _now()
     finished = run_limited(["nbgrader", "autograde", assignment_id, "--force"], NBGRADER_LIMIT, cwd=tree,
                            env=env, log=work / "nbgrader-autograde.log")
-    run.wall, run.peak_rss_mb = finished.wall, finished.peak_rss_mb
+    run.wall, run.peak_rss_mb, run.peak_tree_mb = finished.wall, finished.peak_rss_mb, finished.peak_tree_mb
     if finished.returncode is None:
         run.unavailable = f"nbgrader autograde did not finish within {NBGRADER_LIMIT:g} s"
         return run
@@ -180,6 +180,7 @@ def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, s
         run.latencies.append(finished.wall)
         run.by_name[name] = finished.wall
         run.peak_rss_mb = max(run.peak_rss_mb, finished.peak_rss_mb)
+        run.peak_tree_mb = max(run.peak_tree_mb, finished.peak_tree_mb)
         results = folder / "out" / "results.json"
         if finished.returncode is None:
             timed_out.append(name)

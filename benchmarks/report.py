@@ -24,15 +24,16 @@ def _row(cells) -> str:
 
 def runs_table(runs: list[Run]) -> list[str]:
     lines = [_row(["tool", "submissions", "latency median", "latency p95", "throughput", "wall",
-                   "wall / submission", "peak RSS"]),
-             _row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"])]
+                   "wall / submission", "memory: largest process", "memory: all processes"]),
+             _row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"])]
     for run in runs:
         if not run.ok:
-            lines.append(_row([run.tool, run.n, f"not run: {run.unavailable}", "", "", "", "", ""]))
+            lines.append(_row([run.tool, run.n, f"not run: {run.unavailable}", "", "", "", "", "", ""]))
             continue
         lines.append(_row([run.tool + (f" ({run.note})" if run.note else ""), run.n, ms(run.median), ms(run.p95),
                            f"{run.throughput:,.2f}/s", ms(run.wall), ms(run.per_submission),
-                           f"{run.peak_rss_mb:,.0f} MB"]))
+                           f"{run.peak_rss_mb:,.0f} MB",
+                           f"{run.peak_tree_mb:,.0f} MB" if run.peak_tree_mb else "—"]))
     return lines
 
 
@@ -130,7 +131,10 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
               "a Jupyter kernel, executing the notebook, its own bookkeeping. nbgrader runs one `autograde` for "
               "the batch (a submission's latency: the time between consecutive autograded notebooks appearing); "
               "otter-grader one `otter run` per submission (its batches need Docker), killed at 60 s. Our rows are "
-              "the median of three runs (each takes seconds); each peer ran once (minutes).", ""]
+              "the median of three runs (each takes seconds); each peer ran once (minutes). Memory: the peak "
+              "resident set of the largest single process, and the peak of all the run's processes together "
+              "(their proportional set sizes summed, sampled every 0.1 s, so that pages forked processes share "
+              "count once; a Jupyter kernel is one of nbgrader's and otter-grader's processes).", ""]
     lines += runs_table(samples)
     lines += ["", "Scores (out of 16):", ""] + scores_table(samples, sample_names)
     lines += ["", f"## {steady[0].n if steady else 0} submissions without a hang, graded by each tool", "",
