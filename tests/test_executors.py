@@ -156,10 +156,12 @@ def test_lanes_as_many_as_cores_stop_spinning_and_put_it_back(monkeypatch, fork_
 def test_small_batches_get_fewer_lanes():
     from autograder.executors.local import HELPER_MIN_SUBMISSIONS, planned_lanes
 
-    assert planned_lanes(1, 1000) == 1
-    assert planned_lanes(2, HELPER_MIN_SUBMISSIONS - 1) == 1
-    assert planned_lanes(2, HELPER_MIN_SUBMISSIONS) == 2
-    assert planned_lanes(8, 3 * HELPER_MIN_SUBMISSIONS) == 4
+    for method, least in HELPER_MIN_SUBMISSIONS.items():
+        assert planned_lanes(1, 1000, method) == 1
+        assert planned_lanes(2, least - 1, method) == 1
+        assert planned_lanes(2, least, method) == 2
+        assert planned_lanes(8, 3 * least, method) == 4
+    assert HELPER_MIN_SUBMISSIONS["spawn"] > HELPER_MIN_SUBMISSIONS["fork"]  # a spawned process costs more
 
 
 def _children(pid: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""The local executor: grading lanes on this machine, each with its own fork server.
+"""The local executor: grading lanes side by side on this machine.
 
 `--jobs N` runs N lanes side by side. Lane 0 grades in this process, in a
 thread; lanes 1..N-1 each drive one grader process, started for the batch.
@@ -34,14 +34,15 @@ from ..course import Assignment
 from ..submission import Submission
 from . import Deliver, safe_grade
 
-# A forked grader process grades within milliseconds; a spawned one costs most of
-# a second of a core first. A lane is worth it for at least this many submissions.
-HELPER_MIN_SUBMISSIONS = 4
+# A lane is worth a grader process for at least this many submissions: a forked
+# one grades within milliseconds, a spawned one costs most of a second of a core
+# first (a Python importing numpy and the grader, then its own zygote).
+HELPER_MIN_SUBMISSIONS = {"fork": 4, "spawn": 16}
 
 
-def planned_lanes(jobs: int, submissions: int) -> int:
-    """How many lanes `--jobs jobs` gets for a batch of `submissions`."""
-    return 1 + min(max(1, jobs) - 1, submissions // HELPER_MIN_SUBMISSIONS)
+def planned_lanes(jobs: int, submissions: int, method: str | None = None) -> int:
+    """How many lanes `--jobs jobs` gets for a batch of `submissions`, its grader processes started by `method`."""
+    return 1 + min(max(1, jobs) - 1, submissions // HELPER_MIN_SUBMISSIONS[method or _start_method()])
 
 
 def _start_method() -> str:
