@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,29 @@ def test_spawned_grader_processes_give_the_same_scores(assignment, tmp_path, mon
     grade_batch(assignment, entries(folder), 2, ForkServer, on_result, LocalExecutor(2))
     assert spawned, "no grader process took part"
     assert scores(results) == scores(one)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
+def test_grader_processes_and_the_zygote_go_when_the_grading_process_is_killed(tmp_path):
+    folder = quick_samples(tmp_path / "subs", copies=6)
+    cli = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine", str(folder),
+                            "--jobs", "3", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    below: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(below) < 3 and time.monotonic() < deadline:  # two grader processes and the zygote
+        below.update(_children(cli.pid))
+        time.sleep(0.02)
+    assert len(below) >= 3, below
+    os.kill(cli.pid, signal.SIGKILL)
+    cli.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(pid) for pid in below):
+        time.sleep(0.05)
+    assert not [pid for pid in below if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].splitlines()[0]
+    except (FileNotFoundError, IndexError):
+        return False

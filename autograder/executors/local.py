@@ -49,16 +49,21 @@ def _start_method() -> str:
     return "fork" if sys.platform == "linux" else "spawn"
 
 
-def _grader_process(connection, assignment: Assignment, sandbox_factory, shared=None) -> None:
+def _grader_process(connection, assignment: Assignment, sandbox_factory, shared=None, others=()) -> None:
     """A grader process: grade (index, submission) pairs from `connection` until it sends None.
 
     `shared`, in a forked process: (the parent's fork server, a channel to its
     zygote from share()); this process forks its workers through that channel.
+    `others`: the parent's ends of the pipes to this and earlier grader
+    processes; a forked process closes its copies, so that every grader process
+    sees the parent go (EOF) if it dies.
     """
     from ..sandbox import launch
     from ..sandbox.forkserver import ForkServer
 
     launch.forget_inherited()  # a prestarted zygote is the parent's
+    for other in others:
+        other.close()
     if shared is not None:
         parents, channel = shared
         parents.control.close()  # our copy: the zygote must see the parent hang up when it does
@@ -66,9 +71,12 @@ def _grader_process(connection, assignment: Assignment, sandbox_factory, shared=
     else:
         sandbox = sandbox_factory()
     with sandbox:
-        while (item := connection.recv()) is not None:
-            index, submission = item
-            connection.send((index, safe_grade(assignment, submission, sandbox)))
+        try:
+            while (item := connection.recv()) is not None:
+                index, submission = item
+                connection.send((index, safe_grade(assignment, submission, sandbox)))
+        except (EOFError, OSError):
+            return  # the parent is gone: nobody is waiting for results
 
 
 class LocalExecutor:
@@ -83,7 +91,9 @@ class LocalExecutor:
         with _no_spinning(lanes >= (os.cpu_count() or 1) and lanes > 1), self.sandbox_factory() as sandbox:
             sys.stdout.flush()  # a forked process would write what is still buffered a second time
             sys.stderr.flush()
-            helpers = [self._start_helper(assignment, sandbox) for _ in range(lanes - 1)]
+            helpers: list = []
+            for _ in range(lanes - 1):
+                helpers.append(self._start_helper(assignment, sandbox, [c for _, c in helpers]))
             try:
                 self._run(assignment, work, deliver, sandbox, helpers)
             finally:
@@ -94,13 +104,15 @@ class LocalExecutor:
                         process.kill()
                         process.join()
 
-    def _start_helper(self, assignment: Assignment, sandbox):
+    def _start_helper(self, assignment: Assignment, sandbox, earlier: list):
         method = _start_method()
         context = multiprocessing.get_context(method)
         ours, theirs = context.Pipe()
-        shared = (sandbox, sandbox.share()) if method == "fork" and hasattr(sandbox, "share") else None
-        process = context.Process(target=_grader_process, args=(theirs, assignment, self.sandbox_factory, shared),
-                                  name="grader", daemon=True)
+        forked = method == "fork"
+        shared = (sandbox, sandbox.share()) if forked and hasattr(sandbox, "share") else None
+        process = context.Process(target=_grader_process, name="grader", daemon=True,
+                                  args=(theirs, assignment, self.sandbox_factory, shared,
+                                        [*earlier, ours] if forked else ()))
         process.start()
         theirs.close()
         if shared is not None:
