@@ -51,6 +51,11 @@ class Run:
     def ok(self) -> bool:
         return not self.unavailable
 
+    def add_memory(self, finished: "Finished") -> None:
+        """Take in a finished process's memory: the run's peaks over all its processes so far."""
+        self.peak_rss_mb = max(self.peak_rss_mb, finished.peak_rss_mb)
+        self.peak_tree_mb = max(self.peak_tree_mb, finished.peak_tree_mb)
+
     @property
     def throughput(self) -> float:
         return self.n / self.wall if self.wall else 0.0

@@ -34,7 +34,8 @@ def batch(assignment_id: str, folder: Path, jobs: int, workload: str, n: int, li
         finished = run_limited([sys.executable, "-m", "autograder", "grade", "--assignment", assignment_id,
                                 str(folder), "--jobs", str(jobs), "--gradebook", str(db), "--quiet", "--regrade"],
                                limit, log=Path(tmp) / "log.txt")
-        run.wall, run.peak_rss_mb, run.peak_tree_mb = finished.wall, finished.peak_rss_mb, finished.peak_tree_mb
+        run.wall = finished.wall
+        run.add_memory(finished)
         if finished.returncode != 0:
             run.unavailable = (f"exit status {finished.returncode}" if finished.returncode is not None
                                else f"did not finish within {limit:g} s") + f": {finished.stderr[-300:]}"

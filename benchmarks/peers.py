@@ -128,7 +128,8 @@ def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path
     started = _now()
     finished = run_limited(["nbgrader", "autograde", assignment_id, "--force"], NBGRADER_LIMIT, cwd=tree,
                            env=env, log=work / "nbgrader-autograde.log")
-    run.wall, run.peak_rss_mb, run.peak_tree_mb = finished.wall, finished.peak_rss_mb, finished.peak_tree_mb
+    run.wall = finished.wall
+    run.add_memory(finished)
     if finished.returncode is None:
         run.unavailable = f"nbgrader autograde did not finish within {NBGRADER_LIMIT:g} s"
         return run
@@ -179,8 +180,7 @@ def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, s
         run.wall += finished.wall
         run.latencies.append(finished.wall)
         run.by_name[name] = finished.wall
-        run.peak_rss_mb = max(run.peak_rss_mb, finished.peak_rss_mb)
-        run.peak_tree_mb = max(run.peak_tree_mb, finished.peak_tree_mb)
+        run.add_memory(finished)
         results = folder / "out" / "results.json"
         if finished.returncode is None:
             timed_out.append(name)

@@ -190,7 +190,7 @@ def test_a_zygote_outlives_its_grader_while_a_shared_channel_is_open(fork_server
 
     server = ForkServer()
     shared = server.share()
-    joined = ForkServer.joining(shared)
+    joined = ForkServer(joining=shared)
     server.control.close()  # the grader hangs up first
     worker = joined.start(FAST)  # the grader process still gets workers
     worker.close()

@@ -67,7 +67,7 @@ def _grader_process(connection, assignment: Assignment, sandbox_factory, shared=
     if shared is not None:
         parents, channel = shared
         parents.control.close()  # our copy: the zygote must see the parent hang up when it does
-        sandbox = ForkServer.joining(channel)
+        sandbox = ForkServer(joining=channel)
     else:
         sandbox = sandbox_factory()
     with sandbox:

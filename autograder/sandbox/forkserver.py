@@ -57,29 +57,26 @@ class _Base:
 class ForkServer(_Base):
     """A warm parent process that forks one limited worker per request (the default)."""
 
-    def __init__(self):
-        prestarted = launch.take()  # started by the command line while it was importing, if it was
-        super().__init__(prestarted[0] if prestarted else None)
+    def __init__(self, joining: tuple[Path, socket.socket] | None = None):
+        """A fork server with a zygote of its own (prestarted, or started now), or, with `joining`
+        (what another fork server's share() gave, in a process forked from its own), one using that
+        server's zygote and folder."""
+        prestarted = None if joining else launch.take()  # started while the command line imported
+        started = joining or prestarted  # (its folder, ...) when the zygote is already running
+        super().__init__(started[0] if started else None)
         self.lock = threading.Lock()
-        self.process = None  # None: the zygote is another process's, shared with us (joining)
-        if prestarted:
+        self.process = None  # None: the zygote is another process's, shared with us
+        if joining:
+            self.control = joining[1]
+        elif prestarted:
             self.process, self.control = prestarted[1], prestarted[2]
         else:
             self._boot()
 
-    @classmethod
-    def joining(cls, shared: tuple[Path, socket.socket]) -> "ForkServer":
-        """A fork server using another's zygote through a channel from its share(), in a forked process."""
-        server = cls.__new__(cls)
-        _Base.__init__(server, shared[0])
-        server.lock = threading.Lock()
-        server.process, server.control = None, shared[1]
-        return server
-
     def share(self) -> tuple[Path, socket.socket]:
         """A new control channel to this zygote, for a grader process about to be forked from this one.
 
-        The forked process passes it to ForkServer.joining; this process closes its
+        The forked process passes it to ForkServer(joining=...); this process closes its
         copy once the fork is done. One zygote then serves every lane, so a grader
         process grades at once instead of first starting a zygote of its own.
         """
