@@ -102,12 +102,18 @@ class _Run:
         if self.worker is None:
             self.worker = self.sandbox.start(self.assignment.limits)
         self.worker.deadline = self.deadline
-        student = Student(self.worker, self.assignment.student_files[0], self.knowledge)
+        filename = self.assignment.student_files[0]
+        student = Student(self.worker, filename, self.knowledge)
+        seconds = self.assignment.limits.import_seconds
         try:
-            student._request("load", f"importing {self.assignment.student_files[0]}",
+            student._request("load", f"importing {filename}", seconds=seconds,
                              module=self.assignment.module_name, files=self.files,
                              references=reference.unit_sources(self.assignment, uses_reference))
-        except (StudentError, WorkerLost) as exc:
+        except WorkerLost as exc:
+            self.import_failure = (messages.text("grade.import_timeout", filename=filename, seconds=f"{seconds:g}")
+                                   if exc.timed_out else str(exc))
+            raise WorkerLost(self.import_failure) from None
+        except StudentError as exc:
             self.import_failure = str(exc)
             raise
         return student

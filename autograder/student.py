@@ -28,12 +28,22 @@ class MissingName(StudentError):
 
 
 class WorkerLost(Exception):
-    """The worker stopped answering (time limit, crash, exit, garbage): the grader starts another."""
+    """The worker stopped answering (time limit, crash, exit, garbage): the grader starts another.
+
+    timed_out: it overran the request's own time limit (not the submission's).
+    """
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class Channel(Protocol):
-    def exchange(self, message: bytes) -> bytes:
-        """Send one request, return the answer's body (without its length prefix)."""
+    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
+        """Send one request, return the answer's body (without its length prefix).
+
+        seconds: the request's wall-clock limit, where it is not the per-call one (an import).
+        """
 
 
 class CallKnowledge:
@@ -116,8 +126,12 @@ class Student:
         return self._request("identities", f"{obj._label}.{name}", target=obj, name=name)
 
     # -- the exchange ------------------------------------------------------------
-    def _request(self, op: str, label: str, state: list[str] | None = None, **fields):
-        """Send one request; `state` (callmethod only): attributes of the target to send back with the answer."""
+    def _request(self, op: str, label: str, state: list[str] | None = None, seconds: float | None = None,
+                 **fields):
+        """Send one request; `state` (callmethod only): attributes of the target to send back with the answer.
+
+        seconds: its time limit, where it is not the worker's per-call limit.
+        """
         recording = _RECORDING.get()
         if recording is not None and op in PROGRAM_OPS:
             return recording.add(self, op, label, fields)
@@ -133,7 +147,7 @@ class Student:
         encoder = Encoder(_ref_of)
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
-            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs)))
+            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs), seconds))
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
             if "value" not in header or not set(header) <= {"value", "state"}:
@@ -147,7 +161,7 @@ class Student:
         except ProtocolError as exc:
             raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
         except WorkerLost as exc:
-            raise WorkerLost(f"{label}: {exc}") from None
+            raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
     def _defer(self, op: str, label: str, fields: dict, type_name: str) -> "Deferred":
         """A constructor call, kept until a request needs the instance (or the test ends)."""
@@ -206,7 +220,7 @@ class Student:
         except ProtocolError as exc:
             raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
         except WorkerLost as exc:
-            raise WorkerLost(f"{label}: {exc}") from None
+            raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
     def _error(self, error, op: str, label: str, fields: dict) -> Exception:
         if not isinstance(error, dict):

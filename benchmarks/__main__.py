@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         sources = workload.sample_sources(args.assignment)
-        if args.quick:  # the hang costs its 5 s limit per run: not in a smoke run
+        if args.quick:  # the hang costs its time limit per run: not in a smoke run
             sources = {n: code for n, code in sources.items() if n not in workload.HANGS}
         names = sorted(sources)
         samples = compare(args, root, "samples", sources, tmp / "samples")
@@ -103,7 +103,8 @@ def main(argv=None) -> int:
                                                                                    is None else argv)])
     report.write(out, machine=facts, floor=floor, samples=samples, sample_names=names, steady=steady_runs,
                  scaling=scaling,
-                 plot_name=plot_path.name if plotted else None, command=command.strip(), quick=args.quick)
+                 plot_name=plot_path.name if plotted else None, command=command.strip(), quick=args.quick,
+                 limits=assignment.limits)
     say(f"wrote {out}" + (f" and {plot_path}" if plotted else " (no plot: matplotlib is not installed)"))
     return 0
 

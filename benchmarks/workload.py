@@ -12,7 +12,7 @@ Two workloads:
                            (the .py files, the folder, both zips), so that 10, 100 and 1,000
                            submissions hold the same mix and the cost per submission can be
                            compared. The hang is left out here: it costs its own time limit
-                           (the manifest's call_seconds), whatever the batch, and `samples`
+                           (the manifest's import_seconds), whatever the batch, and `samples`
                            measures it.
 
 Each entry is named after the sample it copies, so a table can say what every row was.

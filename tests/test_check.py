@@ -207,11 +207,11 @@ def test_what_cannot_run_is_a_sentence_with_exit_status_2(folder, tmp_path):
 # -- a release folder on its own
 
 @pytest.mark.parametrize("aid", IDS)
-def test_the_marker_names_the_assignment_its_files_and_units(aid, students):
+def test_the_marker_names_the_assignment_its_files_units_and_import_limit(aid, students):
     a = course.load(aid)
     marker = tomllib.loads(students[f"students/{aid}/assignment.toml"].decode())
     assert marker == {"id": aid, "title": a.title, "student_files": list(a.student_files),
-                      "units": [u.name for u in a.units]}
+                      "units": [u.name for u in a.units], "import_seconds": a.limits.import_seconds}
 
 
 @pytest.mark.parametrize("aid", IDS)
@@ -393,7 +393,7 @@ def check_rows(aid: str, entry: dict, place: Path):
         (place / name).write_text(edited(source, entry) if name == filename else source, encoding="utf-8")
     target = locate(place, aid)
     with messages.speaking("en"):
-        return run(target, Explainer(target, "en"))
+        return run(target, Explainer(target, "en")).rows
 
 
 def test_every_correct_variant_passes_the_public_tests(tmp_path):

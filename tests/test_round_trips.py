@@ -74,9 +74,9 @@ class Counting:
     def __init__(self, worker):
         self.worker, self.requests = worker, 0
 
-    def exchange(self, message: bytes) -> bytes:
+    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
         self.requests += 1
-        return self.worker.exchange(message)
+        return self.worker.exchange(message, seconds)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ class InProcessWorker:
         self._tmp = tempfile.TemporaryDirectory(prefix="autograder-")
         self._session = Session(Path(self._tmp.name))
 
-    def exchange(self, message: bytes, timeout: float | None = None) -> bytes:
+    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
         from .worker import in_process_answer
 
         return in_process_answer(self._session, message)[8:]

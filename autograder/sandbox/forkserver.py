@@ -120,7 +120,7 @@ class ForkServer(_Base):
         finally:
             theirs.close()
         pid = reply["pid"]
-        worker = ForkedWorker(pid, ours, workdir, limits.call_seconds, lambda: self.status(pid))
+        worker = ForkedWorker(pid, ours, workdir, limits, lambda: self.status(pid))
         self.protections = worker.hello()
         return worker
 
@@ -162,7 +162,7 @@ class Spawner(_Base):
                 return None
             return (-code) if code < 0 else (code << 8)  # as a waitpid status
 
-        worker = ForkedWorker(process.pid, ours, workdir, limits.call_seconds, status)
+        worker = ForkedWorker(process.pid, ours, workdir, limits, status)
         self.protections = worker.hello()
         return worker
 
@@ -173,40 +173,45 @@ class Spawner(_Base):
 class ForkedWorker:
     """One worker process, seen as a channel with time limits."""
 
-    def __init__(self, pid: int, sock: socket.socket, workdir: Path, call_seconds: float, status):
+    def __init__(self, pid: int, sock: socket.socket, workdir: Path, limits, status):
         self.pid, self.sock, self.workdir, self.status = pid, sock, workdir, status
-        self.call_seconds = call_seconds
+        self.call_seconds, self.import_seconds = limits.call_seconds, limits.import_seconds
         self.deadline = float("inf")  # the submission's, set by the grader
         self.closed = False
 
     def hello(self) -> tuple[str, ...]:
-        header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS))
+        header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS, self.call_seconds))
         protections = header.get("hello", {}).get("protections", [])
-        return ("wall clock " + f"{self.call_seconds:g} s per call",) + tuple(str(p) for p in protections)
+        wall = f"wall clock {self.call_seconds:g} s per call"
+        if self.import_seconds != self.call_seconds:
+            wall += f", {self.import_seconds:g} s per import"
+        return (wall,) + tuple(str(p) for p in protections)
 
-    def exchange(self, message: bytes) -> bytes:
+    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
+        """Send one request and return its answer, within `seconds` (default: the per-call limit)."""
+        seconds = self.call_seconds if seconds is None else seconds
         now = time.monotonic()
-        until = min(now + self.call_seconds, self.deadline)
+        until = min(now + seconds, self.deadline)
         try:
             self.sock.settimeout(max(until - now, 0.001))
             self.sock.sendall(message)
         except (socket.timeout, OSError):
-            raise self._lost(until) from None
-        return self._receive(until)
+            raise self._lost(until, seconds) from None
+        return self._receive(until, seconds)
 
-    def _receive(self, until: float) -> bytes:
+    def _receive(self, until: float, seconds: float) -> bytes:
         try:
             return receive_message(self.sock, until)
         except (socket.timeout, EOFError, OSError, ProtocolError):
-            raise self._lost(until) from None
+            raise self._lost(until, seconds) from None
 
-    def _lost(self, until: float) -> WorkerLost:
+    def _lost(self, until: float, seconds: float) -> WorkerLost:
         timed_out = time.monotonic() >= until - 0.002
         self.kill()
         if timed_out:
             if until >= self.deadline:
                 return WorkerLost(text("grade.whole_time_limit"))
-            return WorkerLost(text("grade.call_timeout", seconds=f"{self.call_seconds:g}"))
+            return WorkerLost(text("grade.call_timeout", seconds=f"{seconds:g}"), timed_out=True)
         return WorkerLost(describe_exit(self.status()))
 
     def kill(self) -> None:

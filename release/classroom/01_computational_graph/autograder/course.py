@@ -35,10 +35,21 @@ class Unit:
 
 @dataclass(frozen=True)
 class Limits:
+    """The manifest's [limits]: wall clock and resources for student code (docs/authoring.md).
+
+    import_seconds bounds importing the student's files, which runs their
+    top-level code before every hidden test; left out, it is call_seconds.
+    """
+
     call_seconds: float = 5.0
     submission_seconds: float = 60.0
     cpu_seconds: float = 30.0
     memory_mb: int = 1024
+    import_seconds: float | None = None
+
+    def __post_init__(self):
+        if self.import_seconds is None:
+            object.__setattr__(self, "import_seconds", self.call_seconds)
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ def _parse(data: dict, root: Path, path: Path) -> Assignment:
     if not isinstance(public, list) or not all(
             isinstance(f, str) and f and "/" not in f and "\\" not in f and not f.startswith(".") for f in public):
         raise CourseError(f"{path}: public_files must list file names in the assignment's folder")
-    limits = Limits(**{k: v for k, v in data.get("limits", {}).items()})
+    limits = _limits(data.get("limits", {}), path)
     units = []
     for i, raw in enumerate(need(data, "units", list, "")):
         name = need(raw, "name", str, f"units[{i}].")
@@ -154,3 +165,16 @@ def _parse(data: dict, root: Path, path: Path) -> Assignment:
     if len(names) != len(set(names)):
         raise CourseError(f"{path}: a hidden test is listed twice")
     return Assignment(ident, data.get("title", ident), files, tuple(units), limits, root, tuple(public))
+
+
+def _limits(table, path: Path) -> Limits:
+    """[limits], each a positive number of a known name."""
+    known = Limits.__dataclass_fields__
+    if not isinstance(table, dict):
+        raise CourseError(f"{path}: limits must be a table")
+    for key, value in table.items():
+        if key not in known:
+            raise CourseError(f"{path}: limits has no setting {key!r} (known: {', '.join(known)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise CourseError(f"{path}: limits.{key} must be a positive number, not {value!r}")
+    return Limits(**table)

@@ -48,6 +48,7 @@ class Target:
     units: tuple[str, ...]
     folder: Path               # the student's files
     tests: tuple[Path, ...]    # the public test files
+    import_seconds: float | None = None  # the grader's limit on importing the student's files, where known
 
     @property
     def module_names(self) -> tuple[str, ...]:
@@ -76,11 +77,12 @@ def marker_text(assignment) -> str:
         f"title = {quoted(assignment.title)}\n"
         f"student_files = {listed(assignment.student_files)}\n"
         f"units = {listed(u.name for u in assignment.units)}\n"
+        f"import_seconds = {assignment.limits.import_seconds:g}  # the grader stops an import of the student files after this\n"
     )
 
 
 def _read_spec(path: Path) -> dict | None:
-    """id, title, student_files and units of a marker or manifest, or None if it is unreadable."""
+    """id, title, student_files, units and import_seconds of a marker or manifest; None if it is unreadable."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -90,9 +92,13 @@ def _read_spec(path: Path) -> dict | None:
     files = data.get("student_files")
     if not isinstance(data.get("id"), str) or not isinstance(files, list) or not files:
         return None
+    limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
+    seconds = data.get("import_seconds", limits.get("import_seconds", limits.get("call_seconds")))
+    seconds = None if isinstance(seconds, bool) else seconds
     return {"id": data["id"], "title": str(data.get("title", data["id"])),
             "student_files": tuple(str(f) for f in files),
-            "units": tuple(n for n in names if isinstance(n, str)), "home": path.parent}
+            "units": tuple(n for n in names if isinstance(n, str)), "home": path.parent,
+            "import_seconds": float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None}
 
 
 def _course_spec(assignment_id: str | None, folder: Path) -> dict | None:
@@ -135,7 +141,8 @@ def locate(folder: Path, assignment_id: str | None = None) -> Target:
     tests = sorted(folder.glob("test_*.py")) or sorted(spec["home"].glob("test_*.py"))
     if not tests:
         raise CheckError("check.error.no_tests", folder=folder)
-    return Target(spec["id"], spec["title"], spec["student_files"], spec["units"], folder, tuple(tests))
+    return Target(spec["id"], spec["title"], spec["student_files"], spec["units"], folder, tuple(tests),
+                  spec["import_seconds"])
 
 
 def public_tests(target: Target) -> list[PublicTest]:

@@ -42,6 +42,11 @@ def check(folder: Path, assignment: str | None = None, lang: str | None = None, 
             raise CheckError("check.error.no_student_file", folder=target.folder, file=filename)
     with messages.speaking(lang):  # the assertions' own messages follow the chosen language
         explainer = Explainer(target, lang)
-        rows = run(target, explainer)
-    show(target, rows, explainer.text, plain=plain, out=out)
-    return 0 if rows and all(r.passed for r in rows) else 1
+        checked = run(target, explainer)
+    rows, limit, took = checked.rows, target.import_seconds, checked.import_took
+    slow = limit is not None and took is not None and took > limit / 2  # a warning from half the limit on
+    too_slow = slow and took > limit                                    # the grader would fail every test
+    note = explainer.text("check.slow_import", files=", ".join(target.student_files), took=f"{took:.1f}",
+                          seconds=f"{limit:g}") if slow else None
+    show(target, rows, explainer.text, plain=plain, out=out, note=note, ready=not too_slow)
+    return 0 if rows and all(r.passed for r in rows) and not too_slow else 1

@@ -3,7 +3,8 @@
 The student's own code runs here, without a sandbox: it is theirs, and this
 works the same on Linux, macOS and Windows (no fork, no resource limits). The
 student modules are imported once before pytest starts, so that a syntax error
-or a crash at import is one sentence instead of one per test file. Everything
+or a crash at import is one sentence instead of one per test file, and that
+import is timed against the grader's import limit. Everything
 this run adds to sys.path and sys.modules is taken away again afterwards, so
 that a second check in the same process sees the files as they are then.
 """
@@ -14,6 +15,7 @@ import contextlib
 import importlib
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -40,11 +42,19 @@ class Row:
         return self.ran > 0 and not self.failures
 
 
-def run(target: Target, explainer: Explainer) -> list[Row]:
-    """Run every public test of `target` on the student's files; one Row per test function."""
+@dataclass
+class Checked:
+    """What a check found: one Row per public test function, and how long the student's files took to import."""
+
+    rows: list[Row]
+    import_took: float | None  # seconds; None when the import failed
+
+
+def run(target: Target, explainer: Explainer) -> Checked:
+    """Run every public test of `target` on the student's files."""
     rows = {(t.file, t.name): Row(t) for t in public_tests(target)}
     with _isolated(target):
-        modules, problem = _import_student(target, explainer)
+        modules, problem, import_took = _import_student(target, explainer)
         if problem is None:
             recorder = _Recorder(target, explainer, modules, rows)
             args = [str(p) for p in target.tests] + [
@@ -59,7 +69,7 @@ def run(target: Target, explainer: Explainer) -> list[Row]:
             row.failures.append(("", problem))
         elif not row.ran and not row.failures:
             row.failures.append(("", Explanation([explainer.text("check.not_run")])))
-    return list(rows.values())
+    return Checked(list(rows.values()), import_took)
 
 
 @contextlib.contextmanager
@@ -86,23 +96,27 @@ def _isolated(target: Target):
         purge()
 
 
-def _import_student(target: Target, explainer: Explainer) -> tuple[dict[str, ModuleType], Explanation | None]:
+def _import_student(target: Target, explainer: Explainer
+                    ) -> tuple[dict[str, ModuleType], Explanation | None, float | None]:
+    """The student's modules, or why they could not be imported; and the seconds the imports took."""
+    import numpy  # noqa: F401  the grader's worker holds numpy already: time the student's files alone
     modules = {}
+    started = time.perf_counter()
     for filename, name in zip(target.student_files, target.module_names):
         if not (target.folder / filename).is_file():
-            return modules, explainer.no_student_file(filename)
+            return modules, explainer.no_student_file(filename), None
         importlib.invalidate_caches()
         try:
             modules[name] = importlib.import_module(name)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit too: the student's file ran exit() at import
-            return modules, explainer.import_error(exc, name)
+            return modules, explainer.import_error(exc, name), None
         where = Path(getattr(modules[name], "__file__", "") or "")
         if where.resolve() != (target.folder / filename).resolve():
             # a module of that name elsewhere on the path (installed, or the standard library's)
-            return modules, explainer.no_student_file(filename)
-    return modules, None
+            return modules, explainer.no_student_file(filename), None
+    return modules, None, time.perf_counter() - started
 
 
 class _Recorder:

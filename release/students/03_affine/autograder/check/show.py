@@ -18,7 +18,12 @@ from .target import Target
 Text = Callable[..., str]
 
 
-def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=None) -> None:
+def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=None, note: str | None = None,
+         ready: bool = True) -> None:
+    """The table, the summary, `note` (a warning about the whole submission), then why each test failed.
+
+    ready: False when the submission would lose its points however the tests went (the note says why).
+    """
     out = out or sys.stdout
     printer = None if plain else _rich_printer(out)
     header = text("check.header", id=target.id, title=target.title, folder=target.folder)
@@ -37,6 +42,8 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
     total = sum(r.test.points for r in rows)
     lines = ["", text("check.summary", passed=len(passed), total=len(rows), points=_number(points),
                       max_points=_number(total))]
+    if note:
+        lines += ["", note]
     first_with: dict[tuple[str, ...], str] = {}  # an explanation -> the first test it was shown for
     for row in rows:
         for cases, why in _grouped(row):
@@ -49,8 +56,10 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
                 continue
             first_with[key] = name
             lines += ["    " + line for block in why.lines for line in block.splitlines()]
-    lines += ["", text("check.all_passed" if len(passed) == len(rows) else "check.next_step",
-                       files=", ".join(target.student_files))]
+    if len(passed) < len(rows):
+        lines += ["", text("check.next_step")]
+    elif ready:
+        lines += ["", text("check.all_passed", files=", ".join(target.student_files))]
     for line in lines:
         if printer:
             printer.line(line)
