@@ -5,9 +5,13 @@
 
 Each hidden test gets a fresh import of the student's module in the worker
 (numpy's and random's global state reseeded), so a score never depends on test
-order or on what ran before. A worker that hangs, crashes or sends garbage
-fails the test it was running and is replaced for the next one. Only the
-trusted side computes expected values and decides a test passed.
+order or on what ran before, except through time: the submission's total
+limit, and a unit one of whose calls ran out of time, whose later tests give
+each call the manifest's shorter call_seconds_after_timeout (an endless loop
+costs its unit one full call limit rather than one per test). A worker that
+hangs, crashes or sends garbage fails the test it was running and is replaced
+for the next one. Only the trusted side computes expected values and decides a
+test passed.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class _Run:
         self.worker = None
         self.import_failure = ""
         self.knowledge = CallKnowledge()  # what earlier tests learned about the module: fewer round trips
+        self.timed_out_units: set[str] = set()  # units a call of which ran out of time: shorter calls from then on
 
     def one(self, test, function, ref, uses_reference) -> TestResult:
         limits = self.assignment.limits
@@ -79,8 +84,9 @@ class _Run:
             # Importing runs the same code with the same seeds every time: it would
             # fail the same way for every test, so it is tried once per submission.
             return _failed(test, self.import_failure)
+        shortened = test.unit in self.timed_out_units
         try:
-            student = self._fresh_module(uses_reference)
+            student = self._fresh_module(uses_reference, limits.call_seconds_after_timeout if shortened else None)
             function(student, ref)
             student._send_unsent()  # instances the test built but never used: their constructors still run
         except CheckFailed as exc:
@@ -91,19 +97,26 @@ class _Run:
             return _failed(test, str(exc))
         except WorkerLost as exc:
             self.close()
-            return _failed(test, str(exc))
+            message = str(exc)
+            if exc.timed_out and shortened:
+                message += " " + messages.text("grade.shortened", unit=test.unit,
+                                               seconds=f"{limits.call_seconds_after_timeout:g}")
+            elif exc.timed_out:
+                self.timed_out_units.add(test.unit)
+            return _failed(test, message)
         except Exception as exc:  # the test tripped over what student code returned
             log.warning("%s %s on %s:\n%s", self.assignment.id, test.name, self.submission_name,
                         traceback.format_exc())
             return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__, message=exc))
         return TestResult(test.name, test.unit, test.points, test.points, "Passed.")
 
-    def _fresh_module(self, uses_reference) -> Student:
+    def _fresh_module(self, uses_reference, call_seconds: float | None) -> Student:
+        """The student's module, imported afresh; each call within `call_seconds` (None: the manifest's)."""
         if self.worker is None:
             self.worker = self.sandbox.start(self.assignment.limits)
         self.worker.deadline = self.deadline
         filename = self.assignment.student_files[0]
-        student = Student(self.worker, filename, self.knowledge)
+        student = Student(self.worker, filename, self.knowledge, call_seconds)
         seconds = self.assignment.limits.import_seconds
         try:
             student._request("load", f"importing {filename}", seconds=seconds,

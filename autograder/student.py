@@ -76,9 +76,12 @@ class CallKnowledge:
 class Student:
     """The student's module, seen from the trusted side."""
 
-    def __init__(self, channel: Channel, filename: str, knowledge: CallKnowledge | None = None):
+    def __init__(self, channel: Channel, filename: str, knowledge: CallKnowledge | None = None,
+                 call_seconds: float | None = None):
+        """call_seconds: each request's time limit, where it is not the channel's own."""
         object.__setattr__(self, "_channel", channel)
         object.__setattr__(self, "_filename", filename)
+        object.__setattr__(self, "_call_seconds", call_seconds)
         # Handles of module-level classes and functions, valid for this Student only
         # (one test, one fresh module), and what the submission's earlier tests learned.
         object.__setattr__(self, "_callables", {})
@@ -130,7 +133,7 @@ class Student:
                  **fields):
         """Send one request; `state` (callmethod only): attributes of the target to send back with the answer.
 
-        seconds: its time limit, where it is not the worker's per-call limit.
+        seconds: its time limit, where it is not this proxy's call_seconds.
         """
         recording = _RECORDING.get()
         if recording is not None and op in PROGRAM_OPS:
@@ -147,7 +150,8 @@ class Student:
         encoder = Encoder(_ref_of)
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
-            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs), seconds))
+            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs),
+                                                          self._call_seconds if seconds is None else seconds))
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
             if "value" not in header or not set(header) <= {"value", "state"}:
@@ -199,7 +203,7 @@ class Student:
         label = label or (steps[0][1] if steps else "program")
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)
-            header, blobs = unpack(self._channel.exchange(message))
+            header, blobs = unpack(self._channel.exchange(message, self._call_seconds))
             if "error" in header:
                 error = header["error"]
                 step = error.get("step") if isinstance(error, dict) else None

@@ -38,7 +38,10 @@ class Limits:
     """The manifest's [limits]: wall clock and resources for student code (docs/authoring.md).
 
     import_seconds bounds importing the student's files, which runs their
-    top-level code before every hidden test; left out, it is call_seconds.
+    top-level code before every hidden test. call_seconds_after_timeout bounds
+    each call in a unit's later tests once one of its calls has run out of
+    time, so that a loop costs its unit one full call limit, not one per test.
+    Left out, both are call_seconds.
     """
 
     call_seconds: float = 5.0
@@ -46,10 +49,12 @@ class Limits:
     cpu_seconds: float = 30.0
     memory_mb: int = 1024
     import_seconds: float | None = None
+    call_seconds_after_timeout: float | None = None
 
     def __post_init__(self):
-        if self.import_seconds is None:
-            object.__setattr__(self, "import_seconds", self.call_seconds)
+        for name in ("import_seconds", "call_seconds_after_timeout"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, self.call_seconds)
 
 
 @dataclass(frozen=True)
