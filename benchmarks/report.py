@@ -133,9 +133,8 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
               "(a fresh interpreter and the sandbox), so the gap is what each tool adds around the same checks: "
               "a Jupyter kernel, executing the notebook, its own bookkeeping. nbgrader runs one `autograde` for "
               "the batch (a submission's latency: the time between consecutive autograded notebooks appearing); "
-              f"otter-grader one `otter run` per submission (its batches need Docker), killed at {OTTER_LIMIT:g} s. "
-              "Our rows are "
-              "the median of three runs (each takes seconds); each peer ran once (minutes). Memory: the peak "
+              f"otter-grader one `otter run` per submission (its batches need Docker), killed at {OTTER_LIMIT:g} "
+              "s. Our rows are the median of three runs (each takes seconds); each peer ran once (minutes). Memory: the peak "
               "resident set of the largest single process, and the peak of all the run's processes together "
               "(their proportional set sizes summed, sampled every 0.1 s, so that pages forked processes share "
               "count once; a Jupyter kernel is one of nbgrader's and otter-grader's processes).", ""]
@@ -150,10 +149,10 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
     lines += ["", "## Scaling: 10, 100 and 1,000 submissions", "",
               "Each batch cycles through every sample upload that does not hang (the .py files, the folder "
               "and both zips: correct, buggy, crashing and broken uploads in the same proportions at every "
-              f"size). A hanging submission costs its time limit whatever the batch ({limits.import_seconds:g} s "
-              f"for a loop at import, {limits.call_seconds:g} s for each test that calls a method that loops): "
-              "the table above shows the first. Batches of up to 100 ran three times; the row is the run with the median "
-              "wall time.", ""]
+              f"size). A hanging submission costs its time limits whatever the batch: {limits.import_seconds:g} s "
+              f"for a loop at import (the table above), and for a loop in a method {limits.call_seconds:g} s in "
+              f"the first test that calls it, then {limits.call_seconds_after_timeout:g} s in each later test of "
+              "its unit. Batches of up to 100 ran three times; the row is the run with the median wall time.", ""]
     lines += scaling_table(scaling)
     if plot_name:
         lines += ["", f"![cost per submission against batch size]({plot_name})"]

@@ -77,7 +77,7 @@ def marker_text(assignment) -> str:
         f"title = {quoted(assignment.title)}\n"
         f"student_files = {listed(assignment.student_files)}\n"
         f"units = {listed(u.name for u in assignment.units)}\n"
-        f"import_seconds = {assignment.limits.import_seconds:g}  # the grader stops an import of the student files after this\n"
+        f"import_seconds = {assignment.limits.import_seconds:g}  # the grader's limit on importing the student files\n"
     )
 
 
