@@ -119,8 +119,7 @@ def test_a_call_into_student_code_keeps_the_call_limit(assignment, fork_server):
     source = solution() + ("\nimport time\n_forward = Affine.forward\n"
                            "def _slow(self, x):\n    time.sleep(1.0)\n    return _forward(self, x)\n"
                            "Affine.forward = _slow\n")
-    result = grade(dataclasses.replace(assignment, limits=dataclasses.replace(LIMITS, import_seconds=0.5)),
-                   Submission("s", {"layers.py": source.encode()}), fork_server, lang="en",
+    result = grade(assignment, Submission("s", {"layers.py": source.encode()}), fork_server, lang="en",
                    only=("test_affine_forward_matches_reference",))
     assert result.score == result.max_score  # a 1 s call is within the 4 s call limit
 
@@ -133,6 +132,12 @@ def test_a_crash_at_import_keeps_its_own_sentence(assignment, fork_server):
 def test_the_protections_name_the_import_limit(assignment, fork_server):
     result, _ = graded(assignment, solution(), fork_server)
     assert "wall clock 4 s per call, 0.5 s per import" in result.protections
+
+
+def test_the_korean_sentence_names_the_limit(assignment, fork_server):
+    result = grade(assignment, Submission("s", {"layers.py": (solution() + "\nwhile True:\n    pass\n").encode()}),
+                   fork_server, lang="ko")
+    assert "layers.py import가 0.5초 안에 끝나지 않았습니다" in result.tests[0].output
 
 
 # -- calls after a timeout
@@ -182,12 +187,6 @@ def test_a_crash_does_not_shorten_the_limit(assignment, fork_server):
     assert not any("did not finish" in o for o in outputs.values()), outputs
     last = result.tests[-1]  # after the crashes, still 0.6 s allowed
     assert last.name == "test_affine_gradients_match_numerical_gradient" and last.score == last.max_score
-
-
-def test_the_korean_sentence_names_the_limit(assignment, fork_server):
-    result = grade(assignment, Submission("s", {"layers.py": (solution() + "\nwhile True:\n    pass\n").encode()}),
-                   fork_server, lang="ko")
-    assert "layers.py import가 0.5초 안에 끝나지 않았습니다" in result.tests[0].output
 
 
 # -- check, on the student's machine
