@@ -23,6 +23,7 @@ import traceback
 import numpy as np
 
 from . import messages, reference
+from .hidden import draw
 from .checks import CheckFailed
 from .course import Assignment, CourseError
 from .result import Result, TestResult
@@ -70,6 +71,8 @@ class _Run:
     def __init__(self, assignment: Assignment, submission: Submission, sandbox, deadline: float):
         self.assignment, self.sandbox, self.deadline = assignment, sandbox, deadline
         self.submission_name = submission.name
+        self.sha256 = submission.sha256
+        self.secret = assignment.secret  # seeds the hidden inputs with the submission's sha256 (hidden/draw.py)
         self.files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in submission.files.items()}
         self.worker = None
         self.import_failure = ""
@@ -87,7 +90,8 @@ class _Run:
         shortened = test.unit in self.timed_out_units
         try:
             student = self._fresh_module(uses_reference, limits.call_seconds_after_timeout if shortened else None)
-            function(student, ref)
+            with draw.drawing(self.secret, self.sha256, test.name):
+                function(student, ref)
             student._send_unsent()  # instances the test built but never used: their constructors still run
         except CheckFailed as exc:
             return _failed(test, str(exc), exc.hints)
