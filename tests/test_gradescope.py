@@ -148,3 +148,217 @@ def test_run_autograder_writes_a_result_even_when_the_engine_cannot_run(open_dir
     assert run.returncode == 2
     results = results_of(root)
     assert results["score"] == 0 and "could not grade" in results["output"]
+
+
+# -- the bundle out of the worker's reach, with and without Landlock ------------------------------
+
+def own_work(a: course.Assignment) -> str:
+    """The stub with the first unit solved: what this student earns alone is that unit's points."""
+    main = a.student_files[0]
+    solution = (a.solution_folder / main).read_text()
+    node = next(n for n in ast.parse(solution).body
+                if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == a.units[0].name)
+    return (a.folder / main).read_text() + "\n\n" + ast.get_source_segment(solution, node) + "\n"
+
+
+STEAL = '''
+import os as _os
+import autograder as _engine  # imported by the fork server before the worker dropped to nobody
+
+_source = _os.path.dirname(_os.path.dirname(_engine.__file__))
+'''
+
+
+def steal_everything(a: course.Assignment) -> str:
+    """Reads the solution, the hidden tests, the manifest and the secret, lists the bundle, forges a result.
+
+    Only a PermissionError leaves the file as it is. A solution it can read replaces
+    its own classes (full marks); any other outcome, a file read or a path that is not
+    there, fails its import (0 points): the score is that of its own work only if
+    every attempt met a PermissionError.
+    """
+    targets = [f"solutions/{a.id}/{a.student_files[0]}", f"autograder/hidden/{a.slug}.py",
+               f"assignments/{a.id}/manifest.toml", course.SECRET_FILE, "autograder/grade.py"]
+    return STEAL + f'''
+for _name in {targets!r}:
+    try:
+        with open(_os.path.join(_source, _name), "rb") as _handle:
+            _data = _handle.read()
+    except PermissionError:
+        continue
+    if _name == {targets[0]!r}:
+        exec(compile(_data, _name, "exec"))
+    else:
+        raise RuntimeError(_name + " was readable")
+try:
+    _os.listdir(_source)
+except PermissionError:
+    pass
+else:
+    raise RuntimeError("the bundle could be listed")
+try:
+    open(_os.path.join(_os.path.dirname(_source), "results", "results.json"), "w").close()
+except PermissionError:
+    pass
+else:
+    raise RuntimeError("a results.json could be forged")
+'''
+
+
+def exec_the_solution(a: course.Assignment) -> str:
+    """The three lines that took full marks from a readable bundle."""
+    return STEAL + f'exec(open(_os.path.join(_source, "solutions/{a.id}/{a.student_files[0]}")).read())\n'
+
+
+def submit(root: Path, a: course.Assignment, source: str) -> None:
+    (root / "submission" / a.student_files[0]).write_text(source)
+
+
+@as_root
+@pytest.mark.parametrize("aid", IDS[:2])
+def test_without_landlock_a_submission_reads_nothing_of_the_bundle_and_earns_its_own_points(
+        aid, open_dir, tmp_path):
+    a = course.load(aid)
+    root = fake_autograder(aid, open_dir)
+    scores = {}
+    for kind, source in (("honest", (a.solution_folder / a.student_files[0]).read_text()),
+                         ("thief", own_work(a) + steal_everything(a))):
+        submit(root, a, source)
+        run = run_autograder(root, tmp_path, landlock=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        results = results_of(root)
+        sandbox = results["output"].splitlines()[-1]
+        assert "uid nobody" in sandbox and "Landlock" not in sandbox, sandbox
+        scores[kind] = results["score"]
+    assert scores == {"honest": a.max_score, "thief": sum(t.points for t in a.units[0].tests)}
+
+
+@as_root
+def test_without_landlock_and_the_lock_down_the_solution_is_there_for_the_taking(open_dir, tmp_path):
+    """What run_autograder's modes prevent: the bundle as unzipped, graded without them, gives full marks."""
+    a = course.load(IDS[0])
+    root = fake_autograder(a.id, open_dir)
+    submit(root, a, (a.folder / a.student_files[0]).read_text() + exec_the_solution(a))
+    out = root / "results" / "results.json"
+    env = {**grader_env(tmp_path), "AUTOGRADER_COURSE": str(root / "source")}
+    run = subprocess.run([sys.executable, str(WITHOUT_LANDLOCK), sys.executable, "-m", "autograder", "grade",
+                          "--assignment", a.id, str(root / "submission"), "--out", str(out)],
+                         cwd=root / "source", env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert results_of(root)["score"] == a.max_score
+    submit(root, a, (a.folder / a.student_files[0]).read_text() + exec_the_solution(a))
+    assert run_autograder(root, tmp_path, landlock=False).returncode == 0
+    assert results_of(root)["score"] == 0
+
+
+@as_root
+def test_run_autograder_leaves_the_grading_root_readable_by_root_alone_but_the_venv(open_dir, tmp_path):
+    a = course.load(IDS[0])
+    root = fake_autograder(a.id, open_dir)
+    numpy_file = root / "venv" / "lib" / "site-packages" / "numpy" / "__init__.py"
+    numpy_file.parent.mkdir(parents=True)
+    numpy_file.write_text("")
+    (root / "submission_metadata.json").write_text("{}")
+    submit(root, a, (a.solution_folder / a.student_files[0]).read_text())
+    os.chown(root / "source" / "setup.sh", 65534, 65534)  # whoever unpacked it: root shall own it
+    assert run_autograder(root, tmp_path).returncode == 0
+    assert stat.S_IMODE(root.stat().st_mode) == 0o711 and root.stat().st_uid == 0
+    with bundle(a.id) as archive:
+        unpacked = [root / "source" / name for name in archive.namelist()]
+    for path in [*unpacked, root / "source", root / "source" / "autograder", root / "submission",
+                 root / "submission" / a.student_files[0], root / "results", root / "submission_metadata.json"]:
+        info = path.lstat()
+        assert (info.st_uid, info.st_gid) == (0, 0) and not info.st_mode & 0o077, f"{path}: {oct(info.st_mode)}"
+    assert stat.S_IMODE(numpy_file.stat().st_mode) == 0o644  # the worker imports numpy from here
+
+
+# -- the course secret: in the Gradescope zip, never in a release ---------------------------------
+
+def course_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "course"
+    skip = shutil.ignore_patterns("__pycache__", ".*")
+    for folder in ("assignments", "solutions"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=skip)
+    shutil.copy(ROOT / "pyproject.toml", copy)
+    return copy
+
+
+def members(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file of a tree, and every member of its zips, by where it is."""
+    found = {}
+    for name, data in tree.items():
+        found[name] = data
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                found.update({f"{name}:{m}": archive.read(m) for m in archive.namelist()})
+    return found
+
+
+def test_gradescope_zip_carries_the_course_secret_readable_by_its_owner_alone():
+    with bundle(IDS[0]) as archive:
+        info = archive.getinfo(course.SECRET_FILE)
+        assert archive.read(info) == SECRET + b"\n"
+    assert info.external_attr >> 16 == 0o100600
+
+
+def test_release_and_student_zips_carry_no_course_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_SECRET", raising=False)
+    copy = course_copy(tmp_path)
+    value = b"a1" * 32
+    (copy / course.SECRET_FILE).write_bytes(value + b"\n")
+    assignments = [course.load(i, copy) for i in course.assignment_ids(copy)]
+    released = members(release.build(assignments))
+    assert any(name.startswith("students/") and ".zip:" in name for name in released)
+    assert not [name for name, data in released.items() if course.SECRET_FILE in name or value in data]
+    on_disk = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in (ROOT / "release").rglob("*") if p.is_file()}
+    assert not [name for name in members(on_disk) if course.SECRET_FILE in name]
+    secret, made = gradescope.instructor_secret(copy)
+    assert (secret, made) == (value, None)
+    for name, data in release.gradescope_zips(assignments, secret).items():
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert archive.read(course.SECRET_FILE) == value + b"\n", name
+
+
+def test_building_the_zips_makes_a_secret_once_when_the_course_has_none(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("AUTOGRADER_SECRET", raising=False)
+    copy = course_copy(tmp_path)
+    (copy / ".gitignore").write_text("/out/")
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(copy))
+    assert cli.main(["gradescope"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    path = copy / course.SECRET_FILE
+    made = [line for line in said if str(path) in line]
+    assert len(made) == 1 and made[0].endswith(".") and made[0].count(". ") == 0
+    secret = path.read_bytes().strip()
+    assert re.fullmatch(rb"[0-9a-f]{64}", secret) and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert (copy / ".gitignore").read_text().splitlines() == ["/out/", f"/{course.SECRET_FILE}"]
+    zips = sorted((copy / "out" / "gradescope").glob("*.zip"))
+    assert [z.stem for z in zips] == IDS
+    for z in zips:
+        assert stat.S_IMODE(z.stat().st_mode) == 0o600
+        with zipfile.ZipFile(z) as archive:
+            assert archive.read(course.SECRET_FILE).strip() == secret
+    assert cli.main(["gradescope"]) == 0  # a second build keeps the secret and says nothing of it
+    assert str(path) not in capsys.readouterr().out
+    assert path.read_bytes().strip() == secret
+    assert (copy / ".gitignore").read_text().count(course.SECRET_FILE) == 1
+
+
+def test_the_instructors_environment_secret_goes_into_the_zips_and_no_file_is_made(tmp_path, monkeypatch):
+    copy = course_copy(tmp_path)
+    monkeypatch.setenv("AUTOGRADER_SECRET", "from the environment")
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(copy))
+    assert cli.main(["gradescope", "--out", str(tmp_path / "zips")]) == 0
+    assert not (copy / course.SECRET_FILE).exists() and not (copy / ".gitignore").exists()
+    with zipfile.ZipFile(tmp_path / "zips" / f"{IDS[0]}.zip") as archive:
+        assert archive.read(course.SECRET_FILE) == b"from the environment\n"
+
+
+def test_an_empty_secret_file_is_a_sentence_not_a_new_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_SECRET", raising=False)
+    copy = course_copy(tmp_path)
+    (copy / course.SECRET_FILE).write_text("\n")
+    with pytest.raises(CourseError, match="is empty"):
+        gradescope.instructor_secret(copy)
+    with pytest.raises(CourseError, match="secret"):
+        gradescope.bundle_files(course.load(IDS[0], copy), [], b"")
