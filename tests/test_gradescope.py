@@ -272,6 +272,50 @@ def test_run_autograder_leaves_the_grading_root_readable_by_root_alone_but_the_v
     assert stat.S_IMODE(numpy_file.stat().st_mode) == 0o644  # the worker imports numpy from here
 
 
+@as_root
+def test_run_autograder_does_not_grade_when_it_cannot_lock_the_root(open_dir, tmp_path):
+    a = course.load(IDS[0])
+    root = fake_autograder(a.id, open_dir)
+    submit(root, a, (a.solution_folder / a.student_files[0]).read_text())
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "chown").write_text("#!/bin/sh\nexit 1\n")  # e.g. a file system that refuses it
+    (tmp_path / "bin" / "chown").chmod(0o755)
+    run = run_autograder(root, tmp_path)
+    assert run.returncode == 3 and "readable by root alone" in run.stderr
+    results = results_of(root)
+    assert results["score"] == 0 and "could not grade" in results["output"] and not results["tests"]
+
+
+FAKE_PYTHON = """#!/bin/sh
+# python3 for setup.sh without a network: recent enough, and `-m venv DIR` makes a venv whose pip does nothing.
+case "$1" in
+    -c) exit 0 ;;
+    -m) mkdir -p "$4/bin" "$4/lib" && printf '#!/bin/sh\\nexit 0\\n' > "$4/bin/python" &&
+        chmod +x "$4/bin/python" && echo numpy > "$4/lib/numpy.py" ;;
+esac
+"""
+
+
+@as_root
+def test_setup_leaves_the_grading_root_readable_by_root_alone_but_the_venv(open_dir, tmp_path):
+    root = fake_autograder(IDS[0], open_dir)
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(FAKE_PYTHON)
+    (bin_dir / "python3").chmod(0o755)
+    env = {**grader_env(tmp_path), "AUTOGRADER_ROOT": str(root)}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    run = subprocess.run(["bash", "-c", 'umask 077; exec bash "$1"', "setup", str(root / "source" / "setup.sh")],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert stat.S_IMODE(root.stat().st_mode) == 0o711
+    for path in [root / "source", root / "source" / course.SECRET_FILE, root / "submission", root / "results"]:
+        assert path.stat().st_uid == 0 and not path.stat().st_mode & 0o077, f"{path}: {oct(path.stat().st_mode)}"
+    for path, others_may in ((root / "venv", 0o005), (root / "venv" / "lib", 0o005),
+                             (root / "venv" / "lib" / "numpy.py", 0o004)):  # the worker imports numpy from here
+        assert path.stat().st_mode & others_may == others_may, f"{path}: {oct(path.stat().st_mode)}"
+
+
 # -- the course secret: in the Gradescope zip, never in a release ---------------------------------
 
 def course_copy(tmp_path: Path) -> Path:
