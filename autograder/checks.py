@@ -11,14 +11,22 @@ Every failure raises CheckFailed, an AssertionError whose message a student
 can act on, in the catalogue's language (autograder/messages.py): the method,
 the shapes, how many entries are off and by how much, then the hints.
 
-Two audiences. With reveal=False (hidden tests, the default) a message never
-shows an expected value or a hidden input: it gives the count of wrong entries
-and the largest relative error and where. Not the absolute error: where the
-student's value is 0 it would be |expected|. With reveal=True (public tests,
-whose inputs the student has) it adds the largest absolute error, the first
-mismatching entries with index, actual and expected value, and both arrays,
-as numpy.testing does; a gradient check shows analytic and numerical values at
-the worst entry of every parameter.
+Two audiences. With reveal=False (hidden tests, the default) a message is no
+oracle: it says what failed, the shape, how many entries are wrong and where
+the worst one is, and the size of the error in coarse words ("off by more than
+10 %", "about twice the expected value", "the wrong sign": see error_words),
+never a digit from which an expected value or a hidden input could be read back
+(no relative error to three digits, no tolerance scaled to the expected values).
+With reveal=True (public tests, whose inputs the student has) it gives the
+largest absolute and relative errors, the first mismatching entries with index,
+actual and expected value, and both arrays, as numpy.testing does; a gradient
+check shows analytic and numerical values at the worst entry of every parameter.
+
+A gradient check through the student's own forward proves something only when
+that forward depends on its input: given `reference` (the reference's gradient
+of the same quantity), assert_gradients fails a parameter whose numerical
+gradient is zero wherever the reference's is clearly not, so a constant or zero
+forward with a backward to match earns nothing.
 
 `hint` takes a catalogue key (a sentence that is not a key is shown as
 written, for an instructor's one-off test), a Hint (a key plus fields, from hints.py's
@@ -188,9 +196,12 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
             _raise(_say("not_bool", what=what, dtype=array.dtype), hints)
         wrong = array != expected
         if wrong.any():
-            message = _say("bool_wrong", what=what, count=int(wrong.sum()), size=array.size,
+            if not reveal:  # where a boolean is wrong, its expected value is known: say how many only
+                _raise(_say("bool_wrong", what=what, count=int(wrong.sum()), size=array.size, shape=array.shape),
+                       hints)
+            message = _say("bool_wrong_revealed", what=what, count=int(wrong.sum()), size=array.size,
                            index=_index(np.argwhere(wrong)[0]))
-            _raise(message + (_revealed(array, expected, wrong) if reveal else ""), hints)
+            _raise(message + _revealed(array, expected, wrong), hints)
         return
     default_rtol, default_atol = default_tolerance(expected)
     rtol = default_rtol if rtol is None else rtol
@@ -211,10 +222,61 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
         worst_abs = np.unravel_index(np.argmax(np.where(off, error, -1)), error.shape)
         # The absolute error stays out of hidden feedback: where the student's value is 0, it is |expected|.
         key = ("values" if array.size > 1 else "value") + ("_revealed" if reveal else "")
-        message = _say(key, what=what, count=int(off.sum()), size=array.size, rtol=f"{rtol:g}", atol=f"{atol:g}",
-                       rel_error=f"{relative[worst_rel]:.3g}", index=_index(worst_rel),
-                       abs_error=f"{error[worst_abs]:.3g}", abs_index=_index(worst_abs))
-        _raise(message + (_revealed(got, want, off) if reveal else ""), hints)
+        if reveal:
+            message = _say(key, what=what, count=int(off.sum()), size=array.size, rtol=f"{rtol:g}",
+                           atol=f"{atol:g}", rel_error=f"{relative[worst_rel]:.3g}", index=_index(worst_rel),
+                           abs_error=f"{error[worst_abs]:.3g}", abs_index=_index(worst_abs))
+            _raise(message + _revealed(got, want, off), hints)
+        _raise(_coarse_values(what, got, want, off, atol), hints)
+
+
+def _coarse_values(what: str, got: np.ndarray, want: np.ndarray, off: np.ndarray, floor: float) -> str:
+    """The hidden message of a values failure: shape, count, and the error in words (error_words)."""
+    words, worst = error_words(got, want, off, floor)
+    error = _say(f"error.{words}")
+    if got.size == 1:
+        return _say("value", what=what, error=error)
+    common = dict(what=what, count=int(off.sum()), size=got.size, shape=got.shape, error=error)
+    if worst is None:
+        return _say("values_each", **common)
+    return _say("values", index=_index(worst), **common)
+
+
+# Bands of actual / expected that have a name of their own (error_words).
+TWICE = (1.8, 2.2)
+HALF = (0.45, 0.55)
+
+
+def error_words(actual: np.ndarray, expected: np.ndarray, off: np.ndarray, floor: float) -> tuple[str, tuple | None]:
+    """The size of an error in words a hidden message may show: (key under assert.error, worst index or None).
+
+    When every wrong entry shares a pattern, the pattern and None: "zero" (0
+    where a value was expected), "sign" (the wrong sign), "twice" or "half"
+    (actual / expected within TWICE or HALF). Otherwise the worst entry's
+    relative error |a - e| / max(|e|, floor) in one of three bands, "over_10"
+    (more than 10 %), "1_to_10" or "under_1", and that entry's index. Each
+    answer holds a few bits at most: a student who returns ones learns the
+    expected values to one significant digit at best.
+    """
+    wrong = off & np.isfinite(actual) & np.isfinite(expected)
+    a, e = actual[wrong], expected[wrong]
+    if a.size:
+        meaningful = np.abs(e) > floor
+        ratio = a[meaningful] / e[meaningful]
+        if np.all(np.abs(a) <= floor) and meaningful.all():
+            return "zero", None
+        if meaningful.all():
+            if np.all(ratio < 0):
+                return "sign", None
+            for name, (low, high) in (("twice", TWICE), ("half", HALF)):
+                if np.all((ratio >= low) & (ratio <= high)):
+                    return name, None
+    relative = np.where(off, np.abs(actual - expected) / np.maximum(np.abs(expected), floor), -1.0)
+    relative = np.where(np.isnan(relative), np.inf, relative)
+    worst = np.unravel_index(np.argmax(relative), relative.shape)
+    size = relative[worst]
+    band = "over_10" if size > 0.1 else "1_to_10" if size > 0.01 else "under_1"
+    return band, worst
 
 
 def _revealed(actual: np.ndarray, expected: np.ndarray, off: np.ndarray) -> str:
@@ -312,34 +374,83 @@ def relative_error(analytic: np.ndarray, numerical: np.ndarray, floor: float) ->
     return np.abs(analytic - numerical) / np.maximum(np.abs(analytic) + np.abs(numerical), floor)
 
 
-def assert_gradient(analytic, numerical, what: str, hint=None, *, reveal: bool = False) -> None:
-    """Check the student's analytic gradient against a numerical one (central differences)."""
-    assert_gradients({what: (analytic, numerical)}, what, hint=hint, reveal=reveal)
+def assert_gradient(analytic, numerical, what: str, hint=None, *, reveal: bool = False, reference=None) -> None:
+    """Check the student's analytic gradient against a numerical one (central differences).
+
+    reference: the reference's gradient of the same quantity (see assert_gradients), or None.
+    """
+    assert_gradients({what: (analytic, numerical)}, what, hint=hint, reveal=reveal,
+                     reference=None if reference is None else {what: reference})
 
 
-def assert_gradients(gradients: Mapping[str, tuple], what: str, *, hint=None, reveal: bool = False) -> None:
+# A forward is degenerate in an input when the numerical gradient stays within
+# DEGENERATE of the reference gradient's scale at every entry where the reference's
+# is at least LIVE of that scale: the forward does not depend on that input at all.
+DEGENERATE = 1e-4
+LIVE = 1e-3
+TINY = 1e-12  # a reference gradient of at most this scale is zero: nothing to depend on
+
+
+def assert_gradients(gradients: Mapping[str, tuple], what: str, *, hint=None, reveal: bool = False,
+                     reference: Mapping[str, object] | None = None) -> None:
     """Check analytic gradients against numerical ones: {"dW": (analytic, numerical), ...}.
 
+    reference: {"dW": the reference's gradient of the same quantity, same shape as
+    numerical}, for some or all of the parameters. A parameter whose numerical
+    gradient (through the student's forward) is ~0 where the reference's is
+    clearly non-zero fails, however well backward matches: that forward does not
+    depend on it, and a check of such a forward proves nothing.
+
     On failure the message is a table, one row per parameter: its shape, the
-    largest relative error |a-n| / max(|a|+|n|, floor) and where, the allowed
-    error, and (reveal=True) the analytic and numerical values there.
+    size of the worst error in words (reveal=False) or the largest relative error
+    |a-n| / max(|a|+|n|, floor), the allowed error and the analytic and numerical
+    values there (reveal=True), where, and a status.
     """
     hints = hints_of(hint)
-    rows, failed = [], False
+    reference = dict(reference or {})
+    unknown = sorted(set(reference) - set(gradients))
+    if unknown:
+        raise ValueError(f"reference names {', '.join(unknown)}, which the gradients to check do not have")
+    rows, failed, ignored = [], False, []
     for name, (analytic, numerical) in gradients.items():
         row, ok = _gradient_row(name, analytic, numerical, hints, reveal)
+        if name in reference and degenerate(numerical, reference[name], name):
+            row, ok = row[:-1] + (_say("status.degenerate"),), False
+            ignored.append(name)
         rows.append(row)
         failed |= not ok
     if not failed:
         return
-    header = [_say("column.parameter"), _say("column.shape"), _say("column.rel_error"),
-              _say("column.allowed"), _say("column.index")]
     if reveal:
-        header += [_say("column.analytic"), _say("column.numerical")]
+        header = [_say("column.parameter"), _say("column.shape"), _say("column.rel_error"),
+                  _say("column.allowed"), _say("column.index"), _say("column.analytic"), _say("column.numerical")]
+    else:
+        header = [_say("column.parameter"), _say("column.shape"), _say("column.error"), _say("column.index")]
     header.append(_say("column.status"))
     lines = [_say("gradient", what=what)] + ["  " + line for line in table(tuple(header), rows)]
-    lines.append(_say("gradient_error"))
+    if ignored:
+        lines.append(_say("degenerate", names=", ".join(ignored)))
+    if reveal:
+        lines.append(_say("gradient_error"))
     _raise("\n".join(lines), hints)
+
+
+def degenerate(numerical, reference, name: str = "gradient") -> bool:
+    """Whether a forward does not depend on an input: its numerical gradient ~0 wherever the reference's is not.
+
+    numerical: central differences through the student's forward; reference: the
+    reference's gradient of the same quantity, of the same shape.
+    """
+    numerical = np.asarray(numerical, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    if reference.shape != numerical.shape:
+        raise ValueError(f"reference[{name!r}] has shape {reference.shape}, the numerical gradient {numerical.shape}")
+    magnitude = np.abs(np.where(np.isfinite(reference), reference, 0.0))
+    scale = float(magnitude.max(initial=0.0))
+    if scale <= TINY:
+        return False
+    live = magnitude >= LIVE * scale
+    return bool(np.all(np.abs(numerical[live]) <= DEGENERATE * scale))
 
 
 def gradient_floor(numerical: np.ndarray) -> float:
@@ -354,22 +465,30 @@ def gradient_floor(numerical: np.ndarray) -> float:
 
 
 def _gradient_row(name: str, analytic, numerical, hints: list[Hint], reveal: bool) -> tuple[tuple, bool]:
+    """(cells of the table's row, whether the parameter passed); the columns of assert_gradients' header."""
     numerical = np.asarray(numerical, dtype=np.float64)
     array = as_array(analytic, name, hints)
     tolerance = GRADIENT_TOLERANCE
-    blank = ("", "") if reveal else ()
+
+    def row(error: str = "", index: str = "", values: tuple = ("", ""), *, status: str):
+        if reveal:
+            return (name, str(array.shape), error, f"{tolerance:g}", index, *values, status)
+        return (name, str(array.shape), error, index, status)
+
     if array.shape != numerical.shape:
-        status = _say("status.shape", expected=numerical.shape)
-        return (name, str(array.shape), "", f"{tolerance:g}", "", *blank, status), False
+        return row(status=_say("status.shape", expected=numerical.shape)), False
     got = array.astype(np.float64)
     if not np.all(np.isfinite(got)):
-        return (name, str(array.shape), "", f"{tolerance:g}", "", *blank, _say("status.not_finite")), False
-    error = relative_error(got, numerical, gradient_floor(numerical))
-    if not error.size:
-        return (name, str(array.shape), "", f"{tolerance:g}", "", *blank, _say("status.ok")), True
-    worst = np.unravel_index(np.argmax(error), error.shape)
-    off = int((error > tolerance).sum())
-    values = (_number(got[worst]), _number(numerical[worst])) if reveal else ()
-    status = _say("status.ok") if not off else _say("status.off", count=off, size=error.size)
-    return (name, str(array.shape), f"{error[worst]:.3g}", f"{tolerance:g}", str(_index(worst)),
-            *values, status), not off
+        return row(status=_say("status.not_finite")), False
+    floor = gradient_floor(numerical)
+    error = relative_error(got, numerical, floor)
+    off = error > tolerance
+    if not off.any():
+        return row(status=_say("status.ok")), True
+    status = _say("status.off", count=int(off.sum()), size=error.size)
+    if reveal:
+        worst = np.unravel_index(np.argmax(error), error.shape)
+        return row(f"{error[worst]:.3g}", str(_index(worst)), (_number(got[worst]), _number(numerical[worst])),
+                   status=status), False
+    words, worst = error_words(got, numerical, off, floor)
+    return row(_say(f"error.{words}"), "" if worst is None else str(_index(worst)), status=status), False

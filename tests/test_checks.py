@@ -30,8 +30,9 @@ def test_values_message_counts_and_locates_without_showing_expected_values():
     actual = expected.copy()
     actual[1, 2] += 0.5
     text = message(assert_close, actual, expected, "db", hint="sum over the batch axis")
-    assert "1 of 6 entries" in text and "(1, 2)" in text and "Hint: sum over the batch axis" in text
-    assert "5.0" not in text  # the expected value stays hidden
+    assert "1 of the 6 entries (shape (2, 3))" in text and "at index (1, 2)" in text
+    assert "off by 1 to 10 %" in text and "Hint: sum over the batch axis" in text
+    assert "5.0" not in text and "0.1" not in text  # neither the expected value nor the relative error
 
 
 def test_nan_where_a_number_was_expected():
@@ -63,7 +64,9 @@ def test_scalar_expectation_accepts_size_one_arrays():
 
 def test_bool_masks_compare_exactly():
     assert_close(np.array([True, False]), np.array([True, False]), "mask")
-    assert "1 of 2" in message(assert_close, np.array([True, True]), np.array([True, False]), "mask")
+    assert "1 of the 2 entries" in message(assert_close, np.array([True, True]), np.array([True, False]), "mask")
+    revealed = message(assert_close, np.array([True, True]), np.array([True, False]), "mask", reveal=True)
+    assert "1 of 2 entries are wrong (first at index (1,))" in revealed
     assert "boolean" in message(assert_close, np.array([1.0, 0.0]), np.array([True, False]), "mask")
 
 
@@ -77,7 +80,8 @@ def test_numerical_gradient_of_a_matrix_product():
     x, W, dout = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
     num = numerical_gradient(lambda W2: x @ W2, W, dout)
     assert_gradient(x.T @ dout, num, "dW")
-    assert "relative error" in message(assert_gradient, x.T @ dout * 1.1, num, "dW")
+    assert "relative error" in message(assert_gradient, x.T @ dout * 1.1, num, "dW", reveal=True)
+    assert "off by more than 10 %" in message(assert_gradient, x.T @ dout * 1.1, num, "dW")
 
 
 def test_numerical_gradient_of_a_float32_function_passes_at_the_one_tolerance():
