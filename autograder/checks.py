@@ -140,7 +140,7 @@ def as_array(actual, what: str, hint=None) -> np.ndarray:
 
 
 def precision(array: np.ndarray) -> str:
-    """'float32' for half and single precision, else 'float64'."""
+    """'float32' for half and single precision, else 'float64' (a description: no tolerance depends on it)."""
     return "float32" if array.dtype.kind == "f" and array.dtype.itemsize <= 4 else "float64"
 
 
@@ -480,6 +480,8 @@ def _gradient_row(name: str, analytic, numerical, hints: list[Hint], reveal: boo
     got = array.astype(np.float64)
     if not np.all(np.isfinite(got)):
         return row(status=_say("status.not_finite")), False
+    if not np.all(np.isfinite(numerical)):  # nan compares false with any tolerance: it must not pass
+        return row(status=_say("status.forward_not_finite")), False
     floor = gradient_floor(numerical)
     error = relative_error(got, numerical, floor)
     if not error.size:
