@@ -37,17 +37,33 @@ import numpy.testing  # noqa: F401  (students check their own code with it)
 import abc, collections, copy, dataclasses, functools, itertools, math, numbers  # noqa: E401,F401
 import operator, random, re, statistics, string, time, typing, warnings  # noqa: E401,F401
 import linecache, traceback  # noqa: E401,F401
+import importlib, pkgutil  # noqa: E401
+import encodings
+import unicodedata  # noqa: F401  (compile() normalises non-ASCII identifiers, NFKC, with it)
 
-from . import limits, protocol
+from . import landlock, limits, namespaces, protocol
 from .protocol import pack
 from .worker import serve
 
 MAX_STATUSES = 10_000
 
 
+def _import_codecs() -> None:
+    """Every codec of the standard library: a coding line (`# -*- coding: euc-kr -*-`) may name any."""
+    for module in pkgutil.iter_modules(encodings.__path__):
+        try:
+            importlib.import_module(f"encodings.{module.name}")
+        except ImportError:  # mbcs and oem exist on Windows only
+            pass
+
+
+_import_codecs()
+
+
 def main(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
-    limits.readable_roots()  # computed here: a worker can no longer read sysconfig's files
+    landlock.readable()  # computed here: a worker can no longer read sysconfig's files
+    limits.mapped_uids()  # nor /proc
     statuses: dict[int, int] = {}
 
     def reap(*_):
@@ -103,13 +119,18 @@ def _child(request: dict, sock_fd: int, controls: list[socket.socket]) -> None:
 
 
 def become_worker(request: dict, sock_fd: int) -> None:
-    """Wall this process in (limits.py), then serve requests on `sock_fd`. Never returns."""
+    """Wall this process in (limits.py, namespaces.py, landlock.py), then serve requests on `sock_fd`.
+
+    Never returns.
+    """
     try:
         if os.getpid() != os.getsid(0):
             os.setsid()
-        limits.readable_roots()  # while the interpreter's files can still be read
+        landlock.readable()  # while the interpreter's files can still be read
+        limits.mapped_uids()
         workdir = Path(request["workdir"])
-        os.chdir(workdir)
+        # output.txt is opened before the tmpfs covers the folder: it stays on the grader's side of
+        # the mount (capped by the file size limit), for the instructor's log, after the worker is gone.
         out = os.open(workdir / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -117,16 +138,20 @@ def become_worker(request: dict, sock_fd: int) -> None:
         os.dup2(out, 2)
         sock_fd = os.dup2(sock_fd, 3)
         os.closerange(4, 65536)
-        if os.geteuid() == 0:
-            os.chown(workdir / "output.txt", limits.NOBODY, limits.NOBODY)
 
+        uid = limits.worker_uid()
+        isolation = namespaces.isolate(workdir, uid)
+        if os.geteuid() == 0 and not isolation.disk_quota:
+            os.chown(workdir, uid, uid)
+        os.chdir(workdir)  # after the mount: the tmpfs, not the folder beneath it
         protections = ["a separate process"]
-        network = limits.isolate_network()
         protections.append(limits.set_resource_limits(request["cpu_seconds"], request["memory_mb"]))
-        protections.append(limits.drop_privileges())
-        protections += limits.landlock(workdir, want_network=network is None)
-        if network:
-            protections.append(network)
+        protections.append(limits.drop_privileges(uid))
+        traceable = limits.forbid_tracing()
+        protections += landlock.restrict(workdir, want_network=not isolation.network)
+        protections += isolation.protections
+        if traceable:
+            protections.append(traceable)
         if not any("network" in p or "TCP" in p for p in protections):
             protections.append("network not isolated")
         os.environ.clear()
@@ -138,7 +163,7 @@ def become_worker(request: dict, sock_fd: int) -> None:
         if type(spin) is float and 0 <= spin <= 0.01:
             protocol.SPIN_SECONDS = spin  # the grader's: off when its lanes fill every core
         sock = socket.socket(fileno=sock_fd)
-        sock.sendall(pack({"hello": {"protections": protections}}, []))
+        sock.sendall(pack({"hello": {"protections": protections, "disk_quota": isolation.disk_quota}}, []))
         serve(sock, workdir)
     except BaseException:
         traceback.print_exc()  # into the worker's output.txt, for the instructor's log
