@@ -153,10 +153,15 @@ def test_shared_memory_of_another_process_is_out_of_reach(walls, load_student):
 
 
 def test_dev_shm_is_out_of_reach(walls, load_student):
-    student = load_student("def f():\n    open('/dev/shm/autograder-test', 'w').write('x')\n")
-    with pytest.raises(StudentError, match="PermissionError"):
-        student.f()
-    assert not os.path.exists("/dev/shm/autograder-test")
+    path = f"/dev/shm/autograder-test-{os.getpid()}-{time.monotonic_ns()}"
+    student = load_student(f"def f():\n    open({path!r}, 'w').write('x')\n")
+    try:
+        with pytest.raises(StudentError, match="PermissionError"):
+            student.f()
+        assert not os.path.exists(path)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
 
 
 # -- a noisy neighbour in a batch ------------------------------------------------------

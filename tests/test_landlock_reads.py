@@ -61,7 +61,7 @@ workdir = tempfile.mkdtemp()
 if sys.argv[2] == "restrict" and landlock.abi_version() >= 1:
     pid = os.fork()
     if pid == 0:  # the child walls itself in and tries every path
-        landlock.restrict(Path(workdir), want_network=False)
+        landlock.restrict(Path(workdir))
         seen = {}
         for k, v in paths.items():
             try:

@@ -100,48 +100,78 @@ def readable() -> tuple[tuple[str, bool], ...]:
     return tuple(sorted(paths.items()))
 
 
-def restrict(workdir: Path, want_network: bool) -> list[str]:
-    """Wall this process in with Landlock; the protections it put in place (none without Landlock)."""
+@functools.lru_cache(maxsize=None)
+def _handled() -> tuple[int, int, int]:
+    """What this kernel's Landlock can restrict: (filesystem rights, TCP rights, scopes); zeros without it."""
     abi = abi_version()
     if abi < 1:
-        return []
-    syscall = _libc.syscall
-    handled_fs = (1 << 13) - 1
+        return 0, 0, 0
+    fs = (1 << 13) - 1
     if abi >= 2:
-        handled_fs |= 1 << 13  # REFER
+        fs |= 1 << 13  # REFER
     if abi >= 3:
-        handled_fs |= TRUNCATE
+        fs |= TRUNCATE
     if abi >= 5:
-        handled_fs |= IOCTL_DEV
-    handled_net = 0b11 if (abi >= 4 and want_network) else 0  # BIND_TCP | CONNECT_TCP
+        fs |= IOCTL_DEV
+    net = 0b11 if abi >= 4 else 0  # BIND_TCP | CONNECT_TCP: none allowed (in a network namespace, moot)
     scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
-    attr = struct.pack("=QQQ", handled_fs, handled_net, scoped)
-    size = 24 if scoped else 16 if handled_net else 8
-    buf = ctypes.create_string_buffer(attr, len(attr))
-    ruleset = syscall(_SYS["create"], buf, ctypes.c_size_t(size), ctypes.c_uint32(0))
+    return fs, net, scoped
+
+
+def prepare() -> int | None:
+    """A ruleset holding every read-only rule, for one worker to finish and enforce (restrict).
+
+    This is the slow part (one rule per path, about 200 where site-packages sits inside
+    the standard library): the fork server builds the next worker's while it waits.
+    """
+    fs, net, scoped = _handled()
+    if not fs:
+        return None
+    attr = struct.pack("=QQQ", fs, net, scoped)
+    size = 24 if scoped else 16 if net else 8
+    ruleset = _libc.syscall(_SYS["create"], ctypes.create_string_buffer(attr, len(attr)), ctypes.c_size_t(size),
+                            ctypes.c_uint32(0))
     if ruleset < 0:
-        return []
+        return None
+    rules = [(path, READ if folder else READ & FILE_RIGHTS) for path, folder in readable()]
+    _add_rules(ruleset, rules)
+    return ruleset
+
+
+def _add_rules(ruleset: int, rules: list[tuple[str, int]]) -> None:
+    fs = _handled()[0]
     rule = _Rule()
     rule_ref = ctypes.byref(rule)
-    rules = [(path, READ if folder else READ & FILE_RIGHTS) for path, folder in readable()]
-    rules += [(str(workdir), handled_fs), (os.devnull, WRITE_FILE | READ_FILE)]
+    for path, access in rules:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue
+        rule.allowed_access, rule.parent_fd = access & fs, fd
+        _libc.syscall(_SYS["add_rule"], ruleset, _RULE_PATH_BENEATH, rule_ref, 0)
+        os.close(fd)
+
+
+def restrict(workdir: Path, prepared: int | None = None) -> list[str]:
+    """Wall this process in with Landlock; the protections it put in place (none without Landlock).
+
+    prepared: a ruleset from prepare(), made for this worker alone (its rules are added to);
+    without one, this builds its own.
+    """
+    fs, net, scoped = _handled()
+    ruleset = prepared if prepared is not None else prepare()
+    if ruleset is None:
+        return []
     try:
-        for path, access in rules:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            rule.allowed_access, rule.parent_fd = access & handled_fs, fd
-            syscall(_SYS["add_rule"], ruleset, _RULE_PATH_BENEATH, rule_ref, 0)
-            os.close(fd)
+        _add_rules(ruleset, [(str(workdir), fs), (os.devnull, WRITE_FILE | READ_FILE)])
         if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return []
-        if syscall(_SYS["restrict"], ruleset, 0) != 0:
+        if _libc.syscall(_SYS["restrict"], ruleset, 0) != 0:
             return []
     finally:
         os.close(ruleset)
     done = ["filesystem: only the standard library, numpy and its own folder (Landlock)"]
-    if handled_net:
+    if net:
         done.append("no TCP connections (Landlock)")
     if scoped:
         done.append("no signals or abstract sockets beyond itself (Landlock)")

@@ -36,7 +36,6 @@ _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") el
 @dataclass
 class Isolation:
     protections: list[str] = field(default_factory=list)
-    network: bool = False   # an empty network namespace
     disk_quota: bool = False  # the tmpfs holds the worker's folder
 
 
@@ -54,7 +53,6 @@ def isolate(workdir: Path, uid: int) -> Isolation:
             if _libc.unshare(flag) == 0:
                 done.protections.append(protection)
         unshared_mounts = _libc.unshare(CLONE_NEWNS) == 0
-    done.network = NETWORK in done.protections
     if unshared_mounts and _private_tmpfs(workdir, uid):
         done.disk_quota = True
         done.protections.append(f"disk: {DISK_MB} MiB and {DISK_FILES} files of its own (tmpfs)")

@@ -19,6 +19,7 @@ started as a fresh interpreter (forkserver.Spawner).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -64,6 +65,7 @@ def main(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     landlock.readable()  # computed here: a worker can no longer read sysconfig's files
     limits.mapped_uids()  # nor /proc
+    spare = landlock.prepare()  # the next worker's Landlock rules, built before it is asked for
     statuses: dict[int, int] = {}
 
     def reap(*_):
@@ -94,10 +96,13 @@ def main(control_fd: int) -> None:
             if request["op"] == "fork":
                 pid = os.fork()
                 if pid == 0:
-                    _child(request, fds[0], controls)  # never returns
+                    _child(request, fds[0], controls, spare)  # never returns
                 for fd in fds:
                     os.close(fd)
                 ready.send(json.dumps({"pid": pid}).encode())
+                if spare is not None:  # that one is the worker's now; the next one's, while nobody waits
+                    os.close(spare)
+                    spare = landlock.prepare()
             elif request["op"] == "status":
                 reap()
                 ready.send(json.dumps({"status": statuses.pop(request["pid"], None)}).encode())
@@ -111,17 +116,17 @@ def main(control_fd: int) -> None:
     os._exit(0)  # every grader hung up: nothing to flush, and tearing numpy down takes longer than the rest
 
 
-def _child(request: dict, sock_fd: int, controls: list[socket.socket]) -> None:
+def _child(request: dict, sock_fd: int, controls: list[socket.socket], ruleset: int | None) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for control in controls:  # a worker holds no way to ask for anything
         control.close()
-    become_worker(request, sock_fd)
+    become_worker(request, sock_fd, ruleset)
 
 
-def become_worker(request: dict, sock_fd: int) -> None:
+def become_worker(request: dict, sock_fd: int, ruleset: int | None = None) -> None:
     """Wall this process in (limits.py, namespaces.py, landlock.py), then serve requests on `sock_fd`.
 
-    Never returns.
+    ruleset: Landlock's read-only rules, prepared by the fork server (else built here). Never returns.
     """
     try:
         if os.getpid() != os.getsid(0):
@@ -133,11 +138,13 @@ def become_worker(request: dict, sock_fd: int) -> None:
         # the mount (capped by the file size limit), for the instructor's log, after the worker is gone.
         out = os.open(workdir / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
+        kept = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (sock_fd, ruleset) if fd is not None]  # out of the way
         os.dup2(null, 0)
         os.dup2(out, 1)
         os.dup2(out, 2)
-        sock_fd = os.dup2(sock_fd, 3)
-        os.closerange(4, 65536)
+        sock_fd = os.dup2(kept[0], 3)
+        ruleset = os.dup2(kept[1], 4) if ruleset is not None else None
+        os.closerange(5, 65536)
 
         uid = limits.worker_uid()
         isolation = namespaces.isolate(workdir, uid)
@@ -148,7 +155,7 @@ def become_worker(request: dict, sock_fd: int) -> None:
         protections.append(limits.set_resource_limits(request["cpu_seconds"], request["memory_mb"]))
         protections.append(limits.drop_privileges(uid))
         traceable = limits.forbid_tracing()
-        protections += landlock.restrict(workdir, want_network=not isolation.network)
+        protections += landlock.restrict(workdir, ruleset)
         protections += isolation.protections
         if traceable:
             protections.append(traceable)
