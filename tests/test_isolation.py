@@ -153,6 +153,8 @@ def test_shared_memory_of_another_process_is_out_of_reach(walls, load_student):
 
 
 def test_dev_shm_is_out_of_reach(walls, load_student):
+    if not any("Landlock" in p for p in walls):
+        pytest.skip("no Landlock: /dev/shm is open to every uid")
     path = f"/dev/shm/autograder-test-{os.getpid()}-{time.monotonic_ns()}"
     student = load_student(f"def f():\n    open({path!r}, 'w').write('x')\n")
     try:
