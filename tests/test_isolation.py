@@ -221,3 +221,13 @@ def test_a_noisy_neighbour_in_a_batch_harms_no_classmate(walls, tmp_path):
     rows = {line.split(",")[0]: float(line.split(",")[2]) for line in csv.read_text().splitlines()[1:]}
     assert sorted(rows) == sorted(honest + ["noisy"])
     assert {name: rows[name] for name in honest} == {name: 16.0 for name in honest}
+
+
+def test_a_spawned_worker_has_the_same_walls_as_a_forked_one(walls):
+    from autograder.sandbox.forkserver import Spawner
+
+    from .conftest import FAST
+
+    with Spawner() as spawner:
+        spawner.start(FAST).close()
+        assert set(spawner.protections) == set(walls)

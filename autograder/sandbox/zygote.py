@@ -49,9 +49,16 @@ from .worker import serve
 MAX_STATUSES = 10_000
 
 
+# Codecs from bytes to bytes or str to str: compile() refuses them as a source's encoding, and
+# importing them would import bz2, zlib, base64 and quopri for nothing.
+NOT_TEXT_CODECS = {"base64_codec", "bz2_codec", "hex_codec", "quopri_codec", "rot_13", "uu_codec", "zlib_codec"}
+
+
 def _import_codecs() -> None:
-    """Every codec of the standard library: a coding line (`# -*- coding: euc-kr -*-`) may name any."""
+    """Every text codec of the standard library: a coding line (`# -*- coding: euc-kr -*-`) may name any."""
     for module in pkgutil.iter_modules(encodings.__path__):
+        if module.name in NOT_TEXT_CODECS:
+            continue
         try:
             importlib.import_module(f"encodings.{module.name}")
         except ImportError:  # mbcs and oem exist on Windows only
