@@ -118,6 +118,16 @@ def test_the_watch_counts_nested_folders_and_files(tmp_path):
     assert quota.over_quota(tmp_path / "v", max_entries=10)
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
+def test_a_folder_the_watch_may_not_look_into_is_over_the_quota(tmp_path):
+    fill(tmp_path / "w" / "hidden", [MiB])
+    (tmp_path / "w" / "hidden").chmod(0)
+    try:
+        assert quota.over_quota(tmp_path / "w", max_bytes=64 * MiB)
+    finally:
+        (tmp_path / "w" / "hidden").chmod(0o700)
+
+
 def test_the_watch_counts_blocks_not_the_size_a_sparse_file_claims(tmp_path):
     (tmp_path / "w").mkdir()
     with open(tmp_path / "w" / "sparse", "wb") as handle:

@@ -23,7 +23,11 @@ INTERVAL = 0.05
 
 
 def over_quota(folder: Path, max_bytes: int = DISK_MB << 20, max_entries: int = DISK_FILES) -> bool:
-    """Whether `folder` holds more than max_bytes or more than max_entries files and folders."""
+    """Whether `folder` holds more than max_bytes or more than max_entries files and folders.
+
+    A folder the grader may not look into (a worker of the grader's own uid can chmod
+    its folders to 000) counts as over the quota: an honest worker never hides one.
+    """
     used, entries, pending = 0, 0, [str(folder)]
     while pending:
         try:
@@ -32,15 +36,17 @@ def over_quota(folder: Path, max_bytes: int = DISK_MB << 20, max_entries: int = 
                     entries += 1
                     try:
                         info = entry.stat(follow_symlinks=False)
-                    except OSError:
+                    except FileNotFoundError:
                         continue  # removed meanwhile
                     used += info.st_blocks * 512
                     if entries > max_entries or used > max_bytes:
                         return True
                     if entry.is_dir(follow_symlinks=False):
                         pending.append(entry.path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # removed or replaced meanwhile
         except OSError:
-            continue
+            return True
     return False
 
 
