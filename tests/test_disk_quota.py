@@ -19,7 +19,7 @@ import pytest
 
 from autograder.sandbox import quota
 from autograder.sandbox.namespaces import DISK_MB
-from autograder.student import StudentError, WorkerLost
+from autograder.student import WorkerLost
 
 from .conftest import FAST
 

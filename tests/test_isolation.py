@@ -216,7 +216,8 @@ def test_a_noisy_neighbour_in_a_batch_harms_no_classmate(walls, tmp_path):
     csv = tmp_path / "grades.csv"
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine", str(folder),
                           "--jobs", "2", "--gradebook", str(tmp_path / "grades.db"), "--csv", str(csv), "--quiet"],
-                         capture_output=True, text=True, timeout=300, env={**os.environ, "AUTOGRADER_COURSE": str(ROOT)})
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "AUTOGRADER_COURSE": str(ROOT)})
     assert run.returncode == 0, run.stderr[-2000:]
     rows = {line.split(",")[0]: float(line.split(",")[2]) for line in csv.read_text().splitlines()[1:]}
     assert sorted(rows) == sorted(honest + ["noisy"])

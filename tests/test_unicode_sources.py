@@ -65,8 +65,8 @@ class Affine:
         return np.dot(dout, self.W.T)
 '''
 
-LATIN = (KOREAN.replace("완전연결 계층", "couche affine").replace("배율", "échelle").replace("출력", "sortie")
-         .replace("입력_기울기", "dérivée"))
+LATIN = (KOREAN.replace("완전연결 계층", "couche affine").replace("배율", "échelle")
+         .replace("출력", "sortie").replace("입력_기울기", "dérivée"))
 
 
 def encoded(source: str, coding: str, *, cookie: bool = True, bom: bool = False, crlf: bool = False) -> bytes:
