@@ -19,6 +19,7 @@ import pytest
 
 from autograder.sandbox import quota
 from autograder.sandbox.namespaces import DISK_MB
+from autograder.sandbox.protocol import pack
 from autograder.student import WorkerLost
 
 from .conftest import FAST
@@ -135,6 +136,16 @@ def test_the_watch_counts_blocks_not_the_size_a_sparse_file_claims(tmp_path):
     assert not quota.over_quota(tmp_path / "w", max_bytes=MiB)
 
 
+def eventually(condition, seconds: float = 5.0) -> bool:
+    """Whether condition() holds within `seconds` (the watch is a thread: give it time on a busy machine)."""
+    until = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class _Worker:
     def __init__(self, workdir: Path):
         self.workdir, self.over_quota, self.killed = workdir, False, 0
@@ -150,12 +161,12 @@ def test_the_watch_ends_only_the_worker_over_the_quota_and_stops_when_idle(tmp_p
     fill(modest.workdir, [MiB])
     watch.watch(greedy)
     watch.watch(modest)
-    time.sleep(0.2)
-    assert greedy.over_quota and greedy.killed and not modest.over_quota and not modest.killed
+    assert eventually(lambda: greedy.killed)
+    time.sleep(0.05)  # a few more looks
+    assert greedy.over_quota and not modest.over_quota and not modest.killed
     watch.forget(greedy)
     watch.forget(modest)
-    time.sleep(0.1)
-    assert watch._thread is None
+    assert eventually(lambda: watch._thread is None)
 
 
 def test_a_worker_the_watch_ends_fails_its_test_with_the_quota_sentence(fork_server):
@@ -164,9 +175,7 @@ def test_a_worker_the_watch_ends_fails_its_test_with_the_quota_sentence(fork_ser
         fork_server.folders.watch(worker)  # as if no tmpfs held its folder
         worker.unwatch = fork_server.folders.forget
         fill(worker.workdir, [MiB] * (DISK_MB + 1))  # the folder on the grader's side
-        time.sleep(0.3)
-        from autograder.sandbox.protocol import pack
-
+        assert eventually(lambda: worker.over_quota)
         with pytest.raises(WorkerLost, match=f"more than {DISK_MB} MiB into its folder"):
             worker.exchange(pack({"op": "ping"}, []))
     finally:
