@@ -178,3 +178,53 @@ def _world_readable(path: Path) -> bool:
         return os.access(path, os.R_OK)
     folders = [p for p in path.parents]
     return path.stat().st_mode & 0o004 and all(p.stat().st_mode & 0o001 for p in folders)
+
+
+GRADE_OUTSIDE = r'''
+import json, sys
+from pathlib import Path
+from autograder import course
+from autograder.grade import grade
+from autograder.sandbox import default_sandbox
+from autograder.submission import Submission
+with default_sandbox() as sandbox:
+    result = grade(course.load("03_affine"), Submission("probe", {"layers.py": Path(sys.argv[1]).read_bytes()}),
+                   sandbox)
+print(json.dumps({"score": result.score, "protections": list(result.protections),
+                  "outputs": [t.output for t in result.tests if t.score < t.max_score][:2]}))
+'''
+
+WHERE = r'''
+import importlib.util, json, numpy
+print(json.dumps({"numpy": numpy.__file__, "pytest": importlib.util.find_spec("_pytest").origin}))
+'''
+
+
+def test_a_worker_of_an_engine_outside_a_venv_reads_numpy_and_no_other_package(tmp_path):
+    """A whole grading run by the interpreter itself, the engine on PYTHONPATH: the probe loses every
+    point if it reads pytest (the interpreter's own site-packages), the engine or a solution.
+
+    (As root, where that interpreter lives under a folder closed to other users, its packages are out of
+    a worker's reach whatever Landlock says: the probes above see Landlock alone.)"""
+    python = system_python()
+    if python is None:
+        pytest.skip("no interpreter outside the venv that has numpy")
+    env = {"PYTHONPATH": str(ROOT), "PATH": os.defpath, "AUTOGRADER_COURSE": str(ROOT)}
+    where = json.loads(subprocess.run([python, "-c", WHERE], capture_output=True, text=True, env=env,
+                                      check=True).stdout)
+    forbidden = [where["pytest"], str(ROOT / "autograder" / "__init__.py"),
+                 str(ROOT / "solutions" / "03_affine" / "layers.py")]
+    allowed = [p for p in (where["numpy"],) if _world_readable(Path(p))]
+    probe = ("\nfor _p in %r:  # a forbidden read that succeeds costs every point\n"
+             "    try:\n        open(_p, 'rb').read(1)\n        Affine = None\n    except OSError:\n        pass\n"
+             "for _p in %r:  # an allowed read that fails fails the import\n"
+             "    open(_p, 'rb').read(1)\n") % (forbidden, allowed)
+    submission = tmp_path / "layers.py"
+    submission.write_text((ROOT / "solutions" / "03_affine" / "layers.py").read_text() + probe)
+    run = subprocess.run([python, "-c", GRADE_OUTSIDE, str(submission)], capture_output=True, text=True, env=env,
+                         timeout=120, cwd="/")
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.splitlines()[-1])
+    assert result["score"] == 16, result["outputs"]
+    if landlock.abi_version() >= 1:
+        assert any("Landlock" in p for p in result["protections"])
