@@ -22,8 +22,9 @@ from pathlib import Path
 from ..messages import text
 from ..student import WorkerLost
 from . import launch, protocol
-from . import limits as walls
+from .namespaces import DISK_MB
 from .protocol import ProtocolError, receive_message, unpack
+from .quota import FolderWatch
 
 HELLO_SECONDS = 10.0
 
@@ -35,13 +36,23 @@ class _Base:
         self.base = base or launch.new_base()
         self.counter = itertools.count()
         self.protections: tuple[str, ...] = ()
+        self.folders = FolderWatch()
 
     def _workdir(self) -> Path:
+        # The worker, still root, mounts its tmpfs here or makes the folder its uid's.
         workdir = self.base / f"w{os.getpid()}-{next(self.counter)}"  # grader processes may share a base
         workdir.mkdir(mode=0o700)
-        if os.geteuid() == 0:
-            os.chown(workdir, walls.NOBODY, walls.NOBODY)
         return workdir
+
+    def _greet(self, worker: "ForkedWorker") -> "ForkedWorker":
+        """Read the worker's hello; where no tmpfs holds its folder, watch the folder's size."""
+        protections, disk_quota = worker.hello()
+        if not disk_quota:
+            self.folders.watch(worker)
+            worker.unwatch = self.folders.forget
+            protections += (f"disk: {DISK_MB} MiB, its folder watched by the grader",)
+        self.protections = protections
+        return worker
 
     def _remove_base(self) -> None:
         if not os.environ.get("AUTOGRADER_KEEP_WORKDIRS"):
@@ -120,9 +131,7 @@ class ForkServer(_Base):
         finally:
             theirs.close()
         pid = reply["pid"]
-        worker = ForkedWorker(pid, ours, workdir, limits, lambda: self.status(pid))
-        self.protections = worker.hello()
-        return worker
+        return self._greet(ForkedWorker(pid, ours, workdir, limits, lambda: self.status(pid)))
 
     def status(self, pid: int) -> int | None:
         """The waitpid status of a finished worker, waiting briefly for it to be reaped."""
@@ -162,9 +171,7 @@ class Spawner(_Base):
                 return None
             return (-code) if code < 0 else (code << 8)  # as a waitpid status
 
-        worker = ForkedWorker(process.pid, ours, workdir, limits, status)
-        self.protections = worker.hello()
-        return worker
+        return self._greet(ForkedWorker(process.pid, ours, workdir, limits, status))
 
     def close(self) -> None:
         self._remove_base()
@@ -178,14 +185,18 @@ class ForkedWorker:
         self.call_seconds, self.import_seconds = limits.call_seconds, limits.import_seconds
         self.deadline = float("inf")  # the submission's, set by the grader
         self.closed = False
+        self.over_quota = False  # set by the grader's FolderWatch, which then kills the worker
+        self.unwatch = None
 
-    def hello(self) -> tuple[str, ...]:
+    def hello(self) -> tuple[tuple[str, ...], bool]:
+        """The protections the worker put in place (sent before any student code ran), and whether a tmpfs
+        holds its folder."""
         header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS, self.call_seconds))
-        protections = header.get("hello", {}).get("protections", [])
+        hello = header.get("hello", {})
         wall = f"wall clock {self.call_seconds:g} s per call"
         if self.import_seconds != self.call_seconds:
             wall += f", {self.import_seconds:g} s per import"
-        return (wall,) + tuple(str(p) for p in protections)
+        return (wall,) + tuple(str(p) for p in hello.get("protections", [])), hello.get("disk_quota") is True
 
     def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
         """Send one request and return its answer, within `seconds` (default: the per-call limit)."""
@@ -208,6 +219,8 @@ class ForkedWorker:
     def _lost(self, until: float, seconds: float) -> WorkerLost:
         timed_out = time.monotonic() >= until - 0.002
         self.kill()
+        if self.over_quota:
+            return WorkerLost(text("grade.disk_quota", mb=DISK_MB))
         if timed_out:
             if until >= self.deadline:
                 return WorkerLost(text("grade.whole_time_limit"))
@@ -224,6 +237,8 @@ class ForkedWorker:
         if self.closed:
             return
         self.closed = True
+        if self.unwatch:
+            self.unwatch(self)
         self.kill()
         self.sock.close()
         if not os.environ.get("AUTOGRADER_KEEP_WORKDIRS"):
