@@ -24,7 +24,7 @@ it. What comes out is a `Safe` string:
   a fake "passed";
 - in a multi-line field "\\n" stays and a tab becomes four spaces; in a
   one-line field both become a space;
-- at most `limit` characters and MESSAGE_LINES lines, a cut shown by "…".
+- at most `limit` characters and `max_lines` lines, a cut shown by "…".
 
 Markup is not removed here, because what is markup depends on the output:
 every output escapes on its own (rich gets rich.text.Text, HTML html.escape,
@@ -46,7 +46,8 @@ TYPE_CHARS = 100        # a type name or an attribute name
 NAME_CHARS = 200        # a student's, submission's, file's or zip member's name
 PATH_CHARS = 1000       # a path on the instructor's disk that holds student-chosen names
 OUTPUT_CHARS = 20_000   # one test's whole feedback: a table of numbers and a message
-MESSAGE_LINES = 60      # lines of one multi-line field
+MESSAGE_LINES = 60      # lines of a message
+OUTPUT_LINES = 400      # lines of a test's whole feedback (a gradient-check table is a line per parameter)
 
 ELLIPSIS = "…"
 
@@ -73,12 +74,13 @@ _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d
 _NUMBERS_RUN = re.compile(r"…(?:\s+…)+")  # an array printed in full: its shape stays, its values go
 
 
-def clean(value, limit: int = MESSAGE_CHARS, lines: bool = True) -> Safe:
+def clean(value, limit: int = MESSAGE_CHARS, lines: bool = True, max_lines: int = MESSAGE_LINES) -> Safe:
     """`value` (a str, or anything str() works on) made safe to store and show; see the module's docstring.
 
-    limit: the most characters kept (the last one "…" when cut); lines: whether "\\n" stays.
+    limit: the most characters kept (the last one "…" when cut); lines: whether "\\n" stays, and
+    then at most max_lines of them.
     """
-    if isinstance(value, Safe) and len(value) <= limit and (lines or "\n" not in value):
+    if isinstance(value, Safe) and len(value) <= limit and value.count("\n") < (max_lines if lines else 1):
         return value
     if not isinstance(value, str):
         try:
@@ -95,9 +97,9 @@ def clean(value, limit: int = MESSAGE_CHARS, lines: bool = True) -> Safe:
     text = _SEPARATORS.sub("\n", text)
     if lines:
         text = text.replace("\t", "    ")
-        kept = text.split("\n", MESSAGE_LINES)
-        if len(kept) > MESSAGE_LINES:
-            text, cut = "\n".join(kept[:MESSAGE_LINES]), True
+        kept = text.split("\n", max_lines)
+        if len(kept) > max_lines:
+            text, cut = "\n".join(kept[:max_lines]), True
     else:
         text = " ".join(text.replace("\t", " ").split("\n")).strip()
     if cut or len(text) > limit:
@@ -132,7 +134,7 @@ def path(value) -> Safe:
 
 def output(value) -> Safe:
     """One test's whole feedback, or a submission's note: several lines, at most OUTPUT_CHARS."""
-    return clean(value, OUTPUT_CHARS, lines=True)
+    return clean(value, OUTPUT_CHARS, lines=True, max_lines=OUTPUT_LINES)
 
 
 def without_numbers(value) -> Safe:
