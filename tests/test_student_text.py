@@ -296,3 +296,24 @@ def test_an_import_error_keeps_its_numbers(assignment, fork_server):
                    fork_server, only=(FORWARD,))
     assert "need numpy 1.24" in result.tests[0].output
 
+
+
+def test_check_shows_a_students_own_numbers_but_none_of_their_escapes(tmp_path):
+    from autograder.assign import release
+
+    for name, data in release.students_tree([course.load(AID)]).items():
+        if name.startswith(f"students/{AID}/"):
+            path = tmp_path / name.split("/", 2)[2]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    (tmp_path / "layers.py").write_text(SOLUTION + (
+        "\n\n_EVIL = '\\x1b[2J\\x1b]52;c;cGF5bG9hZA==\\x07[/bold] x has shape '\n"
+        "def _forward(self, x):\n"
+        "    raise ValueError(_EVIL + str(x.shape))\n"
+        "Affine.forward = _forward\n"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "autograder", "check"], cwd=tmp_path, capture_output=True,
+                         timeout=300, env={**os.environ, "AUTOGRADER_LANG": "en", "PYTHONIOENCODING": "utf-8"})
+    shown = printed(run)
+    assert run.returncode == 1
+    assert "cGF5bG9hZA" not in shown
+    assert "[/bold] x has shape (" in shown and any(c.isdigit() for c in shown.split("x has shape (", 1)[1][:4])
