@@ -235,9 +235,9 @@ class Student:
         """The StudentError an error answer stands for; its text crosses autograder.untrusted here.
 
         Hidden tests run student code on hidden inputs, which the student's own message may
-        print: in a failed call (not an import, which sees no hidden input) the message and the
-        exception's type keep their words but lose their numbers; `where`, the student's own
-        line of code, stays whole.
+        print: in the answer to anything but an import (which sees no hidden input) the
+        message and the exception's type keep their words but lose their numbers; `where`,
+        the student's own line of code, stays whole.
         """
         if not isinstance(error, dict):
             raise ProtocolError("malformed error")
@@ -246,6 +246,8 @@ class Student:
         where = untrusted.where(_text(error.get("where")))
         place = f" ({where})" if where else ""
         importing = untrusted.name(_text(error.get("importing")))
+        if op != "load":  # whatever the answer claims
+            kind, message, importing = map(untrusted.without_numbers, (kind, message, importing))
         if importing:
             return StudentError(text("grade.import_failed", importing=importing, kind=kind, message=message, place=place))
         if error.get("missing") is True and op in ("getattr", "identities", "callmethod"):
@@ -255,8 +257,7 @@ class Student:
             return MissingName(text("grade.missing_attribute", owner=owner, name=fields["name"]))
         if kind == "NotImplementedError":
             return StudentError(text("grade.not_implemented", label=label))
-        return StudentError(text("grade.raised", label=label, kind=untrusted.without_numbers(kind),
-                                 message=untrusted.without_numbers(message), place=place))
+        return StudentError(text("grade.raised", label=label, kind=kind, message=message, place=place))
 
 
 class RemoteObject:

@@ -70,6 +70,7 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 # line and paragraph separators, which some viewers break lines at (kept apart to become "\n").
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _SEPARATORS = re.compile("[\u2028\u2029]")
+_ASCII_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # all that can be wrong with ASCII text but its length
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?j?|\d+")
 _NUMBERS_RUN = re.compile(r"…(?:\s+…)+")  # an array printed in full: its shape stays, its values go
 
@@ -90,6 +91,9 @@ def clean(value, limit: int = MESSAGE_CHARS, lines: bool = True, max_lines: int 
     # Read a little more than is kept: escapes and controls removed leave fewer characters.
     text = value[: 4 * limit + 64]
     cut = len(text) < len(value)
+    if not cut and len(text) <= limit and text.isascii() and not _ASCII_UNSAFE.search(text) \
+            and (text.count("\n") < max_lines if lines else "\n" not in text and text == text.strip()):
+        return Safe(text)  # the common case, a plain ASCII message: one pass, nothing to change
     if _SURROGATES.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     text = text.replace("\x00", "\ufffd").replace("\r\n", "\n")

@@ -280,3 +280,13 @@ def test_rich_reads_no_markup_in_student_text():
     assert "[/bold] [link=x]y[/link] [red]" in outputs["table"]
     assert "[/bold]" in outputs["summary"]
     np.testing.assert_equal(outputs["table"].count("[/bold]"), 2)  # the title's student and the message
+
+
+def test_an_error_answer_keeps_its_numbers_only_for_an_import():
+    error = pack({"error": {"importing": "layers.py", "type": "ValueError", "message": "x = [0.123 4.5]"}}, [])[8:]
+    with pytest.raises(StudentError) as call:  # a call claiming to be an import: hidden inputs may be in it
+        Student(Forged(error), "layers.py").Affine
+    assert "x = […]" in str(call.value) and not any(c.isdigit() for c in str(call.value))
+    with pytest.raises(StudentError) as load:
+        Student(Forged(error), "layers.py")._request("load", "importing layers.py", module="layers")
+    assert "x = [0.123 4.5]" in str(load.value)
