@@ -81,7 +81,8 @@ def clean(value, limit: int = MESSAGE_CHARS, lines: bool = True, max_lines: int 
     limit: the most characters kept (the last one "…" when cut); lines: whether "\\n" stays, and
     then at most max_lines of them.
     """
-    if isinstance(value, Safe) and len(value) <= limit and value.count("\n") < (max_lines if lines else 1):
+    if isinstance(value, Safe) and len(value) <= limit and (
+            value.count("\n") < max_lines if lines else "\n" not in value and value == value.strip()):
         return value
     if not isinstance(value, str):
         try:
@@ -107,7 +108,7 @@ def clean(value, limit: int = MESSAGE_CHARS, lines: bool = True, max_lines: int 
     else:
         text = " ".join(text.replace("\t", " ").split("\n")).strip()
     if cut or len(text) > limit:
-        text = text[: max(limit - 1, 0)] + ELLIPSIS
+        text = (text[: max(limit - 1, 0)] if len(text) >= limit else text) + ELLIPSIS
     return Safe(text)
 
 

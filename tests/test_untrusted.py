@@ -105,6 +105,7 @@ def test_each_field_has_its_cap_and_says_it_was_cut():
     for clean, _, lines in FIELDS:
         many = clean("line\n" * 1000)
         assert len(many.split("\n")) == lines and many.endswith(untrusted.ELLIPSIS)
+        assert many.startswith("line") and "lin…" not in many  # cut between lines, not inside one
 
 
 def test_numbers_go_but_words_and_shapes_stay():
