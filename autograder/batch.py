@@ -1,7 +1,10 @@
 """Grading a folder of submissions, one entry per student, into a gradebook.
 
 Each entry (a .py file, a folder or a .zip) is one student; the student's name
-is the entry's name without its extension. Grading happens in an executor
+is the entry's name without its extension, cleaned by autograder/untrusted.py
+(a name is chosen by whoever named the upload: no escape sequence, no markup
+trick, at most untrusted.NAME_CHARS characters). Two entries whose names clean
+to the same text are told apart by " (2)", " (3)", ... in sorted order. Grading happens in an executor
 (autograder/executors/: the local one with --jobs N lanes, or a Dask cluster),
 every grader with its own fork server; the parent alone writes the gradebook,
 one transaction per submission, as results arrive, and a ledger makes that
@@ -20,6 +23,7 @@ from typing import Callable, Iterator
 from .course import Assignment
 from .executors import Executor, failed_result, safe_grade
 from .executors.local import LocalExecutor
+from . import untrusted
 from .result import Result
 from .submission import Submission, load
 
@@ -34,7 +38,7 @@ class Entry:
 
 def entries(folder: Path) -> list[Entry]:
     """The students' entries of a submissions folder, sorted by name."""
-    found = []
+    found, taken = [], set()
     for path in sorted(Path(folder).iterdir()):
         if path.name.startswith((".", "__")) or path.is_symlink():
             continue
@@ -42,7 +46,12 @@ def entries(folder: Path) -> list[Entry]:
         for suffix in (".zip", ".py"):
             if path.is_file() and name.lower().endswith(suffix):
                 name = name[: -len(suffix)]
-        found.append(Entry(name, path))
+        student = untrusted.name(name) or "student"
+        if student in taken:
+            student = next(f"{student[:untrusted.NAME_CHARS - 8]} ({n})" for n in range(2, len(taken) + 3)
+                           if f"{student[:untrusted.NAME_CHARS - 8]} ({n})" not in taken)
+        taken.add(student)
+        found.append(Entry(student, path))
     return found
 
 

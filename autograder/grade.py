@@ -22,7 +22,7 @@ import traceback
 
 import numpy as np
 
-from . import messages, reference
+from . import messages, reference, untrusted
 from .hidden import draw
 from .checks import CheckFailed
 from .course import Assignment, CourseError
@@ -109,9 +109,12 @@ class _Run:
                 self.timed_out_units.add(test.unit)
             return _failed(test, message)
         except Exception as exc:  # the test tripped over what student code returned
+            # The exception's text may quote what the student returned (and so a hidden input):
+            # cleaned for the log, and without its numbers for the student.
             log.warning("%s %s on %s:\n%s", self.assignment.id, test.name, self.submission_name,
-                        traceback.format_exc())
-            return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__, message=exc))
+                        untrusted.clean(traceback.format_exc(), untrusted.OUTPUT_CHARS))
+            return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__,
+                                               message=untrusted.without_numbers(untrusted.message(exc))))
         return TestResult(test.name, test.unit, test.points, test.points, "Passed.")
 
     def _fresh_module(self, uses_reference, call_seconds: float | None) -> Student:

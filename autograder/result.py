@@ -1,10 +1,20 @@
-"""The outcome of grading one submission, and its Gradescope form."""
+"""The outcome of grading one submission, and its Gradescope form.
+
+A Result holds text a submission chose (its name, exception messages inside a
+test's output). Each source cleans its own on the way in (autograder/untrusted.py);
+a Result cleans its text fields once more when it is made, however it was made
+(grade(), an executor's failure row, a gradebook read back), so that every
+output can rely on it: no control or escape character, no lone surrogate, each
+field bounded. Escaping markup stays the business of each output.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import untrusted
 
 
 @dataclass(frozen=True)
@@ -18,6 +28,9 @@ class TestResult:
     output: str = ""
     visibility: str = "visible"
     hints: tuple[str, ...] = ()  # catalogue keys of the hints that fired (autograder/messages.py)
+
+    def __post_init__(self):
+        object.__setattr__(self, "output", untrusted.output(self.output))
 
     @property
     def passed(self) -> bool:
@@ -37,6 +50,10 @@ class Result:
     output: str = ""
     execution_time: float = 0.0
     protections: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        object.__setattr__(self, "submission", untrusted.name(self.submission))
+        object.__setattr__(self, "output", untrusted.output(self.output))
 
     @property
     def score(self) -> float:
@@ -78,5 +95,8 @@ def write_json(result: Result, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(result.to_gradescope(), indent=2, ensure_ascii=False), encoding="utf-8")
+    # Korean stays readable (no ensure_ascii); a Result's text has no lone surrogate, and should
+    # one come in by another way, "replace" still writes the file rather than raise.
+    partial.write_text(json.dumps(result.to_gradescope(), indent=2, ensure_ascii=False), encoding="utf-8",
+                       errors="replace")
     partial.replace(path)

@@ -15,8 +15,13 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from . import untrusted
 from .messages import text
-from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref, pack, unpack
+from .sandbox.protocol import DECODING_ERRORS, Decoder, Encoder, ProtocolError, Ref, pack, unpack
+
+# Whatever an answer's bytes make the trusted side raise while it is read: a bad answer, and the
+# worker that sent it is replaced (WorkerLost), so that the next test starts on a fresh one.
+BAD_ANSWER = (ProtocolError, *DECODING_ERRORS)
 
 
 class StudentError(Exception):
@@ -177,8 +182,8 @@ class Student:
                 object.__setattr__(self, "_state", (owner, _plain_state(header["state"], blobs)))
             return value
 
-        except ProtocolError as exc:
-            raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
+        except BAD_ANSWER as exc:
+            raise WorkerLost(_invalid_answer(label, exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
@@ -237,8 +242,8 @@ class Student:
                 named = steps[index - first][1] if first <= index < first + len(steps) else label
                 values.append(Decoder(blobs, lambda ref, named=named: RemoteObject(self, ref, named)).decode(node))
             return values
-        except ProtocolError as exc:
-            raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
+        except BAD_ANSWER as exc:
+            raise WorkerLost(_invalid_answer(label, exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
@@ -255,13 +260,22 @@ class Student:
         object.__setattr__(self, "_mutated", tuple(mutated))
 
     def _error(self, error, op: str, label: str, fields: dict) -> Exception:
+        """The StudentError an error answer stands for; its text crosses autograder.untrusted here.
+
+        Hidden tests run student code on hidden inputs, which the student's own message may
+        print: in the answer to anything but an import (which sees no hidden input) the
+        message and the exception's type keep their words but lose their numbers; `where`,
+        the student's own line of code, stays whole.
+        """
         if not isinstance(error, dict):
             raise ProtocolError("malformed error")
-        kind = _text(error.get("type"), 100)
-        message = _text(error.get("message"), 2000)
-        where = _text(error.get("where"), 400)
+        kind = untrusted.type_name(_text(error.get("type")))
+        message = untrusted.message(_text(error.get("message")))
+        where = untrusted.where(_text(error.get("where")))
         place = f" ({where})" if where else ""
-        importing = _text(error.get("importing"), 200)
+        importing = untrusted.name(_text(error.get("importing")))
+        if op != "load":  # whatever the answer claims
+            kind, message, importing = map(untrusted.without_numbers, (kind, message, importing))
         if importing:
             return StudentError(text("grade.import_failed", importing=importing, kind=kind, message=message, place=place))
         if error.get("missing") is True and op in ("getattr", "identities", "callmethod"):
@@ -546,7 +560,7 @@ def _holds_remote(value) -> bool:
 
 def _plain_state(node, blobs: list[bytes]) -> dict:
     """An answer's "state": {attribute name: plain value}; a handle in it makes the answer invalid."""
-    if type(node) is not dict or not all(type(k) is str for k in node):
+    if type(node) is not dict or not all(type(k) is str and len(k) <= untrusted.TYPE_CHARS for k in node):
         raise ProtocolError("malformed state")
 
     def no_handles(ref):
@@ -556,5 +570,11 @@ def _plain_state(node, blobs: list[bytes]) -> dict:
     return {name: decoder.decode(value) for name, value in node.items()}
 
 
-def _text(value, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+def _text(value) -> str:
+    """A field of an error answer: a string, or nothing."""
+    return value if isinstance(value, str) else ""
+
+
+def _invalid_answer(label: str, exc: BaseException) -> str:
+    problem = str(exc) if isinstance(exc, ProtocolError) else type(exc).__name__
+    return text("grade.invalid_answer", label=label, problem=untrusted.clean(problem, 200, lines=False))

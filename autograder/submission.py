@@ -9,6 +9,11 @@ only student file whatever its name.
 Archives are read in memory, never extracted: no path in a zip can point
 outside anything, symlinks are skipped, and sizes are capped, so a zip bomb
 costs at most MAX_FILE_BYTES + 1 bytes of decompression per file.
+
+A submission's name and the sentences saying what could not be loaded hold
+names the student chose (file, folder and zip member names, a zip library's
+complaint about them): a Submission cleans them when it is made
+(autograder/untrusted.py), whichever way it was made.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import untrusted
 from .messages import text
 
 MAX_FILE_BYTES = 1024 * 1024      # one student file
@@ -31,6 +37,10 @@ class Submission:
     name: str                      # the student / upload name, for reports
     files: dict[str, bytes]        # student file name -> source bytes
     problems: tuple[str, ...] = field(default_factory=tuple)  # what could not be loaded, in words
+
+    def __post_init__(self):
+        object.__setattr__(self, "name", untrusted.name(self.name))
+        object.__setattr__(self, "problems", tuple(untrusted.message(p) for p in self.problems))
 
     @property
     def sha256(self) -> str:

@@ -157,7 +157,7 @@ def test_student_release_has_no_manifest(tree):
 # What a release folder may hold of the engine: the check verb, its assertions and messages. Never the
 # grader's side (sandbox, student proxy, reference loader, grading, reports, releases, hidden tests).
 STUDENT_SIDE = {"__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
-                "cell.py", "check", "catalogue"}
+                "untrusted.py", "cell.py", "check", "catalogue"}
 
 
 def test_student_release_ships_only_the_student_side_of_the_engine(tree):

@@ -24,7 +24,7 @@ from ..course import Assignment, CourseError
 PACKAGE = Path(__file__).resolve().parents[1]
 # The engine files a student gets, as globs under autograder/.
 STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
-                  "cell.py", "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
+                  "untrusted.py", "cell.py", "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
 # What the hidden tests say (their advice names the properties they check): for the grader only.
 # Every language leaves out the same files, so the student's catalogue stays complete in each.
 NOT_SHIPPED = ("catalogue/*/hidden.toml",)

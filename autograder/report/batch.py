@@ -1,4 +1,10 @@
-"""The batch verb's front end: progress bar, gradebook, CSV, summary table."""
+"""The batch verb's front end: progress bar, gradebook, CSV, summary table.
+
+Student names and messages reach rich as rich.text.Text (never parsed as
+markup), and a sentence of ours that holds a path or an error goes through
+rich.markup.escape, so that one student's "[/bold]" cannot stop the batch
+before its CSV and reports are written.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .. import executors
 from ..batch import entries, grade_batch, iter_pending
@@ -26,17 +34,18 @@ def run_batch(assignment: Assignment, args) -> int:
         executor = executors.make(getattr(args, "executor", "local"), args.jobs or 1,
                                   getattr(args, "scheduler", None), default_sandbox)
     except executors.ExecutorError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     all_entries = entries(args.submission)
     if not all_entries:
-        console.print(f"[red]error:[/] {args.submission} holds no submissions")
+        console.print(f"[red]error:[/] {escape(str(args.submission))} holds no submissions")
         return 2
     # --csv alone still goes through a gradebook, kept in memory.
     gradebook = Gradebook(args.gradebook or ":memory:") if (args.gradebook or args.csv) else None
     todo = list(iter_pending(assignment, all_entries, gradebook, args.regrade))
     skipped = len(all_entries) - len(todo)
     results = {}
+    json_names: dict[str, str] = {}  # student -> the file name of their results, distinct for each
     started = time.monotonic()
     # Redrawn as results arrive, at most every REDRAW_SECONDS (a redraw costs about half a
     # millisecond of this process, which also grades), rather than by a refresh thread:
@@ -52,7 +61,7 @@ def run_batch(assignment: Assignment, args) -> int:
             if gradebook is not None:
                 gradebook.record(entry.student, str(entry.path), result)
             if args.out:
-                write_json(result, Path(args.out) / f"{entry.student}.json")
+                write_json(result, Path(args.out) / f"{_json_stem(entry.student, json_names)}.json")
             progress.advance(task)
             if time.monotonic() - drawn[0] >= REDRAW_SECONDS:
                 progress.refresh()
@@ -62,11 +71,25 @@ def run_batch(assignment: Assignment, args) -> int:
             grade_batch(assignment, todo, args.jobs or 1, default_sandbox, on_result, executor)
         except executors.ExecutorError as exc:
             progress.stop()
-            console.print(f"[red]error:[/] {exc}", highlight=False)
+            console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
             if gradebook is not None:
                 gradebook.close()
             return 2
     elapsed = time.monotonic() - started
+    # The files first, then the printing: nothing a terminal does with the summary can cost
+    # a student their report or the gradebook its CSV.
+    status, said = 0, []
+    if getattr(args, "reports", None):
+        try:
+            said.append(write_student_reports(assignment, all_entries, results, gradebook, args))
+        except OSError as exc:
+            said.append(Text.assemble(("error:", "red"), " ", cannot_write(exc, args.reports, args.lang)))
+            status = 2
+    if gradebook is not None:
+        if args.csv:
+            rows = gradebook.export_csv(assignment.id, args.csv)
+            said.append(Text(f"wrote {rows} row(s) to {args.csv}"))
+        gradebook.close()
     if not args.quiet:
         Console().print(summary_table(assignment, results))
     note = f"graded {len(todo)} submission(s) in {elapsed:.2f} s"
@@ -75,24 +98,16 @@ def run_batch(assignment: Assignment, args) -> int:
     if skipped:
         note += f"; {skipped} already in the gradebook with the same content (use --regrade)"
     console.print(note)
-    status = 0
-    if getattr(args, "reports", None):
-        try:
-            write_student_reports(assignment, all_entries, results, gradebook, args, console)
-        except OSError as exc:
-            console.print(f"[red]error:[/] {cannot_write(exc, args.reports, args.lang)}")
-            status = 2
-    if gradebook is not None:
-        if args.csv:
-            rows = gradebook.export_csv(assignment.id, args.csv)
-            console.print(f"wrote {rows} row(s) to {args.csv}")
-        gradebook.close()
+    for line in said:
+        console.print(line, soft_wrap=True)
     return status
 
 
-def write_student_reports(assignment: Assignment, all_entries: list, results: dict, gradebook, args,
-                          console: Console) -> list[Path]:
-    """One feedback report per student of the batch: the new results, and the gradebook's for skipped ones."""
+def write_student_reports(assignment: Assignment, all_entries: list, results: dict, gradebook, args) -> Text:
+    """One feedback report per student of the batch: the new results, and the gradebook's for skipped ones.
+
+    Returns the sentence saying what was written.
+    """
     from .. import messages
     from ..submission import load
     from .student import write_reports
@@ -105,10 +120,8 @@ def write_student_reports(assignment: Assignment, all_entries: list, results: di
                 recorded = gradebook.result(entry.student, assignment.id, sha)
                 if recorded is not None:
                     everyone[entry.student] = recorded
-    written = write_reports(everyone.values(), args.reports, args.lang, report_formats(args.report_format))
-    console.print(messages.text("report.student.wrote", args.lang, count=len(everyone), folder=args.reports),
-                  soft_wrap=True)
-    return written
+    write_reports(everyone.values(), args.reports, args.lang, report_formats(args.report_format))
+    return Text(messages.text("report.student.wrote", args.lang, count=len(everyone), folder=args.reports))
 
 
 def reports_inside(reports: Path, submissions: Path, lang: str | None) -> str | None:
@@ -134,7 +147,7 @@ def report_formats(choice: str | None) -> tuple[str, ...]:
 
 
 def summary_table(assignment: Assignment, results: dict) -> Table:
-    table = Table(title=f"{assignment.id}: {len(results)} submission(s)", title_justify="left")
+    table = Table(title=Text(f"{assignment.id}: {len(results)} submission(s)"), title_justify="left")
     # One line per student where the terminal allows: long names end in "…" rather than
     # folding mid-word; a failure shared by every test (an import error) keeps its sentence.
     table.add_column("student", no_wrap=True, overflow="ellipsis", max_width=30)
@@ -149,5 +162,17 @@ def summary_table(assignment: Assignment, results: dict) -> Table:
             summary = f"all {len(failed)}: {failed[0].output[:90]}"
         else:
             summary = f"{len(failed)} of {len(result.tests)}, first: {failed[0].name.removeprefix('test_')}"
-        table.add_row(student, f"{result.score:g} / {result.max_score:g}", summary)
+        table.add_row(Text(student), f"{result.score:g} / {result.max_score:g}", Text(summary))
     return table
+
+
+def _json_stem(student: str, taken: dict[str, str]) -> str:
+    """A file name for a student's results.json in --out: safe characters, one per student."""
+    from .student import file_stem
+
+    if student not in taken:
+        stem, used = file_stem(student), {s.lower() for s in taken.values()}
+        while stem.lower() in used:
+            stem += "_"
+        taken[student] = stem
+    return taken[student]

@@ -6,6 +6,11 @@ test of a submission, with the catalogue keys of the hints that fired as a JSON
 list in `hints`). WAL journaling and one transaction per submission, so a
 crash mid-batch loses nothing already recorded and a rerun skips what is done.
 
+Names and paths are stored as autograder/untrusted.py cleans them (a path
+may hold bytes that are not UTF-8, which SQLite would refuse), and the CSV
+export starts a text cell that a spreadsheet would run as a formula (= + - @)
+with a quote.
+
 Opening a gradebook brings an older one up to date in place: a gradebook made
 before test_results had `hints` gets the column (ALTER TABLE, every old row
 '[]'), so reports read old and new gradebooks alike.
@@ -19,6 +24,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .. import untrusted
 from ..result import Result, TestResult
 
 SCHEMA = """
@@ -105,6 +111,7 @@ class Gradebook:
 
     def record(self, student: str, source: str, result: Result) -> None:
         """Store one graded submission (replacing an earlier grading of the same content)."""
+        student, source = untrusted.name(student), untrusted.path(source)
         with self.db:  # one transaction
             self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
             (student_id,) = self.db.execute("SELECT id FROM students WHERE name = ?", (student,)).fetchone()
@@ -186,7 +193,7 @@ class Gradebook:
             for row in rows:
                 points = dict(self.db.execute(
                     "SELECT name, score FROM test_results WHERE submission_id = ?", (row["id"],)).fetchall())
-                writer.writerow([row["student"], assignment, row["score"], row["max_score"], row["sha256"],
+                writer.writerow([untrusted.csv_cell(row["student"]), assignment, row["score"], row["max_score"], row["sha256"],
                                  row["graded_at"], *(points.get(t, "") for t in tests)])
         return len(rows)
 

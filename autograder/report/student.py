@@ -13,7 +13,9 @@ grading, a message written before hints were printed). It is built from the
 Result alone, that is from what the hidden tests chose to say: a test's output
 and its hint keys, which never hold a hidden input or expected value. Text
 that came from the submission (an exception message inside an output, the
-student's name) is escaped: a student cannot inject markup into the page.
+student's name) arrives cleaned of control characters (autograder/untrusted.py)
+and is escaped here: HTML-escaped in a page, backslash-escaped or fenced in
+Markdown, so a student cannot inject markup into the page.
 """
 
 from __future__ import annotations
@@ -190,7 +192,10 @@ def file_stem(student: str) -> str:
     for suffix in (".py", ".zip"):  # one submission graded alone is named for its file
         student = student.removesuffix(suffix)
     stem = _UNSAFE.sub("_", student).strip("._") or "student"
-    return stem[:100]
+    stem = stem[:100]
+    while len(stem.encode("utf-8")) > 200:  # a file name holds 255 bytes: Hangul takes 3 a character
+        stem = stem[:-1]
+    return stem
 
 
 def write_reports(results: Iterable[Result], folder: Path, lang: str | None = None,

@@ -16,7 +16,14 @@ stays in the worker.
 
 `decode` is the trusted side's gate: it accepts only those forms, only numeric
 dtypes, and only arrays whose declared size matches their bytes, so nothing the
-worker sends can run code or smuggle an object with a custom __eq__.
+worker sends can run code or smuggle an object with a custom __eq__. A worker
+may also write answers of its own making, so everything is bounded: nesting
+(MAX_DEPTH; a header nested deeper than the JSON parser goes is refused as it
+parses), items per value, characters per string, per dict key and per type name.
+`unpack` and `Decoder.decode` raise nothing but ProtocolError, whatever the
+bytes (a RecursionError, MemoryError or ValueError on the way becomes one): the
+grader treats every ProtocolError as a bad answer and replaces the worker.
+A type name is cleaned by autograder.untrusted before anything holds it.
 """
 
 from __future__ import annotations
@@ -31,10 +38,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import untrusted
+
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 MAX_ARRAY_ELEMENTS = 32 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
+MAX_STRING_CHARS = 1 << 20       # one string in a value (a reference's source is a few KiB)
+MAX_KEY_CHARS = 1000            # one dict key
+MAX_TYPE_CHARS = untrusted.TYPE_CHARS  # a $ref's type name; the worker cuts its own at this length
+# What parsing or rebuilding a forged header may raise besides ProtocolError: all of it means a bad answer.
+DECODING_ERRORS = (RecursionError, MemoryError, ValueError, OverflowError, struct.error)
 
 _DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
     np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
@@ -112,7 +126,14 @@ def pack(header: dict, blobs: list[bytes]) -> bytes:
 
 
 def unpack(body: bytes) -> tuple[dict, list[bytes]]:
-    """Split a message body (without its 8-byte length) into header and blobs."""
+    """Split a message body (without its 8-byte length) into header and blobs; ProtocolError if it is not one."""
+    try:
+        return _unpack(body)
+    except DECODING_ERRORS as exc:  # a header nested 200,000 deep, a number of 5,000 digits, ...
+        raise ProtocolError(f"header cannot be read ({type(exc).__name__})") from None
+
+
+def _unpack(body: bytes) -> tuple[dict, list[bytes]]:
     if len(body) < 4:
         raise ProtocolError("message too short")
     (head_len,) = struct.unpack(">I", body[:4])
@@ -121,7 +142,7 @@ def unpack(body: bytes) -> tuple[dict, list[bytes]]:
     try:
         header = json.loads(body[4:4 + head_len].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"header is not JSON: {exc}") from None
+        raise ProtocolError(f"header is not JSON: {str(exc)[:100]}") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not an object")
     sizes = header.pop("blobs", [])
@@ -144,28 +165,41 @@ class Decoder:
         self.resolve = resolve
         self.items = 0
 
-    def decode(self, node, depth: int = 0):
+    def decode(self, node):
+        """The value `node` (a parsed header's part) stands for; ProtocolError for anything else."""
+        try:
+            return self._node(node, 0)
+        except DECODING_ERRORS as exc:
+            raise ProtocolError(f"value cannot be rebuilt ({type(exc).__name__})") from None
+
+    def _node(self, node, depth: int):
         self.items += 1
         if depth > MAX_DEPTH or self.items > MAX_ITEMS:
             raise ProtocolError("value nested too deeply or too large")
-        if node is None or type(node) in (bool, int, float, str):
+        if node is None or type(node) in (bool, int, float):
+            return node
+        if type(node) is str:
+            if len(node) > MAX_STRING_CHARS:
+                raise ProtocolError(f"a string of {len(node)} characters is too long")
             return node
         if type(node) is list:
-            return [self.decode(v, depth + 1) for v in node]
+            return [self._node(v, depth + 1) for v in _counted(node)]
         if type(node) is not dict or len(node) == 0:
             raise ProtocolError(f"unexpected {type(node).__name__} in a message")
         if "$t" in node and len(node) == 1 and type(node["$t"]) is list:
-            return tuple(self.decode(v, depth + 1) for v in node["$t"])
+            return tuple(self._node(v, depth + 1) for v in _counted(node["$t"]))
         if "$d" in node and len(node) == 1 and type(node["$d"]) is list:
-            pairs = node["$d"]
+            pairs = _counted(node["$d"])
             if not all(type(p) is list and len(p) == 2 for p in pairs):
                 raise ProtocolError("bad dict")
             result = {}
             for k, v in pairs:
-                key = self.decode(k, depth + 1)
+                key = self._node(k, depth + 1)
                 if type(key) not in (str, int, float, bool, tuple) and key is not None:
                     raise ProtocolError("bad dict key")
-                result[key] = self.decode(v, depth + 1)
+                if type(key) is str and len(key) > MAX_KEY_CHARS:
+                    raise ProtocolError(f"a dict key of {len(key)} characters is too long")
+                result[key] = self._node(v, depth + 1)
             return result
         if "$nd" in node and set(node) == {"$nd", "dtype", "shape"}:
             shape = node["shape"]
@@ -176,7 +210,11 @@ class Decoder:
             return self._array(node["$np"], node["dtype"], ())[()]
         if "$ref" in node and type(node["$ref"]) is int:
             kind = node.get("type", "object")
-            return self.resolve(Ref(node["$ref"], kind if type(kind) is str else "object",
+            if type(kind) is not str:
+                kind = "object"
+            if len(kind) > MAX_TYPE_CHARS:
+                raise ProtocolError(f"a type name of {len(kind)} characters is too long")
+            return self.resolve(Ref(node["$ref"], untrusted.type_name(kind) or "object",
                                     node.get("callable") is True, node.get("class") is True))
         raise ProtocolError("unknown tagged object in a message")
 
@@ -185,7 +223,7 @@ class Decoder:
             raise ProtocolError("array refers to a missing buffer")
         dtype = _DTYPES.get(dtype_name) if type(dtype_name) is str else None
         if dtype is None:
-            raise ProtocolError(f"array dtype {dtype_name!r} is not numeric")
+            raise ProtocolError(f"array dtype {str(dtype_name)[:20]!r} is not numeric")
         count = math.prod(shape)
         if count > MAX_ARRAY_ELEMENTS:
             raise ProtocolError(f"array of {count} elements is too large")
@@ -193,6 +231,13 @@ class Decoder:
         if len(blob) != count * dtype.itemsize:
             raise ProtocolError("array buffer does not match its shape and dtype")
         return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+
+
+def _counted(items: list) -> list:
+    """`items`, refused before any is rebuilt when there are more than a value may hold."""
+    if len(items) > MAX_ITEMS:
+        raise ProtocolError(f"a list of {len(items)} items is too long")
+    return items
 
 
 def encode_message(header: dict, values: dict, make_ref=None) -> bytes:
