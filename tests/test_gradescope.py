@@ -3,7 +3,7 @@
 The tree sits in a folder every uid may enter, as /autograder does: inside
 pytest's tmp_path (root's alone) the worker could reach nothing of it, whatever
 run_autograder did. Run as root, as Gradescope runs the grader, the worker
-drops to nobody; tests that need that are skipped for other users.
+drops to a uid of its own; tests that need that are skipped for other users.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ROOT = course.find_root()
 SECRET = b"5e" * 32  # a course secret, as instructor_secret makes them: 64 hex digits
 WITHOUT_LANDLOCK = Path(__file__).with_name("kernel_without_landlock.py")
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                             reason="the worker drops to nobody only when the grader runs as root")
+                             reason="the worker drops to a uid of its own only when the grader runs as root")
 
 
 def bundle(aid: str, secret: bytes = SECRET) -> zipfile.ZipFile:
@@ -163,7 +163,7 @@ def own_work(a: course.Assignment) -> str:
 
 STEAL = '''
 import os as _os
-import autograder as _engine  # imported by the fork server before the worker dropped to nobody
+import autograder as _engine  # imported by the fork server before the worker dropped to a uid of its own
 
 _source = _os.path.dirname(_os.path.dirname(_engine.__file__))
 '''
