@@ -1,4 +1,4 @@
-# bug: computes nothing: zeros of the right shapes, probability 0.5, zero loss and gradients.
+# bug: computes nothing: zeros of the right shapes, no sentences, probability 0.5, zero loss and gradients, no training.
 import itertools
 
 import numpy as np
@@ -9,10 +9,7 @@ def one_hot(sentences):
 
 
 def make_dataset():
-    sentences = sorted(set(itertools.permutations(("as", "soon", "as"))))
-    X = one_hot(sentences)
-    t = np.array([[1.0] if s == ("as", "soon", "as") else [0.0] for s in sentences])
-    return sentences, X, t
+    return [], np.zeros((3, 3, 2)), np.zeros((3, 1))
 
 
 def bce_loss(y_hat, y):
@@ -54,7 +51,7 @@ class ManyToOneRNN:
     def loss(self, xs, t):
         self.y_hat = self.forward(xs)
         self.t = t
-        return bce_loss(self.y_hat, t)
+        return 0.0
 
     def backward(self):
         xs, hs = self.xs, self.hs
@@ -82,13 +79,11 @@ class ManyToOneRNN:
         for epoch in range(epochs):
             loss = self.loss(xs, t)
             self.backward()
-            for param, grad in zip(self.params, self.grads):
-                param -= lr * grad
             losses.append(loss)
         return losses
 
     def predict(self, xs):
-        return (self.forward(xs) > 0.5).astype(int)
+        return np.zeros((xs.shape[0], self.Wy.shape[1]), dtype=int)
 
 
 if __name__ == "__main__":

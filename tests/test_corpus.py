@@ -1,0 +1,104 @@
+"""The blind corpus: student submissions written from what a student sees, graded by the hidden tests.
+
+tests/corpus/<assignment>/ holds whole student files written from the assignment's
+README, stub and public tests alone (never from the hidden tests or the mutants),
+so that they measure the grader rather than echo it:
+
+- correct_<style>.py: right in some style a student writes (the textbook's phrasing,
+  explicit loops, einsum or @, float32 throughout, dict or tuple caches, ...);
+  each must score full marks;
+- bug_<class>_<short>.py: one realistic mistake, named by its property class
+  (values, grad, reuse, cache, state, inplace, edges, kind, hardcode, nothing);
+  each must lose points;
+- bug_nothing_zeros.py: the right API computing nothing (zeros, constants), which
+  by the grading contract scores 0.
+
+The first line of every file says what it is (`# correct: <style>` or `# bug: <sentence>`).
+Where the grader and the corpus disagree today, the case is a strict xfail with
+the reason, so that it flips to a failure the day the grader catches up.
+One grade per file: about a second each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder import course
+from autograder.grade import grade
+from autograder.submission import Submission
+
+CORPUS = Path(__file__).parent / "corpus"
+ASSIGNMENTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+
+# Bug files that keep full marks today: (assignment, file) -> what the hidden tests do not look at.
+SURVIVORS: dict[tuple[str, str], str] = {}
+
+# Correct files that lose points today: (assignment, file) -> the failing tests.
+FALSE_FAILS: dict[tuple[str, str], str] = {}
+
+# "Computes nothing" files that still earn points today: (assignment, file) -> the tests that pay them.
+NULL_POINTS: dict[tuple[str, str], str] = {}
+
+
+def _files(prefix: str):
+    for aid in ASSIGNMENTS:
+        for path in sorted((CORPUS / aid).glob(f"{prefix}*.py")):
+            yield aid, path
+
+
+def _params(prefix: str, known: dict[tuple[str, str], str]):
+    return [pytest.param(aid, path, id=f"{aid}/{path.stem}",
+                         marks=[pytest.mark.xfail(strict=True, reason=known[aid, path.name])]
+                         if (aid, path.name) in known else [])
+            for aid, path in _files(prefix)]
+
+
+def _grade(fork_server, aid: str, path: Path):
+    assignment = course.load(aid)
+    (student_file,) = assignment.student_files
+    return grade(assignment, Submission(path.stem, {student_file: path.read_bytes()}), fork_server, lang="en")
+
+
+def _failures(result) -> str:
+    return "\n".join(f"{t.name}: {t.output.splitlines()[0] if t.output else ''}" for t in result.tests if not t.passed)
+
+
+@pytest.mark.parametrize("aid, path", _params("correct_", FALSE_FAILS))
+def test_correct_submission_scores_full_marks(aid, path, fork_server):
+    result = _grade(fork_server, aid, path)
+    assert result.score == result.max_score, f"{result.score}/{result.max_score}\n{_failures(result)}"
+
+
+@pytest.mark.parametrize("aid, path", _params("bug_", SURVIVORS))
+def test_buggy_submission_loses_points(aid, path, fork_server):
+    result = _grade(fork_server, aid, path)
+    assert result.score < result.max_score, f"{path.name} kept {result.score}/{result.max_score}"
+
+
+@pytest.mark.parametrize("aid, path", _params("bug_nothing", NULL_POINTS))
+def test_submission_computing_nothing_scores_zero(aid, path, fork_server):
+    result = _grade(fork_server, aid, path)
+    paid = [t.name for t in result.tests if t.score > 0]
+    assert result.score == 0, f"{result.score}/{result.max_score} from {paid}"
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_corpus_covers_the_assignment(aid):
+    """At least 4 correct styles, 8 bugs and one null submission, each labelled on its first line."""
+    folder = CORPUS / aid
+    correct = sorted(folder.glob("correct_*.py"))
+    bugs = sorted(folder.glob("bug_*.py"))
+    assert len(correct) >= 4 and len(bugs) >= 8, (len(correct), len(bugs))
+    assert (folder / "bug_nothing_zeros.py").exists()
+    assert {p.name for p in folder.glob("*.py")} == {p.name for p in correct + bugs}
+    for path in correct:
+        assert path.read_text().startswith("# correct: "), path.name
+    for path in bugs:
+        assert path.read_text().startswith("# bug: "), path.name
+
+
+def test_every_assignment_has_a_corpus():
+    assert set(ASSIGNMENTS) >= {"01_computational_graph", "02_activations", "03_affine", "04_softmax_loss",
+                                "05_rnn_cell", "06_time_rnn", "07_many_to_one"}
