@@ -171,9 +171,9 @@ def test_corpus_covers_the_assignment(aid):
     assert (folder / "bug_nothing_zeros.py").exists()
     assert {p.name for p in folder.glob("*.py")} == {p.name for p in correct + bugs}
     for path in correct:
-        assert path.read_text().startswith("# correct: "), path.name
+        assert path.read_text(encoding="utf-8-sig").startswith("# correct: "), path.name
     for path in bugs:
-        assert path.read_text().startswith("# bug: "), path.name
+        assert path.read_text(encoding="utf-8-sig").startswith("# bug: "), path.name
 
 
 def test_every_assignment_has_a_corpus():
