@@ -10,32 +10,27 @@ every case but one, so a transposed Wx or a product in the wrong order fails on
 shape. Wh is square: a missing transpose there shows only in the values, which
 the reference comparisons catch.
 
-Tolerances are fixed and the same for every dtype: rtol RTOL = 1e-4 and an atol
-of ATOL = 1e-6 times the order of magnitude of the expected array's largest
-entry (_close: a power of ten, so that the atol a message shows does not give
-the expected values away). A cell computed in float32 carries about 1e-7
-relative rounding per operation; after a few dozen multiply-adds an entry that
-cancels out to near 0 keeps an absolute error of about 1e-7 of the array's
-scale, which the scaled atol covers. Measured on the float32 variants of
+Tolerances are assert_close's fixed defaults, the same for every dtype. A cell
+computed in float32 carries about 1e-7 relative rounding per operation; after a
+few dozen multiply-adds an entry that cancels out to near 0 keeps an absolute
+error of about 1e-7 of the array's scale. Measured on the float32 variants of
 tests/mutants/05_rnn_cell.toml over many draws: at most 2e-6 relative error on
 entries above a thousandth of the array's scale, and 2e-7 of the scale
 elsewhere; float64 variants agree with the reference to about 1e-15. Every
 mutant is off by more than 1e-2 somewhere.
 
 Gradient checks take central differences of the student's own forward at the
-fixed steps STEP = 1.5e-2, 2 * STEP and 4 * STEP, combined by Richardson
-extrapolation ((64 D(h) - 20 D(2h) + D(4h)) / 45, _numerical), which cancels
-the h^2 and h^4 truncation errors. A plain central difference cannot serve a
-float64 forward and a float32 one at once: truncation at a step of 1e-3
-reaches 6e-5 relative on entries near 0 (allowed 1e-5), and float32 rounding
-of sum(h_next * dh_next) over a step of 1e-4 reaches 0.4 (allowed 2e-2).
-Measured over 400 draws against assert_gradients' tolerances: worst relative
-error 5e-7 for float64 forwards and 6.4e-3 for float32 ones.
-They count only where the forward depends on the input (see _gradients): a
-constant forward earns nothing.
+fixed steps STEP = 2e-2 and 2 * STEP, combined by Richardson extrapolation
+((4 D(h) - D(2h)) / 3, _numerical), which cancels the h^2 truncation error.
+Measured over 400 draws in assert_gradients' measure (relative, with a floor of
+a hundredth of the gradient's scale; allowed 1e-2): worst error 7e-5 for
+float64 forwards and 4e-4 for float32 ones. A plain central difference serves
+one of the two only: at a step of 1e-3, float32 rounding of
+sum(h_next * dh_next) reaches 1.1e-2; at 1e-2, truncation reaches 6e-3 in
+float64. The checks count only where the forward depends on the input
+(assert_gradients' reference=): a constant forward, or one without the bias,
+earns nothing there.
 """
-
-import inspect
 
 import numpy as np
 
@@ -45,9 +40,7 @@ from autograder.patterns import rnn_cell as bugs
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
-RTOL = 1e-4  # the same for every dtype (see above)
-ATOL = 1e-6  # times the largest entry of the expected array
-STEP = 1.5e-2  # central differences, extrapolated (see above)
+STEP = 2e-2  # central differences of the student's forward, extrapolated (see above)
 
 FORWARD_HINT = "hidden.rnn.forward"
 GRAD_HINTS = {name: f"hidden.rnn.{name}" for name in ("dx", "dh_prev", "dWx", "dWh", "db")}
@@ -87,35 +80,11 @@ def _saturating(rng, n, d, h):
 
 # -- checks ----------------------------------------------------------------------
 
-def _close(actual, expected, what, hint):
-    """assert_close with the fixed tolerances above: rtol RTOL, atol ATOL times the expected array's scale."""
-    scale = np.max(np.abs(np.asarray(expected, dtype=float)), initial=0.0)
-    magnitude = 10.0 ** np.ceil(np.log10(scale)) if scale > 0 else 1.0
-    assert_close(actual, expected, what, rtol=RTOL, atol=ATOL * magnitude, hint=hint)
-
-
 def _numerical(f, x, dout, what):
-    """Central differences of sum(f(x) * dout) at STEP, 2 * STEP and 4 * STEP, extrapolated to step 0."""
-    fine, middle, coarse = (numerical_gradient(f, x, dout, what, step=k * STEP) for k in (1, 2, 4))
-    fine[...] = (64 * fine - 20 * middle + coarse) / 45  # in place: keeps what numerical_gradient noted about f
-    return fine
-
-
-def _gradients(pairs, reference, what, hint):
-    """assert_gradients, counting only where the student's forward depends on each input.
-
-    A numerical gradient under a thousandth of the reference's largest entry,
-    where the reference's is not 0, means the forward ignores that input (a
-    constant forward, or one without the bias): a backward agreeing with it
-    proves nothing.
-    """
-    if "reference" in inspect.signature(assert_gradients).parameters:  # the engine's own check
-        return assert_gradients(pairs, what, hint=hint, reference=reference)
-    for name, (_, numerical) in pairs.items():
-        scale = np.max(np.abs(np.asarray(reference[name], dtype=float)), initial=0.0)
-        if scale > 0 and np.max(np.abs(np.asarray(numerical, dtype=float)), initial=0.0) <= 1e-3 * scale:
-            fail("hidden.rnn.degenerate", what=what, name=name, hint=hint)
-    return assert_gradients(pairs, what, hint=hint)
+    """Central differences of sum(f(x) * dout) at STEP and 2 * STEP, extrapolated: (4 D(h) - D(2h)) / 3."""
+    fine = numerical_gradient(f, x, dout, what, step=STEP)
+    coarse = numerical_gradient(f, x, dout, what, step=2 * STEP)
+    return (4 * fine - coarse) / 3
 
 
 # -- running a cell ----------------------------------------------------------------
@@ -158,12 +127,12 @@ def _where(n, d, h):
 
 def _all_outputs(got, want, inputs, where, advice=None):
     """h_next, dx, dh_prev and the three grads of `got` against `want` (both from _run)."""
-    _close(got[1], want[1], f"RNN.forward(x, h_prev) {where}",
+    assert_close(got[1], want[1], f"RNN.forward(x, h_prev) {where}",
            hint=[bugs.forward(got[1], inputs[0], *inputs[1:3]), advice or FORWARD_HINT])
     for what, a, b in (("dx", got[2], want[2]), ("dh_prev", got[3], want[3])):
-        _close(a, b, f"RNN.backward: {what} {where}", hint=[*_hint(what, a, inputs), advice])
+        assert_close(a, b, f"RNN.backward: {what} {where}", hint=[*_hint(what, a, inputs), advice])
     for i, name in enumerate(NAMES):
-        _close(got[4][i], want[4][i], f"RNN.grads[{i}] ({name}) {where}", hint=[*_hint(name, got[4][i], inputs), advice])
+        assert_close(got[4][i], want[4][i], f"RNN.grads[{i}] ({name}) {where}", hint=[*_hint(name, got[4][i], inputs), advice])
 
 
 # -- tests -----------------------------------------------------------------------
@@ -179,9 +148,9 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
     if not isinstance(kept, (list, tuple)) or len(kept) != 3:
         fail("hidden.rnn.params_list", hint="hidden.rnn.constructor")
     for name, value, expected in zip(("Wx", "Wh", "b"), kept, params):
-        _close(value, expected, text("hidden.rnn.params_entry", name=name), hint="hidden.rnn.params_order")
+        assert_close(value, expected, text("hidden.rnn.params_entry", name=name), hint="hidden.rnn.params_order")
     for name, grad, expected in zip(NAMES, _grads(layer), rgrads):
-        _close(grad, expected, text("hidden.rnn.grads_entry", name=name),
+        assert_close(grad, expected, text("hidden.rnn.grads_entry", name=name),
                hint=[bugs.gradient(name, grad, *inputs), "hidden.rnn.grads_order"])
 
 
@@ -190,7 +159,7 @@ def test_rnn_forward_matches_reference(student, ref):
     for n, d, h in _sizes(rng):
         params, x, h_prev, _ = _inputs(rng, n, d, h)
         got = student.RNN(*params).forward(x, h_prev)
-        _close(got, ref.RNN(*params).forward(x, h_prev), f"RNN.forward(x, h_prev) {_where(n, d, h)}",
+        assert_close(got, ref.RNN(*params).forward(x, h_prev), f"RNN.forward(x, h_prev) {_where(n, d, h)}",
                hint=[bugs.forward(got, params, x, h_prev), FORWARD_HINT])
 
 
@@ -206,8 +175,8 @@ def test_rnn_backward_returns_the_pair_dx_dh_prev(student, ref):
         order = hints.swapped_pair(dx, dh_prev, rdx, rdh, "dx, dh_prev")
         assert_shape(dx, (n, d), "RNN.backward: dx", hint=[order, advice])
         assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=[order, advice])
-        _close(dx, rdx, f"RNN.backward: dx {_where(n, d, h)}", hint=[order, *_hint("dx", dx, inputs)])
-        _close(dh_prev, rdh, f"RNN.backward: dh_prev {_where(n, d, h)}", hint=[order, *_hint("dh_prev", dh_prev, inputs)])
+        assert_close(dx, rdx, f"RNN.backward: dx {_where(n, d, h)}", hint=[order, *_hint("dx", dx, inputs)])
+        assert_close(dh_prev, rdh, f"RNN.backward: dh_prev {_where(n, d, h)}", hint=[order, *_hint("dh_prev", dh_prev, inputs)])
 
 
 def test_rnn_backward_dx_matches_reference(student, ref):
@@ -216,7 +185,7 @@ def test_rnn_backward_dx_matches_reference(student, ref):
         inputs = _inputs(rng, n, d, h)
         _, _, dx, dh, _ = _run(student, *inputs)
         _, _, rdx, _, _ = _run(ref, *inputs)
-        _close(dx, rdx, f"RNN.backward: dx {_where(n, d, h)}", hint=[_order(dx, dh, inputs, ref), *_hint("dx", dx, inputs)])
+        assert_close(dx, rdx, f"RNN.backward: dx {_where(n, d, h)}", hint=[_order(dx, dh, inputs, ref), *_hint("dx", dx, inputs)])
 
 
 def test_rnn_backward_dh_prev_matches_reference(student, ref):
@@ -225,7 +194,7 @@ def test_rnn_backward_dh_prev_matches_reference(student, ref):
         inputs = _inputs(rng, n, d, h)
         _, _, dx, dh, _ = _run(student, *inputs)
         _, _, _, rdh, _ = _run(ref, *inputs)
-        _close(dh, rdh, f"RNN.backward: dh_prev {_where(n, d, h)}",
+        assert_close(dh, rdh, f"RNN.backward: dh_prev {_where(n, d, h)}",
                hint=[_order(dx, dh, inputs, ref), *_hint("dh_prev", dh, inputs)])
 
 
@@ -236,7 +205,7 @@ def test_rnn_backward_dwx_and_dwh_match_reference(student, ref):
         *_, grads = _run(student, *inputs)
         *_, rgrads = _run(ref, *inputs)
         for i in (0, 1):
-            _close(grads[i], rgrads[i], f"RNN.grads[{i}] ({NAMES[i]}) {_where(n, d, h)}",
+            assert_close(grads[i], rgrads[i], f"RNN.grads[{i}] ({NAMES[i]}) {_where(n, d, h)}",
                    hint=_hint(NAMES[i], grads[i], inputs))
 
 
@@ -246,7 +215,7 @@ def test_rnn_db_sums_over_the_batch(student, ref):
         inputs = _inputs(rng, n, d, h)
         *_, grads = _run(student, *inputs)
         *_, rgrads = _run(ref, *inputs)
-        _close(grads[2], rgrads[2], f"RNN.grads[2] (db) {_where(n, d, h)}", hint=_hint("db", grads[2], inputs))
+        assert_close(grads[2], rgrads[2], f"RNN.grads[2] (db) {_where(n, d, h)}", hint=_hint("db", grads[2], inputs))
 
 
 def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
@@ -257,7 +226,7 @@ def test_rnn_tanh_derivative_is_one_minus_h_next_squared(student, ref):
     params = (Wx, np.eye(h), b)
     _, _, _, dh_prev, _ = _run(student, params, x, h_prev, dh_next)
     _, _, _, rdh_prev, _ = _run(ref, params, x, h_prev, dh_next)
-    _close(dh_prev, rdh_prev, text("hidden.rnn.derivative"),
+    assert_close(dh_prev, rdh_prev, text("hidden.rnn.derivative"),
            hint=[bugs.gradient("dh_prev", dh_prev, params, x, h_prev, dh_next), "hidden.rnn.tanh"])
 
 
@@ -274,7 +243,7 @@ def test_rnn_grads_are_written_in_place(student, ref):
         fail("hidden.rnn.rebound", what="RNN.backward", hint=hints.rebound())
     *_, rgrads = _run(ref, *inputs)
     for i, (name, grad) in enumerate(zip(NAMES, _grads(layer))):
-        _close(grad, rgrads[i], f"RNN.grads[{i}] ({name}) {_where(n, d, h)}", hint=_hint(name, grad, inputs))
+        assert_close(grad, rgrads[i], f"RNN.grads[{i}] ({name}) {_where(n, d, h)}", hint=_hint(name, grad, inputs))
 
 
 def test_rnn_second_backward_replaces_grads(student, ref):
@@ -293,7 +262,7 @@ def test_rnn_second_backward_replaces_grads(student, ref):
     previous = [g.copy() for g in expected.grads]
     expected.backward(dh_next)
     for i, name in enumerate(NAMES):
-        _close(grads[i], expected.grads[i], f"RNN.grads[{i}] ({name}) {text('hidden.rnn.second_backward')}",
+        assert_close(grads[i], expected.grads[i], f"RNN.grads[{i}] ({name}) {text('hidden.rnn.second_backward')}",
                hint=[hints.accumulates(grads[i], expected.grads[i], name, previous[i]), "hidden.rnn.overwrite"])
 
 
@@ -358,8 +327,8 @@ def test_rnn_dx_and_dh_prev_match_numerical_gradient(student, ref):
     _, _, rdx, rdh, _ = _run(ref, *inputs)
     num_x = _numerical(lambda v: student.RNN(Wx, Wh, b).forward(v, h_prev), x, dh_next, "RNN.forward(x, h_prev)")
     num_h = _numerical(lambda v: student.RNN(Wx, Wh, b).forward(x, v), h_prev, dh_next, "RNN.forward(x, h_prev)")
-    _gradients({"dx": (dx, num_x), "dh_prev": (dh_prev, num_h)}, {"dx": rdx, "dh_prev": rdh}, "RNN.backward",
-               hint=[_order(dx, dh_prev, inputs, ref), *_hint("dx", dx, inputs), *_hint("dh_prev", dh_prev, inputs)])
+    assert_gradients({"dx": (dx, num_x), "dh_prev": (dh_prev, num_h)}, "RNN.backward",
+                     reference={"dx": rdx, "dh_prev": rdh}, hint=[_order(dx, dh_prev, inputs, ref), *_hint("dx", dx, inputs), *_hint("dh_prev", dh_prev, inputs)])
 
 
 def test_rnn_parameter_gradients_match_numerical_gradient(student, ref):
@@ -376,4 +345,4 @@ def test_rnn_parameter_gradients_match_numerical_gradient(student, ref):
         key = f"grads[{i}] ({name})"
         checks[key], reference[key] = (grads[i], num), rgrads[i]
         hint += _hint(name, grads[i], inputs)
-    _gradients(checks, reference, "RNN.backward", hint=hint)
+    assert_gradients(checks, "RNN.backward", reference=reference, hint=hint)
