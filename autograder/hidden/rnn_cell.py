@@ -284,14 +284,18 @@ def test_rnn_backward_leaves_the_forward_cache_intact(student, ref):
 
 
 def test_rnn_reused_with_a_new_batch_size(student, ref):
-    # One cell, two forwards with different N, then backward: all from the latest forward.
+    # One cell through a whole step on a batch of N1, then two forwards (N3, then N2) and a
+    # backward: what backward returns and writes must all come from the latest forward.
     rng = draw.rng("reuse")
     n1, d, h = _sizes(rng, 2)[1]
-    n2 = int(rng.choice([m for m in range(1, 8) if m != n1]))
-    params, x1, h1, _ = _inputs(rng, n1, d, h)
+    n2, n3 = (int(n) for n in rng.choice([m for m in range(1, 8) if m != n1], size=2, replace=False))
+    params, x1, h1, dh1 = _inputs(rng, n1, d, h)
+    _, x3, h3, _ = _inputs(rng, n3, d, h)
     _, x2, h2, dh_next = _inputs(rng, n2, d, h)
     layer = student.RNN(*params)
     layer.forward(x1, h1)
+    layer.backward(dh1)
+    layer.forward(x3, h3)
     h_next = layer.forward(x2, h2)
     dx, dh = _pair(layer.backward(dh_next), "RNN.backward(dh_next)")
     want = _run(ref, params, x2, h2, dh_next)
