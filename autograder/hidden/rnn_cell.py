@@ -203,7 +203,8 @@ def test_rnn_backward_dh_prev_matches_reference(student, ref):
 
 def test_rnn_backward_dwx_and_dwh_match_reference(student, ref):
     rng = draw.rng("weights")
-    for n, d, h in _sizes(rng):
+    square = int(rng.integers(2, 6))  # D == H: dWx and dWh have one shape, so only values tell them apart
+    for n, d, h in [*_sizes(rng), (int(rng.integers(2, 5)), square, square)]:
         inputs = _inputs(rng, n, d, h)
         *_, grads = _run(student, *inputs)
         *_, rgrads = _run(ref, *inputs)
@@ -295,9 +296,15 @@ def test_rnn_reused_with_a_new_batch_size(student, ref):
     params, x1, h1, dh1 = _inputs(rng, n1, d, h)
     _, x3, h3, _ = _inputs(rng, n3, d, h)
     _, x2, h2, dh_next = _inputs(rng, n2, d, h)
+    _, x1b, h1b, _ = _inputs(rng, n1, d, h)
     layer = student.RNN(*params)
     layer.forward(x1, h1)
     layer.backward(dh1)
+    # A second forward on the same batch size: h_next comes from the h_prev given, nothing kept.
+    again = layer.forward(x1b, h1b)
+    assert_close(again, ref.RNN(*params).forward(x1b, h1b),
+                 f"RNN.forward(x, h_prev) {text('hidden.rnn.reused', n1=n1, n2=n1)}",
+                 hint=[bugs.forward(again, params, x1b, h1b), "hidden.rnn.latest"])
     layer.forward(x3, h3)
     h_next = layer.forward(x2, h2)
     dx, dh = _pair(layer.backward(dh_next), "RNN.backward(dh_next)")
