@@ -39,9 +39,11 @@ def load_student(fork_server):
 
 
 MUTATION_LOG: list[tuple[str, str, bool]] = []  # (assignment, mutant, killed)
+NULL_MODEL_LOG: list[tuple[str, str, float, float]] = []  # (assignment, null model, score, max score)
 
 
 def pytest_terminal_summary(terminalreporter):
+    _null_model_summary(terminalreporter)
     if not MUTATION_LOG:
         return
     killed = sum(k for _, _, k in MUTATION_LOG)
@@ -56,3 +58,14 @@ def pytest_terminal_summary(terminalreporter):
     for aid, name, k in MUTATION_LOG:
         if not k:
             terminalreporter.write_line(f"SURVIVED {aid}: {name}")
+
+
+def _null_model_summary(terminalreporter):
+    if not NULL_MODEL_LOG:
+        return
+    terminalreporter.section("null models")
+    zero = sum(score == 0 for _, _, score, _ in NULL_MODEL_LOG)
+    for aid, name, score, most in NULL_MODEL_LOG:
+        if score:
+            terminalreporter.write_line(f"SCORED {aid}: {name}: {score:g}/{most:g}")
+    terminalreporter.write_line(f"null models scoring 0: {zero}/{len(NULL_MODEL_LOG)}")
