@@ -199,7 +199,7 @@ def test_affine_backward_uses_the_latest_forward_input(student, ref):
     layer = student.Affine(W, b)
     layer.forward(first)
     # A second forward on a batch of the same size, then a third on another batch size, each then backward.
-    for key, rows in (("two_forwards", n), ("other_batch", n + int(rng.integers(2, 4)))):
+    for key, rows in (("hidden.affine.two_forwards", n), ("hidden.affine.other_batch", n + int(rng.integers(2, 4)))):
         x, dout = rng.normal(size=(rows, d)), rng.normal(size=(rows, m))
         out = layer.forward(x)
         dx = layer.backward(dout)
@@ -207,7 +207,7 @@ def test_affine_backward_uses_the_latest_forward_input(student, ref):
         want = _run(ref, W, b, x, dout)
         stale = _run(ref, W, b, first, dout)[2] if rows == n else None
         hint = [hints.stale_input(dW, stale, want[2]) if stale is not None else None, "hidden.affine.latest_x"]
-        _all_close((out, dx, dW, db), want, text(f"hidden.affine.{key}", shape=(rows, d)), hint)
+        _all_close((out, dx, dW, db), want, text(key, shape=(rows, d)), hint)
 
 
 def test_affine_backward_twice_gives_the_same_gradients(student, ref):
