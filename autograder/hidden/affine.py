@@ -8,30 +8,28 @@ one, odd sizes with D != M, a square W (D == M, where np.dot(dout, W) has the
 right shape and only the values are wrong) and a narrow output. A missing
 transpose therefore either raises or gives wrong values.
 
-Tolerances (RTOL, ATOL below) come from the reference alone, never from what
-the student returns: a relative 1e-4 and an absolute 1e-5 of the expected
-magnitude. The layer is one matrix product per output: a correct float64 layer
-agrees with the reference to about 1e-15 whatever the order of its sums
-(np.dot, @, np.matmul, einsum, loops). Float32 arithmetic, or float32 inputs
-inside a layer that returns float64, errs by at most 1.6e-6 of the largest
-expected entry (measured over 20000 draws of N <= 8, D, M <= 7, every output
-and gradient), and an entry near 0 after cancellation can carry all of it:
-hence the absolute tolerance, six times that. The float32 variants in
-tests/mutants/03_affine.toml keep full marks; every bug in the mutants file is
-off by 10 % or more somewhere, has the wrong shape, or raises; a systematic
-error of 0.1 % fails in every dtype.
+Tolerances: assert_close's defaults, which come from the reference alone
+(checks.py: 1e-4 of each expected entry and of the expected array's scale),
+never from what the student returns. The layer is one matrix product per
+output: a correct float64 layer agrees with the reference to about 1e-15
+whatever the order of its sums (np.dot, @, np.matmul, einsum, loops). Float32
+arithmetic, or float32 inputs inside a layer that returns float64, errs by at
+most 1.6e-6 of the largest expected entry (measured over 20000 draws of
+N <= 8, D, M <= 7, every output and gradient), which the scale term covers
+sixty times over, also for an entry near 0 after cancellation. The float32
+variants in tests/mutants/03_affine.toml keep full marks; every bug in the
+mutants file is off by 10 % or more somewhere, has the wrong shape, or raises;
+a systematic error of 0.1 % fails in every dtype (tests/test_tolerances_01_03.py).
 
 Gradient checks take central differences of the student's own forward with a
 long fixed step (LINEAR_STEP): the layer is linear in x, W and b, so central
 differences are exact up to rounding at any step, and a long step keeps
 rounding inside a float32 forward (about 1e-7 of the output) far below the
-tolerance. They credit backward only where that forward depends on each of
-x, W and b (a constant forward earns nothing): see `_gradients`.
+tolerance. With the reference's gradients, each of dx, dW and db counts only
+where that forward depends on x, W or b: a constant forward earns nothing.
 """
 
 from __future__ import annotations
-
-import inspect
 
 import numpy as np
 
@@ -47,24 +45,6 @@ DW_HINT = "hidden.affine.dW"
 DB_HINT = "hidden.affine.db"
 LINEAR_STEP = 0.1
 
-
-# Tolerances from the reference alone, never from what the student returned (the
-# engine's assert_close defaults will be the same; until then they are explicit
-# here): a relative tolerance of 1e-4, and an absolute one of 1e-5 of the
-# expected array's magnitude, rounded up to a power of ten so that a failure's
-# message tells nothing of the expected values. See the module docstring for
-# what correct float32 code needs of them.
-RTOL = 1e-4
-ATOL = 1e-5
-
-
-def _close(actual, expected, what, *, hint=None):
-    """assert_close(actual, expected) at RTOL and ATOL times the expected magnitude's power of ten."""
-    want = np.asarray(expected)
-    finite = np.abs(want[np.isfinite(want)]) if want.dtype.kind in "fiu" else np.zeros(0)
-    largest = float(np.max(finite, initial=0.0))
-    magnitude = 10.0 ** np.ceil(np.log10(largest)) if largest > 0 else 1.0
-    assert_close(actual, expected, what, rtol=RTOL, atol=ATOL * magnitude, hint=hint)
 
 
 def _configs(rng) -> list[tuple[int, int, int]]:
@@ -113,7 +93,7 @@ NAMES = ("forward(x)", "backward(dout): dx", "dW", "db")
 def _all_close(got, want, where, hint):
     """out, dx, dW and db of the student against the reference's."""
     for name, actual, expected in zip(NAMES, got, want):
-        _close(actual, expected, f"Affine.{name} {where}", hint=hint)
+        assert_close(actual, expected, f"Affine.{name} {where}", hint=hint)
 
 
 # -- values -------------------------------------------------------------------------
@@ -123,7 +103,7 @@ def test_affine_forward_matches_reference(student, ref):
     for n, d, m in _configs(rng):
         W, b, x, _ = _case(rng, n, d, m)
         out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
-        _close(out, right, f"Affine.forward(x) {_about(n, d, m)}",
+        assert_close(out, right, f"Affine.forward(x) {_about(n, d, m)}",
                      hint=[hints.no_bias(out, x @ W, right), FORWARD_HINT])
 
 
@@ -133,7 +113,7 @@ def test_affine_forward_adds_the_bias_to_every_row(student, ref):
     _, b, x, _ = _case(rng, n, d, m)
     W = np.zeros((d, m))
     out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
-    _close(out, right, f"Affine.forward(x) {text('hidden.affine.W_zero')}",
+    assert_close(out, right, f"Affine.forward(x) {text('hidden.affine.W_zero')}",
                  hint=[hints.no_bias(out, np.zeros((n, m)), right), "hidden.affine.bias_rows"])
 
 
@@ -145,7 +125,7 @@ def test_affine_backward_dx_matches_reference(student, ref):
         W, b, x, dout = _case(rng, n, d, m)
         _, dx, _, _ = _run(student, W, b, x, dout)
         _, rdx, _, _ = _run(ref, W, b, x, dout)
-        _close(dx, rdx, f"Affine.backward(dout): dx {_about(n, d, m)}",
+        assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(n, d, m)}",
                      hint=[bugs.dx(dx, dout, W), hints.divided_by_batch(dx, rdx, n, "dx"), DX_HINT])
 
 
@@ -155,7 +135,7 @@ def test_affine_backward_dW_matches_reference(student, ref):
         W, b, x, dout = _case(rng, n, d, m)
         _, _, dW, _ = _run(student, W, b, x, dout)
         _, _, rdW, _ = _run(ref, W, b, x, dout)
-        _close(dW, rdW, f"Affine.dW {_about(n, d, m)}",
+        assert_close(dW, rdW, f"Affine.dW {_about(n, d, m)}",
                      hint=[bugs.dW(dW, x, dout), hints.divided_by_batch(dW, rdW, n, "dW"), DW_HINT])
 
 
@@ -165,7 +145,7 @@ def test_affine_db_sums_over_batch(student, ref):
         W, b, x, dout = _case(rng, n, d, m)
         _, _, _, db = _run(student, W, b, x, dout)
         _, _, _, rdb = _run(ref, W, b, x, dout)
-        _close(db, rdb, f"Affine.db {_about(n, d, m)}",
+        assert_close(db, rdb, f"Affine.db {_about(n, d, m)}",
                      hint=[bugs.db_shape(db, b), hints.divided_by_batch(db, rdb, n, "db"), DB_HINT])
 
 
@@ -234,32 +214,12 @@ def test_affine_backward_leaves_W_and_b_unchanged(student, ref):
     layer.backward(dout)
     after = text("hidden.affine.after_backward")
     hint = "hidden.affine.keep_parameters"
-    _close(layer.W, W, f"Affine.W {after}", hint=hint)
-    _close(layer.b, b, f"Affine.b {after}", hint=hint)
-    _close(layer.forward(x), ref.Affine(W, b).forward(x), f"Affine.forward(x) {after}", hint=hint)
+    assert_close(layer.W, W, f"Affine.W {after}", hint=hint)
+    assert_close(layer.b, b, f"Affine.b {after}", hint=hint)
+    assert_close(layer.forward(x), ref.Affine(W, b).forward(x), f"Affine.forward(x) {after}", hint=hint)
 
 
 # -- gradient checks through the student's own forward -----------------------------
-
-# Rule: central differences of a constant forward are 0, and so is a backward that
-# returns zeros: that pair is consistent and must earn nothing. The engine's
-# assert_gradients takes the reference's gradients for that; until it does, the
-# same judgement is made here.
-_ENGINE_JUDGES_DEGENERACY = "reference" in inspect.signature(assert_gradients).parameters
-FLAT = 1e-3  # a numerical gradient this small next to the reference's: forward does not depend on the input
-
-
-def _gradients(gradients: dict, reference: dict, what: str, hint) -> None:
-    """assert_gradients({name: (analytic, numerical)}), counting only where forward depends on each input."""
-    if _ENGINE_JUDGES_DEGENERACY:
-        assert_gradients(gradients, what, hint=hint, reference=reference)
-        return
-    for name, (_, numerical) in gradients.items():
-        scale = float(np.max(np.abs(np.asarray(reference[name], dtype=np.float64)), initial=0.0))
-        if scale > 0 and float(np.max(np.abs(numerical), initial=0.0)) <= FLAT * scale:
-            fail("hidden.affine.forward_flat", what=what, name=name, hint=hint)
-    assert_gradients(gradients, what, hint=hint)
-
 
 def _numerical(f, point, dout, what):
     """Gradient of sum(f(point) * dout) with respect to point, by central differences."""
@@ -275,5 +235,6 @@ def test_affine_gradients_match_numerical_gradient(student, ref):
     num_dx = _numerical(lambda v: student.Affine(W, b).forward(v), x, dout, "Affine.forward(x)")
     num_dW = _numerical(lambda V: student.Affine(V, b).forward(x), W, dout, "Affine.forward(x)")
     num_db = _numerical(lambda v: student.Affine(W, v).forward(x), b, dout, "Affine.forward(x)")
-    _gradients({"dx": (dx, num_dx), "dW": (dW, num_dW), "db": (db, num_db)}, {"dx": rdx, "dW": rdW, "db": rdb},
-               "Affine.backward", _hints(W, b, x, dout, dx, dW, db, "hidden.affine.gradients"))
+    assert_gradients({"dx": (dx, num_dx), "dW": (dW, num_dW), "db": (db, num_db)}, "Affine.backward",
+                     hint=_hints(W, b, x, dout, dx, dW, db, "hidden.affine.gradients"),
+                     reference={"dx": rdx, "dW": rdW, "db": rdb})
