@@ -6,7 +6,8 @@ Inputs are drawn per submission (hidden/draw.py): shapes from small ranges (a
 single entry, a 1-D vector, a 2-D and a 3-D array), values of either sign with
 0.5 <= |v| <= 2 (a product never vanishes, and x != y, so a swapped or
 unswapped gradient never matches the right one by chance), Python floats and
-ints where the README allows numbers, integer arrays beside float ones. The
+ints (three digits, like prices) where the README allows numbers, integer
+arrays beside float ones. The
 upstream gradients are drawn too, never all ones, so a backward that ignores
 dout cannot pass by chance. The README's two worked examples stay fixed, each
 next to the same graph on drawn prices.
@@ -63,8 +64,12 @@ def _values(rng, shape) -> np.ndarray:
 
 
 def _integers(rng, shape) -> np.ndarray:
-    """Integers of either sign with 1 <= |v| <= 9 (an int64 array)."""
-    return rng.integers(1, 10, size=shape) * rng.choice([-1, 1], size=shape)
+    """Integers of either sign with 100 <= |v| <= 999, like prices in cents (an int64 array).
+
+    Three digits and more, so that no drawn input or expected value reads like a
+    line number in a student's error message.
+    """
+    return rng.integers(100, 1000, size=shape) * rng.choice([-1, 1], size=shape)
 
 
 def _arrays(rng, shape, count=3) -> list[np.ndarray]:
