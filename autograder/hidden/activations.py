@@ -52,7 +52,6 @@ TANH_HINT = "hidden.activations.tanh_rule"
 ATTRIBUTE = {"Relu": "mask", "Sigmoid": "out", "Tanh": "out"}  # what each layer keeps for backward (README)
 
 
-
 def _for(shape):
     return text("hidden.activations.for_x", shape=shape)
 

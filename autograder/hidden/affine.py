@@ -46,7 +46,6 @@ DB_HINT = "hidden.affine.db"
 LINEAR_STEP = 0.1
 
 
-
 def _configs(rng) -> list[tuple[int, int, int]]:
     """(N, D, M): a batch of one, odd sizes with D != M, a square W, a narrow output; sizes drawn."""
     d = int(rng.integers(3, 7))

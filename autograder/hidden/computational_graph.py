@@ -44,7 +44,6 @@ ADD_HINT = "hidden.graph.add_rule"
 STEP = 0.5  # both nodes are linear in each input: central differences are exact at any step
 
 
-
 def _on(key, **fields):
     """A qualifier of a method's name in the chosen language ("on numbers")."""
     return text(f"hidden.graph.{key}", **fields)
