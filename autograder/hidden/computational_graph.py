@@ -112,7 +112,7 @@ def _mul_hints(x, y, dout, dx, dy) -> list:
 
 def _add_hints(dout, dx, dy) -> list:
     """The bug hints of AddLayer.backward that match, then the rule."""
-    return [hints.ignores_dout(dx, 1.0, dout), bugs.add_scales_dout(dx, dout), ADD_HINT]
+    return [hints.ignores_dout(dx, 1.0, dout), bugs.add_scales_dout(dx, dout), bugs.add_scales_dout(dy, dout), ADD_HINT]
 
 
 def _compare(student, ref, name, x, y, dout, where, hint):
