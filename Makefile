@@ -31,10 +31,10 @@ report: grade                            ## the class report of the sample batch
 stubs: $(READY)                          ## regenerate assignments/*/ stubs from solutions/
 	$(BIN)/python -m autograder stubs
 
-release: $(READY)                        ## write release/: student folders and zips, Classroom templates, Gradescope zips
+release: $(READY)                        ## write release/: student folders and zips, Classroom templates
 	$(BIN)/python -m autograder release
 
-gradescope: $(READY)                     ## only the Gradescope autograder zips, in release/gradescope/
+gradescope: $(READY)                     ## the Gradescope autograder zips, with the course secret, in out/gradescope/
 	$(BIN)/python -m autograder gradescope
 
 # nbgrader is heavy and may pin what otter-grader pins differently: it gets a venv of its own,

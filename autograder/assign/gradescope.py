@@ -6,23 +6,56 @@ the student's files in /autograder/submission/; Gradescope reads
 /autograder/results/results.json. The zip is a minimal course:
 
     setup.sh, run_autograder
-    autograder/                      the engine; autograder/hidden/ holds this assignment's module only
+    .course-secret                   the course secret, which seeds hidden inputs per submission
+    autograder/                      the engine; autograder/hidden/ holds no other assignment's tests
     assignments/<id>/manifest.toml
     solutions/<id>/                  the reference solution, which expected values are computed from
 
-Student code sees none of it: it runs in the engine's sandbox.
+Student code sees none of it. It runs in the engine's sandbox as uid nobody
+(Gradescope runs the grader as root), and both scripts leave /autograder
+readable by root alone, but for the virtual environment that holds numpy: so
+the bundle stays out of reach where the kernel lacks Landlock too.
+
+The zips carry the course secret, so they are written readable by their owner
+only and never into release/ (which is committed): `python -m autograder
+gradescope` writes them to out/gradescope/.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import shlex
 from pathlib import Path
 
-from ..course import Assignment, CourseError
+from ..course import SECRET_FILE, Assignment, CourseError, assignment_ids, course_secret, load
 
 ENGINE_REQUIREMENTS = ("numpy", "rich")  # what grading imports, besides the standard library
 EXECUTABLES = frozenset({"setup.sh", "run_autograder"})
+PRIVATE = frozenset({SECRET_FILE})       # readable by their owner alone, in the zip and once unpacked
 PACKAGE = Path(__file__).resolve().parents[1]
+OUT = Path("out") / "gradescope"         # where the zips go, under the course root (ignored by git)
+
+# Both scripts run as root and end by making the grading root readable by root
+# alone: student code runs as an unprivileged uid (nobody, dropped from root),
+# so these modes keep the engine, the hidden tests, the solutions, the
+# manifests and the course secret from it even where the kernel has no
+# Landlock. Only venv/ stays readable, because the worker imports numpy from
+# it after dropping privileges; the standard library is the system's. The
+# root itself may be entered, not listed. Symbolic links are left alone, never
+# followed: chmod would change what they point to.
+LOCK_DOWN = """\
+lock_down() {{
+    chown root:root "$ROOT" && chmod 711 "$ROOT" || return 1
+    local entry
+    for entry in "$ROOT"/* "$ROOT"/.[!.]*; do
+        if [ -L "$entry" ] || [ ! -e "$entry" ] || [ "$entry" = "$ROOT/venv" ]; then
+            continue
+        fi
+        chown -R root:root "$entry" && chmod -R go-rwx "$entry" || return 1
+    done
+}}
+"""
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -33,9 +66,10 @@ SETUP = """\
 set -euo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 export DEBIAN_FRONTEND=noninteractive
+umask 022  # the sandboxed worker, uid nobody, imports numpy from the virtual environment
 
 recent() {{ "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }}
-
+""" + LOCK_DOWN + """
 PYTHON=python3
 if ! recent python3; then
     apt-get update -q
@@ -49,12 +83,13 @@ if ! "$PYTHON" -m venv --clear "$ROOT/venv"; then
     "$PYTHON" -m venv --clear "$ROOT/venv"
 fi
 "$ROOT/venv/bin/python" -m pip install -q {requirements}
+lock_down  # run_autograder does it again before every submission
 """
 
 RUN = """\
 #!/usr/bin/env bash
-# Gradescope runs this for every submission of {id}: the student's files are
-# in submission/, and Gradescope reads results/results.json.
+# Gradescope runs this for every submission of {id}, as root: the student's
+# files are in submission/, and Gradescope reads results/results.json.
 set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="$ROOT/venv/bin/python3"           # made by setup.sh
@@ -62,14 +97,21 @@ PYTHON="$ROOT/venv/bin/python3"           # made by setup.sh
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
 rm -rf "$RESULTS"
-
-# From source/ and with nothing else on the path, the engine in this bundle is
-# the one imported, and it grades the course that came with it.
-cd "$ROOT/source" || exit 1
-unset PYTHONPATH
-AUTOGRADER_COURSE="$ROOT/source" "$PYTHON" -m autograder grade --assignment {id} \\
-    "$ROOT/submission" --out "$RESULTS"
-status=$?
+""" + LOCK_DOWN + """
+if [ "$(id -u)" -eq 0 ] && ! lock_down; then
+    # Student code would run beside files it could read: do not grade.
+    echo "run_autograder: could not make $ROOT readable by root alone" >&2
+    status=3
+else
+    # From source/ and with nothing else on the path, the engine in this bundle
+    # is the one imported, and it grades the course that came with it, with the
+    # course secret the bundle carries.
+    cd "$ROOT/source" || exit 1
+    unset PYTHONPATH AUTOGRADER_SECRET
+    AUTOGRADER_COURSE="$ROOT/source" "$PYTHON" -m autograder grade --assignment {id} \\
+        "$ROOT/submission" --out "$RESULTS"
+    status=$?
+fi
 if [ ! -f "$RESULTS" ] || [ ! -s "$RESULTS" ]; then
     # No result file: say so instead of leaving Gradescope without a result.
     rm -rf "$RESULTS"
@@ -91,18 +133,22 @@ def run_script(assignment: Assignment) -> str:
 
 
 def engine_files(assignment: Assignment) -> dict[str, bytes]:
-    """The engine's modules and catalogue, by path in the zip, with only this assignment's hidden tests."""
+    """The engine's modules and catalogue, by path in the zip, without other assignments' hidden tests.
+
+    autograder/hidden/ keeps this assignment's module and what every assignment's
+    tests share (its __init__.py, draw.py).
+    """
     hidden = PACKAGE / "hidden"
     if not (hidden / f"{assignment.slug}.py").is_file():
         raise CourseError(f"{assignment.id}: its hidden tests {hidden / assignment.slug}.py are missing")
-    keep_hidden = {"__init__.py", f"{assignment.slug}.py"}
+    others = {load(i, assignment.root).slug for i in assignment_ids(assignment.root)} - {assignment.slug}
     files = {}
     # The modules, and the message catalogue every message of the engine comes from.
     for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("catalogue/*/*.toml")]):
         inside = path.relative_to(PACKAGE)
         if "__pycache__" in inside.parts:
             continue
-        if inside.parts[0] == "hidden" and inside.parts[1] not in keep_hidden:
+        if inside.parts[0] == "hidden" and inside.stem in others:
             continue
         files[(Path("autograder") / inside).as_posix()] = path.read_bytes()
     return files
@@ -123,11 +169,66 @@ def course_files(assignment: Assignment) -> dict[str, bytes]:
     return files
 
 
-def bundle_files(assignment: Assignment, requirements: list[str]) -> dict[str, bytes]:
-    """Every file of the assignment's Gradescope zip, by path in the zip."""
+def bundle_files(assignment: Assignment, requirements: list[str], secret: bytes) -> dict[str, bytes]:
+    """Every file of the assignment's Gradescope zip, by path in the zip.
+
+    `secret` is the course secret (instructor_secret), which grading on
+    Gradescope seeds each submission's hidden inputs with.
+    """
+    if not secret.strip():
+        raise CourseError("a Gradescope zip needs the course secret, and it is empty")
     return {
         "setup.sh": setup_script(requirements).encode(),
         "run_autograder": run_script(assignment).encode(),
+        SECRET_FILE: secret.strip() + b"\n",
         **engine_files(assignment),
         **course_files(assignment),
     }
+
+
+def instructor_secret(root: Path) -> tuple[bytes, str | None]:
+    """The course secret the zips carry, and a sentence to print when it had to be made.
+
+    It is the instructor's (AUTOGRADER_SECRET, else <root>/.course-secret:
+    course.course_secret). A course without one gets a new one, 32 random bytes
+    in hex, in <root>/.course-secret, readable by its owner alone and listed in
+    <root>/.gitignore: every zip built later carries the same one, so a
+    resubmission meets the same hidden inputs after the autograder is updated.
+    """
+    secret = course_secret(root)
+    if secret:
+        return secret, None
+    path = root / SECRET_FILE
+    if path.exists():
+        raise CourseError(f"{path} is empty: write the course secret into it, or delete it to have one made")
+    value = secrets.token_hex(32).encode()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(value + b"\n")
+    _ignore(root / ".gitignore", f"/{SECRET_FILE}")
+    return value, (f"The course had no secret, so a new one was written to {path} (readable by you "
+                   "alone, ignored by git): keep it, since it seeds every submission's hidden inputs.")
+
+
+def _ignore(gitignore: Path, pattern: str) -> None:
+    """Add `pattern` to a .gitignore file unless a line already says it."""
+    text = gitignore.read_text(encoding="utf-8") if gitignore.is_file() else ""
+    if pattern in text.splitlines() or pattern.lstrip("/") in text.splitlines():
+        return
+    gitignore.write_text(text + ("" if text.endswith("\n") or not text else "\n") + pattern + "\n",
+                         encoding="utf-8")
+
+
+def write_zips(zips: dict[str, bytes], out: Path) -> list[str]:
+    """Write the zips into `out`, readable by their owner alone (they carry the secret). Returns what changed."""
+    out.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name in sorted(zips):
+        path = out / name
+        if not (path.is_file() and path.read_bytes() == zips[name]):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(zips[name])
+            changed.append(f"wrote {path}")
+        os.chmod(path, 0o600)  # also a zip an earlier version wrote with wider permissions
+    return changed

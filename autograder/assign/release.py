@@ -6,7 +6,10 @@
                                     assignment as a Jupyter notebook (notebook.py)
     release/students/<id>.zip       the same files under a folder <id>/
     release/classroom/<id>/         a GitHub Classroom template repository (classroom.py)
-    release/gradescope/<id>.zip     a Gradescope autograder (gradescope.py)
+
+The Gradescope autograders (gradescope_zips) are not part of it: they carry
+the course secret, and release/ is committed. `python -m autograder
+gradescope` writes them to out/gradescope/.
 
 Everything is built in memory as a Tree, {relative path: bytes}, and then
 written or compared, so `--check` sees exactly what a write would produce.
@@ -36,7 +39,9 @@ from .stubs import stale_stubs
 
 Tree = dict[str, bytes]
 
-OWNED = ("README.md", "students", "classroom", "gradescope")  # what `release` rewrites in its folder
+# What `release` rewrites in its folder. gradescope/ is where releases used to hold the
+# Gradescope zips: a release now removes them, since those zips carry the course secret.
+OWNED = ("README.md", "students", "classroom", "gradescope")
 STUDENT_REQUIREMENTS = ("numpy", "pytest", "rich")             # what the public tests and `check` need
 _EPOCH = (1980, 1, 1, 0, 0, 0)                                 # the earliest time a zip can hold
 _LEFT_ALONE = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}  # what trying a release out leaves
@@ -57,8 +62,9 @@ is out of date.
     students/<id>.zip     the same, in a folder <id>/
     classroom/<id>/       a GitHub Classroom template repository: the student files and
                           .github/workflows/classroom.yml, which runs the public tests (1 point each)
-    gradescope/<id>.zip   the Gradescope autograder: the engine, this assignment's hidden tests
-                          and its reference solution (instructors only; never give it to students)
+
+The Gradescope autograders are not here: they hold the hidden tests, the solutions
+and the course secret. `make gradescope` writes them to out/gradescope/.
 """
 
 
@@ -96,14 +102,18 @@ def student_files(assignment: Assignment) -> Tree:
     return files
 
 
-def zip_bytes(files: Tree, executables: frozenset[str] = frozenset()) -> bytes:
-    """A zip of `files` whose bytes depend on the names and contents only."""
+def zip_bytes(files: Tree, executables: frozenset[str] = frozenset(),
+              private: frozenset[str] = frozenset()) -> bytes:
+    """A zip of `files` whose bytes depend on the names and contents only.
+
+    Files named in `executables` get mode 0755, those in `private` 0600, the rest 0644.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.create_system = 3  # unix, so that unzip applies the permissions below
-            mode = 0o755 if name in executables else 0o644
+            mode = 0o755 if name in executables else 0o600 if name in private else 0o644
             info.external_attr = (0o100000 | mode) << 16
             archive.writestr(info, files[name])
     return buffer.getvalue()
@@ -133,12 +143,12 @@ def notebook_name(assignment: Assignment) -> str:
     return f"{assignment.id}.ipynb"
 
 
-def gradescope_zips(assignments: list[Assignment]) -> Tree:
-    """<id>.zip for each assignment: its Gradescope autograder."""
+def gradescope_zips(assignments: list[Assignment], secret: bytes) -> Tree:
+    """<id>.zip for each assignment: its Gradescope autograder, carrying the course secret."""
     zips: Tree = {}
     for a in assignments:
-        files = gradescope.bundle_files(a, requirements(a.root, gradescope.ENGINE_REQUIREMENTS))
-        zips[f"{a.id}.zip"] = zip_bytes(files, gradescope.EXECUTABLES)
+        files = gradescope.bundle_files(a, requirements(a.root, gradescope.ENGINE_REQUIREMENTS), secret)
+        zips[f"{a.id}.zip"] = zip_bytes(files, gradescope.EXECUTABLES, gradescope.PRIVATE)
     return zips
 
 
@@ -147,8 +157,7 @@ def build(assignments: list[Assignment]) -> Tree:
     stale = stale_stubs(assignments)
     if stale:
         raise CourseError(f"stale stubs ({', '.join(map(str, stale))}): run `make stubs` first")
-    return {"README.md": README.encode(), **students_tree(assignments), **classroom_tree(assignments),
-            **{f"gradescope/{name}": data for name, data in gradescope_zips(assignments).items()}}
+    return {"README.md": README.encode(), **students_tree(assignments), **classroom_tree(assignments)}
 
 
 def _on_disk(out: Path, owned: tuple[str, ...]) -> set[str]:
