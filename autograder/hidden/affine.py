@@ -1,55 +1,65 @@
 """Hidden tests for 03_affine: the Affine layer.
 
-Tolerances: the defaults of assert_close, chosen from the dtype the student
-returns (float64: rtol 1e-5, atol 1e-8; float32: rtol 1e-3, atol 1e-5). The
-layer is one matrix product per output: a correct float64 layer agrees with the
-reference to about 1e-15 whatever the order of its sums (np.dot, @, np.matmul),
-and a float32 one to about 1e-6 relative on these sizes. A layer that rounds x
-or W to float32 inside forward but returns float64 is judged at the float64
-tolerance; on these fixed inputs it uses at most 17 % of it (measured). The
-float32 variants in tests/mutants/03_affine.toml keep full marks; every bug in
-the mutants file is off by 20 % or more somewhere, has the wrong shape, or
-raises. Gradient checks use assert_gradient's tolerances, with a long step (see
-LINEAR_STEP): the layer is linear, so central differences are exact up to rounding.
+The property matrix these tests cover is docs/property-matrix/03_affine.md.
 
-Shapes are chosen so that a missing transpose either raises or gives wrong
-values: D != M in most configurations, and one square one (D == M) where
-np.dot(dout, W) has the right shape and only the values are wrong.
+Inputs are drawn per submission (hidden/draw.py): W, b, x and dout normal,
+sizes drawn from small ranges in four deliberate configurations: a batch of
+one, odd sizes with D != M, a square W (D == M, where np.dot(dout, W) has the
+right shape and only the values are wrong) and a narrow output. A missing
+transpose therefore either raises or gives wrong values.
+
+Tolerances: assert_close's defaults, which come from the reference alone
+(checks.py: 1e-4 of each expected entry and of the expected array's scale),
+never from what the student returns. The layer is one matrix product per
+output: a correct float64 layer agrees with the reference to about 1e-15
+whatever the order of its sums (np.dot, @, np.matmul, einsum, loops). Float32
+arithmetic, or float32 inputs inside a layer that returns float64, errs by at
+most 1.6e-6 of the largest expected entry (measured over 20000 draws of
+N <= 8, D, M <= 7, every output and gradient), which the scale term covers
+sixty times over, also for an entry near 0 after cancellation. The float32
+variants in tests/mutants/03_affine.toml keep full marks; every bug in the
+mutants file is off by 10 % or more somewhere, has the wrong shape, or raises;
+a systematic error of 0.1 % fails in every dtype (tests/test_tolerances_01_03.py).
+
+Gradient checks take central differences of the student's own forward with a
+long fixed step (LINEAR_STEP): the layer is linear in x, W and b, so central
+differences are exact up to rounding at any step, and a long step keeps
+rounding inside a float32 forward (about 1e-7 of the output) far below the
+tolerance. With the reference's gradients, each of dx, dW and db counts only
+where that forward depends on x, W or b: a constant forward earns nothing.
 """
+
+from __future__ import annotations
 
 import numpy as np
 
 from autograder import hints
-from autograder.patterns import affine as bugs
-from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.hidden import draw
 from autograder.messages import text
-
-# (N, D, M, seed): a batch of one, odd sizes with D != M, a square W, a narrow output
-CONFIGS = [(1, 4, 3, 1), (5, 3, 7, 2), (4, 6, 6, 3), (7, 5, 2, 4)]
+from autograder.patterns import affine as bugs
 
 FORWARD_HINT = "hidden.affine.forward"
 DX_HINT = "hidden.affine.dx"
 DW_HINT = "hidden.affine.dW"
 DB_HINT = "hidden.affine.db"
+LINEAR_STEP = 0.1
 
 
-def _params(seed, d, m, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    W = rng.normal(size=(d, m)).astype(dtype)
-    b = rng.normal(size=m).astype(dtype)
-    return W, b
+def _configs(rng) -> list[tuple[int, int, int]]:
+    """(N, D, M): a batch of one, odd sizes with D != M, a square W, a narrow output; sizes drawn."""
+    d = int(rng.integers(3, 7))
+    return [(1, d, d + 1), (int(rng.integers(4, 7)), 3, int(rng.integers(5, 8))), (4, d + 1, d + 1),
+            (int(rng.integers(5, 8)), int(rng.integers(4, 6)), 2)]
 
 
-def _data(seed, n, d, m, dtype=np.float64):
-    rng = np.random.default_rng(1000 + seed)
-    x = rng.normal(size=(n, d)).astype(dtype)
-    dout = rng.normal(size=(n, m)).astype(dtype)
-    return x, dout
+def _case(rng, n, d, m, dtype=np.float64):
+    """W (D, M), b (M,), x (N, D), dout (N, M), drawn."""
+    return tuple(rng.normal(size=shape).astype(dtype) for shape in ((d, m), (m,), (n, d), (n, m)))
 
 
-def _case(config, dtype=np.float64):
-    n, d, m, seed = config
-    return (*_params(seed, d, m, dtype), *_data(seed, n, d, m, dtype))
+def _about(n, d, m):
+    return text("hidden.affine.about", x=(n, d), W=(d, m))
 
 
 def _set(value, what, hint):
@@ -68,24 +78,6 @@ def _run(layers, W, b, x, dout):
     return out, dx, dW, db
 
 
-# Central differences with a long step. The layer is linear, so a long step
-# costs no accuracy, and it keeps correct code measurable that rounds x (or W)
-# to float32 inside forward while still returning float64: with the default
-# step of 1e-5 that rounding alone is a 0.5 % error, with a step of 0.1 it is
-# below 1e-6 (float32 output is judged at its own tolerance either way).
-LINEAR_STEP = 0.1
-
-
-def _numerical(f, point, dout, what):
-    """Gradient of sum(f(point) * dout) with respect to point, by central differences."""
-    return numerical_gradient(f, point, dout, what, step=LINEAR_STEP)
-
-
-def _about(config):
-    n, d, m, _ = config
-    return text("hidden.affine.about", x=(n, d), W=(d, m))
-
-
 def _hints(W, b, x, dout, dx, dW, db, advice):
     """The bug hints that match the student's gradients, then the advice."""
     n = np.shape(x)[0]
@@ -94,124 +86,154 @@ def _hints(W, b, x, dout, dx, dW, db, advice):
             hints.divided_by_batch(db, dout.sum(axis=0), n, "db"), advice]
 
 
+NAMES = ("forward(x)", "backward(dout): dx", "dW", "db")
+
+
+def _all_close(got, want, where, hint):
+    """out, dx, dW and db of the student against the reference's."""
+    for name, actual, expected in zip(NAMES, got, want):
+        assert_close(actual, expected, f"Affine.{name} {where}", hint=hint)
+
+
+# -- values -------------------------------------------------------------------------
+
 def test_affine_forward_matches_reference(student, ref):
-    for config in CONFIGS:
-        W, b, x, _ = _case(config)
+    rng = draw.rng("forward")
+    for n, d, m in _configs(rng):
+        W, b, x, _ = _case(rng, n, d, m)
         out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
-        assert_close(out, right, f"Affine.forward(x) {_about(config)}",
+        assert_close(out, right, f"Affine.forward(x) {_about(n, d, m)}",
                      hint=[hints.no_bias(out, x @ W, right), FORWARD_HINT])
 
 
 def test_affine_forward_adds_the_bias_to_every_row(student, ref):
-    n, d, m, seed = CONFIGS[1]
-    _, b = _params(seed + 10, d, m)
-    x, _ = _data(seed + 10, n, d, m)
-    out = student.Affine(np.zeros((d, m)), b).forward(x)
-    assert_close(out, np.tile(b, (n, 1)), f"Affine.forward(x) {text('hidden.affine.W_zero')}",
-                 hint=[hints.no_bias(out, np.zeros((n, m)), np.tile(b, (n, 1))), "hidden.affine.bias_rows"])
+    rng = draw.rng("bias")
+    n, d, m = _configs(rng)[1]
+    _, b, x, _ = _case(rng, n, d, m)
+    W = np.zeros((d, m))
+    out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
+    assert_close(out, right, f"Affine.forward(x) {text('hidden.affine.W_zero')}",
+                 hint=[hints.no_bias(out, np.zeros((n, m)), right), "hidden.affine.bias_rows"])
 
 
 def test_affine_backward_dx_matches_reference(student, ref):
     # The square W first: there dout @ W has the right shape, so a missing transpose gets its hint
     # instead of a shape error from numpy.
-    for config in sorted(CONFIGS, key=lambda c: c[1] != c[2]):
-        W, b, x, dout = _case(config)
+    rng = draw.rng("dx")
+    for n, d, m in sorted(_configs(rng), key=lambda c: c[1] != c[2]):
+        W, b, x, dout = _case(rng, n, d, m)
         _, dx, _, _ = _run(student, W, b, x, dout)
         _, rdx, _, _ = _run(ref, W, b, x, dout)
-        assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(config)}",
-                     hint=[bugs.dx(dx, dout, W), hints.divided_by_batch(dx, rdx, len(x), "dx"), DX_HINT])
+        assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(n, d, m)}",
+                     hint=[bugs.dx(dx, dout, W), hints.divided_by_batch(dx, rdx, n, "dx"), DX_HINT])
 
 
 def test_affine_backward_dW_matches_reference(student, ref):
-    for config in CONFIGS:
-        W, b, x, dout = _case(config)
+    rng = draw.rng("dW")
+    for n, d, m in _configs(rng):
+        W, b, x, dout = _case(rng, n, d, m)
         _, _, dW, _ = _run(student, W, b, x, dout)
         _, _, rdW, _ = _run(ref, W, b, x, dout)
-        assert_close(dW, rdW, f"Affine.dW {_about(config)}",
-                     hint=[bugs.dW(dW, x, dout), hints.divided_by_batch(dW, rdW, len(x), "dW"), DW_HINT])
+        assert_close(dW, rdW, f"Affine.dW {_about(n, d, m)}",
+                     hint=[bugs.dW(dW, x, dout), hints.divided_by_batch(dW, rdW, n, "dW"), DW_HINT])
 
 
 def test_affine_db_sums_over_batch(student, ref):
-    for config in CONFIGS:
-        W, b, x, dout = _case(config)
+    rng = draw.rng("db")
+    for n, d, m in _configs(rng):
+        W, b, x, dout = _case(rng, n, d, m)
         _, _, _, db = _run(student, W, b, x, dout)
-        assert_close(db, dout.sum(axis=0), f"Affine.db {_about(config)}",
-                     hint=[bugs.db_shape(db, b), hints.divided_by_batch(db, dout.sum(axis=0), len(x), "db"),
-                           DB_HINT])
+        _, _, _, rdb = _run(ref, W, b, x, dout)
+        assert_close(db, rdb, f"Affine.db {_about(n, d, m)}",
+                     hint=[bugs.db_shape(db, b), hints.divided_by_batch(db, rdb, n, "db"), DB_HINT])
 
 
-def test_affine_gradients_have_the_shapes_of_x_W_and_b(student, ref):
-    for config in CONFIGS:
-        n, d, m, _ = config
-        W, b, x, dout = _case(config)
-        out, dx, dW, db = _run(student, W, b, x, dout)
-        assert_shape(out, (n, m), f"Affine.forward(x) {_about(config)}", hint=FORWARD_HINT)
-        assert_shape(dx, (n, d), f"Affine.backward(dout): dx {_about(config)}",
-                     hint=[bugs.dx(dx, dout, W), "hidden.affine.dx_shape", DX_HINT])
-        assert_shape(dW, (d, m), f"Affine.dW {_about(config)}",
-                     hint=[bugs.dW(dW, x, dout), "hidden.affine.dW_shape", DW_HINT])
-        assert_shape(db, (m,), f"Affine.db {_about(config)}",
-                     hint=[bugs.db_shape(db, b), "hidden.affine.db_shape", DB_HINT])
-
+# -- edges and kinds -----------------------------------------------------------------
 
 def test_affine_works_with_a_batch_of_one(student, ref):
-    W, b, x, dout = _case((1, 5, 3, 20))
+    rng = draw.rng("one")
+    n, d, m = 1, int(rng.integers(3, 7)), int(rng.integers(2, 6))
+    W, b, x, dout = _case(rng, n, d, m)
     got = _run(student, W, b, x, dout)
-    want = _run(ref, W, b, x, dout)
-    hint = _hints(W, b, x, dout, *got[1:], "hidden.affine.batch_of_one")
-    for name, actual, expected in zip(("forward(x)", "backward(dout): dx", "dW", "db"), got, want):
-        assert_close(actual, expected, f"Affine.{name} {text('hidden.affine.one_row')}", hint=hint)
-
-
-def test_affine_backward_uses_the_latest_forward_input(student, ref):
-    n, d, m, seed = CONFIGS[3]
-    W, b, first, dout = _case(CONFIGS[3])
-    latest, _ = _data(seed + 30, n, d, m)
-    layer = student.Affine(W, b)
-    layer.forward(first)
-    layer.forward(latest)
-    layer.backward(dout)
-    dW = _set(layer.dW, "Affine.dW", DW_HINT)
-    _, _, rdW, _ = _run(ref, W, b, latest, dout)
-    _, _, stale, _ = _run(ref, W, b, first, dout)
-    assert_close(dW, rdW, f"Affine.dW {text('hidden.affine.two_forwards')}",
-                 hint=[hints.stale_input(dW, stale, rdW), "hidden.affine.latest_x"])
-
-
-def test_affine_backward_twice_gives_the_same_gradients(student, ref):
-    W, b, x, dout = _case(CONFIGS[1])
-    layer = student.Affine(W, b)
-    layer.forward(x)
-    layer.backward(dout)
-    dx = layer.backward(dout)
-    _, rdx, rdW, rdb = _run(ref, W, b, x, dout)
-    dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
-    hint = [hints.accumulates(dW, rdW, "dW"), hints.accumulates(db, rdb, "db"), bugs.db_shape(db, b),
-            "hidden.affine.set_not_add"]
-    twice = text("hidden.affine.backward_twice")
-    assert_close(dx, rdx, f"Affine.backward(dout): dx {twice}", hint=hint)
-    assert_close(dW, rdW, f"Affine.dW {twice}", hint=hint)
-    assert_close(db, rdb, f"Affine.db {twice}", hint=hint)
+    _all_close(got, _run(ref, W, b, x, dout), text("hidden.affine.one_row"),
+               _hints(W, b, x, dout, *got[1:], "hidden.affine.batch_of_one"))
 
 
 def test_affine_works_in_float32(student, ref):
-    config = CONFIGS[1]
-    W, b, x, dout = _case(config, dtype=np.float32)
+    rng = draw.rng("float32")
+    n, d, m = _configs(rng)[1]
+    W, b, x, dout = _case(rng, n, d, m, dtype=np.float32)
     got = _run(student, W, b, x, dout)
-    # Expected values in float64 from the same float32 numbers: the student's
-    # result is judged at the tolerance of the dtype it returns.
+    # Expected values in float64 from the same float32 numbers.
     want = _run(ref, *(a.astype(np.float64) for a in (W, b, x, dout)))
-    hint = _hints(W, b, x, dout, *got[1:], "hidden.affine.float32")
-    for name, actual, expected in zip(("forward(x)", "backward(dout): dx", "dW", "db"), got, want):
-        assert_close(actual, expected, f"Affine.{name} {text('hidden.affine.in_float32')}", hint=hint)
+    _all_close(got, want, text("hidden.affine.in_float32"), _hints(W, b, x, dout, *got[1:], "hidden.affine.float32"))
+
+
+# -- lifecycle -------------------------------------------------------------------------
+
+def test_affine_backward_uses_the_latest_forward_input(student, ref):
+    rng = draw.rng("latest")
+    n, d, m = _configs(rng)[3]
+    W, b, first, _ = _case(rng, n, d, m)
+    layer = student.Affine(W, b)
+    layer.forward(first)
+    # A second forward on a batch of the same size, then a third on another batch size, each then backward.
+    for key, rows in (("hidden.affine.two_forwards", n), ("hidden.affine.other_batch", n + int(rng.integers(2, 4)))):
+        x, dout = rng.normal(size=(rows, d)), rng.normal(size=(rows, m))
+        out = layer.forward(x)
+        dx = layer.backward(dout)
+        dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
+        want = _run(ref, W, b, x, dout)
+        stale = _run(ref, W, b, first, dout)[2] if rows == n else None
+        hint = [hints.stale_input(dW, stale, want[2]) if stale is not None else None, "hidden.affine.latest_x"]
+        _all_close((out, dx, dW, db), want, text(key, shape=(rows, d)), hint)
+
+
+def test_affine_backward_twice_gives_the_same_gradients(student, ref):
+    rng = draw.rng("twice")
+    n, d, m = _configs(rng)[1]
+    W, b, x, dout = _case(rng, n, d, m)
+    layer = student.Affine(W, b)
+    out = layer.forward(x)
+    layer.backward(dout)
+    dx = layer.backward(dout)
+    want = _run(ref, W, b, x, dout)
+    dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
+    hint = [hints.accumulates(dW, want[2], "dW"), hints.accumulates(db, want[3], "db"), bugs.db_shape(db, b),
+            "hidden.affine.set_not_add"]
+    _all_close((out, dx, dW, db), want, text("hidden.affine.backward_twice"), hint)
+
+
+def test_affine_backward_leaves_W_and_b_unchanged(student, ref):
+    rng = draw.rng("parameters")
+    n, d, m = _configs(rng)[3]
+    W, b, x, dout = _case(rng, n, d, m)
+    layer = student.Affine(W, b)
+    layer.forward(x)
+    layer.backward(dout)
+    after = text("hidden.affine.after_backward")
+    hint = "hidden.affine.keep_parameters"
+    assert_close(layer.W, W, f"Affine.W {after}", hint=hint)
+    assert_close(layer.b, b, f"Affine.b {after}", hint=hint)
+    assert_close(layer.forward(x), ref.Affine(W, b).forward(x), f"Affine.forward(x) {after}", hint=hint)
+
+
+# -- gradient checks through the student's own forward -----------------------------
+
+def _numerical(f, point, dout, what):
+    """Gradient of sum(f(point) * dout) with respect to point, by central differences."""
+    return numerical_gradient(f, point, dout, what, step=LINEAR_STEP)
 
 
 def test_affine_gradients_match_numerical_gradient(student, ref):
-    n, d, m, seed = 3, 4, 5, 40
-    W, b, x, dout = _case((n, d, m, seed))
+    rng = draw.rng("numerical")
+    n, d, m = int(rng.integers(2, 5)), int(rng.integers(3, 5)), int(rng.integers(5, 7))  # D != M
+    W, b, x, dout = _case(rng, n, d, m)
     _, dx, dW, db = _run(student, W, b, x, dout)
+    _, rdx, rdW, rdb = _run(ref, W, b, x, dout)
     num_dx = _numerical(lambda v: student.Affine(W, b).forward(v), x, dout, "Affine.forward(x)")
     num_dW = _numerical(lambda V: student.Affine(V, b).forward(x), W, dout, "Affine.forward(x)")
     num_db = _numerical(lambda v: student.Affine(W, v).forward(x), b, dout, "Affine.forward(x)")
     assert_gradients({"dx": (dx, num_dx), "dW": (dW, num_dW), "db": (db, num_db)}, "Affine.backward",
-                     hint=_hints(W, b, x, dout, dx, dW, db, "hidden.affine.gradients"))
+                     hint=_hints(W, b, x, dout, dx, dW, db, "hidden.affine.gradients"),
+                     reference={"dx": rdx, "dW": rdW, "db": rdb})
