@@ -96,6 +96,13 @@ def _pair(result, what):
     return result
 
 
+def _number(value, what):
+    """A forward on two numbers returns a number (README: the output has the inputs' shape, here ())."""
+    if np.ndim(value) != 0:
+        fail("hidden.graph.not_a_number", what=what, shape=np.shape(value), hint="hidden.graph.shape_of_inputs")
+    return value
+
+
 def _backward(layers, name, x, y, dout):
     """A new layers.<name>: forward(x, y), then backward(dout) -> (out, dx, dy)."""
     layer = getattr(layers, name)()
@@ -143,11 +150,11 @@ def _numerical_check(student, ref, name, x, y, dout, hint):
 def test_mul_forward_multiplies_scalars(student, ref):
     rng = draw.rng("scalars")
     x, y, _ = _scalars(rng)
-    assert_close(student.MulLayer().forward(x, y), ref.MulLayer().forward(x, y),
-                 f"MulLayer.forward(x, y) {_on('on_numbers')}")
+    what = f"MulLayer.forward(x, y) {_on('on_numbers')}"
+    assert_close(_number(student.MulLayer().forward(x, y), what), ref.MulLayer().forward(x, y), what)
     i, j = _ints(rng)
-    assert_close(student.MulLayer().forward(i, j), ref.MulLayer().forward(i, j),
-                 f"MulLayer.forward(x, y) {_on('on_integers')}")
+    what = f"MulLayer.forward(x, y) {_on('on_integers')}"
+    assert_close(_number(student.MulLayer().forward(i, j), what), ref.MulLayer().forward(i, j), what)
 
 
 def test_mul_forward_multiplies_arrays_of_any_shape(student, ref):
@@ -252,7 +259,8 @@ def test_add_forward_adds_scalars_and_arrays(student, ref):
     x, y, _ = _scalars(rng)
     i, j = _ints(rng)
     for where, a, b in ((_on("on_numbers"), x, y), (_on("on_integers"), i, j)):
-        assert_close(student.AddLayer().forward(a, b), ref.AddLayer().forward(a, b), f"AddLayer.forward(x, y) {where}")
+        what = f"AddLayer.forward(x, y) {where}"
+        assert_close(_number(student.AddLayer().forward(a, b), what), ref.AddLayer().forward(a, b), what)
     for shape in _shapes(rng):
         x, y = _arrays(rng, shape, 2)
         assert_close(student.AddLayer().forward(x, y), ref.AddLayer().forward(x, y),

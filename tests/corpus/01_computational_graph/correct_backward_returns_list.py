@@ -1,4 +1,4 @@
-# bug: backward returns a list [dx, dy] instead of a tuple.
+# correct: backward returns the list [dx, dy], which unpacks like the pair (the README accepts it).
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-# bug: backward returns a list [dx, dh_prev] instead of a tuple.
+# correct: backward returns the list [dx, dh_prev], which unpacks like the pair (accepted, as in 01).
 import numpy as np
 
 
