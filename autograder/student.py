@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import time
 from typing import Callable, Protocol
 
 import numpy as np
 
 from .messages import text
+from .reference_calls import ReferenceCalls
 from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref, pack, unpack
 
 
@@ -77,9 +79,14 @@ class Student:
     """The student's module, seen from the trusted side."""
 
     def __init__(self, channel: Channel, filename: str, knowledge: CallKnowledge | None = None,
-                 call_seconds: float | None = None):
-        """call_seconds: each request's time limit, where it is not the channel's own."""
+                 call_seconds: float | None = None, references: ReferenceCalls | None = None):
+        """call_seconds: each request's time limit, where it is not the channel's own.
+
+        references: the earlier units this test supplies, answered on the trusted side
+        when the student's code calls them (none: any such call is a bad answer).
+        """
         object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_references", references or ReferenceCalls())
         object.__setattr__(self, "_filename", filename)
         object.__setattr__(self, "_call_seconds", call_seconds)
         # Handles of module-level classes and functions, valid for this Student only
@@ -150,8 +157,8 @@ class Student:
         encoder = Encoder(_ref_of)
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
-            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs),
-                                                          self._call_seconds if seconds is None else seconds))
+            header, blobs = unpack(self._exchange(pack({"op": op, **encoded}, encoder.blobs),
+                                                  self._call_seconds if seconds is None else seconds))
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
             if "value" not in header or not set(header) <= {"value", "state"}:
@@ -166,6 +173,35 @@ class Student:
             raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
+
+    def _exchange(self, message: bytes, seconds: float | None) -> bytes:
+        """channel.exchange, answering the reference calls the worker makes before its answer comes.
+
+        The call's time limit covers the worker's time only: each leg of the
+        exchange gets what the earlier legs left, and the grader's time computing
+        the reference (between legs) has its own budget (reference_calls.py).
+        """
+        references = self._references
+        limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
+        references.begin(limit)
+        serving = getattr(self._channel, "serving", None)
+        if serving is not None:  # no process boundary: the worker calls the reference directly
+            with serving(references.answer):
+                return self._channel.exchange(message, seconds)
+        used, legs = 0.0, 0
+        while True:
+            started = time.monotonic()
+            try:
+                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001))
+            except WorkerLost as exc:
+                if exc.timed_out and legs:  # say the call's limit, not what its last leg had left
+                    raise WorkerLost(text("grade.call_timeout", seconds=f"{limit:g}"), timed_out=True) from None
+                raise
+            used += time.monotonic() - started
+            if not references.is_call(body):
+                return body
+            legs += 1
+            message = references.answer(body)
 
     def _defer(self, op: str, label: str, fields: dict, type_name: str) -> "Deferred":
         """A constructor call, kept until a request needs the instance (or the test ends)."""
@@ -203,7 +239,7 @@ class Student:
         label = label or (steps[0][1] if steps else "program")
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)
-            header, blobs = unpack(self._channel.exchange(message, self._call_seconds))
+            header, blobs = unpack(self._exchange(message, self._call_seconds))
             if "error" in header:
                 error = header["error"]
                 step = error.get("step") if isinstance(error, dict) else None
