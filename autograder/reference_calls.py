@@ -113,9 +113,12 @@ class ReferenceCalls:
         try:
             if len(body) > MAX_CALL_BYTES:
                 raise ProtocolError("a reference call larger than 16 MiB")
-            header, blobs = unpack(body)
+            try:
+                header, blobs = unpack(body)
+            except RecursionError:  # a header nested deeper than json can read
+                raise ProtocolError("a reference call nested too deeply") from None
             kind = header.get("refcall")
-            if kind not in _KEYS or not set(header) <= _KEYS[kind]:
+            if type(kind) is not str or kind not in _KEYS or not set(header) <= _KEYS[kind]:
                 raise ProtocolError("malformed reference call")
             if self.refused:
                 raise ProtocolError("a reference call after the grader refused one")
