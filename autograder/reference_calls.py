@@ -13,8 +13,11 @@ What the worker may ask, and all it gets:
   new       {unit, args, kwargs}: build an instance of a reference class; its
             handle, and the plain data attributes of the new object
   method    {handle, name, args, kwargs, state}: apply `state` (the stub's
-            plain attributes) to the object, call one of its public methods;
-            the return value and the object's plain attributes afterwards
+            plain attributes that changed since the last call) to the object,
+            call one of its public methods; the return value and the object's
+            plain attributes that changed. Instead of a handle, {unit, new_args,
+            new_kwargs}: build the object first (a stub's first call), and the
+            answer carries its handle
   function  {unit, args, kwargs}: call a reference function; its value
   complain  {about, unit, name, kind}: the stub could not make a call (an
             argument that is not plain data, a copied instance); an error
@@ -65,7 +68,8 @@ MAX_RELEASES = MAX_OBJECTS
 
 _KEYS = {
     "new": {"refcall", "unit", "args", "kwargs", "links", "release"},
-    "method": {"refcall", "handle", "name", "args", "kwargs", "state", "links", "release"},
+    "method": {"refcall", "handle", "name", "args", "kwargs", "state", "links", "release",
+               "unit", "new_args", "new_kwargs"},
     "function": {"refcall", "unit", "args", "kwargs", "links", "release"},
     "complain": {"refcall", "about", "unit", "name", "kind", "release"},
 }
@@ -150,15 +154,33 @@ class ReferenceCalls:
         return self._answer(None, handle, known, keep, unit, new=True)
 
     def _method(self, header: dict, blobs: list[bytes]) -> bytes:
-        handle, name = header.get("handle"), header.get("name")
-        entry = self.objects.get(handle) if type(handle) is int else None
-        if entry is None:
-            raise ProtocolError("a reference call names an object the grader does not hold")
-        unit, obj, agreed = entry[0], entry[1], entry[3]
+        handle, name, building = header.get("handle"), header.get("name"), None
+        if handle is None and "unit" in header:  # build the object first, then call (stubs.Transport.new)
+            building = header.get("unit")
+            if type(building) is not str or building not in self.methods:
+                raise ProtocolError("no reference class by that name")
+            unit = building
+        else:
+            entry = self.objects.get(handle) if type(handle) is int else None
+            if entry is None or "unit" in header or "new_args" in header or "new_kwargs" in header:
+                raise ProtocolError("a reference call names an object the grader does not hold")
+            unit = entry[0]
         method = self.methods[unit].get(name) if type(name) is str else None
         if method is None:
             raise ProtocolError(f"{unit} has no public method by that name")
         decoder, rebuilder, args, kwargs = _arguments(header, blobs)
+        if building is not None:
+            if len(self.objects) >= MAX_OBJECTS:
+                return self._refuse(text("grade.reference_limits.objects", count=MAX_OBJECTS))
+            new_args, new_kwargs = _arguments(header, blobs, ("new_args", "new_kwargs", "n", "m"),
+                                              decoder, rebuilder)[2:]
+            try:
+                built = _quietly(self.units[unit], *new_args, **new_kwargs)
+            except Exception as exc:
+                return _raised(exc, unit)
+            handle = next(self._handles)
+            self.objects[handle] = entry = [unit, built, 0, {}]
+        obj, agreed = entry[1], entry[3]
         state = header.get("state", {})
         if type(state) is not dict or len(state) > MAX_ARGUMENTS:
             raise ProtocolError("malformed state in a reference call")
@@ -170,11 +192,13 @@ class ReferenceCalls:
             object.__setattr__(obj, key, value)
             agreed[key] = fingerprint(value)
         known, keep = _known(args, kwargs, _public(obj))
+        if building is not None:
+            _known(new_args, new_kwargs, {}, ("n", "m"), known, keep)
         try:
             value = _quietly(method, obj, *args, **kwargs)
         except Exception as exc:
-            return _raised(exc, f"{unit}.{name}")
-        return self._answer(value, handle, known, keep, f"{unit}.{name}")
+            return _raised(exc, f"{unit}.{name}", handle if building is not None else None)
+        return self._answer(value, handle, known, keep, f"{unit}.{name}", new=building is not None)
 
     def _function(self, header: dict, blobs: list[bytes]) -> bytes:
         unit = header.get("unit")
@@ -282,27 +306,31 @@ def _settable(cls: type, key) -> bool:
     return True
 
 
-def _arguments(header: dict, blobs: list[bytes]):
-    """(decoder, rebuilder, args, kwargs) of a call, validated: plain data, identifier keywords, links."""
-    args, kwargs = header.get("args", []), header.get("kwargs", {})
+def _arguments(header: dict, blobs: list[bytes], names=("args", "kwargs", "p", "k"), decoder=None, rebuilder=None):
+    """(decoder, rebuilder, args, kwargs) of a call, validated: plain data, identifier keywords, links.
+
+    names: the header's fields and the links' roots (the constructor's of a call that builds first:
+    new_args, new_kwargs, n, m); decoder and rebuilder: those of the same message, if made already.
+    """
+    args, kwargs = header.get(names[0], []), header.get(names[1], {})
     if type(args) is not list or type(kwargs) is not dict or len(args) + len(kwargs) > MAX_ARGUMENTS:
         raise ProtocolError("malformed arguments in a reference call")
     if not all(type(k) is str and k.isidentifier() and not k.startswith("_") and len(k) <= 100 for k in kwargs):
         raise ProtocolError("malformed keyword argument in a reference call")
-    decoder = Decoder(blobs, _no_handles)
-    rebuilder = Rebuilder(read_links(header.get("links")), None, strict=True)
-    args = [rebuilder.value(decoder.decode(node), ("p", i)) for i, node in enumerate(args)]
-    kwargs = {key: rebuilder.value(decoder.decode(node), ("k", key)) for key, node in kwargs.items()}
+    decoder = decoder or Decoder(blobs, _no_handles)
+    rebuilder = rebuilder or Rebuilder(read_links(header.get("links")), None, strict=True)
+    args = [rebuilder.value(decoder.decode(node), (names[2], i)) for i, node in enumerate(args)]
+    kwargs = {key: rebuilder.value(decoder.decode(node), (names[3], key)) for key, node in kwargs.items()}
     return decoder, rebuilder, args, kwargs
 
 
-def _known(args: list, kwargs: dict, state: dict) -> tuple[dict, list]:
+def _known(args: list, kwargs: dict, state: dict, roots=("p", "k"), known=None, keep=None) -> tuple[dict, list]:
     """The arrays, lists and dicts the stub holds before the call, by path (see sharing.index)."""
-    known, keep = {}, []
+    known, keep = ({}, []) if known is None else (known, keep)
     for i, value in enumerate(args):
-        index(value, ("p", i), known, keep)
+        index(value, (roots[0], i), known, keep)
     for key, value in kwargs.items():
-        index(value, ("k", key), known, keep)
+        index(value, (roots[1], key), known, keep)
     for key, value in state.items():
         index(value, ("s", key), known, keep)
     return known, keep
@@ -315,13 +343,14 @@ def _quietly(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
-def _raised(exc: Exception, label: str) -> bytes:
+def _raised(exc: Exception, label: str, handle: int | None = None) -> bytes:
+    """The answer when reference code raised; `handle` of an object built before it did (the stub keeps it)."""
     kind = type(exc).__name__ if type(exc).__module__ == "builtins" else "RuntimeError"
-    return _error(kind, text("grade.reference_raised", message=str(exc)[:300], unit=label))
+    return _error(kind, text("grade.reference_raised", message=str(exc)[:300], unit=label), handle)
 
 
-def _error(kind: str, message: str) -> bytes:
-    return pack({"error": {"type": kind, "message": message}}, [])
+def _error(kind: str, message: str, handle: int | None = None) -> bytes:
+    return pack({"error": {"type": kind, "message": message}, **({"handle": handle} if handle else {})}, [])
 
 
 def _no_handles(ref):

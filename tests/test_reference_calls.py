@@ -298,8 +298,8 @@ class Thing:
     pass
 
 
-def not_plain(Wx, Wh, b):
-    return RNN(Wx, Wh, Thing())
+def not_plain(Wx, Wh, b, x, h):
+    return RNN(Wx, Wh, Thing()).forward(x, h)  # the object is built with its first call
 '''
 
 
@@ -344,7 +344,7 @@ def test_a_copied_stub_or_an_object_argument_is_a_clear_type_error(rnn_module):
     with pytest.raises(StudentError, match="copy"):
         student.copied(Wx, Wh, b, x, h)
     with pytest.raises(StudentError, match="plain data"):
-        student.not_plain(Wx, Wh, b)
+        student.not_plain(Wx, Wh, b, x, h)
 
 
 def test_the_load_request_carries_names_not_code(time_rnn):
@@ -372,7 +372,7 @@ def transport():
 
 def forge(header):
     """Send a reference call of our own making; return what the grader answers."""
-    RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))  # handle 1 exists
+    RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1)).params  # built (read): handle 1 exists
     if header.get("args") == "nested":
         node = []
         for _ in range(100):
@@ -384,7 +384,7 @@ def forge(header):
 def forge_raw(depth):
     """A header nested deeper than any JSON reader goes."""
     import struct
-    RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))
+    RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1)).params
     head = ('{"refcall": "new", "unit": "RNN", "args": ' + "[" * depth + "]" * depth + "}").encode()
     body = struct.pack(">I", len(head)) + head
     return transport().send(struct.pack(">Q", len(body)) + body)
@@ -498,21 +498,27 @@ class RNN:
     pass
 
 
+def built():
+    layer = RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))
+    layer.params  # built with its first use
+    return layer
+
+
 def keep(n):
-    kept = [RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1)) for _ in range(n)]
+    kept = [built() for _ in range(n)]
     return len(kept)
 
 
 def drop(n):
     for _ in range(n):
-        RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))
+        built()
     return n
 
 
 def insist(n):
     for _ in range(n):
         try:
-            RNN(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))
+            built()
         except RuntimeError:
             pass
     return n

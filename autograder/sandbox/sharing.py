@@ -12,13 +12,15 @@ A path is a tuple: a root tag, then list indices and dict keys. Roots:
 
     ("p", i)     positional argument i of the call
     ("k", name)  keyword argument `name`
+    ("n", i)     positional argument i of the constructor, when the call builds the object first
+    ("m", name)  keyword argument `name` of that constructor
     ("s", name)  attribute `name` of the object as the stub sent it, before the call
     ("a", name)  attribute `name` after the call
     ("r",)       the call's return value
 
 Only arrays, lists and dicts carry identity (tuples and numbers do not). A
 link's target is either an object the receiver held before this message
-(p, k, s) or one met earlier in the same message (aliasing inside it).
+(p, k, n, m, s) or one met earlier in the same message (aliasing inside it).
 `SharedEncoder` writes values and links; `Rebuilder` reads them back, writing
 new contents into the objects the links name (arrays in place, lists and dicts
 refilled), so that the receiver's references stay valid.
@@ -35,7 +37,8 @@ import numpy as np
 
 from .protocol import MAX_DEPTH, Encoder, ProtocolError
 
-ROOTS = ("p", "k", "s", "a", "r")
+ROOTS = ("p", "k", "n", "m", "s", "a", "r")
+HELD = ("p", "k", "n", "m", "s")  # roots of what the receiver held before the message
 MAX_PATH = MAX_DEPTH + 2
 MAX_LINKS = 100_000
 
@@ -195,7 +198,7 @@ class Rebuilder:
             target = self.built[earlier]
             # From the worker only arrays may be shared: a list or dict named twice could be made to hold itself.
             return None if self.strict and not isinstance(target, np.ndarray) else target
-        if self.old is not None and earlier[0] in ("p", "k", "s"):
+        if self.old is not None and earlier[0] in HELD:
             try:
                 return self.old(earlier)
             except KeyError:

@@ -37,6 +37,7 @@ class Transport:
         # message -> the answer's body; set by the serving loop (worker.serve) or an in-process channel
         self.send: Callable[[bytes], bytes] | None = None
         self.handles: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.pending: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # stub -> (unit, args, kwargs)
         # stub -> {attribute: fingerprint} of what the grader's object holds too: not sent again
         self.agreed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.released: list[int] = []  # handles of stubs gone since the last call, sent with the next
@@ -46,38 +47,93 @@ class Transport:
         """A fresh module: the grader starts a fresh set of objects, so old handles mean nothing."""
         self.generation += 1
         self.handles = weakref.WeakKeyDictionary()
+        self.pending = weakref.WeakKeyDictionary()
         self.agreed = weakref.WeakKeyDictionary()
         self.released = []
 
     # -- what the stubs do --------------------------------------------------------
     def new(self, stub, unit: str, args: tuple, kwargs: dict) -> None:
-        answer, rebuilder, decoder = self._call({"refcall": "new", "unit": unit}, unit, args, kwargs, None)
+        """`RNN(Wx, Wh, b)`: the object is built on the grader's side with the first call that needs it.
+
+        That is the first method call (one message: build, then call), or the first
+        read of an attribute the stub lacks (`layer.params` before any call; see
+        resolve). The arguments are read then, as an object keeping them would.
+        """
+        self.pending[stub] = (unit, args, kwargs)
+
+    def resolve(self, stub) -> bool:
+        """Build the object of a stub still waiting for its first call; whether there was one."""
+        pending = self.pending.pop(stub, None)
+        if pending is None:
+            return False
+        unit, args, kwargs = pending
+        try:
+            answer, rebuilder, decoder = self._call({"refcall": "new", "unit": unit}, unit, args, kwargs, None)
+        except _Raised as raised:
+            self.pending[stub] = pending
+            raise raised.exception from None
+        except BaseException:
+            self.pending[stub] = pending
+            raise
+        self._built(stub, answer, rebuilder, decoder)
+        return True
+
+    def method(self, stub, unit: str, name: str, args: tuple, kwargs: dict):
+        handle, pending = self.handles.get(stub), self.pending.pop(stub, None)
+        if handle is None and pending is None:  # a copy (copy.copy, pickle) or a stub of an earlier module
+            self._complain("copied", f"{unit}.{name}", "", type(stub).__name__)
+        header = {"refcall": "method", "handle": handle, "name": name}
+        try:
+            answer, rebuilder, decoder = self._call(header, f"{unit}.{name}", args, kwargs, stub, pending)
+        except _Raised as raised:  # the constructor or the method raised on the grader's side
+            if pending is not None:
+                if type(raised.handle) is int:
+                    self._register(stub, raised.handle)
+                else:
+                    self.pending[stub] = pending
+            raise raised.exception from None
+        except BaseException:
+            if pending is not None:
+                self.pending[stub] = pending
+            raise
+        value = rebuilder.value(decoder.decode(answer.get("value")), ("r",))  # first: the links' order
+        if pending is not None:
+            self._built(stub, answer, rebuilder, decoder)
+        else:
+            self._mirror(stub, answer, rebuilder, decoder)
+        return value
+
+    def _built(self, stub, answer: dict, rebuilder: Rebuilder, decoder: Decoder) -> None:
         handle = answer.get("handle")
         if type(handle) is not int:
             raise ProtocolError("the grader sent no handle")
+        self._register(stub, handle)
+        self._mirror(stub, answer, rebuilder, decoder)
+
+    def _register(self, stub, handle: int) -> None:
         self.handles[stub] = handle
         self.agreed[stub] = {}
         weakref.finalize(stub, self._release, self.generation, handle)
-        self._mirror(stub, answer, rebuilder, decoder)
-
-    def method(self, stub, unit: str, name: str, args: tuple, kwargs: dict):
-        handle = self.handles.get(stub)
-        if handle is None:  # a copy (copy.copy, pickle) or an instance of a module imported before
-            self._complain("copied", unit, name, type(stub).__name__)
-        header = {"refcall": "method", "handle": handle, "name": name}
-        answer, rebuilder, decoder = self._call(header, f"{unit}.{name}", args, kwargs, stub)
-        value = rebuilder.value(decoder.decode(answer.get("value")), ("r",))
-        self._mirror(stub, answer, rebuilder, decoder)
-        return value
 
     def function(self, unit: str, args: tuple, kwargs: dict):
-        answer, rebuilder, decoder = self._call({"refcall": "function", "unit": unit}, unit, args, kwargs, None)
+        try:
+            answer, rebuilder, decoder = self._call({"refcall": "function", "unit": unit}, unit, args, kwargs, None)
+        except _Raised as raised:
+            raise raised.exception from None
         return rebuilder.value(decoder.decode(answer.get("value")), ("r",))
 
     # -- the exchange ---------------------------------------------------------------
-    def _call(self, header: dict, label: str, args: tuple, kwargs: dict, stub):
+    def _call(self, header: dict, label: str, args: tuple, kwargs: dict, stub, pending=None):
+        """Send one reference call; (answer, rebuilder, decoder). pending: (unit, args, kwargs) to build first."""
         encoder = SharedEncoder()
         roots = {}
+        if pending is not None:
+            unit, new_args, new_kwargs = pending
+            header["unit"] = unit
+            header["new_args"] = [self._argument(encoder, roots, ("n", i), value, unit)
+                                  for i, value in enumerate(new_args)]
+            header["new_kwargs"] = {key: self._argument(encoder, roots, ("m", key), value, unit)
+                                    for key, value in new_kwargs.items()}
         header["args"] = [self._argument(encoder, roots, ("p", i), value, label) for i, value in enumerate(args)]
         header["kwargs"] = {key: self._argument(encoder, roots, ("k", key), value, label)
                             for key, value in kwargs.items()}
@@ -108,9 +164,12 @@ class Transport:
         roots[path] = value
         return node
 
-    def _complain(self, about: str, unit: str, name: str, kind: str):
+    def _complain(self, about: str, label: str, name: str, kind: str):
         """Let the grader phrase the error (in the course's language); raises what it answers."""
-        self._exchange({"refcall": "complain", "about": about, "unit": unit, "name": name, "kind": kind[:100]}, [])
+        try:
+            self._exchange({"refcall": "complain", "about": about, "unit": label, "name": name, "kind": kind[:100]}, [])
+        except _Raised as raised:
+            raise raised.exception from None
         raise ProtocolError("the grader accepted a complaint")
 
     def _exchange(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
@@ -119,7 +178,7 @@ class Transport:
         header["release"], self.released = self.released, []
         answer, answer_blobs = unpack(self.send(pack(header, blobs)))
         if "error" in answer:
-            raise _exception(answer["error"])
+            raise _Raised(_exception(answer["error"]), answer.get("handle"))
         return answer, answer_blobs
 
     def _mirror(self, stub, answer: dict, rebuilder: Rebuilder, decoder: Decoder) -> None:
@@ -152,7 +211,12 @@ def _stub_class(unit: str, methods: list[str], transport: Transport) -> type:
     def __init__(self, *args, **kwargs):
         transport.new(self, unit, args, kwargs)
 
-    namespace = {"__init__": __init__,
+    def __getattr__(self, name):  # only for names the instance lacks: params before the first call
+        if not name.startswith("__") and transport.resolve(self):
+            return getattr(self, name)
+        raise AttributeError(f"'{unit}' object has no attribute '{name}'")
+
+    namespace = {"__init__": __init__, "__getattr__": __getattr__,
                  "__doc__": f"{unit}, computed by the grader: the reference takes the place of yours in this test."}
     for name in methods:
         namespace[name] = _stub_method(unit, name, transport)
@@ -183,6 +247,15 @@ def _plain(value):
     if type(value) in (list, tuple) and any(isinstance(v, np.ndarray) and v.dtype.kind in "USO" for v in value):
         return type(value)(_plain(v) for v in value)
     return value
+
+
+class _Raised(Exception):
+    """The grader answered with an error: `exception` to raise in the student's code; `handle` of an
+    object it built before the error (a constructor that ran, a method that raised), if any."""
+
+    def __init__(self, exception: Exception, handle):
+        super().__init__(exception)
+        self.exception, self.handle = exception, handle
 
 
 def _no_handles(ref):
