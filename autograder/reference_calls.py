@@ -50,7 +50,6 @@ from __future__ import annotations
 import itertools
 import time
 import types
-import warnings
 
 import numpy as np
 
@@ -68,7 +67,7 @@ MAX_RELEASES = MAX_OBJECTS
 
 _KEYS = {
     "new": {"refcall", "unit", "args", "kwargs", "links", "release"},
-    "method": {"refcall", "handle", "name", "args", "kwargs", "state", "links", "release",
+    "method": {"refcall", "handle", "name", "args", "kwargs", "state", "deleted", "links", "release",
                "unit", "new_args", "new_kwargs"},
     "function": {"refcall", "unit", "args", "kwargs", "links", "release"},
     "complain": {"refcall", "about", "unit", "name", "kind", "release"},
@@ -144,14 +143,14 @@ class ReferenceCalls:
         if len(self.objects) >= MAX_OBJECTS:
             return self._refuse(text("grade.reference_limits.objects", count=MAX_OBJECTS))
         decoder, rebuilder, args, kwargs = _arguments(header, blobs)
-        known, keep = _known(args, kwargs, {})
+        known = _known(args, kwargs, {})
         try:
             obj = _quietly(self.units[unit], *args, **kwargs)
         except Exception as exc:
             return _raised(exc, unit)
         handle = next(self._handles)
         self.objects[handle] = [unit, obj, 0, {}]
-        return self._answer(None, handle, known, keep, unit, new=True)
+        return self._answer(None, handle, known, unit, new=True)
 
     def _method(self, header: dict, blobs: list[bytes]) -> bytes:
         handle, name, building = header.get("handle"), header.get("name"), None
@@ -184,33 +183,40 @@ class ReferenceCalls:
         state = header.get("state", {})
         if type(state) is not dict or len(state) > MAX_ARGUMENTS:
             raise ProtocolError("malformed state in a reference call")
-        for key in state:
+        deleted = header.get("deleted", [])
+        if type(deleted) is not list or len(deleted) > MAX_ARGUMENTS:
+            raise ProtocolError("malformed deleted attributes in a reference call")
+        for key in [*state, *deleted]:
             if not _settable(type(obj), key):
                 raise ProtocolError("a reference call sets an attribute it may not set")
+        for key in deleted:  # the student deleted them from the stub
+            vars(obj).pop(key, None)
+            agreed.pop(key, None)
         values = {key: rebuilder.value(decoder.decode(node), ("s", key)) for key, node in state.items()}
         for key, value in values.items():
             object.__setattr__(obj, key, value)
             agreed[key] = fingerprint(value)
-        known, keep = _known(args, kwargs, _public(obj))
+        held = {key: value for key, value in _public(obj).items() if key in agreed}  # what the stub holds too
+        known = _known(args, kwargs, held)
         if building is not None:
-            _known(new_args, new_kwargs, {}, ("n", "m"), known, keep)
+            _known(new_args, new_kwargs, {}, ("n", "m"), known)
         try:
             value = _quietly(method, obj, *args, **kwargs)
         except Exception as exc:
             return _raised(exc, f"{unit}.{name}", handle if building is not None else None)
-        return self._answer(value, handle, known, keep, f"{unit}.{name}", new=building is not None)
+        return self._answer(value, handle, known, f"{unit}.{name}", new=building is not None)
 
     def _function(self, header: dict, blobs: list[bytes]) -> bytes:
         unit = header.get("unit")
         if type(unit) is not str or unit not in self.units or unit in self.methods:
             raise ProtocolError("no reference function by that name")
         decoder, rebuilder, args, kwargs = _arguments(header, blobs)
-        known, keep = _known(args, kwargs, {})
+        known = _known(args, kwargs, {})
         try:
             value = _quietly(self.units[unit], *args, **kwargs)
         except Exception as exc:
             return _raised(exc, unit)
-        return self._answer(value, None, known, keep, unit)
+        return self._answer(value, None, known, unit)
 
     def _complain(self, header: dict, blobs: list[bytes]) -> bytes:
         about, label, kind = header.get("about"), header.get("unit"), header.get("kind")
@@ -221,8 +227,8 @@ class ReferenceCalls:
         return _error("TypeError", text(f"grade.reference_{about}", unit=label, kind=kind))
 
     # -- answers ----------------------------------------------------------------------
-    def _answer(self, value, handle: int | None, known: dict, keep: list, label: str, new: bool = False) -> bytes:
-        encoder = SharedEncoder(known)
+    def _answer(self, value, handle: int | None, known: dict, label: str, new: bool = False) -> bytes:
+        encoder = SharedEncoder(known["paths"], known["contents"])
         header: dict = {}
         try:
             header["value"] = encoder.encode(value, ("r",))
@@ -318,28 +324,29 @@ def _arguments(header: dict, blobs: list[bytes], names=("args", "kwargs", "p", "
     if not all(type(k) is str and k.isidentifier() and not k.startswith("_") and len(k) <= 100 for k in kwargs):
         raise ProtocolError("malformed keyword argument in a reference call")
     decoder = decoder or Decoder(blobs, _no_handles)
-    rebuilder = rebuilder or Rebuilder(read_links(header.get("links")), None, strict=True)
+    rebuilder = rebuilder or Rebuilder(read_links(header.get("links"), same=False), None, strict=True)
     args = [rebuilder.value(decoder.decode(node), (names[2], i)) for i, node in enumerate(args)]
     kwargs = {key: rebuilder.value(decoder.decode(node), (names[3], key)) for key, node in kwargs.items()}
     return decoder, rebuilder, args, kwargs
 
 
-def _known(args: list, kwargs: dict, state: dict, roots=("p", "k"), known=None, keep=None) -> tuple[dict, list]:
-    """The arrays, lists and dicts the stub holds before the call, by path (see sharing.index)."""
-    known, keep = ({}, []) if known is None else (known, keep)
+def _known(args: list, kwargs: dict, state: dict, roots=("p", "k"), known=None) -> dict:
+    """The arrays, lists and dicts the stub holds before the call: {"paths": {id: path},
+    "contents": {id: array contents}, "keep": [the objects, alive while the answer is made]}."""
+    known = known or {"paths": {}, "contents": {}, "keep": []}
+    paths, contents, keep = known["paths"], known["contents"], known["keep"]
     for i, value in enumerate(args):
-        index(value, (roots[0], i), known, keep)
+        index(value, (roots[0], i), paths, keep, contents=contents)
     for key, value in kwargs.items():
-        index(value, (roots[1], key), known, keep)
+        index(value, (roots[1], key), paths, keep, contents=contents)
     for key, value in state.items():
-        index(value, ("s", key), known, keep)
-    return known, keep
+        index(value, ("s", key), paths, keep, contents=contents)
+    return known
 
 
 def _quietly(function, *args, **kwargs):
-    """Call reference code without printing numpy's warnings on the grader's console."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    """Call reference code without printing numpy's floating-point warnings on the grader's console."""
+    with np.errstate(all="ignore"):
         return function(*args, **kwargs)
 
 

@@ -60,12 +60,17 @@ class SharedEncoder:
     """protocol.Encoder that also records links: objects met before, at another path.
 
     known: id(object) -> path of objects the receiver already holds (kept
-    alive by the caller while this encoder is in use).
+    alive by the caller while this encoder is in use); contents: id(array) ->
+    what that array held when the receiver got it (see index). An array linked
+    to one the receiver holds with those very contents, or to one met earlier
+    in this message, is not sent again: the link says "the same" (a third
+    element, 1) and the value carries None in its place.
     """
 
-    def __init__(self, known: dict[int, tuple] | None = None):
+    def __init__(self, known: dict[int, tuple] | None = None, contents: dict[int, tuple] | None = None):
         self.encoder = Encoder(None)
         self.known = dict(known or {})
+        self.contents = contents or {}
         self.links: list[list] = []
         self._keep: list = []  # what `known` names from this message: alive, so no id is reused
 
@@ -75,53 +80,69 @@ class SharedEncoder:
 
     def encode(self, value, path: tuple):
         """The plain encoding of value, found at `path`; ProtocolError (and nothing added) if it is not plain."""
-        mark, links = len(self.encoder.blobs), len(self.links)
+        mark, links, added = len(self.encoder.blobs), len(self.links), []
         try:
-            node = self.encoder.encode(value)
+            return self.encoder.encode(self._prepare(value, path, 0, added))
         except ProtocolError:
             del self.encoder.blobs[mark:]
             del self.links[links:]
+            for key in added:
+                del self.known[key]
             raise
-        self._walk(value, path, 0)
-        return node
 
-    def _walk(self, value, path: tuple, depth: int) -> None:
+    def _prepare(self, value, path: tuple, depth: int, added: list):
+        """value with each array the receiver has as it is replaced by None; the links recorded."""
         if depth > MAX_DEPTH:
-            return
+            return value  # the encoder refuses it
         if _has_identity(value):
             earlier = self.known.get(id(value))
-            if earlier is not None:
-                self.links.append([list(path), list(earlier)])
-            else:
+            if earlier is None:
                 self.known[id(value)] = path
+                added.append(id(value))
                 self._keep.append(value)
-        for key, child in _children(value):
-            self._walk(child, path + (key,), depth + 1)
+            elif isinstance(value, np.ndarray) and (earlier[0] in ("a", "r") or self.contents.get(id(value))
+                                                    == (value.dtype.str, value.shape, value.tobytes())):
+                self.links.append([list(path), list(earlier), 1])
+                return None
+            else:
+                self.links.append([list(path), list(earlier)])
+        if type(value) in (list, tuple):
+            items = [self._prepare(v, path + (i,), depth + 1, added) for i, v in enumerate(value)]
+            return items if type(value) is list else tuple(items)
+        if type(value) is dict and all(type(k) is str for k in value):
+            return {k: self._prepare(v, path + (k,), depth + 1, added) for k, v in value.items()}
+        return value
 
 
-def index(value, path: tuple, known: dict[int, tuple], keep: list, depth: int = 0) -> None:
-    """Record in `known` the path of every array, list and dict inside value (the first path wins)."""
+def index(value, path: tuple, known: dict[int, tuple], keep: list, depth: int = 0,
+          contents: dict[int, tuple] | None = None) -> None:
+    """Record in `known` the path of every array, list and dict inside value (the first path wins),
+    and in `contents` (if given) what each array holds now."""
     if depth > MAX_DEPTH:
         return
     if _has_identity(value) and id(value) not in known:
         known[id(value)] = path
         keep.append(value)
+        if contents is not None and isinstance(value, np.ndarray):
+            contents[id(value)] = (value.dtype.str, value.shape, value.tobytes())
     for key, child in _children(value):
-        index(child, path + (key,), known, keep, depth + 1)
+        index(child, path + (key,), known, keep, depth + 1, contents)
 
 
-def read_links(node) -> dict[tuple, tuple]:
-    """Validate a message's links: {path: earlier path}; ProtocolError if malformed."""
+def read_links(node, same: bool = True) -> dict[tuple, tuple]:
+    """Validate a message's links: {path: (earlier path, the same)}; ProtocolError if malformed.
+
+    same: whether links may say "the same, not sent again" (only the trusted side's do).
+    """
     if node is None:
         return {}
     if type(node) is not list or len(node) > MAX_LINKS:
         raise ProtocolError("links must be a list")
     links = {}
     for link in node:
-        if type(link) is not list or len(link) != 2:
+        if type(link) is not list or len(link) not in (2, 3) or (len(link) == 3 and (link[2] != 1 or not same)):
             raise ProtocolError("a link must be a pair of paths")
-        new, old = (_path(p) for p in link)
-        links[new] = old
+        links[_path(link[0])] = (_path(link[1]), len(link) == 3)
     return links
 
 
@@ -164,6 +185,11 @@ class Rebuilder:
 
     def value(self, decoded, path: tuple):
         target = self._target(path)
+        if target is not None and self.links[path][1]:  # the same array, not sent again
+            if not isinstance(target, np.ndarray):
+                raise ProtocolError("a link says the same of something that is not an array")
+            self.built.setdefault(path, target)
+            return target
         if type(decoded) is list:
             items = [self.value(v, path + (i,)) for i, v in enumerate(decoded)]
             result = items
@@ -191,9 +217,10 @@ class Rebuilder:
         return result
 
     def _target(self, path: tuple):
-        earlier = self.links.get(path)
-        if earlier is None:
+        link = self.links.get(path)
+        if link is None:
             return None
+        earlier = link[0]
         if earlier in self.built:
             target = self.built[earlier]
             # From the worker only arrays may be shared: a list or dict named twice could be made to hold itself.

@@ -138,8 +138,13 @@ class Transport:
         header["kwargs"] = {key: self._argument(encoder, roots, ("k", key), value, label)
                             for key, value in kwargs.items()}
         if stub is not None:
-            state, agreed = {}, self.agreed.setdefault(stub, {})
-            for name, value in list(vars(stub).items()):
+            state, agreed, namespace = {}, self.agreed.setdefault(stub, {}), vars(stub)
+            deleted = [name for name in agreed if name not in namespace]
+            if deleted:  # the student deleted them: the grader's object loses them too
+                header["deleted"] = deleted
+                for name in deleted:
+                    del agreed[name]
+            for name, value in list(namespace.items()):
                 if type(name) is str and not name.startswith("_"):
                     roots[("s", name)] = value
                     mark = fingerprint(value)
