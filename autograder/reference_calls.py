@@ -250,6 +250,7 @@ class ReferenceCalls:
             self.held += size - entry[2]
             entry[2] = size
             if self.held > MAX_HELD_BYTES:
+                agreed.clear()  # nothing of this answer reaches the stub
                 return self._refuse(text("grade.reference_limits.bytes", mib=MAX_HELD_BYTES >> 20))
             header["state"] = state
             if new:

@@ -536,6 +536,16 @@ def test_live_reference_objects_are_capped_and_released(time_rnn, load_student, 
     assert student.drop(5) == 5  # a refusal costs that call only
 
 
+def test_the_data_live_reference_objects_hold_is_capped(time_rnn, load_student, monkeypatch):
+    monkeypatch.setattr(reference_calls, "MAX_HELD_BYTES", 1000)  # about twenty 1x1 RNNs
+    references = reference.calls(time_rnn, ("RNN",))
+    student = load_student(LOOPS, references=references)
+    assert student.drop(50) == 50
+    with pytest.raises(StudentError, match="MiB of data held at once"):
+        student.keep(50)
+    assert references.held <= 1000 + 100
+
+
 def test_reference_calls_per_request_are_capped_and_a_call_after_a_refusal_is_a_bad_answer(
         time_rnn, load_student, monkeypatch):
     monkeypatch.setattr(reference_calls, "MAX_CALLS", 5)
@@ -593,3 +603,76 @@ def test_a_call_that_runs_out_of_its_own_time_after_reference_calls_names_the_ca
 def test_the_graders_time_on_one_calls_reference_calls_has_a_budget(slow_reference):
     with pytest.raises(StudentError, match=re.escape("2 s of the grader's time")):
         slow_reference.work(0.0, 8)
+
+
+# -- links: identities survive the round trip, whatever the structure ---------------------------
+
+def _trees(leaves):
+    return st.recursive(leaves, lambda children: st.lists(children, max_size=3)
+                        | st.lists(children, max_size=3).map(tuple)
+                        | st.dictionaries(st.sampled_from("abc"), children, max_size=3), max_leaves=8)
+
+
+def _build(tree, leaf):
+    if type(tree) is list:
+        return [_build(t, leaf) for t in tree]
+    if type(tree) is tuple:
+        return tuple(_build(t, leaf) for t in tree)
+    if type(tree) is dict:
+        return {k: _build(t, leaf) for k, t in tree.items()}
+    return leaf(tree)
+
+
+def _arrays_with_paths(value, path=()):
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif type(value) in (list, tuple):
+        for i, v in enumerate(value):
+            yield from _arrays_with_paths(v, path + (i,))
+    elif type(value) is dict:
+        for k, v in value.items():
+            yield from _arrays_with_paths(v, path + (k,))
+
+
+def _through(encoder_value, path, rebuilder):
+    """value encoded at `path`, packed, unpacked and rebuilt, as the other side would."""
+    from autograder.sandbox.protocol import Decoder
+
+    encoder, value = encoder_value
+    node = encoder.encode(value, path)
+    header, blobs = unpack(pack({"v": node, "links": encoder.links}, encoder.blobs)[8:])
+    return header, Decoder(blobs, None).decode(header["v"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(held=_trees(st.integers(0, 3)), answer=_trees(st.integers(0, 11)),
+       changed=st.sets(st.integers(0, 5)))
+def test_links_keep_every_array_the_stub_holds_the_same_object(held, answer, changed):
+    from autograder.sandbox import sharing
+
+    pool = [np.full(2, float(i)) for i in range(4)]  # one leaf index, one array: repeated leaves alias
+    stub_held = _build(held, lambda i: pool[i])
+    # the stub sends what it holds; the grader rebuilds it (aliasing kept: strict links)
+    header, decoded = _through((sharing.SharedEncoder(), stub_held), ("s", "x"), None)
+    theirs = sharing.Rebuilder(sharing.read_links(header["links"], same=False), None, strict=True)
+    grader_held = theirs.value(decoded, ("s", "x"))
+    known, keep, contents = {}, [], {}
+    sharing.index(grader_held, ("s", "x"), known, keep, contents=contents)
+    grader_arrays = [a for _, a in _arrays_with_paths(grader_held)]
+    for i in changed:  # the reference changes some of them in place
+        if i < len(grader_arrays):
+            grader_arrays[i] += 1
+    # the answer mixes what the grader held (leaves 0-5) with new arrays (leaves 6-11)
+    fresh = {}
+    answer_value = _build(answer, lambda leaf: grader_arrays[leaf % len(grader_arrays)]
+                          if leaf < 6 and grader_arrays else fresh.setdefault(leaf, np.full(2, -1.0 - leaf)))
+    header, decoded = _through((sharing.SharedEncoder(known, contents), answer_value), ("a", "x"), None)
+    ours = sharing.Rebuilder(sharing.read_links(header["links"]),
+                             lambda path: sharing.resolve({("s", "x"): stub_held}, path), strict=False)
+    result = ours.value(decoded, ("a", "x"))
+    by_id = {id(a): path for path, a in _arrays_with_paths(grader_held)}
+    mine = dict(_arrays_with_paths(result))
+    for path, array in _arrays_with_paths(answer_value):
+        np.testing.assert_array_equal(mine[path], array)
+        if id(array) in by_id:  # one the stub holds: the very same object, now with the new contents
+            assert mine[path] is sharing.resolve({("s", "x"): stub_held}, ("s", "x") + by_id[id(array)])

@@ -157,7 +157,12 @@ class Transport:
                         del roots[("s", name)]  # not plain data (the student hung an object on it): stays here
             header["state"] = state
         header["links"] = encoder.links
-        answer, blobs = self._exchange(header, encoder.blobs)
+        try:
+            answer, blobs = self._exchange(header, encoder.blobs)
+        except BaseException:
+            if stub is not None:  # the grader may not have taken the state: send all of it next time
+                self.agreed[stub] = {}
+            raise
         rebuilder = Rebuilder(read_links(answer.get("links")), lambda path: resolve(roots, path), strict=False)
         return answer, rebuilder, Decoder(blobs, _no_handles)
 
