@@ -431,7 +431,6 @@ def test_a_reference_call_nested_beyond_json_is_a_bad_answer(time_rnn, load_stud
         student.forge_raw(200_000)
 
 
-@pytest.mark.slow
 def test_a_forged_reference_call_costs_only_the_tests_that_make_it(time_rnn, fork_server):
     solution = (ROOT / "solutions" / "06_time_rnn" / "layers.py").read_text(encoding="utf-8")
     step = "            self.h = layer.forward(xs[:, t, :], self.h)\n"
