@@ -129,13 +129,16 @@ def index(value, path: tuple, known: dict[int, tuple], keep: list, depth: int = 
         index(child, path + (key,), known, keep, depth + 1, contents)
 
 
-def read_links(node, same: bool = True) -> dict[tuple, tuple]:
+def read_links(node, same: bool = True, check: bool = True) -> dict[tuple, tuple]:
     """Validate a message's links: {path: (earlier path, the same)}; ProtocolError if malformed.
 
-    same: whether links may say "the same, not sent again" (only the trusted side's do).
+    same: whether links may say "the same, not sent again" (only the trusted side's do);
+    check: whether to validate every path (the worker reading the grader's links need not).
     """
     if node is None:
         return {}
+    if not check:
+        return {tuple(link[0]): (tuple(link[1]), len(link) == 3) for link in node}
     if type(node) is not list or len(node) > MAX_LINKS:
         raise ProtocolError("links must be a list")
     links = {}
