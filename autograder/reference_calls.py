@@ -132,6 +132,11 @@ class ReferenceCalls:
             if self.budget is not None and self.spent > self.budget:
                 return self._refuse(text("grade.reference_limits.seconds", seconds=f"{self.budget:g}"))
             return getattr(self, "_" + kind)(header, blobs)
+        except ProtocolError:
+            raise
+        except Exception as exc:  # whatever else the worker's values trip over here (reference code's own
+            # exceptions are answered as errors): the call is unusable, a bad answer like any malformed one
+            raise ProtocolError(f"an unusable reference call ({type(exc).__name__})") from None
         finally:
             self.spent += time.monotonic() - started
 
