@@ -238,7 +238,8 @@ class ReferenceCalls:
         try:
             header["value"] = encoder.encode(value, ("r",))
         except ProtocolError:
-            return _raised(TypeError(f"returned a {type(value).__name__}, which is not plain data"), label)
+            return _raised(TypeError(f"returned a {type(value).__name__}, which is not plain data"), label,
+                           handle if new else None)
         if handle is not None:
             entry = self.objects[handle]
             agreed, state, size = entry[3], {}, 0
@@ -256,6 +257,8 @@ class ReferenceCalls:
             entry[2] = size
             if self.held > MAX_HELD_BYTES:
                 agreed.clear()  # nothing of this answer reaches the stub
+                if new:  # nor its handle: the object is gone
+                    self.held -= self.objects.pop(handle)[2]
                 return self._refuse(text("grade.reference_limits.bytes", mib=MAX_HELD_BYTES >> 20))
             header["state"] = state
             if new:
