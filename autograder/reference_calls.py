@@ -2,7 +2,7 @@
 
 While a unit that builds on an earlier one is tested (manifest `uses_reference`:
 TimeRNN on RNN, SoftmaxWithLoss on softmax), the student's module holds a stub
-of the earlier unit (sandbox/stubs.py). Each call of the stub reaches the grader
+of the earlier unit (sandbox/reference_stubs.py). Each call of the stub reaches the grader
 in the middle of a request, as a message of the usual protocol going the other
 way; `ReferenceCalls.answer` computes it with the reference module already
 imported here (autograder.reference.module) and sends back values only. No
@@ -159,7 +159,7 @@ class ReferenceCalls:
 
     def _method(self, header: dict, blobs: list[bytes]) -> bytes:
         handle, name, building = header.get("handle"), header.get("name"), None
-        if handle is None and "unit" in header:  # build the object first, then call (stubs.Transport.new)
+        if handle is None and "unit" in header:  # build the object first, then call (reference_stubs.Transport.new)
             building = header.get("unit")
             if type(building) is not str or building not in self.methods:
                 raise ProtocolError("no reference class by that name")

@@ -2,7 +2,7 @@
 
 While TimeRNN is tested, the student's module holds a stub of RNN whose calls
 the grader answers with the reference (autograder/reference_calls.py,
-sandbox/stubs.py). These tests prove: a scan of everything the worker can
+sandbox/reference_stubs.py). These tests prove: a scan of everything the worker can
 read while those calls run finds no line and no bytecode of the reference;
 code written the textbook's way (identities of params and grads included)
 scores as it did when the reference ran in the worker; forged reference calls

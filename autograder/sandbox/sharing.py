@@ -1,7 +1,7 @@
 """Which objects are the same object, across the boundary: the links of a reference call.
 
 A reference unit computes on the trusted side (autograder/reference_calls.py)
-while the student's code holds a stub of it in the worker (sandbox/stubs.py).
+while the student's code holds a stub of it in the worker (sandbox/reference_stubs.py).
 Values cross as plain data, so every array that crosses is a copy; yet textbook
 code relies on identity: `grads = layer.grads` must see what the next
 `layer.backward` writes into it, and `RNN(*self.params)` keeps the very arrays

@@ -6,7 +6,7 @@ grader validates every answer (protocol.Decoder) and decides every score.
 Requests (header "op"):
   load         a fresh import of the student's files; numpy and random reseeded;
                names listed in "references" ({name: {"kind", "methods"}}) replaced
-               by stubs whose calls the grader answers (stubs.py): while a request
+               by stubs whose calls the grader answers (reference_stubs.py): while a request
                runs, a stub sends {"refcall": ...} and waits for the grader's answer
   getattr      {target: ref or null for the module, name}
   setattr      {target, name, value}
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import stubs
+from . import reference_stubs
 from .protocol import Decoder, Encoder, ProtocolError, Ref, pack, receive_message, unpack
 
 MESSAGE_LIMIT = 2000
@@ -50,7 +50,7 @@ class Session:
         self.code_cache: dict[tuple, object] = {}
         self.steps: dict[int, object] = {}  # results of the running program's steps
         self.decoder: Decoder | None = None
-        self.transport = stubs.Transport()  # reference calls to the grader (its `send` is set by serve)
+        self.transport = reference_stubs.Transport()  # reference calls to the grader (its `send` is set by serve)
 
     # -- requests -----------------------------------------------------------
     def handle(self, header: dict, blobs: list[bytes]) -> bytes:
@@ -121,7 +121,7 @@ class Session:
             loaded[Path(filename).stem] = self._import(Path(filename).stem, path, source)
         main = loaded[module]
         self.module = main
-        stubs.install(main, references, self.transport)
+        reference_stubs.install(main, references, self.transport)
         return None
 
     def _import(self, name: str, path: Path, source: bytes) -> types.ModuleType:
