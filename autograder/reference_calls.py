@@ -38,11 +38,13 @@ stub raises RuntimeError in the student's code); a further call in the same
 request is a bad answer.
 
 Time: the grader's time computing a reference call is not the student's call
-time (student.Student._exchange charges a call only for the worker's share),
-but it has a budget of its own: as many seconds as the call's limit. A correct
-unit's reference calls take a small fraction of the worker's own time per call,
-so the budget never fails correct code; both count towards the submission's
-whole time limit, as wall-clock time does.
+time (student.Student._exchange charges a call only for the worker's share,
+less ROUND_TRIP_SECONDS per reference call for the wake-ups of a busy
+machine), but it has a budget of its own: as many seconds as the call's limit.
+A correct unit's reference calls take a small fraction of the worker's own
+time per call, so the budget never fails correct code; both count towards the
+submission's whole time limit, as wall-clock time does. A worker that calls
+without end gains at most MAX_CALLS * ROUND_TRIP_SECONDS (5 s) per request.
 """
 
 from __future__ import annotations
@@ -58,7 +60,10 @@ from .sandbox.protocol import Decoder, ProtocolError, pack, unpack
 from .sandbox.sharing import Rebuilder, SharedEncoder, fingerprint, index, read_links
 
 PREFIX = b'{"refcall": '  # how a reference call's header begins (protocol.pack keeps the key order)
-MAX_CALLS = 20_000  # reference calls in one request: a numerical gradient's program makes 16 * 2 T
+MAX_CALLS = 5_000  # reference calls in one request: 07's fit(300 epochs) makes 300, a numerical gradient 16 T
+# Of each leg of a request that follows a reference call, this much is taken as the round trip's
+# own latency, not the student's time: on a busy machine waking two processes takes milliseconds.
+ROUND_TRIP_SECONDS = 0.001
 MAX_OBJECTS = 20_000  # reference objects alive at once, in one test
 MAX_HELD_BYTES = 256 * 1024 * 1024  # the plain data those objects hold
 MAX_CALL_BYTES = 16 * 1024 * 1024  # one reference call's message

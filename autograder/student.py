@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from .messages import text
-from .reference_calls import ReferenceCalls
+from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
 from .sandbox.protocol import Decoder, Encoder, ProtocolError, Ref, pack, unpack
 
 
@@ -178,8 +178,9 @@ class Student:
         """channel.exchange, answering the reference calls the worker makes before its answer comes.
 
         The call's time limit covers the worker's time only: each leg of the
-        exchange gets what the earlier legs left, and the grader's time computing
-        the reference (between legs) has its own budget (reference_calls.py).
+        exchange gets what the earlier legs left (less ROUND_TRIP_SECONDS of each
+        leg after a reference call), and the grader's time computing the
+        reference (between legs) has its own budget (reference_calls.py).
         """
         references = self._references
         limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
@@ -197,7 +198,8 @@ class Student:
                 if exc.timed_out and legs:  # say the call's limit, not what its last leg had left
                     raise WorkerLost(text("grade.call_timeout", seconds=f"{limit:g}"), timed_out=True) from None
                 raise
-            used += time.monotonic() - started
+            leg = time.monotonic() - started
+            used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
             if not references.is_call(body):
                 return body
             legs += 1

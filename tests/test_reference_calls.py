@@ -29,7 +29,7 @@ from autograder.grade import grade
 from autograder.reference_calls import ReferenceCalls
 from autograder.sandbox import InProcess
 from autograder.sandbox.protocol import ProtocolError, pack, unpack
-from autograder.student import StudentError, WorkerLost
+from autograder.student import Student, StudentError, WorkerLost
 from autograder.submission import Submission, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -675,3 +675,36 @@ def test_links_keep_every_array_the_stub_holds_the_same_object(held, answer, cha
         np.testing.assert_array_equal(mine[path], array)
         if id(array) in by_id:  # one the stub holds: the very same object, now with the new contents
             assert mine[path] is sharing.resolve({("s", "x"): stub_held}, ("s", "x") + by_id[id(array)])
+
+
+class _SlowRoundTrips:
+    """A channel whose worker makes `calls` reference calls, each leg taking `leg` seconds of wall clock."""
+
+    call_seconds = 1.0
+
+    def __init__(self, calls: int, leg: float):
+        self.calls, self.leg, self.given, self.took = calls, leg, [], []
+
+    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
+        import time
+
+        self.given.append(seconds)
+        started = time.monotonic()
+        time.sleep(self.leg)
+        self.took.append(time.monotonic() - started)
+        if len(self.given) <= self.calls:
+            return pack({"refcall": "function", "unit": "f", "args": [], "kwargs": {}}, [])[8:]
+        return pack({"value": len(self.given)}, [])[8:]
+
+
+def test_a_busy_machines_round_trips_are_not_the_students_time():
+    module = types.ModuleType("quick_reference")
+    module.f = lambda: 0
+    channel = _SlowRoundTrips(calls=40, leg=0.003)
+    student = Student(channel, "layers.py", references=ReferenceCalls(module, ("f",)))
+    assert student._request("getattr", "x", target=None, name="x") == 41
+    # 41 legs of 3 ms or more: the first is the student's, each later one less the 1 ms allowed for its round trip
+    assert channel.given[0] == 1.0
+    charged = channel.took[0] + sum(leg - 0.001 for leg in channel.took[1:-1])
+    assert abs(channel.given[-1] - (1.0 - charged)) < 0.01
+    assert channel.given[-1] > 1.0 - sum(channel.took[:-1]) + 0.03
