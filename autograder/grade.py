@@ -123,12 +123,13 @@ class _Run:
             self.worker = self.sandbox.start(self.assignment.limits)
         self.worker.deadline = self.deadline
         filename = self.assignment.student_files[0]
-        student = Student(self.worker, filename, self.knowledge, call_seconds)
+        references = reference.calls(self.assignment, uses_reference)  # the earlier units, answered here
+        student = Student(self.worker, filename, self.knowledge, call_seconds, references)
         seconds = self.assignment.limits.import_seconds
         try:
             student._request("load", f"importing {filename}", seconds=seconds,
                              module=self.assignment.module_name, files=self.files,
-                             references=reference.unit_sources(self.assignment, uses_reference))
+                             references=references.stubs())
         except WorkerLost as exc:
             self.import_failure = (messages.text("grade.import_timeout", filename=filename, seconds=f"{seconds:g}")
                                    if exc.timed_out else str(exc))

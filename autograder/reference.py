@@ -1,13 +1,13 @@
 """The trusted side's view of the reference solutions and hidden tests.
 
 The reference module is imported here, in the grader, to compute expected
-values. A worker never sees it whole: `unit_sources` cuts out only the earlier
-units a test supplies in place of the student's (manifest `uses_reference`).
+values. A worker never sees any of it: where a test supplies earlier units in
+place of the student's (manifest `uses_reference`), the worker gets stubs whose
+calls the grader answers with this module (`calls`, reference_calls.py).
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
 import importlib.util
 import types
@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Callable
 
 from .course import Assignment, CourseError
+from .reference_calls import ReferenceCalls
 
 
 @lru_cache(maxsize=None)
@@ -44,24 +45,10 @@ def hidden_tests(assignment: Assignment) -> dict[str, Callable]:
     return {name: getattr(mod, name) for name in (t.name for t in assignment.tests)}
 
 
-@lru_cache(maxsize=None)
-def unit_sources(assignment: Assignment, names: tuple[str, ...]) -> dict[str, str]:
-    """name -> source of that top-level definition, preceded by the solution's imports."""
-    if not names:
-        return {}
-    path = assignment.solution_folder / assignment.student_files[0]
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    imports = "\n".join(ast.get_source_segment(source, node)
-                        for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
-    definitions = {node.name: node for node in tree.body
-                   if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
-    result = {}
-    for name in names:
-        node = definitions.get(name)
-        if node is None:
-            raise CourseError(f"{assignment.id}: uses_reference names {name}, which {path.name} does not define")
-        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        lines = source.splitlines()[start - 1:node.end_lineno]
-        result[name] = imports + "\n\n" + "\n".join(lines) + "\n"
-    return result
+def calls(assignment: Assignment, names: tuple[str, ...]) -> ReferenceCalls:
+    """The earlier units `names` of the reference solution, for one test: the worker gets stubs, calls come here."""
+    try:
+        return ReferenceCalls(module(assignment), tuple(names))
+    except LookupError as exc:
+        raise CourseError(f"{assignment.id}: uses_reference names {exc.args[0]}, which "
+                          f"{assignment.student_files[0]} does not define as a class or function") from None

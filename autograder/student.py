@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import time
 from typing import Callable, Protocol
 
 import numpy as np
 
 from . import untrusted
 from .messages import text
+from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
 from .sandbox.protocol import DECODING_ERRORS, Decoder, Encoder, ProtocolError, Ref, pack, unpack
 
 # Whatever an answer's bytes make the trusted side raise while it is read: a bad answer, and the
@@ -82,9 +84,14 @@ class Student:
     """The student's module, seen from the trusted side."""
 
     def __init__(self, channel: Channel, filename: str, knowledge: CallKnowledge | None = None,
-                 call_seconds: float | None = None):
-        """call_seconds: each request's time limit, where it is not the channel's own."""
+                 call_seconds: float | None = None, references: ReferenceCalls | None = None):
+        """call_seconds: each request's time limit, where it is not the channel's own.
+
+        references: the earlier units this test supplies, answered on the trusted side
+        when the student's code calls them (none: any such call is a bad answer).
+        """
         object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_references", references or ReferenceCalls())
         object.__setattr__(self, "_filename", filename)
         object.__setattr__(self, "_call_seconds", call_seconds)
         # Handles of module-level classes and functions, valid for this Student only
@@ -169,8 +176,8 @@ class Student:
         encoder = Encoder(_ref_of)
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
-            header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs),
-                                                          self._call_seconds if seconds is None else seconds))
+            header, blobs = unpack(self._exchange(pack({"op": op, **encoded}, encoder.blobs),
+                                                  self._call_seconds if seconds is None else seconds))
             self._note_mutated(header, op)
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
@@ -186,6 +193,37 @@ class Student:
             raise WorkerLost(_invalid_answer(label, exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
+
+    def _exchange(self, message: bytes, seconds: float | None) -> bytes:
+        """channel.exchange, answering the reference calls the worker makes before its answer comes.
+
+        The call's time limit covers the worker's time only: each leg of the
+        exchange gets what the earlier legs left (less ROUND_TRIP_SECONDS of each
+        leg after a reference call), and the grader's time computing the
+        reference (between legs) has its own budget (reference_calls.py).
+        """
+        references = self._references
+        limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
+        references.begin(limit)
+        serving = getattr(self._channel, "serving", None)
+        if serving is not None:  # no process boundary: the worker calls the reference directly
+            with serving(references.answer):
+                return self._channel.exchange(message, seconds)
+        used, legs = 0.0, 0
+        while True:
+            started = time.monotonic()
+            try:
+                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001))
+            except WorkerLost as exc:
+                if exc.timed_out and legs:  # say the call's limit, not what its last leg had left
+                    raise WorkerLost(text("grade.call_timeout", seconds=f"{limit:g}"), timed_out=True) from None
+                raise
+            leg = time.monotonic() - started
+            used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
+            if not references.is_call(body):
+                return body
+            legs += 1
+            message = references.answer(body)
 
     def _defer(self, op: str, label: str, fields: dict, type_name: str) -> "Deferred":
         """A constructor call, kept until a request needs the instance (or the test ends)."""
@@ -223,7 +261,7 @@ class Student:
         label = label or (steps[0][1] if steps else "program")
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)
-            header, blobs = unpack(self._channel.exchange(message, self._call_seconds))
+            header, blobs = unpack(self._exchange(message, self._call_seconds))
             self._note_mutated(header, "program")
             if "error" in header:
                 error = header["error"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.course import Limits
+from autograder.reference_calls import ReferenceCalls
 from autograder.sandbox.forkserver import ForkServer
 from autograder.student import Student
 
@@ -24,13 +25,14 @@ def load_student(fork_server):
     """load_student(source, limits=FAST) -> Student proxy for a module `layers` with that source."""
     workers = []
 
-    def load(source: str, limits: Limits = FAST, references: dict | None = None) -> Student:
+    def load(source: str, limits: Limits = FAST, references: ReferenceCalls | None = None) -> Student:
+        """references: earlier units the module gets as stubs, answered on the trusted side."""
         worker = fork_server.start(limits)
         workers.append(worker)
-        student = Student(worker, "layers.py")
+        student = Student(worker, "layers.py", references=references)
         student._request("load", "importing layers.py", module="layers",
                          files={"layers.py": np.frombuffer(source.encode(), dtype=np.uint8)},
-                         references=references or {})
+                         references=references.stubs() if references else {})
         return student
 
     yield load

@@ -30,7 +30,7 @@ def test_manifest_and_hidden_tests_agree(aid):
     assert list(tests) == [t.name for t in assignment.tests]
     assert assignment.max_score > 0
     for unit in assignment.units:
-        reference.unit_sources(assignment, unit.uses_reference)  # every named reference exists
+        reference.calls(assignment, unit.uses_reference)  # every named reference exists
 
 
 @pytest.mark.parametrize("aid", IDS)

@@ -12,6 +12,7 @@ numpy, the worker code and (later) the student's files. Two kinds:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +34,16 @@ class InProcessWorker:
         from .worker import in_process_answer
 
         return in_process_answer(self._session, message)[8:]
+
+    @contextlib.contextmanager
+    def serving(self, answer):
+        """While a request runs, the worker's reference calls go straight to `answer` (body -> message)."""
+        transport = self._session.transport
+        transport.send = lambda message: answer(message[8:])[8:]
+        try:
+            yield
+        finally:
+            transport.send = None
 
     def close(self) -> None:
         self._tmp.cleanup()

@@ -5,7 +5,9 @@ grader validates every answer (protocol.Decoder) and decides every score.
 
 Requests (header "op"):
   load         a fresh import of the student's files; numpy and random reseeded;
-               names listed in "references" replaced by reference definitions
+               names listed in "references" ({name: {"kind", "methods"}}) replaced
+               by stubs whose calls the grader answers (reference_stubs.py): while a request
+               runs, a stub sends {"refcall": ...} and waits for the grader's answer
   getattr      {target: ref or null for the module, name}
   setattr      {target, name, value}
   call         {target, args, kwargs}
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import reference_stubs
 from .protocol import Decoder, Encoder, ProtocolError, Ref, pack, receive_message, unpack
 
 MESSAGE_LIMIT = 2000
@@ -51,6 +54,7 @@ class Session:
         self.steps: dict[int, object] = {}  # results of the running program's steps
         self.decoder: Decoder | None = None
         self.mutated: list | None = None  # what the last call changed in place; None: this request made no call
+        self.transport = reference_stubs.Transport()  # reference calls to the grader (its `send` is set by serve)
 
     # -- requests -----------------------------------------------------------
     def handle(self, header: dict, blobs: list[bytes]) -> bytes:
@@ -136,10 +140,7 @@ class Session:
             loaded[Path(filename).stem] = self._import(Path(filename).stem, path, source)
         main = loaded[module]
         self.module = main
-        for name, source in references.items():
-            namespace: dict = {"__name__": "reference"}
-            exec(compile(source, f"<reference {name}>", "exec"), namespace)
-            setattr(main, name, namespace[name])
+        reference_stubs.install(main, references, self.transport)
         return None
 
     def _import(self, name: str, path: Path, source: bytes) -> types.ModuleType:
@@ -324,6 +325,7 @@ def _static_attribute(obj, name: str):
 def serve(sock, workdir: Path) -> None:
     """Answer requests on `sock` until the grader closes it."""
     session = Session(workdir)
+    session.transport.send = _round_trip(sock)
 
     while True:
         try:
@@ -334,6 +336,16 @@ def serve(sock, workdir: Path) -> None:
         sock.sendall(session.handle(header, blobs))
         sys.stdout.flush()
         sys.stderr.flush()
+
+
+def _round_trip(sock):
+    """A reference call: send it on `sock` and wait for the grader's answer (its body)."""
+
+    def send(message: bytes) -> bytes:
+        sock.sendall(message)
+        return receive_message(sock)
+
+    return send
 
 
 def in_process_answer(session: Session, message: bytes) -> bytes:

@@ -1,0 +1,259 @@
+"""Which objects are the same object, across the boundary: the links of a reference call.
+
+A reference unit computes on the trusted side (autograder/reference_calls.py)
+while the student's code holds a stub of it in the worker (sandbox/reference_stubs.py).
+Values cross as plain data, so every array that crosses is a copy; yet textbook
+code relies on identity: `grads = layer.grads` must see what the next
+`layer.backward` writes into it, and `RNN(*self.params)` keeps the very arrays
+it was given. So each side also sends links: "the object at this path is the
+one you already hold at that path".
+
+A path is a tuple: a root tag, then list indices and dict keys. Roots:
+
+    ("p", i)     positional argument i of the call
+    ("k", name)  keyword argument `name`
+    ("n", i)     positional argument i of the constructor, when the call builds the object first
+    ("m", name)  keyword argument `name` of that constructor
+    ("s", name)  attribute `name` of the object as the stub sent it, before the call
+    ("a", name)  attribute `name` after the call
+    ("r",)       the call's return value
+
+Only arrays, lists and dicts carry identity (tuples and numbers do not). A
+link's target is either an object the receiver held before this message
+(p, k, n, m, s) or one met earlier in the same message (aliasing inside it).
+`SharedEncoder` writes values and links; `Rebuilder` reads them back, writing
+new contents into the objects the links name (arrays in place, lists and dicts
+refilled), so that the receiver's references stay valid.
+
+This module runs in the worker as well as on the trusted side: it imports only
+numpy and the protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .protocol import MAX_DEPTH, Encoder, ProtocolError
+
+ROOTS = ("p", "k", "n", "m", "s", "a", "r")
+HELD = ("p", "k", "n", "m", "s")  # roots of what the receiver held before the message
+MAX_PATH = MAX_DEPTH + 2
+MAX_LINKS = 100_000
+
+
+def _has_identity(value) -> bool:
+    return isinstance(value, np.ndarray) or type(value) in (list, dict)
+
+
+def _children(value):
+    """(key, child) pairs a path may step through: list and tuple items, str-keyed dict values."""
+    if type(value) in (list, tuple):
+        return enumerate(value)
+    if type(value) is dict and all(type(k) is str for k in value):
+        return value.items()
+    return ()
+
+
+class SharedEncoder:
+    """protocol.Encoder that also records links: objects met before, at another path.
+
+    known: id(object) -> path of objects the receiver already holds (kept
+    alive by the caller while this encoder is in use); contents: id(array) ->
+    what that array held when the receiver got it (see index). An array linked
+    to one the receiver holds with those very contents, or to one met earlier
+    in this message, is not sent again: the link says "the same" (a third
+    element, 1) and the value carries None in its place.
+    """
+
+    def __init__(self, known: dict[int, tuple] | None = None, contents: dict[int, tuple] | None = None):
+        self.encoder = Encoder(None)
+        self.known = dict(known or {})
+        self.contents = contents or {}
+        self.links: list[list] = []
+        self._keep: list = []  # what `known` names from this message: alive, so no id is reused
+
+    @property
+    def blobs(self) -> list[bytes]:
+        return self.encoder.blobs
+
+    def encode(self, value, path: tuple):
+        """The plain encoding of value, found at `path`; ProtocolError (and nothing added) if it is not plain."""
+        mark, links, added = len(self.encoder.blobs), len(self.links), []
+        try:
+            return self.encoder.encode(self._prepare(value, path, 0, added))
+        except ProtocolError:
+            del self.encoder.blobs[mark:]
+            del self.links[links:]
+            for key in added:
+                del self.known[key]
+            raise
+
+    def _prepare(self, value, path: tuple, depth: int, added: list):
+        """value with each array the receiver has as it is replaced by None; the links recorded."""
+        if depth > MAX_DEPTH:
+            return value  # the encoder refuses it
+        if _has_identity(value):
+            earlier = self.known.get(id(value))
+            if earlier is None:
+                self.known[id(value)] = path
+                added.append(id(value))
+                self._keep.append(value)
+            elif isinstance(value, np.ndarray) and (earlier[0] in ("a", "r") or self.contents.get(id(value))
+                                                    == (value.dtype.str, value.shape, value.tobytes())):
+                self.links.append([list(path), list(earlier), 1])
+                return None
+            else:
+                self.links.append([list(path), list(earlier)])
+        if type(value) in (list, tuple):
+            items = [self._prepare(v, path + (i,), depth + 1, added) for i, v in enumerate(value)]
+            return items if type(value) is list else tuple(items)
+        if type(value) is dict and all(type(k) is str for k in value):
+            return {k: self._prepare(v, path + (k,), depth + 1, added) for k, v in value.items()}
+        return value
+
+
+def index(value, path: tuple, known: dict[int, tuple], keep: list, depth: int = 0,
+          contents: dict[int, tuple] | None = None) -> None:
+    """Record in `known` the path of every array, list and dict inside value (the first path wins),
+    and in `contents` (if given) what each array holds now."""
+    if depth > MAX_DEPTH:
+        return
+    if _has_identity(value) and id(value) not in known:
+        known[id(value)] = path
+        keep.append(value)
+        if contents is not None and isinstance(value, np.ndarray):
+            contents[id(value)] = (value.dtype.str, value.shape, value.tobytes())
+    for key, child in _children(value):
+        index(child, path + (key,), known, keep, depth + 1, contents)
+
+
+def read_links(node, same: bool = True, check: bool = True) -> dict[tuple, tuple]:
+    """Validate a message's links: {path: (earlier path, the same)}; ProtocolError if malformed.
+
+    same: whether links may say "the same, not sent again" (only the trusted side's do);
+    check: whether to validate every path (the worker reading the grader's links need not).
+    """
+    if node is None:
+        return {}
+    if not check:
+        return {tuple(link[0]): (tuple(link[1]), len(link) == 3) for link in node}
+    if type(node) is not list or len(node) > MAX_LINKS:
+        raise ProtocolError("links must be a list")
+    links = {}
+    for link in node:
+        if type(link) is not list or len(link) not in (2, 3) or (len(link) == 3 and (link[2] != 1 or not same)):
+            raise ProtocolError("a link must be a pair of paths")
+        links[_path(link[0])] = (_path(link[1]), len(link) == 3)
+    return links
+
+
+def _path(node) -> tuple:
+    if (type(node) is not list or not 1 <= len(node) <= MAX_PATH or node[0] not in ROOTS
+            or not all(type(step) in (int, str) and (type(step) is int or len(step) <= 200) for step in node)):
+        raise ProtocolError("malformed path in a link")
+    return tuple(node)
+
+
+def resolve(roots: dict, path: tuple):
+    """The object at `path` below roots[path[:2]] (roots keyed by ("p", 0), ("s", "grads"), ...); KeyError if none."""
+    if path[:1] == ("r",):
+        value, rest = roots[("r",)], path[1:]
+    else:
+        value, rest = roots[path[:2]], path[2:]
+    for step in rest:
+        if type(value) in (list, tuple) and type(step) is int and 0 <= step < len(value):
+            value = value[step]
+        elif type(value) is dict and type(step) is str and step in value:
+            value = value[step]
+        else:
+            raise KeyError(path)
+    return value
+
+
+class Rebuilder:
+    """Turns decoded values back into the receiver's objects, following the links.
+
+    old: path -> an object the receiver held before the message (raises
+    KeyError for none); None when links may only name objects of this message.
+    strict: a link that names nothing is a ProtocolError, and only arrays are
+    shared (on the trusted side, reading the worker's links); else such a value
+    is simply taken as new.
+    """
+
+    def __init__(self, links: dict[tuple, tuple], old: Callable[[tuple], object] | None, strict: bool):
+        self.links, self.old, self.strict = links, old, strict
+        self.built: dict[tuple, object] = {}
+
+    def value(self, decoded, path: tuple):
+        target = self._target(path)
+        if target is not None and self.links[path][1]:  # the same array, not sent again
+            if not isinstance(target, np.ndarray):
+                raise ProtocolError("a link says the same of something that is not an array")
+            self.built.setdefault(path, target)
+            return target
+        if type(decoded) is list:
+            items = [self.value(v, path + (i,)) for i, v in enumerate(decoded)]
+            result = items
+            if type(target) is list:
+                target[:] = items
+                result = target
+        elif type(decoded) is tuple:
+            result = tuple(self.value(v, path + (i,)) for i, v in enumerate(decoded))
+        elif type(decoded) is dict and all(type(k) is str for k in decoded):
+            items = {k: self.value(v, path + (k,)) for k, v in decoded.items()}
+            result = items
+            if type(target) is dict:
+                target.clear()
+                target.update(items)
+                result = target
+        elif isinstance(decoded, np.ndarray) and isinstance(target, np.ndarray) \
+                and target.shape == decoded.shape and target.dtype == decoded.dtype:
+            if target.flags.writeable:
+                target[...] = decoded
+            result = target
+        else:
+            result = decoded
+        if _has_identity(result):
+            self.built.setdefault(path, result)
+        return result
+
+    def _target(self, path: tuple):
+        link = self.links.get(path)
+        if link is None:
+            return None
+        earlier = link[0]
+        if earlier in self.built:
+            target = self.built[earlier]
+            # From the worker only arrays may be shared: a list or dict named twice could be made to hold itself.
+            return None if self.strict and not isinstance(target, np.ndarray) else target
+        if self.old is not None and earlier[0] in HELD:
+            try:
+                return self.old(earlier)
+            except KeyError:
+                pass
+        if self.strict:
+            raise ProtocolError("a link names an object that is not there")
+        return None
+
+
+def fingerprint(value, depth: int = 0):
+    """What a value is, identities included: equal fingerprints mean nothing to send again.
+
+    Each side keeps the fingerprints of the attributes both sides last agreed on
+    and sends only those that changed since (in place or rebound), so a call
+    of RNN.forward carries its arguments and the new cache, not params and grads.
+    """
+    if isinstance(value, np.ndarray):
+        return ("nd", id(value), value.dtype.str, value.shape, value.tobytes())
+    if value is None or type(value) in (bool, int, float, str):
+        return (type(value).__name__, value)
+    if isinstance(value, np.generic):
+        return ("np", value.dtype.str, value.tobytes())
+    if depth < MAX_DEPTH and type(value) in (list, tuple):
+        return (type(value).__name__, id(value) if type(value) is list else 0,
+                tuple(fingerprint(v, depth + 1) for v in value))
+    if depth < MAX_DEPTH and type(value) is dict:
+        return ("dict", id(value), tuple((repr(k), fingerprint(v, depth + 1)) for k, v in value.items()))
+    return ("object", id(value), object())  # never equal to anything: always sent (or found not plain)
