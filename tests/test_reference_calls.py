@@ -530,7 +530,7 @@ def test_live_reference_objects_are_capped_and_released(time_rnn, load_student, 
     student = load_student(LOOPS, references=references)
     assert student.drop(50) == 50  # each stub gone before the next is made: its object is released
     assert len(references.objects) <= 2
-    with pytest.raises(StudentError, match="10 objects alive at once"):
+    with pytest.raises(StudentError, match="objects alive at once"):
         student.keep(20)
     assert student.drop(5) == 5  # a refusal costs that call only
 
@@ -551,7 +551,7 @@ def test_reference_calls_per_request_are_capped_and_a_call_after_a_refusal_is_a_
     references = reference.calls(time_rnn, ("RNN",))
     student = load_student(LOOPS, references=references)
     assert student.drop(5) == 5
-    with pytest.raises(StudentError, match="5 calls in one request"):
+    with pytest.raises(StudentError, match="calls in one request"):
         student.drop(6)
     with pytest.raises(WorkerLost, match="invalid answer"):
         student.insist(7)
@@ -600,7 +600,7 @@ def test_a_call_that_runs_out_of_its_own_time_after_reference_calls_names_the_ca
 
 
 def test_the_graders_time_on_one_calls_reference_calls_has_a_budget(slow_reference):
-    with pytest.raises(StudentError, match=re.escape("2 s of the grader's time")):
+    with pytest.raises(StudentError, match=re.escape("s of the grader's time in one call")):
         slow_reference.work(0.0, 8)
 
 
