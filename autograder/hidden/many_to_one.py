@@ -33,7 +33,9 @@ throughout at most 30 % on forward, loss and five epochs of fit; bce_loss with t
 the logs 25 % (a shift of about 1e-7 on losses of order 0.1 to 1); float64
 rewrites about 1e-9. With large inputs, every logit is 1000 or more in size, so
 every probability is exactly 0 or 1 in any dtype. A systematic error of 0.1 % uses 1000 % of it in any
-dtype. The 300 epochs of training on the three sentences are compared with the
+dtype. The atol passed is rounded up to a power of ten (at most 10 times
+looser), so that the message, which shows it, tells nothing finer than an
+order of magnitude. The 300 epochs of training on the three sentences are compared with the
 reference's losses at rtol 1e-2 (float32 drifts by at most 0.3 % there),
 which still fails a constant or hard-coded loss curve many times over.
 Central differences of the student's own loss take a fixed step of 1e-3 and
@@ -82,6 +84,12 @@ def _kind(value):
     return getattr(value, "remote_type", None) or type(value).__name__
 
 
+def _atol(scale):
+    """ATOL_SCALE * scale rounded up to a power of ten: the message shows atol, and a power of ten
+    tells the student no more than the order of magnitude of the expected values."""
+    return float(10.0 ** np.ceil(np.log10(max(ATOL_SCALE * scale, 1e-12))))
+
+
 def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None):
     """actual against the reference's value at the fixed tolerance (an ndarray where expected is one).
 
@@ -92,7 +100,7 @@ def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None):
         fail("hidden.many.not_array", what=what, kind=_kind(actual), hint=hint)
     if scale is None:
         scale = float(np.max(np.abs(expected), initial=0.0))
-    assert_close(actual, expected, what, rtol=rtol, atol=max(ATOL_SCALE * scale, 1e-12), hint=hint)
+    assert_close(actual, expected, what, rtol=rtol, atol=_atol(scale), hint=hint)
 
 
 def _number(value, expected, what, hint=None):

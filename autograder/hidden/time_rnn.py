@@ -22,7 +22,9 @@ the textbook's float32 TimeRNN and TimeEmbedding (`dtype='f'` arrays) use at
 most 0.06 % of that budget; a TimeRNN computing in float32 throughout at most
 20 % (its dWx, where entries cancel), a float32 TimeAffine at most 23 % (db);
 float64 rewrites (tensordot, np.add.at over all steps) at most 1e-10. A
-systematic error of 0.1 % uses 1000 % of it, in any dtype.
+systematic error of 0.1 % uses 1000 % of it, in any dtype. The atol passed is
+rounded up to a power of ten (at most 10 times looser), so that the message,
+which shows it, tells nothing finer than an order of magnitude.
 Gradient checks take central differences of the student's own forward with a
 fixed step of 1e-2 (every unit but TimeRNN is linear in what is perturbed, so
 any step is exact there; TimeRNN's truncation error at 1e-2 is about 1e-5
@@ -55,6 +57,12 @@ def _say(key, **fields):
 
 # -- shared helpers ----------------------------------------------------------------
 
+def _atol(scale):
+    """ATOL_SCALE * scale rounded up to a power of ten: the message shows atol, and a power of ten
+    tells the student no more than the order of magnitude of the expected values."""
+    return float(10.0 ** np.ceil(np.log10(max(ATOL_SCALE * scale, 1e-12))))
+
+
 def _close(actual, expected, what, hint=None):
     """The student's array against the reference's: an ndarray of the same shape, within the fixed tolerance."""
     if not isinstance(actual, np.ndarray):
@@ -62,7 +70,7 @@ def _close(actual, expected, what, hint=None):
         fail("hidden.time.not_array", what=what, kind=kind, hint=hint)
     expected = np.asarray(expected, dtype=np.float64)
     scale = float(np.max(np.abs(expected), initial=0.0))
-    assert_close(actual, expected, what, rtol=RTOL, atol=max(ATOL_SCALE * scale, 1e-12), hint=hint)
+    assert_close(actual, expected, what, rtol=RTOL, atol=_atol(scale), hint=hint)
 
 
 def _none(value, what):
