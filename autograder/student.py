@@ -93,6 +93,8 @@ class Student:
         object.__setattr__(self, "_state", None)
         # Constructor calls not sent yet: (op, label, fields, Deferred), sent with the next request.
         object.__setattr__(self, "_unsent", [])
+        # What the last call into student code changed in place (see mutated_arguments).
+        object.__setattr__(self, "_mutated", ())
 
     # -- what tests use -----------------------------------------------------------
     def __getattr__(self, name: str):
@@ -124,6 +126,18 @@ class Student:
             return False
         return True
 
+    def mutated_arguments(self) -> tuple:
+        """The ndarray arguments the last call into student code changed in place.
+
+        A tuple of positions (int, 0 for the first argument after self) and keyword
+        names (str), in the order the call took them; () when it changed none.
+        The worker compares each ndarray argument (also one inside a list or tuple
+        argument) with a copy taken before the call. A constructor call still
+        waiting to be sent (Deferred) is sent first, so it counts as the last call.
+        """
+        self._send_unsent()
+        return self._mutated
+
     def identities(self, obj: "RemoteObject", name: str):
         """id() of each element of obj.<name> (or of the attribute itself), read in the worker."""
         return self._request("identities", f"{obj._label}.{name}", target=obj, name=name)
@@ -152,6 +166,7 @@ class Student:
         try:
             header, blobs = unpack(self._channel.exchange(pack({"op": op, **encoded}, encoder.blobs),
                                                           self._call_seconds if seconds is None else seconds))
+            self._note_mutated(header, op)
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
             if "value" not in header or not set(header) <= {"value", "state"}:
@@ -204,6 +219,7 @@ class Student:
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)
             header, blobs = unpack(self._channel.exchange(message, self._call_seconds))
+            self._note_mutated(header, "program")
             if "error" in header:
                 error = header["error"]
                 step = error.get("step") if isinstance(error, dict) else None
@@ -225,6 +241,18 @@ class Student:
             raise WorkerLost(text("grade.invalid_answer", label=label, problem=exc)) from None
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
+
+    def _note_mutated(self, header: dict, op: str) -> None:
+        """Take the answer's "mutated" field off the header into self._mutated (a call's answer only)."""
+        if op == "load" or op in MUTATING_OPS:
+            object.__setattr__(self, "_mutated", ())
+        if "mutated" not in header:
+            return
+        mutated = header.pop("mutated")
+        if op not in MUTATING_OPS or type(mutated) is not list or len(mutated) > MAX_MUTATED or not all(
+                type(key) is int or (type(key) is str and len(key) <= 100) for key in mutated):
+            raise ProtocolError("malformed list of mutated arguments")
+        object.__setattr__(self, "_mutated", tuple(mutated))
 
     def _error(self, error, op: str, label: str, fields: dict) -> Exception:
         if not isinstance(error, dict):
@@ -442,6 +470,8 @@ class _Recording:
 
 
 PROGRAM_OPS = ("getattr", "call", "callmethod")  # what a program's steps may do
+MUTATING_OPS = ("call", "callmethod", "program")  # requests that may call student code with arguments
+MAX_MUTATED = 256
 PROGRAM_CHUNK = 16  # evaluations per request: one call time limit covers at most this many
 
 

@@ -18,7 +18,10 @@ Requests (header "op"):
                order, a step's target or arguments may be an earlier step's result
                (a negative ref); answers the values of the steps in `results`
 Answers: {"value": ...} (for a callmethod with "state", also {"state": {...}}) or
-{"error": {"type", "message", "where", "missing"}}.
+{"error": {"type", "message", "where", "missing"}}. The answer to a call, callmethod
+or program (value or error alike) also carries {"mutated": [...]}: the positions
+(int) and keyword names (str) of the ndarray arguments the last call into student
+code changed in place (see Arguments).
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ class Session:
         self.code_cache: dict[tuple, object] = {}
         self.steps: dict[int, object] = {}  # results of the running program's steps
         self.decoder: Decoder | None = None
+        self.mutated: list | None = None  # what the last call changed in place; None: this request made no call
 
     # -- requests -----------------------------------------------------------
     def handle(self, header: dict, blobs: list[bytes]) -> bytes:
         """Answer one request; any failure of student code becomes an error answer."""
+        self.mutated = None
         try:
             decoder = Decoder(blobs, self._resolve)
             if header.get("op") == "program":  # steps are decoded one by one as they run
@@ -65,17 +70,31 @@ class Session:
         except BaseException as exc:  # student code may raise anything, SystemExit included
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            return pack({"error": self._describe(exc)}, [])
+            return pack({"error": self._describe(exc), **self._mutation()}, [])
 
     def _answer(self, value, target=None, wanted=None) -> bytes:
         encoder = Encoder(self._make_ref)
         try:
             encoded = encoder.encode(value)
         except ProtocolError as exc:
-            return pack({"error": {"type": "ProtocolError", "message": str(exc), "where": "", "missing": False}}, [])
+            return pack({"error": {"type": "ProtocolError", "message": str(exc), "where": "", "missing": False},
+                         **self._mutation()}, [])
         if not wanted:
-            return pack({"value": encoded}, encoder.blobs)
-        return pack({"value": encoded, "state": self._state(encoder, target, wanted)}, encoder.blobs)
+            return pack({"value": encoded, **self._mutation()}, encoder.blobs)
+        return pack({"value": encoded, "state": self._state(encoder, target, wanted), **self._mutation()},
+                    encoder.blobs)
+
+    def _mutation(self) -> dict:
+        """The answer's "mutated" field, where this request called student code."""
+        return {} if self.mutated is None else {"mutated": self.mutated}
+
+    def _calling(self, function, args: list, kwargs: dict):
+        """function(*args, **kwargs), noting which ndarray arguments it changed in place (self.mutated)."""
+        arguments = Arguments(args, kwargs)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.mutated = arguments.changed()
 
     @staticmethod
     def _state(encoder: Encoder, target, wanted) -> dict:
@@ -156,10 +175,10 @@ class Session:
         return None
 
     def op_call(self, target, args: list, kwargs: dict):
-        return target(*args, **kwargs)
+        return self._calling(target, args, kwargs)
 
     def op_callmethod(self, target, name: str, args: list, kwargs: dict):
-        return self.op_getattr(target, name)(*args, **kwargs)
+        return self._calling(self.op_getattr(target, name), args, kwargs)
 
     def op_program(self, first: int, steps: list, results: list):
         if type(first) is not int or type(steps) is not list:
@@ -234,6 +253,49 @@ class Session:
 
 MAX_STATE = 32
 _ABSENT = object()
+
+
+class Arguments:
+    """Pristine copies of a call's ndarray arguments, to tell afterwards which ones the call changed.
+
+    Only ndarrays are kept (the arguments whose change a test can ask about, at the
+    cost of one copy each); an array inside a list or tuple argument counts for
+    that argument's position. An argument changed means other bytes, another
+    shape or another dtype (ndarray.resize, a view's dtype set), so that NaN
+    compares equal to itself and -0.0 differs from 0.0.
+    """
+
+    def __init__(self, args: list, kwargs: dict):
+        self.kept = [(key, array, _pristine(array))
+                     for key, value in [*enumerate(args), *kwargs.items()]
+                     for array in _arrays_in(value)]
+
+    def changed(self) -> list:
+        """The positions (int) and keyword names (str) whose arrays differ from their copies, in call order."""
+        changed: list = []
+        for key, array, copy in self.kept:
+            if key not in changed and _differs(array, copy):
+                changed.append(key)
+        return changed
+
+
+def _arrays_in(value, depth: int = 0) -> list:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)) and depth < 2:  # grads lists; deeper nests are no argument the READMEs name
+        return [a for v in value for a in _arrays_in(v, depth + 1)]
+    return []
+
+
+def _pristine(array: np.ndarray) -> tuple:
+    return array.shape, array.dtype, array.tobytes()
+
+
+def _differs(array: np.ndarray, pristine: tuple) -> bool:
+    try:
+        return (array.shape, array.dtype, array.tobytes()) != pristine
+    except Exception:  # an array the call left unreadable has changed
+        return True
 
 
 def _static_attribute(obj, name: str):
