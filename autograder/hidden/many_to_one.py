@@ -35,13 +35,26 @@ losses of order 0.1 to 1); float64 rewrites about 1e-9. With large inputs,
 every logit is 1000 or more in size, so every probability is exactly 0 or 1
 in any dtype. A systematic error of 0.1 % uses 1000 % of it in any dtype.
 The 300 epochs of training on the three sentences are compared with the
-reference's losses at rtol 1e-3: the float32 variants drift by at most 1e-5
-there, while a constant or hard-coded loss curve is off by far more.
-Central differences of the student's own loss take a fixed step of 1e-3 (a
-float32 loss's rounding then costs about 3e-5 of a gradient entry) against the
-engine's one allowed error for every submission (checks.GRADIENT_TOLERANCE,
-1e-2); they count only where the student's loss depends on the parameter: the
-reference's gradient goes along as `reference`.
+reference's losses at rtol 1e-2: the float32 variants drift by at most 1e-5
+there and a gradient off by 0.1 % by about 2e-3 (the gradient tests catch it
+once), while a constant or hard-coded loss curve is off by far more. A few
+epochs of fit (the losses, and params and attributes afterwards) are compared
+at rtol 2e-3 (atol 2e-3 of the parameters' scale) on draws where every epoch
+moves the loss by 1 % or more (see _moving_fit): a fit bug is off by 5 times
+that or more under every seed, while a gradient off by 0.1 % (which the
+gradient tests catch) is not counted a second time there.
+Central differences of the student's own loss: parameters drawn at scale 0.5
+(so that the states stay off the flat ends of tanh, where float32 loses
+1 - h ** 2 to cancellation) and every gradient at least 0.1 somewhere; steps of
+3e-2 and 6e-2 combined by Richardson extrapolation, (4 D(h) - D(2h)) / 3, which
+cancels the h ** 2 error of central differences. Against the engine's one
+allowed error for every submission (checks.GRADIENT_TOLERANCE, 1e-2, with a
+floor of 1e-2 of each gradient's largest entry), measured over 400 such draws:
+float32 models use at most 26 % of it (the loss cast to float32 18 %, float32
+hidden states 18 %), whereas one step of 1e-2 on the constructor's parameters
+used up to 20 times it.
+These checks count only where the student's loss depends on the parameter:
+the reference's gradient goes along as `reference`.
 
 Losses and gradients are tested with output_size = 1: "mean over the batch"
 then means the same thing for np.mean and for a sum divided by N.
@@ -63,8 +76,9 @@ LR, EPOCHS = 0.2, 300  # the training settings the README gives
 PUBLISHED = ("as", "as", "soon")  # the README's example: the default model, against target 0
 
 RTOL, ATOL_SCALE = 1e-4, 1e-6  # measured above
-TRAINING_RTOL = 1e-3
-STEP = 1e-3
+TRAINING_RTOL = 1e-2
+FIT_RTOL = 2e-3  # a few epochs of fit: see _moving_fit
+STEP = 3e-2
 
 FORWARD_HINT = "hidden.many.forward"
 BPTT_HINT = "hidden.many.bptt"
@@ -82,7 +96,7 @@ def _kind(value):
     return getattr(value, "remote_type", None) or type(value).__name__
 
 
-def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None):
+def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None, atol_scale=ATOL_SCALE):
     """actual against the reference's value at the fixed tolerance (an ndarray where expected is one).
 
     scale: the magnitude atol is relative to, by default the largest |entry| of expected.
@@ -92,7 +106,7 @@ def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None):
         fail("hidden.many.not_array", what=what, kind=_kind(actual), hint=hint)
     if scale is None:
         scale = float(np.max(np.abs(expected), initial=0.0))
-    assert_close(actual, expected, what, rtol=rtol, atol=max(ATOL_SCALE * scale, 1e-12), hint=hint)
+    assert_close(actual, expected, what, rtol=rtol, atol=max(atol_scale * scale, 1e-12), hint=hint)
 
 
 def _number(value, expected, what, hint=None):
@@ -435,15 +449,34 @@ def test_backward_matches_reference(student, ref):
 
 
 
+def _gentle_case(rng, ref, n, steps):
+    """(sizes, params, xs, t, the reference model after backward): parameters drawn at scale 0.5 (the
+    states stay off the flat ends of tanh) and every parameter's gradient at least 0.1 somewhere.
+
+    Central differences are then exact enough for any float32 submission (module docstring).
+    """
+    for _ in range(200):
+        sizes, _, _ = _config(rng)
+        shapes = [p.shape for p in ref.ManyToOneRNN(**sizes).params]
+        params = [0.5 * rng.normal(size=shape) for shape in shapes]
+        xs, t = _batch(rng, sizes, n, steps)
+        expected = _holding(ref.ManyToOneRNN(**sizes), params)
+        _grads(expected, xs, t)
+        if min(float(np.max(np.abs(g))) for g in expected.grads) >= 0.1:
+            return sizes, params, xs, t, expected
+    raise RuntimeError("no gentle case found in 200 draws")  # the grader's fault, not the student's
+
+
+def _richardson(f, x, what):
+    """Central differences at STEP and 2 * STEP combined to cancel their h ** 2 error: (4 D(h) - D(2h)) / 3."""
+    return (4 * numerical_gradient(f, x, what=what, step=STEP) - numerical_gradient(f, x, what=what, step=2 * STEP)) / 3
+
+
 def test_backward_matches_numerical_gradient_of_your_loss(student, ref):
     rng = draw.rng("cases")
-    for sizes, n, steps in [_config(rng, n=3, steps=3), _config(rng, n=2, steps=4)]:
-        expected = ref.ManyToOneRNN(**sizes)
-        params = [p.copy() for p in expected.params]
-        xs, t = _batch(rng, sizes, n, steps)
-        expected.loss(xs, t)
-        expected.backward()
-        model = student.ManyToOneRNN(**sizes)
+    for n, steps in ((3, 3), (2, 4)):
+        sizes, params, xs, t, expected = _gentle_case(rng, ref, n, steps)
+        model = _model_with(student, sizes, params)
         model.loss(xs, t)
         model.backward()
         grads = _list(model.grads, 5, "grads", GRADS_HINT)
@@ -452,8 +485,7 @@ def test_backward_matches_numerical_gradient_of_your_loss(student, ref):
             def loss_at(value, i=i):
                 changed = params[:i] + [value] + params[i + 1:]
                 return _model_with(student, sizes, changed).loss(xs, t)
-            num = numerical_gradient(loss_at, params[i], what="loss(xs, t)", step=STEP)
-            checks[f"grads[{i}] (d{name})"] = (grads[i], num)
+            checks[f"grads[{i}] (d{name})"] = (grads[i], _richardson(loss_at, params[i], "loss(xs, t)"))
             reference[f"grads[{i}] (d{name})"] = expected.grads[i]
         _gradients(checks, f"backward() {_say('xs_of', shape=xs.shape)}", [_bug(grads, expected, xs, t), BPTT_HINT],
                    reference)
@@ -515,32 +547,52 @@ def test_backward_writes_grads_in_place(student, ref):
 
 # -- ManyToOneRNN: fit and predict -----------------------------------------------
 
+def _moving_fit(rng, ref):
+    """(sizes, xs, t, lr, epochs, params before, reference model after fit, its losses): every epoch
+    moves the reference's loss by 1 % or more, by 40 % at most in all, and the parameters by 2 % to
+    100 % of their scale.
+
+    A fit that records the loss after the update, climbs, or leaves params behind is then off by 5
+    to 10 times FIT_RTOL under every seed, while a gradient off by 0.1 % (which the gradient tests
+    catch) changes the losses by at most 0.1 % of how far they fell (0.07 %), and the parameters by
+    0.1 % of how far they moved: a third and a half of FIT_RTOL.
+    """
+    for _ in range(200):
+        sizes, n, steps = _config(rng)
+        xs, t = _batch(rng, sizes, n, steps)
+        epochs, lr = int(rng.integers(3, 7)), float(rng.uniform(0.5, 1.0))
+        expected = ref.ManyToOneRNN(**sizes)
+        before = [p.copy() for p in expected.params]
+        losses = np.asarray(expected.fit(xs, t, lr, epochs), dtype=float)
+        scale = max(float(np.max(np.abs(p))) for p in before)
+        moved = max(float(np.max(np.abs(a - b))) for a, b in zip(expected.params, before))
+        steady = np.all(np.abs(np.diff(losses)) >= 1e-2 * losses[:-1]) and abs(losses[0] - losses[-1]) <= 0.4 * losses[-1]
+        if steady and 0.02 * scale <= moved <= scale:
+            return sizes, xs, t, lr, epochs, before, expected, losses
+    raise RuntimeError("no moving fit found in 200 draws")  # the grader's fault, not the student's
+
+
 def test_fit_follows_plain_gradient_descent(student, ref):
-    rng = draw.rng("cases")
-    sizes, n, steps = _config(rng)
-    model, expected = _models(student, ref, sizes)
-    xs, t = _batch(rng, sizes, n, steps)
-    epochs, lr = int(rng.integers(3, 7)), float(rng.uniform(0.1, 0.5))
-    params = [p.copy() for p in expected.params]
+    sizes, xs, t, lr, epochs, params, _, expected = _moving_fit(draw.rng("cases"), ref)
+    model = student.ManyToOneRNN(**sizes)
     losses = _list(model.fit(xs, t, lr, epochs), epochs, f"fit(xs, t, lr, {epochs})", LOSSES_HINT)
-    _close(np.asarray(losses, dtype=float), expected.fit(xs, t, lr, epochs), f"fit(xs, t, lr, {epochs}): {_say('the_losses')}",
-           hint=[bugs.fit_losses(losses, params, xs, t, lr), "hidden.many.descent"])
+    _close(np.asarray(losses, dtype=float), expected, f"fit(xs, t, lr, {epochs}): {_say('the_losses')}",
+           hint=[bugs.fit_losses(losses, params, xs, t, lr), "hidden.many.descent"], rtol=FIT_RTOL)
 
 
 def test_fit_updates_params_and_attributes_in_place(student, ref):
-    rng = draw.rng("cases")
-    sizes, n, steps = _config(rng)
-    model, expected = _models(student, ref, sizes)
-    xs, t = _batch(rng, sizes, n, steps)
-    model.fit(xs, t, 0.3, 5)
-    expected.fit(xs, t, 0.3, 5)
+    sizes, xs, t, lr, epochs, _, expected, _ = _moving_fit(draw.rng("cases"), ref)
+    model = student.ManyToOneRNN(**sizes)
+    model.fit(xs, t, lr, epochs)
     advice = "hidden.many.in_place"
     params = _list(model.params, 5, f"params {_say('after_fit')}", advice)
     attributes = [getattr(model, name) for name in NAMES]
     hint = [bugs.fit_arrays(params, attributes), advice]
+    scale = max(float(np.max(np.abs(p))) for p in expected.params)
     for i, name in enumerate(NAMES):
-        _close(params[i], expected.params[i], f"params[{i}] {_say('after_fit')}", hint=hint)
-        _close(attributes[i], expected.params[i], f"{name} {_say('after_fit')}", hint=hint)
+        for value, what in ((params[i], f"params[{i}]"), (attributes[i], name)):
+            _close(value, expected.params[i], f"{what} {_say('after_fit')}", hint=hint, rtol=FIT_RTOL, scale=scale,
+                   atol_scale=FIT_RTOL)
 
 
 def test_fit_learns_as_soon_as(student, ref):
