@@ -32,8 +32,8 @@ at most 26 % of that budget on its gradients, the model in float32 throughout
 at most 30 % on forward, loss and five epochs of fit; bce_loss with the
 textbook's epsilon of 1e-7 inside the logs 25 % (a shift of about 1e-7 on
 losses of order 0.1 to 1); float64 rewrites about 1e-9. With large inputs,
-every logit is 1000 or more in size, so every probability is exactly 0 or 1
-in any dtype. A systematic error of 0.1 % uses 1000 % of it in any dtype.
+the logits are beyond +-1000 (see _large_case), so every probability there is
+exactly 0 or 1 in any dtype. A systematic error of 0.1 % uses 1000 % of it in any dtype.
 The 300 epochs of training on the three sentences are compared with the
 reference's losses at rtol 1e-2: the float32 variants drift by at most 1e-5
 there and a gradient off by 0.1 % by about 2e-3 (the gradient tests catch it
@@ -391,19 +391,25 @@ def test_forward_starts_every_batch_from_a_zero_hidden_state(student, ref):
 
 
 def _large_case(rng, ref):
-    """(sizes, params, xs): inputs in the thousands (tanh saturates) and Wy scaled so that every
-    logit h_T @ Wy + By is at least about 1000 in size, of both signs: exp(a) overflows for some rows
-    under every seed, and the probabilities are 0 for some rows and 1 for others."""
+    """(sizes, params, xs): inputs of 2000 to 5000 in size (tanh saturates to +-1) and Wy of one size M
+    from 2000 to 5000 with drawn signs, H odd, so that a saturated h_T @ Wy is an odd multiple of M:
+    logits beyond +1000 and below -1000 in every case drawn. exp(a) overflows for some rows under
+    every seed, and the probabilities are exactly 1 for some rows and 0 for others, in any dtype.
+    (No drawn value is below 2000 in size, so none can be mistaken for a line number in a message.)
+    """
     for _ in range(200):
         sizes, n, steps = _config(rng, n=8)
+        sizes["hidden_size"] = 5 if sizes["input_size"] == 3 else int(rng.choice([3, 5]))
         expected = ref.ManyToOneRNN(**sizes)
-        xs, _ = _batch(rng, sizes, n, steps, scale=1000.0)
-        expected.forward(xs)
-        logits = np.asarray(expected.hs[-1]) @ expected.Wy
-        smallest = float(np.min(np.abs(logits)))
-        if smallest > 1e-3 and np.any(logits > 0) and np.any(logits < 0):
-            params = [p.copy() for p in expected.params]
-            params[3] = params[3] * (1000.0 + 10 * abs(float(params[4].ravel()[0]))) / smallest
+        params = [p.copy() for p in expected.params]
+        params[3] = rng.uniform(2000, 5000) * rng.choice([-1.0, 1.0], size=params[3].shape)
+        shape = (n, steps, sizes["input_size"])
+        xs = rng.uniform(2000, 5000, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        _holding(expected, params)
+        with np.errstate(over="ignore"):
+            expected.forward(xs)
+        logits = np.asarray(expected.hs[-1]) @ params[3] + params[4]
+        if np.any(logits > 1000) and np.any(logits < -1000):
             return sizes, params, xs
     raise RuntimeError("no large case found in 200 draws")  # the grader's fault, not the student's
 
