@@ -118,3 +118,11 @@ def test_a_numerical_gradient_equal_to_the_reference_is_never_degenerate(referen
 @given(gradients)
 def test_a_zero_numerical_gradient_is_degenerate_exactly_when_the_reference_is_not_zero(reference):
     assert degenerate(np.zeros_like(reference), reference) == bool(np.abs(reference).max() > 1e-12)
+
+
+def test_a_forward_that_gives_nan_fails_whatever_backward_returns():
+    num = numerical_gradient(lambda v: np.full(3, np.nan), np.ones(3), np.ones(3))
+    with pytest.raises(CheckFailed, match="your forward gave nan or inf"):
+        assert_gradient(np.zeros(3), num, "dx")
+    with pytest.raises(CheckFailed, match="your forward gave nan or inf"):
+        assert_gradient(np.zeros(3), num, "dx", reference=np.ones(3))
