@@ -1,39 +1,49 @@
 """Hidden tests for 06_time_rnn: Embedding, TimeEmbedding, TimeRNN, TimeAffine.
 
+The property matrix these tests cover is docs/property-matrix/06_time_rnn.md.
+
 RNN is in the student's file but not graded here (05_rnn_cell grades it):
 while TimeRNN is tested, the reference RNN takes its place (manifest
 uses_reference), and the reference Embedding while TimeEmbedding is tested.
 
-Inputs: word ids repeat inside a batch and across time steps (so a gradient
-written with `dW[idx] = dout` or `dW[idx] += dout` loses the repeats); D, H and
-M differ from each other and from N and T; every unit is run with a batch of
-one and a single time step, and with odd sizes.
+Inputs are drawn per submission (hidden/draw.py); shapes too, from small
+ranges that keep the deliberate configurations: D, H and M differ from each
+other (a missing transpose cannot keep its shape), a batch of one with a single
+time step, N == T where indexing xs by the wrong axis keeps its shape, and
+word ids that repeat inside a batch and across steps (a gradient written with
+`dW[idx] = dout` or `dW[idx] += dout` loses the repeats). Every test of a
+property (reuse, a second backward, grads in place, state) also compares the
+values with the reference.
 
-Tolerances: assert_close's defaults, chosen from the dtype the student returns
-(float64: rtol 1e-5, atol 1e-8; float32: rtol 1e-3, atol 1e-5). The textbook's
-TimeRNN and TimeEmbedding fill float32 arrays (`np.empty(..., dtype='f')`)
-while their gradients land in float64 arrays; a layer that casts its inputs to
-float32 is only float32-accurate even where it returns float64. `_precision`
-therefore judges a layer by its forward output: float32 when that output is
-float32, or when it is more than 1e-9 away from the reference's (a float64
-layer is within 1e-15); every value of that layer is then compared at float32
-tolerance. Measured on the variants in tests/mutants/06_time_rnn.toml: the
-three float32 variants use at most 0.4 % of the float32 tolerance, but the
-float32 TimeAffine uses 114 % of the float64 one (hence `_precision`); the
-float64 variants match the reference to rounding. Every mutant is off by more
-than 1e-2 somewhere, or fails a shape, None or identity check.
-Gradient checks use assert_gradient's defaults: central differences through
-the student's own forward, float64 (step 1e-5) or float32 (step 1e-2); the
-float32 variants use at most 2.5 % of that tolerance.
+Tolerances (fixed, whatever the submission returns): values are compared with
+rtol 1e-4 and atol 1e-6 times the largest |entry| of the expected array.
+Measured over 1500 drawn cases of the shapes used here (N, T, D, H up to 7):
+the textbook's float32 TimeRNN and TimeEmbedding (`dtype='f'` arrays) use at
+most 0.06 % of that budget; a TimeRNN computing in float32 throughout at most
+20 % (its dWx, where entries cancel), a float32 TimeAffine at most 23 % (db);
+float64 rewrites (tensordot, np.add.at over all steps) at most 1e-10. A
+systematic error of 0.1 % uses 1000 % of it, in any dtype.
+Gradient checks take central differences of the student's own forward with a
+fixed step of 1e-2 (every unit but TimeRNN is linear in what is perturbed, so
+any step is exact there; TimeRNN's truncation error at 1e-2 is about 1e-5
+relative, and a float32 forward's rounding about 1e-4) against the engine's
+one allowed error for every submission (checks.GRADIENT_TOLERANCE, 1e-2),
+which a wrong transpose or a missing step exceeds many times over. They count
+only where the student's forward depends on what is perturbed: the reference's
+gradient goes along as `reference`.
 """
 
 import numpy as np
 
 from autograder import hints
-from autograder.checks import as_array, at_precision, judged_precision, assert_close, assert_gradient, assert_gradients, assert_shape, fail, numerical_gradient, precision
+from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.hidden import draw
 from autograder.messages import text
 from autograder.patterns import time_rnn as bugs
 
+RTOL, ATOL_SCALE = 1e-4, 1e-6  # measured above
+STEP = 1e-2
+INT_DTYPES = (np.int8, np.uint8, np.int16, np.int32, np.uint32, np.int64)  # ids of any integer dtype
 REPLACE_HINT = "hidden.time.replace"
 
 
@@ -42,6 +52,21 @@ def _say(key, **fields):
 
 
 # -- shared helpers ----------------------------------------------------------------
+
+def _close(actual, expected, what, hint=None):
+    """The student's array against the reference's: an ndarray of the same shape, within the fixed tolerance."""
+    if not isinstance(actual, np.ndarray):
+        kind = getattr(actual, "remote_type", None) or type(actual).__name__
+        fail("hidden.time.not_array", what=what, kind=kind, hint=hint)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    assert_close(actual, expected, what, rtol=RTOL, atol=max(ATOL_SCALE * scale, 1e-12), hint=hint)
+
+
+def _none(value, what):
+    if value is not None:
+        fail("hidden.time.returns_none", what=what, kind=type(value).__name__)
+
 
 def _grads(layer, names, what):
     grads = layer.grads
@@ -58,173 +83,276 @@ def _same_grads(student, layer, run, what):
         fail("hidden.time.rebound", what=f"{what}.backward", hint=hints.rebound())
 
 
-def _rng(seed):
-    return np.random.default_rng(seed)
+def _gradients(checks, what, hint, reference):
+    """assert_gradients that counts only where the student's forward is not degenerate (rule 2).
+
+    checks: {name: (analytic, numerical)}; reference: {name: the reference's gradient}.
+    Every submission gets the same allowed error (module docstring).
+    """
+    assert_gradients(checks, what, hint=hint, reference=reference)
+
+
+def _numerical(f, x, dout, what):
+    return numerical_gradient(f, x, dout, what, step=STEP)
+
+
+def _repeat_some(ids, rng):
+    """ids (1-D or 2-D) with at least one id repeated in a batch (so a buffered dW[idx] += loses it)."""
+    ids = ids.copy()
+    flat = ids.reshape(-1)
+    if flat.size > 1:
+        i, j = rng.choice(flat.size, size=2, replace=False)
+        flat[j] = flat[i]
+    return ids
 
 
 # -- Embedding -----------------------------------------------------------------------
 
-# (V, D, ids, seed): ids repeat in the first and last case; a batch of one in the second.
-EMBED_CASES = [(7, 3, [2, 0, 2, 5, 2, 0], 10), (4, 5, [3], 11), (9, 2, [1, 8, 8, 4, 1], 12)]
 EMBED_HINT = "hidden.time.embed"
 EMBED_BACK_HINT = "hidden.time.embed_back"
 
 
-def _embed_inputs(v, d, ids, seed):
-    rng = _rng(seed)
-    return rng.normal(size=(v, d)), np.array(ids), rng.normal(size=(len(ids), d))
+def _embed_case(rng, n, repeats=True, dtype=np.int64):
+    """(W (V, D), ids (N,), dout (N, D)): V from 3 to 9, D from 2 to 5."""
+    v, d = int(rng.integers(3, 10)), int(rng.integers(2, 6))
+    ids = rng.integers(0, v, size=n)
+    if repeats:
+        ids = _repeat_some(ids, rng)
+    return rng.normal(size=(v, d)), ids.astype(dtype), rng.normal(size=(n, d))
 
 
 def _embed_run(module, W, idx, dout):
     layer = module.Embedding(W)
     out = layer.forward(idx)
-    layer.backward(dout)
-    return layer, out, _grads(layer, ["dW"], "Embedding")[0]
+    returned = layer.backward(dout)
+    return layer, out, _grads(layer, ["dW"], "Embedding")[0], returned
+
+
+def _embed_where(W, idx):
+    return _say("embed_where", shape=W.shape, count=len(idx))
 
 
 def test_embedding_forward_picks_the_rows_of_w(student, ref):
-    for v, d, ids, seed in EMBED_CASES:
-        W, idx, _ = _embed_inputs(v, d, ids, seed)
-        assert_close(student.Embedding(W).forward(idx), ref.Embedding(W).forward(idx),
-                     f"Embedding.forward(idx) {_say('embed_where', shape=(v, d), count=len(ids))}", hint=EMBED_HINT)
+    rng = draw.rng("cases")
+    for n in (1, int(rng.integers(2, 5)), int(rng.integers(6, 12))):
+        W, idx, _ = _embed_case(rng, n)
+        _close(student.Embedding(W).forward(idx), ref.Embedding(W).forward(idx),
+               f"Embedding.forward(idx) {_embed_where(W, idx)}", hint=EMBED_HINT)
 
 
-def test_embedding_output_and_gradient_have_the_right_shapes(student, ref):
-    W, idx, dout = _embed_inputs(6, 4, [0, 5, 3], 20)
-    _, out, dW = _embed_run(student, W, idx, dout)
-    assert_shape(out, (3, 4), "Embedding.forward(idx)", hint=EMBED_HINT)
-    assert_shape(dW, (6, 4), "Embedding.grads[0] (dW)", hint="hidden.time.dW_shape")
-
-
-def test_embedding_backward_matches_reference(student, ref):
-    W, _, _ = _embed_inputs(8, 3, [0], 30)
-    idx = _rng(31).permutation(8)[:5]  # distinct ids
-    dout = _rng(32).normal(size=(5, 3))
-    _, _, dW = _embed_run(student, W, idx, dout)
-    _, _, rdW = _embed_run(ref, W, idx, dout)
-    assert_close(dW, rdW, f"Embedding.grads[0] (dW) {_say('distinct')}",
-                 hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
+def test_embedding_backward_matches_reference_for_distinct_ids(student, ref):
+    rng = draw.rng("cases")
+    for n in (1, 4):
+        v, d = int(rng.integers(n + 1, 10)), int(rng.integers(2, 6))
+        W, idx, dout = rng.normal(size=(v, d)), rng.permutation(v)[:n], rng.normal(size=(n, d))
+        _, _, dW, returned = _embed_run(student, W, idx, dout)
+        _, _, rdW, _ = _embed_run(ref, W, idx, dout)
+        _close(dW, rdW, f"Embedding.grads[0] (dW) {_say('distinct')}",
+               hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
+        _none(returned, "Embedding.backward(dout)")
 
 
 def test_embedding_repeated_ids_add_up(student, ref):
-    for v, d, ids, seed in [EMBED_CASES[0], EMBED_CASES[2]]:
-        W, idx, dout = _embed_inputs(v, d, ids, seed)
-        _, _, dW = _embed_run(student, W, idx, dout)
-        _, _, rdW = _embed_run(ref, W, idx, dout)
-        assert_close(dW, rdW, f"Embedding.grads[0] (dW) {_say('repeated')}",
-                     hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
+    rng = draw.rng("cases")
+    for n in (int(rng.integers(3, 6)), int(rng.integers(8, 14))):
+        W, idx, dout = _embed_case(rng, n)
+        _, _, dW, _ = _embed_run(student, W, idx, dout)
+        _, _, rdW, _ = _embed_run(ref, W, idx, dout)
+        _close(dW, rdW, f"Embedding.grads[0] (dW) {_say('repeated')}",
+               hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
+
+
+def test_embedding_takes_ids_of_any_integer_dtype(student, ref):
+    rng = draw.rng("cases")
+    for dtype in INT_DTYPES:
+        W, idx, dout = _embed_case(rng, int(rng.integers(3, 7)), dtype=dtype)
+        where = _say("ids_of", dtype=np.dtype(dtype).name)
+        layer, out, dW, _ = _embed_run(student, W, idx, dout)
+        _, rout, rdW, _ = _embed_run(ref, W, idx, dout)
+        _close(out, rout, f"Embedding.forward(idx) {where}", hint=[EMBED_HINT, "hidden.time.int_ids"])
+        _close(dW, rdW, f"Embedding.grads[0] (dW) {where}", hint=[EMBED_BACK_HINT, "hidden.time.int_ids"])
 
 
 def test_embedding_backward_zeroes_dw_before_adding(student, ref):
-    W, idx, dout = _embed_inputs(7, 3, [2, 0, 2, 5], 40)
-    later_idx, later_dout = np.array([1, 6, 1]), _rng(41).normal(size=(3, 3))
+    rng = draw.rng("cases")
+    W, idx, dout = _embed_case(rng, 4)
+    later_idx = _repeat_some(rng.integers(0, W.shape[0], size=3), rng)
+    later_dout = rng.normal(size=(3, W.shape[1]))
     layer = student.Embedding(W)
     layer.forward(idx)
     layer.backward(dout)
     layer.forward(later_idx)
     layer.backward(later_dout)
-    _, _, rdW = _embed_run(ref, W, later_idx, later_dout)
-    _, _, first = _embed_run(ref, W, idx, dout)
+    _, _, rdW, _ = _embed_run(ref, W, later_idx, later_dout)
+    _, _, first, _ = _embed_run(ref, W, idx, dout)
     dW = _grads(layer, ["dW"], "Embedding")[0]
-    assert_close(dW, rdW, f"Embedding.grads[0] (dW) {_say('second_backward')}",
-                 hint=[hints.accumulates(dW, rdW, "dW", first), "hidden.time.zero_first"])
+    _close(dW, rdW, f"Embedding.grads[0] (dW) {_say('second_backward')}",
+           hint=[hints.accumulates(dW, rdW, "dW", first), "hidden.time.zero_first"])
+
+
+def test_embedding_reused_on_a_new_batch_size_before_backward(student, ref):
+    rng = draw.rng("cases")
+    W, first, _ = _embed_case(rng, 5)
+    second = _repeat_some(rng.integers(0, W.shape[0], size=3), rng)
+    dout = rng.normal(size=(3, W.shape[1]))
+    layer = student.Embedding(W)
+    layer.forward(first)
+    out = layer.forward(second)
+    layer.backward(dout)
+    _, rout, rdW, _ = _embed_run(ref, W, second, dout)
+    _close(out, rout, f"Embedding.forward(idx) {_say('second_forward')}", hint=EMBED_HINT)
+    _close(_grads(layer, ["dW"], "Embedding")[0], rdW, f"Embedding.grads[0] (dW) {_say('new_batch')}",
+           hint="hidden.time.latest_forward")
+
+
+def test_embedding_backward_twice_gives_the_same_dw(student, ref):
+    rng = draw.rng("cases")
+    W, idx, dout = _embed_case(rng, 5)
+    layer = student.Embedding(W)
+    layer.forward(idx)
+    layer.backward(dout)
+    layer.backward(dout)
+    _, _, rdW, _ = _embed_run(ref, W, idx, dout)
+    dW = _grads(layer, ["dW"], "Embedding")[0]
+    _close(dW, rdW, f"Embedding.grads[0] (dW) {_say('second_backward')}",
+           hint=[hints.accumulates(dW, rdW, "dW"), "hidden.time.zero_first"])
 
 
 def test_embedding_grads_are_written_in_place(student, ref):
-    W, idx, dout = _embed_inputs(5, 2, [4, 1, 1], 50)
+    rng = draw.rng("cases")
+    W, idx, dout = _embed_case(rng, 4)
     layer = student.Embedding(W)
     _same_grads(student, layer, lambda: (layer.forward(idx), layer.backward(dout)), "Embedding")
+    _, _, rdW, _ = _embed_run(ref, W, idx, dout)
+    _close(_grads(layer, ["dW"], "Embedding")[0], rdW, "Embedding.grads[0] (dW)", hint=EMBED_BACK_HINT)
 
 
 def test_embedding_gradient_matches_numerical_gradient(student, ref):
-    W, idx, dout = _embed_inputs(6, 3, [5, 0, 5, 2, 5], 60)
-    _, _, dW = _embed_run(student, W, idx, dout)
-    num = numerical_gradient(lambda v: student.Embedding(v).forward(idx), W, dout, "Embedding.forward(idx)")
-    assert_gradient(dW, num, "Embedding.grads[0] (dW)", hint=[bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT])
+    rng = draw.rng("cases")
+    W, idx, dout = _embed_case(rng, 6)
+    _, _, dW, _ = _embed_run(student, W, idx, dout)
+    _, _, rdW, _ = _embed_run(ref, W, idx, dout)
+    num = _numerical(lambda v: student.Embedding(v).forward(idx), W, dout, "Embedding.forward(idx)")
+    _gradients({"Embedding.grads[0] (dW)": (dW, num)}, "Embedding.backward(dout)",
+               [bugs.embedding_dW(dW, W.shape, idx, dout), EMBED_BACK_HINT], {"Embedding.grads[0] (dW)": rdW})
 
 
 # -- TimeEmbedding ----------------------------------------------------------------------
 
-# (V, D, N, T, seed): a batch of one with a single step, odd sizes, more steps than ids.
-TIME_EMBED_CASES = [(6, 3, 2, 4, 100), (5, 4, 1, 1, 101), (4, 2, 3, 5, 102)]
 TIME_EMBED_HINT = "hidden.time.time_embed"
 TIME_EMBED_BACK_HINT = "hidden.time.time_embed_back"
 
 
-def _time_embed_inputs(v, d, n, t, seed):
-    rng = _rng(seed)
-    return rng.normal(size=(v, d)), rng.integers(0, v, size=(n, t)), rng.normal(size=(n, t, d))
+def _time_embed_case(rng, n, t, dtype=np.int64):
+    """(W (V, D), xs (N, T), dout (N, T, D)): V from 3 to 8, D from 2 to 5, some id repeated."""
+    v, d = int(rng.integers(3, 9)), int(rng.integers(2, 6))
+    xs = _repeat_some(rng.integers(0, v, size=(n, t)), rng)
+    return rng.normal(size=(v, d)), xs.astype(dtype), rng.normal(size=(n, t, d))
 
 
 def _time_embed_run(module, W, xs, dout):
     layer = module.TimeEmbedding(W)
     out = layer.forward(xs)
-    layer.backward(dout)
-    return layer, out, _grads(layer, ["dW"], "TimeEmbedding")[0]
+    returned = layer.backward(dout)
+    return layer, out, _grads(layer, ["dW"], "TimeEmbedding")[0], returned
 
 
-def _time_embed_where(v, d, n, t):
+def _time_embed_where(W, xs):
+    (v, d), (n, t) = W.shape, xs.shape
     return _say("time_embed_where", n=n, t=t, v=v, d=d)
 
 
+def _time_embed_sizes(rng):
+    """(N, T): N == T first (xs[t] has the shape of xs[:, t]), a single step of one, then odd sizes."""
+    square = int(rng.integers(2, 5))
+    return [(square, square), (1, 1), (int(rng.integers(2, 4)), int(rng.integers(4, 7))),
+            (int(rng.integers(4, 7)), int(rng.integers(2, 4)))]
+
+
 def test_time_embedding_forward_matches_reference(student, ref):
-    # N == T first: there xs[t] (a sequence) has the shape of xs[:, t] (a step), so indexing by the
-    # wrong axis shows in the values and gets its hint, rather than an IndexError.
-    for v, d, n, t, seed in [(5, 3, 3, 3, 103), *TIME_EMBED_CASES]:
-        W, xs, _ = _time_embed_inputs(v, d, n, t, seed)
+    rng = draw.rng("cases")
+    for n, t in _time_embed_sizes(rng):
+        W, xs, _ = _time_embed_case(rng, n, t)
         out = student.TimeEmbedding(W).forward(xs)
-        assert_close(out, ref.TimeEmbedding(W).forward(xs), f"TimeEmbedding.forward(xs) {_time_embed_where(v, d, n, t)}",
-                     hint=[bugs.time_embedding_out(out, W, xs), TIME_EMBED_HINT])
-
-
-def test_time_embedding_output_and_gradient_have_the_right_shapes(student, ref):
-    W, xs, dout = _time_embed_inputs(7, 2, 3, 4, 110)
-    _, out, dW = _time_embed_run(student, W, xs, dout)
-    assert_shape(out, (3, 4, 2), "TimeEmbedding.forward(xs)", hint="hidden.time.time_embed_shape")
-    assert_shape(dW, (7, 2), "TimeEmbedding.grads[0] (dW)", hint="hidden.time.dW_shape")
+        _close(out, ref.TimeEmbedding(W).forward(xs), f"TimeEmbedding.forward(xs) {_time_embed_where(W, xs)}",
+               hint=[bugs.time_embedding_out(out, W, xs), TIME_EMBED_HINT])
 
 
 def test_time_embedding_grad_sums_over_time_steps(student, ref):
-    for v, d, n, t, seed in TIME_EMBED_CASES:
-        W, xs, dout = _time_embed_inputs(v, d, n, t, seed)
-        _, _, dW = _time_embed_run(student, W, xs, dout)
-        _, _, rdW = _time_embed_run(ref, W, xs, dout)
-        assert_close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {_time_embed_where(v, d, n, t)}",
-                     hint=[bugs.time_embedding_dW(dW, W.shape, xs, dout), TIME_EMBED_BACK_HINT])
+    rng = draw.rng("cases")
+    for n, t in _time_embed_sizes(rng)[1:]:
+        W, xs, dout = _time_embed_case(rng, n, t)
+        _, _, dW, returned = _time_embed_run(student, W, xs, dout)
+        _, _, rdW, _ = _time_embed_run(ref, W, xs, dout)
+        _close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {_time_embed_where(W, xs)}",
+               hint=[bugs.time_embedding_dW(dW, W.shape, xs, dout), TIME_EMBED_BACK_HINT])
+        _none(returned, "TimeEmbedding.backward(dout)")
 
 
-def test_time_embedding_backward_replaces_grads_instead_of_accumulating(student, ref):
-    W, xs, dout = _time_embed_inputs(6, 3, 2, 3, 120)
+def test_time_embedding_takes_ids_of_any_integer_dtype(student, ref):
+    rng = draw.rng("cases")
+    for dtype in INT_DTYPES:
+        W, xs, dout = _time_embed_case(rng, int(rng.integers(2, 4)), int(rng.integers(2, 5)), dtype)
+        where = _say("ids_of", dtype=np.dtype(dtype).name)
+        _, out, dW, _ = _time_embed_run(student, W, xs, dout)
+        _, rout, rdW, _ = _time_embed_run(ref, W, xs, dout)
+        _close(out, rout, f"TimeEmbedding.forward(xs) {where}", hint=[TIME_EMBED_HINT, "hidden.time.int_ids"])
+        _close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {where}", hint=[TIME_EMBED_BACK_HINT, "hidden.time.int_ids"])
+
+
+def test_time_embedding_reused_on_a_new_n_and_t_before_backward(student, ref):
+    rng = draw.rng("cases")
+    W, first, _ = _time_embed_case(rng, 4, 5)
+    v, d = W.shape
+    second = _repeat_some(rng.integers(0, v, size=(2, 3)), rng)
+    dout = rng.normal(size=(2, 3, d))
+    layer = student.TimeEmbedding(W)
+    layer.forward(first)
+    out = layer.forward(second)
+    layer.backward(dout)
+    _, rout, rdW, _ = _time_embed_run(ref, W, second, dout)
+    _close(out, rout, f"TimeEmbedding.forward(xs) {_say('second_forward')}", hint=TIME_EMBED_HINT)
+    _close(_grads(layer, ["dW"], "TimeEmbedding")[0], rdW, f"TimeEmbedding.grads[0] (dW) {_say('new_n_t')}",
+           hint="hidden.time.latest_forward")
+
+
+def test_time_embedding_backward_twice_gives_the_same_dw(student, ref):
+    rng = draw.rng("cases")
+    W, xs, dout = _time_embed_case(rng, 2, 3)
+    earlier = rng.normal(size=dout.shape)
     layer = student.TimeEmbedding(W)
     layer.forward(xs)
-    earlier = _rng(121).normal(size=dout.shape)
     layer.backward(earlier)
     layer.backward(dout)
-    _, _, rdW = _time_embed_run(ref, W, xs, dout)
-    _, _, first = _time_embed_run(ref, W, xs, earlier)
+    _, _, rdW, _ = _time_embed_run(ref, W, xs, dout)
+    _, _, first, _ = _time_embed_run(ref, W, xs, earlier)
     dW = _grads(layer, ["dW"], "TimeEmbedding")[0]
-    assert_close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {_say('second_backward')}",
-                 hint=[hints.accumulates(dW, rdW, "dW", first), REPLACE_HINT])
+    _close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {_say('second_backward')}",
+           hint=[hints.accumulates(dW, rdW, "dW", first), REPLACE_HINT])
 
 
 def test_time_embedding_grads_are_written_in_place(student, ref):
-    W, xs, dout = _time_embed_inputs(5, 2, 2, 3, 130)
+    rng = draw.rng("cases")
+    W, xs, dout = _time_embed_case(rng, 2, 3)
     layer = student.TimeEmbedding(W)
     _same_grads(student, layer, lambda: (layer.forward(xs), layer.backward(dout)), "TimeEmbedding")
+    _, _, rdW, _ = _time_embed_run(ref, W, xs, dout)
+    _close(_grads(layer, ["dW"], "TimeEmbedding")[0], rdW, "TimeEmbedding.grads[0] (dW)", hint=TIME_EMBED_BACK_HINT)
 
 
 def test_time_embedding_gradient_matches_numerical_gradient(student, ref):
-    W, xs, dout = _time_embed_inputs(5, 3, 2, 4, 140)
-    _, _, dW = _time_embed_run(student, W, xs, dout)
-    num = numerical_gradient(lambda v: student.TimeEmbedding(v).forward(xs), W, dout, "TimeEmbedding.forward(xs)")
-    assert_gradient(dW, num, "TimeEmbedding.grads[0] (dW)",
-                    hint=[bugs.time_embedding_dW(dW, W.shape, xs, dout), TIME_EMBED_BACK_HINT])
+    rng = draw.rng("cases")
+    W, xs, dout = _time_embed_case(rng, 2, 4)
+    _, _, dW, _ = _time_embed_run(student, W, xs, dout)
+    _, _, rdW, _ = _time_embed_run(ref, W, xs, dout)
+    num = _numerical(lambda v: student.TimeEmbedding(v).forward(xs), W, dout, "TimeEmbedding.forward(xs)")
+    name = "TimeEmbedding.grads[0] (dW)"
+    _gradients({name: (dW, num)}, "TimeEmbedding.backward(dout)",
+               [bugs.time_embedding_dW(dW, W.shape, xs, dout), TIME_EMBED_BACK_HINT], {name: rdW})
 
 
 # -- TimeRNN -----------------------------------------------------------------------------
 
-# (N, T, D, H, seed): a batch of one with a single step, D > H, D < H, odd sizes.
-RNN_CASES = [(1, 1, 3, 4, 200), (3, 5, 4, 2, 201), (2, 4, 5, 3, 202)]
 RNN_NAMES = ("dWx", "dWh", "db")
 RNN_FORWARD_HINT = "hidden.time.rnn_forward"
 BPTT_HINT = "hidden.time.bptt"
@@ -232,23 +360,34 @@ SUM_HINT = "hidden.time.sum"
 DH_HINT = "hidden.time.dh"
 
 
+def _dims(rng):
+    """(D, H): two different sizes from 2 to 5."""
+    d, h = rng.choice(np.arange(2, 6), size=2, replace=False)
+    return int(d), int(h)
+
+
+def _rnn_case(rng, n, t, d=None, h=None):
+    """((Wx, Wh, b), xs (N, T, D), dhs (N, T, H)), D != H unless given."""
+    if d is None:
+        d, h = _dims(rng)
+    params = (rng.normal(scale=0.5, size=(d, h)), rng.normal(scale=0.5, size=(h, h)), rng.normal(scale=0.3, size=h))
+    return params, rng.normal(size=(n, t, d)), rng.normal(size=(n, t, h))
+
+
+def _rnn_sizes(rng):
+    """(N, T): a batch of one with a single step, then longer and odd ones."""
+    return [(1, 1), (int(rng.integers(2, 5)), int(rng.integers(3, 7))), (int(rng.integers(1, 4)), 2)]
+
+
+def _rnn_state(rng, n, h):
+    return rng.uniform(0.2, 0.9, size=(n, h)) * rng.choice([-1.0, 1.0], size=(n, h))
+
+
 def _dh(layer):
     dh = layer.dh
     if dh is None:
         fail("hidden.time.still_none", what="TimeRNN.dh", hint=[hints.hint("hint.time.store_dh"), DH_HINT])
     return dh
-
-
-def _rnn_inputs(n, t, d, h, seed):
-    """(Wx, Wh, b), xs, dhs."""
-    rng = _rng(seed)
-    params = (rng.normal(scale=0.4, size=(d, h)), rng.normal(scale=0.4, size=(h, h)), rng.normal(scale=0.3, size=h))
-    return params, rng.normal(size=(n, t, d)), rng.normal(size=(n, t, h))
-
-
-def _rnn_state(n, h, seed):
-    rng = _rng(seed)
-    return rng.uniform(0.2, 0.9, size=(n, h)) * rng.choice([-1.0, 1.0], size=(n, h))
 
 
 def _rnn_run(module, params, xs, dhs, h0=None, stateful=False):
@@ -261,111 +400,87 @@ def _rnn_run(module, params, xs, dhs, h0=None, stateful=False):
     return layer, hs, dxs, _grads(layer, RNN_NAMES, "TimeRNN")
 
 
-def _rnn_both(student, ref, params, xs, dhs, h0=None, stateful=False):
-    got = _rnn_run(student, params, xs, dhs, h0, stateful)
-    want = _rnn_run(ref, params, xs, dhs, h0, stateful)
-    return got, want, judged_precision(got[1], want[1], "TimeRNN.forward(xs)")
-
-
-def _rnn_where(n, t, d, h):
+def _rnn_where(xs, params):
+    (n, t, d), h = xs.shape, params[1].shape[0]
     return _say("rnn_where", n=n, t=t, d=d, h=h)
 
 
+def _rnn_all(student_run, expected, params, xs, dhs, what, h0=None, hint=None):
+    """dxs, every grad and dh of a student's run against the reference's run."""
+    layer, _, dxs, grads = student_run
+    rlayer, _, rdxs, rgrads = expected
+    _close(dxs, rdxs, f"TimeRNN.backward(dhs) {what}", hint=[bugs.bptt("dxs", dxs, params, xs, dhs, h0), hint, BPTT_HINT])
+    for i, name in enumerate(RNN_NAMES):
+        _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {what}",
+               hint=[bugs.bptt(name, grads[i], params, xs, dhs, h0), hint, SUM_HINT])
+    dh = _dh(layer)
+    _close(dh, rlayer.dh, f"TimeRNN.dh {what}", hint=[bugs.bptt("dh", dh, params, xs, dhs, h0), hint, DH_HINT])
+
+
 def test_time_rnn_forward_matches_reference(student, ref):
-    for n, t, d, h, seed in RNN_CASES:
-        params, xs, _ = _rnn_inputs(n, t, d, h, seed)
+    rng = draw.rng("cases")
+    for n, t in _rnn_sizes(rng):
+        params, xs, _ = _rnn_case(rng, n, t)
         hs = student.TimeRNN(*params).forward(xs)
-        expected = ref.TimeRNN(*params).forward(xs)
-        assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                     f"TimeRNN.forward(xs) {_rnn_where(n, t, d, h)}",
-                     hint=[bugs.hs_shifted(hs, params, xs), RNN_FORWARD_HINT])
-
-
-def test_time_rnn_outputs_and_gradients_have_the_right_shapes(student, ref):
-    n, t, d, h = 3, 2, 5, 4
-    params, xs, dhs = _rnn_inputs(n, t, d, h, 210)
-    layer, hs, dxs, grads = _rnn_run(student, params, xs, dhs)
-    hint = "hidden.time.rnn_shapes"
-    assert_shape(hs, (n, t, h), "TimeRNN.forward(xs)", hint=hint)
-    assert_shape(dxs, (n, t, d), "TimeRNN.backward(dhs)", hint=hint)
-    assert_shape(_dh(layer), (n, h), "TimeRNN.dh", hint=hint)
-    for name, grad, param in zip(RNN_NAMES, grads, params):
-        assert_shape(grad, param.shape, _say("grads_entry", name=name), hint=hint)
+        _close(hs, ref.TimeRNN(*params).forward(xs), f"TimeRNN.forward(xs) {_rnn_where(xs, params)}",
+               hint=[bugs.hs_shifted(hs, params, xs), RNN_FORWARD_HINT])
 
 
 def test_time_rnn_backward_dxs_matches_reference(student, ref):
-    for n, t, d, h, seed in RNN_CASES:
-        params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
-        (_, _, dxs, _), (_, _, rdxs, _), kind = _rnn_both(student, ref, params, xs, dhs)
-        assert_close(at_precision(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_rnn_where(n, t, d, h)}",
-                     hint=[bugs.bptt("dxs", dxs, params, xs, dhs), BPTT_HINT])
+    rng = draw.rng("cases")
+    for n, t in _rnn_sizes(rng):
+        params, xs, dhs = _rnn_case(rng, n, t)
+        (_, _, dxs, _), (_, _, rdxs, _) = _rnn_run(student, params, xs, dhs), _rnn_run(ref, params, xs, dhs)
+        _close(dxs, rdxs, f"TimeRNN.backward(dhs) {_rnn_where(xs, params)}",
+               hint=[bugs.bptt("dxs", dxs, params, xs, dhs), BPTT_HINT])
 
 
 def test_time_rnn_gradient_flows_back_from_later_steps(student, ref):
-    n, t, d, h = 2, 4, 3, 5
-    params, xs, dhs = _rnn_inputs(n, t, d, h, 220)
+    rng = draw.rng("cases")
+    params, xs, dhs = _rnn_case(rng, int(rng.integers(1, 4)), int(rng.integers(3, 6)))
     dhs[:, :-1, :] = 0.0  # only the last hidden state feeds the loss
-    (_, _, dxs, _), (_, _, rdxs, _), kind = _rnn_both(student, ref, params, xs, dhs)
+    (_, _, dxs, _), (_, _, rdxs, _) = _rnn_run(student, params, xs, dhs), _rnn_run(ref, params, xs, dhs)
     hint = [bugs.bptt("dxs", dxs, params, xs, dhs), BPTT_HINT]
-    dxs = assert_shape(dxs, (n, t, d), "TimeRNN.backward(dhs)")
-    if not np.any(dxs[:, 0, :]):
+    if isinstance(dxs, np.ndarray) and dxs.shape == xs.shape and not np.any(dxs[:, 0, :]):
         fail("hidden.time.no_flow", hint=[*hint, "hidden.time.flow"])
-    assert_close(at_precision(dxs, kind), rdxs, f"TimeRNN.backward(dhs) {_say('last_only')}", hint=hint)
+    _close(dxs, rdxs, f"TimeRNN.backward(dhs) {_say('last_only')}", hint=hint)
 
 
 def test_time_rnn_grads_sum_over_time_steps(student, ref):
-    for n, t, d, h, seed in RNN_CASES:
-        params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
-        (*_, grads), (*_, rgrads), kind = _rnn_both(student, ref, params, xs, dhs)
+    rng = draw.rng("cases")
+    for n, t in _rnn_sizes(rng):
+        params, xs, dhs = _rnn_case(rng, n, t)
+        (*_, grads), (*_, rgrads) = _rnn_run(student, params, xs, dhs), _rnn_run(ref, params, xs, dhs)
         for i, name in enumerate(RNN_NAMES):
-            assert_close(at_precision(grads[i], kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_rnn_where(n, t, d, h)}",
-                         hint=[bugs.bptt(name, grads[i], params, xs, dhs), SUM_HINT, BPTT_HINT])
-
-
-def test_time_rnn_grads_are_written_in_place(student, ref):
-    params, xs, dhs = _rnn_inputs(2, 3, 3, 4, 230)
-    layer = student.TimeRNN(*params)
-    _same_grads(student, layer, lambda: (layer.forward(xs), layer.backward(dhs)), "TimeRNN")
-
-
-def test_time_rnn_backward_replaces_grads_instead_of_accumulating(student, ref):
-    params, xs, dhs = _rnn_inputs(2, 3, 4, 3, 240)
-    layer = student.TimeRNN(*params)
-    hs = layer.forward(xs)
-    earlier = _rng(241).normal(size=dhs.shape)
-    layer.backward(earlier)
-    layer.backward(dhs)
-    _, rhs, _, rgrads = _rnn_run(ref, params, xs, dhs)
-    *_, first = _rnn_run(ref, params, xs, earlier)
-    kind = judged_precision(hs, rhs, "TimeRNN.forward(xs)")
-    for i, (name, grad) in enumerate(zip(RNN_NAMES, _grads(layer, RNN_NAMES, "TimeRNN"))):
-        assert_close(at_precision(grad, kind), rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_say('second_backward')}",
-                     hint=[hints.accumulates(grad, rgrads[i], name, first[i]), REPLACE_HINT])
+            _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_rnn_where(xs, params)}",
+                   hint=[bugs.bptt(name, grads[i], params, xs, dhs), SUM_HINT, BPTT_HINT])
 
 
 def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
-    for stateful, seed in [(False, 250), (True, 251)]:
-        n, t, d, h = 3, 3, 2, 4
-        params, xs, dhs = _rnn_inputs(n, t, d, h, seed)
-        h0 = _rnn_state(n, h, seed + 5) if stateful else None
-        (layer, *_), (expected, *_), kind = _rnn_both(student, ref, params, xs, dhs, h0, stateful)
+    rng = draw.rng("cases")
+    for stateful in (False, True):
+        params, xs, dhs = _rnn_case(rng, int(rng.integers(2, 4)), 3)
+        h0 = _rnn_state(rng, xs.shape[0], params[1].shape[0]) if stateful else None
+        layer, *_ = _rnn_run(student, params, xs, dhs, h0, stateful)
+        expected, *_ = _rnn_run(ref, params, xs, dhs, h0, stateful)
         dh = _dh(layer)
         what = _say("after_set_state") if stateful else _say("from_zeros")
-        assert_close(at_precision(dh, kind), expected.dh, f"TimeRNN.dh {what}",
-                     hint=[bugs.bptt("dh", dh, params, xs, dhs, h0), DH_HINT])
+        _close(dh, expected.dh, f"TimeRNN.dh {what}", hint=[bugs.bptt("dh", dh, params, xs, dhs, h0), DH_HINT])
 
 
-def test_time_rnn_h_is_the_last_hidden_state_after_forward(student, ref):
-    params, xs, _ = _rnn_inputs(2, 3, 3, 5, 260)
+def test_time_rnn_h_is_the_last_hidden_state_after_forward_and_backward(student, ref):
+    rng = draw.rng("cases")
+    params, xs, dhs = _rnn_case(rng, 2, 3)
     layer = student.TimeRNN(*params)
-    hs = layer.forward(xs)
+    layer.forward(xs)
     expected = ref.TimeRNN(*params)
-    rhs = expected.forward(xs)
+    expected.forward(xs)
     hint = "hidden.time.keep_h"
     if layer.h is None:
         fail("hidden.time.h_none", hint=hint)
-    assert_close(at_precision(layer.h, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), expected.h,
-                 f"TimeRNN.h {_say('after_forward')}", hint=hint)
+    _close(layer.h, expected.h, f"TimeRNN.h {_say('after_forward')}", hint=hint)
+    layer.backward(dhs)  # backward reads the cache: it must leave the state alone
+    _close(layer.h, expected.h, f"TimeRNN.h {_say('after_backward')}", hint="hidden.time.cache")
 
 
 def _two_calls(module, params, first, second, stateful):
@@ -375,60 +490,101 @@ def _two_calls(module, params, first, second, stateful):
 
 
 def test_time_rnn_stateful_layer_carries_h_into_the_next_forward(student, ref):
-    n, t, d, h = 2, 3, 3, 4
-    params, first, _ = _rnn_inputs(n, t, d, h, 270)
-    second = _rng(271).normal(size=(n, t, d))
+    rng = draw.rng("cases")
+    params, first, _ = _rnn_case(rng, 2, 3)
+    second = rng.normal(size=(2, int(rng.integers(1, 5)), first.shape[2]))  # the same batch, any length
     hs = _two_calls(student, params, first, second, True)
     expected = _two_calls(ref, params, first, second, True)
-    assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                 f"TimeRNN.forward(xs) {_say('stateful_second')}",
-                 hint=[bugs.second_forward(hs, params, first, second, True), "hidden.time.stateful"])
+    _close(hs, expected, f"TimeRNN.forward(xs) {_say('stateful_second')}",
+           hint=[bugs.second_forward(hs, params, first, second, True), "hidden.time.stateful"])
 
 
 def test_time_rnn_layer_that_is_not_stateful_starts_from_zeros_every_time(student, ref):
-    n, t, d, h = 2, 3, 3, 4
-    params, first, _ = _rnn_inputs(n, t, d, h, 280)
-    second = _rng(281).normal(size=(n, t, d))
-    hs = _two_calls(student, params, first, second, False)
-    expected = ref.TimeRNN(*params).forward(second)
-    assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                 f"TimeRNN.forward(xs) {_say('not_stateful_second')}",
-                 hint=[bugs.second_forward(hs, params, first, second, False), "hidden.time.not_stateful"])
+    rng = draw.rng("cases")
+    params, first, _ = _rnn_case(rng, 2, 3)
+    for n in (2, int(rng.integers(3, 6))):  # the same batch size, then another one
+        second = rng.normal(size=(n, int(rng.integers(1, 5)), first.shape[2]))
+        hs = _two_calls(student, params, first, second, False)
+        expected = ref.TimeRNN(*params).forward(second)
+        _close(hs, expected, f"TimeRNN.forward(xs) {_say('not_stateful_second')}",
+               hint=[bugs.second_forward(hs, params, first, second, False) if n == 2 else None,
+                     "hidden.time.not_stateful"])
 
 
 def test_time_rnn_set_state_gives_the_initial_state(student, ref):
-    n, t, d, h = 3, 2, 4, 3
-    params, xs, _ = _rnn_inputs(n, t, d, h, 290)
-    h0 = _rnn_state(n, h, 291)
+    rng = draw.rng("cases")
+    params, xs, _ = _rnn_case(rng, 3, 2)
+    h0 = _rnn_state(rng, 3, params[1].shape[0])
     layer = student.TimeRNN(*params, stateful=True)
     layer.set_state(h0)
     hs = layer.forward(xs)
     expected = ref.TimeRNN(*params, stateful=True)
     expected.set_state(h0)
-    rhs = expected.forward(xs)
-    assert_close(at_precision(hs, judged_precision(hs, rhs, "TimeRNN.forward(xs)")), rhs,
-                 f"TimeRNN.forward(xs) {_say('after_set_state')}", hint="hidden.time.set_state")
+    _close(hs, expected.forward(xs), f"TimeRNN.forward(xs) {_say('after_set_state')}", hint="hidden.time.set_state")
 
 
-def test_time_rnn_reset_state_starts_again_from_zeros(student, ref):
-    n, t, d, h = 2, 3, 3, 4
-    params, first, _ = _rnn_inputs(n, t, d, h, 300)
-    second = _rng(301).normal(size=(n, t, d))
+def test_time_rnn_reset_state_forgets_h_and_starts_again_from_zeros(student, ref):
+    rng = draw.rng("cases")
+    params, first, _ = _rnn_case(rng, 2, 3)
     layer = student.TimeRNN(*params, stateful=True)
     layer.forward(first)
     layer.reset_state()
+    if layer.h is not None:  # the README: reset_state() sets self.h = None
+        fail("hidden.time.not_reset", hint=[hints.hint("hint.time.reset_state"), "hidden.time.reset"])
+    second = rng.normal(size=(int(rng.integers(3, 6)), 2, first.shape[2]))  # a new batch size after the reset
     hs = layer.forward(second)
-    expected = ref.TimeRNN(*params).forward(second)
-    assert_close(at_precision(hs, judged_precision(hs, expected, "TimeRNN.forward(xs)")), expected,
-                 f"TimeRNN.forward(xs) {_say('after_reset')}",
-                 hint=[bugs.second_forward(hs, params, first, second, True, after_reset=True), "hidden.time.reset"])
+    _close(hs, ref.TimeRNN(*params).forward(second), f"TimeRNN.forward(xs) {_say('after_reset')}",
+           hint="hidden.time.reset")
+
+
+def test_time_rnn_reused_on_a_new_n_and_t_before_backward(student, ref):
+    rng = draw.rng("cases")
+    params, first, _ = _rnn_case(rng, 4, 5)
+    d, h = params[0].shape
+    xs, dhs = rng.normal(size=(2, 3, d)), rng.normal(size=(2, 3, h))
+    layer = student.TimeRNN(*params)
+    layer.forward(first)
+    hs = layer.forward(xs)
+    dxs = layer.backward(dhs)
+    expected = _rnn_run(ref, params, xs, dhs)
+    _close(hs, expected[1], f"TimeRNN.forward(xs) {_say('second_forward')}", hint=RNN_FORWARD_HINT)
+    _rnn_all((layer, hs, dxs, _grads(layer, RNN_NAMES, "TimeRNN")), expected, params, xs, dhs,
+             _say("new_n_t"), hint="hidden.time.latest_forward")
+
+
+def test_time_rnn_backward_twice_gives_the_same_gradients(student, ref):
+    rng = draw.rng("cases")
+    params, xs, dhs = _rnn_case(rng, 2, 3)
+    layer = student.TimeRNN(*params)
+    layer.forward(xs)
+    earlier = rng.normal(size=dhs.shape)
+    layer.backward(earlier)
+    dxs = layer.backward(dhs)
+    expected = _rnn_run(ref, params, xs, dhs)
+    *_, first = _rnn_run(ref, params, xs, earlier)
+    grads = _grads(layer, RNN_NAMES, "TimeRNN")
+    for i, (name, grad) in enumerate(zip(RNN_NAMES, grads)):
+        _close(grad, expected[3][i], f"TimeRNN.grads[{i}] ({name}) {_say('second_backward')}",
+               hint=[hints.accumulates(grad, expected[3][i], name, first[i]), REPLACE_HINT])
+    _rnn_all((layer, None, dxs, grads), expected, params, xs, dhs, _say("second_backward"), hint="hidden.time.cache")
+
+
+def test_time_rnn_grads_are_written_in_place(student, ref):
+    rng = draw.rng("cases")
+    params, xs, dhs = _rnn_case(rng, 2, 3)
+    layer = student.TimeRNN(*params)
+    _same_grads(student, layer, lambda: (layer.forward(xs), layer.backward(dhs)), "TimeRNN")
+    *_, rgrads = _rnn_run(ref, params, xs, dhs)
+    for i, (name, grad) in enumerate(zip(RNN_NAMES, _grads(layer, RNN_NAMES, "TimeRNN"))):
+        _close(grad, rgrads[i], f"TimeRNN.grads[{i}] ({name})", hint=SUM_HINT)
 
 
 def test_time_rnn_dxs_and_dh_match_numerical_gradient(student, ref):
-    n, t, d, h = 2, 3, 3, 4
-    params, xs, dhs = _rnn_inputs(n, t, d, h, 310)
-    h0 = _rnn_state(n, h, 311)
+    rng = draw.rng("cases")
+    params, xs, dhs = _rnn_case(rng, 2, 3)
+    h0 = _rnn_state(rng, 2, params[1].shape[0])
     layer, _, dxs, _ = _rnn_run(student, params, xs, dhs, h0, stateful=True)
+    expected, _, rdxs, _ = _rnn_run(ref, params, xs, dhs, h0, stateful=True)
 
     def from_state(state):
         fresh = student.TimeRNN(*params, stateful=True)
@@ -440,40 +596,48 @@ def test_time_rnn_dxs_and_dh_match_numerical_gradient(student, ref):
         fresh.set_state(h0)
         return fresh.forward(inputs)
 
-    num = numerical_gradient(from_inputs, xs, dhs, "TimeRNN.forward(xs)")
+    num = _numerical(from_inputs, xs, dhs, "TimeRNN.forward(xs)")
     dh = _dh(layer)
-    num_dh = numerical_gradient(from_state, h0, dhs, "TimeRNN.forward(xs)")
-    assert_gradients({"dxs": (dxs, num), "dh": (dh, num_dh)}, "TimeRNN.backward(dhs)",
-                     hint=[bugs.bptt("dxs", dxs, params, xs, dhs, h0), bugs.bptt("dh", dh, params, xs, dhs, h0),
-                           BPTT_HINT])
+    num_dh = _numerical(from_state, h0, dhs, "TimeRNN.forward(xs)")
+    _gradients({"dxs": (dxs, num), "dh": (dh, num_dh)}, "TimeRNN.backward(dhs)",
+               [bugs.bptt("dxs", dxs, params, xs, dhs, h0), bugs.bptt("dh", dh, params, xs, dhs, h0), BPTT_HINT],
+               {"dxs": rdxs, "dh": expected.dh})
 
 
 def test_time_rnn_parameter_gradients_match_numerical_gradient(student, ref):
-    n, t, d, h = 2, 3, 3, 4
-    (Wx, Wh, b), xs, dhs = _rnn_inputs(n, t, d, h, 320)
+    rng = draw.rng("cases")
+    (Wx, Wh, b), xs, dhs = _rnn_case(rng, 2, 3)
     *_, grads = _rnn_run(student, (Wx, Wh, b), xs, dhs)
+    *_, rgrads = _rnn_run(ref, (Wx, Wh, b), xs, dhs)
     builds = [lambda v: student.TimeRNN(v, Wh, b), lambda v: student.TimeRNN(Wx, v, b),
               lambda v: student.TimeRNN(Wx, Wh, v)]
-    checks, hint = {}, []
+    checks, reference, hint = {}, {}, []
     for i, (name, build, param) in enumerate(zip(RNN_NAMES, builds, (Wx, Wh, b))):
-        num = numerical_gradient(lambda v: build(v).forward(xs), param, dhs, "TimeRNN.forward(xs)")
+        num = _numerical(lambda v: build(v).forward(xs), param, dhs, "TimeRNN.forward(xs)")
         checks[f"grads[{i}] ({name})"] = (grads[i], num)
+        reference[f"grads[{i}] ({name})"] = rgrads[i]
         hint.append(bugs.bptt(name, grads[i], (Wx, Wh, b), xs, dhs))
-    assert_gradients(checks, "TimeRNN.backward(dhs)", hint=[*hint, SUM_HINT, BPTT_HINT])
+    _gradients(checks, "TimeRNN.backward(dhs)", [*hint, SUM_HINT, BPTT_HINT], reference)
 
 
 # -- TimeAffine ----------------------------------------------------------------------------
 
-# (N, T, D, M, seed): a batch of one with a single step, odd sizes, a single output.
-AFFINE_CASES = [(1, 1, 3, 2, 400), (3, 5, 4, 7, 401), (2, 3, 6, 1, 402)]
 AFFINE_NAMES = ("dW", "db")
 AFFINE_HINT = "hidden.time.affine"
 AFFINE_BACK_HINT = "hidden.time.affine_back"
 
 
-def _affine_inputs(n, t, d, m, seed):
-    rng = _rng(seed)
+def _affine_case(rng, n, t, m=None):
+    """((W (D, M), b (M,)), x (N, T, D), dout (N, T, M)): D != M unless M is given."""
+    d, m2 = _dims(rng)
+    m = m2 if m is None else m
     return (rng.normal(size=(d, m)), rng.normal(size=m)), rng.normal(size=(n, t, d)), rng.normal(size=(n, t, m))
+
+
+def _affine_cases(rng):
+    """A batch of one with a single step, odd sizes, a single output."""
+    return [_affine_case(rng, 1, 1), _affine_case(rng, int(rng.integers(2, 5)), int(rng.integers(3, 7))),
+            _affine_case(rng, int(rng.integers(2, 4)), int(rng.integers(2, 4)), m=1)]
 
 
 def _affine_run(module, params, x, dout):
@@ -483,23 +647,14 @@ def _affine_run(module, params, x, dout):
     return layer, out, dx, _grads(layer, AFFINE_NAMES, "TimeAffine")
 
 
-def _affine_both(student, ref, case):
-    n, t, d, m, seed = case
-    params, x, dout = _affine_inputs(n, t, d, m, seed)
-    got = _affine_run(student, params, x, dout)
-    want = _affine_run(ref, params, x, dout)
-    return got, want, judged_precision(got[1], want[1], "TimeAffine.forward(x)")
-
-
-def _affine_where(case):
-    n, t, d, m, _ = case
+def _affine_where(params, x):
+    (n, t, d), m = x.shape, params[0].shape[1]
     return _say("affine_where", n=n, t=t, d=d, m=m)
 
 
-def _affine_hints(case, out=None, db=None):
+def _affine_hints(params, x, dout, out=None, db=None):
     """The bug hints of TimeAffine for its output or its db."""
-    n, t, d, m, seed = case
-    (W, b), x, dout = _affine_inputs(n, t, d, m, seed)
+    (W, b), (n, t, d), m = params, x.shape, params[0].shape[1]
     right = (x.reshape(n * t, d) @ W + b).reshape(n, t, m)
     if out is not None:
         return [bugs.time_affine_out(out, x, W, b), hints.no_bias(out, (x.reshape(n * t, d) @ W).reshape(n, t, m), right)]
@@ -512,58 +667,91 @@ def _affine_hints(case, out=None, db=None):
 
 
 def test_time_affine_forward_matches_reference(student, ref):
-    for case in AFFINE_CASES:
-        (_, out, _, _), (_, rout, _, _), kind = _affine_both(student, ref, case)
-        assert_close(at_precision(out, kind), rout, f"TimeAffine.forward(x) {_affine_where(case)}",
-                     hint=[*_affine_hints(case, out=out), AFFINE_HINT])
-
-
-def test_time_affine_outputs_and_gradients_have_the_right_shapes(student, ref):
-    n, t, d, m = 2, 5, 3, 4
-    params, x, dout = _affine_inputs(n, t, d, m, 410)
-    _, out, dx, grads = _affine_run(student, params, x, dout)
-    hint = "hidden.time.affine_shapes"
-    assert_shape(out, (n, t, m), "TimeAffine.forward(x)", hint=[bugs.time_affine_out(out, x, *params), hint])
-    assert_shape(dx, (n, t, d), "TimeAffine.backward(dout)", hint=hint)
-    for name, grad, param in zip(AFFINE_NAMES, grads, params):
-        assert_shape(grad, param.shape, _say("affine_grads_entry", name=name), hint=hint)
+    for params, x, dout in _affine_cases(draw.rng("cases")):
+        out = student.TimeAffine(*params).forward(x)
+        _close(out, ref.TimeAffine(*params).forward(x), f"TimeAffine.forward(x) {_affine_where(params, x)}",
+               hint=[*_affine_hints(params, x, dout, out=out), AFFINE_HINT])
 
 
 def test_time_affine_backward_dx_matches_reference(student, ref):
-    for case in AFFINE_CASES:
-        (_, _, dx, _), (_, _, rdx, _), kind = _affine_both(student, ref, case)
-        assert_close(at_precision(dx, kind), rdx, f"TimeAffine.backward(dout) {_affine_where(case)}", hint=AFFINE_BACK_HINT)
+    for params, x, dout in _affine_cases(draw.rng("cases")):
+        (_, _, dx, _), (_, _, rdx, _) = _affine_run(student, params, x, dout), _affine_run(ref, params, x, dout)
+        _close(dx, rdx, f"TimeAffine.backward(dout) {_affine_where(params, x)}", hint="hidden.time.affine_dx")
 
 
 def test_time_affine_dw_matches_reference(student, ref):
-    for case in AFFINE_CASES:
-        (*_, grads), (*_, rgrads), kind = _affine_both(student, ref, case)
-        assert_close(at_precision(grads[0], kind), rgrads[0], f"TimeAffine.grads[0] (dW) {_affine_where(case)}",
-                     hint=AFFINE_BACK_HINT)
+    for params, x, dout in _affine_cases(draw.rng("cases")):
+        (*_, grads), (*_, rgrads) = _affine_run(student, params, x, dout), _affine_run(ref, params, x, dout)
+        _close(grads[0], rgrads[0], f"TimeAffine.grads[0] (dW) {_affine_where(params, x)}", hint="hidden.time.affine_dW")
 
 
 def test_time_affine_db_sums_over_batch_and_time(student, ref):
-    for case in AFFINE_CASES:
-        (*_, grads), (*_, rgrads), kind = _affine_both(student, ref, case)
-        assert_close(at_precision(grads[1], kind), rgrads[1], f"TimeAffine.grads[1] (db) {_affine_where(case)}",
-                     hint=[*_affine_hints(case, db=grads[1]), "hidden.time.affine_db"])
+    for params, x, dout in _affine_cases(draw.rng("cases")):
+        (*_, grads), (*_, rgrads) = _affine_run(student, params, x, dout), _affine_run(ref, params, x, dout)
+        _close(grads[1], rgrads[1], f"TimeAffine.grads[1] (db) {_affine_where(params, x)}",
+               hint=[*_affine_hints(params, x, dout, db=grads[1]), "hidden.time.affine_db"])
+
+
+def _affine_all(got, expected, what, hint):
+    layer, _, dx, grads = got
+    _close(dx, expected[2], f"TimeAffine.backward(dout) {what}", hint=hint)
+    for i, name in enumerate(AFFINE_NAMES):
+        _close(grads[i], expected[3][i], f"TimeAffine.grads[{i}] ({name}) {what}", hint=hint)
+
+
+def test_time_affine_reused_on_a_new_n_and_t_before_backward(student, ref):
+    rng = draw.rng("cases")
+    params, first, _ = _affine_case(rng, 4, 5)
+    d, m = params[0].shape
+    x, dout = rng.normal(size=(2, 3, d)), rng.normal(size=(2, 3, m))
+    layer = student.TimeAffine(*params)
+    layer.forward(first)
+    out = layer.forward(x)
+    dx = layer.backward(dout)
+    expected = _affine_run(ref, params, x, dout)
+    _close(out, expected[1], f"TimeAffine.forward(x) {_say('second_forward')}", hint=AFFINE_HINT)
+    _affine_all((layer, out, dx, _grads(layer, AFFINE_NAMES, "TimeAffine")), expected, _say("new_n_t"),
+                "hidden.time.latest_forward")
+
+
+def test_time_affine_backward_twice_gives_the_same_gradients(student, ref):
+    rng = draw.rng("cases")
+    params, x, dout = _affine_case(rng, 2, 3)
+    earlier = rng.normal(size=dout.shape)
+    layer = student.TimeAffine(*params)
+    layer.forward(x)
+    layer.backward(earlier)
+    dx = layer.backward(dout)
+    expected = _affine_run(ref, params, x, dout)
+    *_, first = _affine_run(ref, params, x, earlier)
+    grads = _grads(layer, AFFINE_NAMES, "TimeAffine")
+    for i, name in enumerate(AFFINE_NAMES):
+        _close(grads[i], expected[3][i], f"TimeAffine.grads[{i}] ({name}) {_say('second_backward')}",
+               hint=[hints.accumulates(grads[i], expected[3][i], name, first[i]), REPLACE_HINT])
+    _affine_all((layer, None, dx, grads), expected, _say("second_backward"), "hidden.time.cache")
 
 
 def test_time_affine_grads_are_written_in_place(student, ref):
-    params, x, dout = _affine_inputs(2, 3, 4, 3, 420)
+    rng = draw.rng("cases")
+    params, x, dout = _affine_case(rng, 2, 3)
     layer = student.TimeAffine(*params)
     _same_grads(student, layer, lambda: (layer.forward(x), layer.backward(dout)), "TimeAffine")
+    *_, rgrads = _affine_run(ref, params, x, dout)
+    for i, (name, grad) in enumerate(zip(AFFINE_NAMES, _grads(layer, AFFINE_NAMES, "TimeAffine"))):
+        _close(grad, rgrads[i], f"TimeAffine.grads[{i}] ({name})", hint="hidden.time.affine_db" if i else "hidden.time.affine_dW")
 
 
 def test_time_affine_gradients_match_numerical_gradient(student, ref):
-    n, t, d, m = 2, 3, 3, 2
-    (W, b), x, dout = _affine_inputs(n, t, d, m, 430)
+    rng = draw.rng("cases")
+    (W, b), x, dout = _affine_case(rng, 2, 3)
     _, _, dx, grads = _affine_run(student, (W, b), x, dout)
-    checks = [
-        ("TimeAffine.backward(dout)", dx, lambda v: student.TimeAffine(W, b).forward(v), x),
-        ("TimeAffine.grads[0] (dW)", grads[0], lambda v: student.TimeAffine(v, b).forward(x), W),
-        ("TimeAffine.grads[1] (db)", grads[1], lambda v: student.TimeAffine(W, v).forward(x), b),
-    ]
-    for what, analytic, f, point in checks:
-        num = numerical_gradient(f, point, dout, "TimeAffine.forward(x)")
-        assert_gradient(analytic, num, what, hint=AFFINE_BACK_HINT)
+    _, _, rdx, rgrads = _affine_run(ref, (W, b), x, dout)
+    checks, reference = {}, {}
+    for what, analytic, expected, f, point in [
+        ("TimeAffine.backward(dout)", dx, rdx, lambda v: student.TimeAffine(W, b).forward(v), x),
+        ("TimeAffine.grads[0] (dW)", grads[0], rgrads[0], lambda v: student.TimeAffine(v, b).forward(x), W),
+        ("TimeAffine.grads[1] (db)", grads[1], rgrads[1], lambda v: student.TimeAffine(W, v).forward(x), b),
+    ]:
+        checks[what] = (analytic, _numerical(f, point, dout, "TimeAffine.forward(x)"))
+        reference[what] = expected
+    _gradients(checks, "TimeAffine.backward(dout)", AFFINE_BACK_HINT, reference)
