@@ -266,10 +266,9 @@ def test_make_dataset_lists_the_three_orders_in_sorted_order(student, ref):
     sentences, X, _ = _dataset(student)
     hint = [bugs.sentences(sentences) if isinstance(sentences, (list, tuple)) else None, "hidden.many.permutations"]
     sentences = _list(sentences, 3, "make_dataset(): sentences", hint)
-    try:
-        got = [tuple(s) for s in sentences]
-    except TypeError:
+    if not all(isinstance(s, tuple) for s in sentences):  # README: a list of tuples
         fail("hidden.many.sentence_tuples")
+    got = list(sentences)
     if sorted(got) != SENTENCES:
         fail("hidden.many.not_the_orders", hint=hint)
     if got != SENTENCES:

@@ -541,9 +541,12 @@ def test_time_rnn_reused_on_a_new_n_and_t_before_backward(student, ref):
     rng = draw.rng("cases")
     params, first, _ = _rnn_case(rng, 4, 5)
     d, h = params[0].shape
-    xs, dhs = rng.normal(size=(2, 3, d)), rng.normal(size=(2, 3, h))
+    # A shorter sequence, then a longer one than the first: nothing sized by an earlier call may stay.
+    shorter = rng.normal(size=(2, 3, d))
+    xs, dhs = rng.normal(size=(3, 7, d)), rng.normal(size=(3, 7, h))
     layer = student.TimeRNN(*params)
     layer.forward(first)
+    layer.forward(shorter)
     hs = layer.forward(xs)
     dxs = layer.backward(dhs)
     expected = _rnn_run(ref, params, xs, dhs)
