@@ -93,6 +93,11 @@ class Assignment:
     def max_score(self) -> float:
         return sum(t.points for t in self.tests)
 
+    @property
+    def secret(self) -> bytes:
+        """The course secret that seeds hidden inputs with each submission's sha256 (hidden/draw.py)."""
+        return course_secret(self.root)
+
     def unit_of(self, test_name: str) -> Unit:
         for unit in self.units:
             if any(t.name == test_name for t in unit.tests):
@@ -114,6 +119,18 @@ def find_root() -> Path:
         "cannot find the course: no folder with assignments/ and solutions/ above "
         f"{Path(__file__).parent} or the current directory; set AUTOGRADER_COURSE"
     )
+
+
+SECRET_FILE = ".course-secret"
+
+
+def course_secret(root: Path) -> bytes:
+    """AUTOGRADER_SECRET, else the course root's .course-secret file, else empty (draws still deterministic)."""
+    env = os.environ.get("AUTOGRADER_SECRET")
+    if env:
+        return env.encode()
+    path = root / SECRET_FILE
+    return path.read_bytes().strip() if path.is_file() else b""
 
 
 def assignment_ids(root: Path | None = None) -> list[str]:

@@ -8,7 +8,7 @@
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
-  python -m autograder gradescope [--out release/gradescope]                    (instructors)
+  python -m autograder gradescope [--out out/gradescope]                        (instructors)
   python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
   python -m autograder otter [--out out/otter]                                  (instructors)
 """
@@ -71,16 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
 
     release = verbs.add_parser(
-        "release", help="(instructors) write release/: the student folders and zips, the GitHub "
-                        "Classroom templates and the Gradescope autograder zips")
+        "release", help="(instructors) write release/: the student folders and zips and the GitHub "
+                        "Classroom templates (the Gradescope zips: `gradescope`)")
     release.add_argument("--out", type=Path, help="the release folder (default: release/ in the course)")
     release.add_argument("--check", action="store_true",
                          help="only report where the release folder differs from the sources; exit 1 if it does")
 
     gradescope = verbs.add_parser(
-        "gradescope", help="(instructors) build one Gradescope autograder zip per assignment")
+        "gradescope", help="(instructors) build one Gradescope autograder zip per assignment, carrying "
+                           "the course secret (made in .course-secret if the course has none)")
     gradescope.add_argument("--out", type=Path,
-                            help="where the zips go (default: release/gradescope/ in the course)")
+                            help="where the zips go (default: out/gradescope/ in the course)")
 
     say = _check_help(argv)
     check = verbs.add_parser("check", help=say("help"), description=say("help"))
@@ -246,9 +247,15 @@ def _release(args) -> int:
 def _gradescope(args) -> int:
     from .assign import release
 
-    out = args.out or course.find_root() / "release" / "gradescope"
-    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()])
-    for line in release.write(tree, out):
+    from .assign import gradescope
+
+    root = course.find_root()
+    out = args.out or root / gradescope.OUT
+    secret, made = gradescope.instructor_secret(root)
+    if made:
+        print(made)
+    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()], secret)
+    for line in gradescope.write_zips(tree, out):
         print(line)
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")

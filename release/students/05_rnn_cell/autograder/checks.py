@@ -2,8 +2,8 @@
 
     assert_close(actual, expected, what, *, rtol=None, atol=None, hint=None, reveal=False)
     assert_shape(actual, shape, what, *, hint=None)
-    assert_gradients({"dW": (analytic, numerical), ...}, what, *, hint=None, reveal=False)
-    assert_gradient(analytic, numerical, what, *, hint=None, reveal=False)
+    assert_gradients({"dW": (analytic, numerical), ...}, what, *, hint=None, reveal=False, reference=None)
+    assert_gradient(analytic, numerical, what, *, hint=None, reveal=False, reference=None)
     numerical_gradient(f, x, dout=None, what="forward", *, step=None)
     fail(key, *, hint=None, **fields)
 
@@ -11,14 +11,22 @@ Every failure raises CheckFailed, an AssertionError whose message a student
 can act on, in the catalogue's language (autograder/messages.py): the method,
 the shapes, how many entries are off and by how much, then the hints.
 
-Two audiences. With reveal=False (hidden tests, the default) a message never
-shows an expected value or a hidden input: it gives the count of wrong entries
-and the largest relative error and where. Not the absolute error: where the
-student's value is 0 it would be |expected|. With reveal=True (public tests,
-whose inputs the student has) it adds the largest absolute error, the first
-mismatching entries with index, actual and expected value, and both arrays,
-as numpy.testing does; a gradient check shows analytic and numerical values at
-the worst entry of every parameter.
+Two audiences. With reveal=False (hidden tests, the default) a message is no
+oracle: it says what failed, the shape, how many entries are wrong and where
+the worst one is, and the size of the error in coarse words ("off by more than
+10 %", "about twice the expected value", "the wrong sign": see error_words),
+never a digit from which an expected value or a hidden input could be read back
+(no relative error to three digits, no tolerance scaled to the expected values).
+With reveal=True (public tests, whose inputs the student has) it gives the
+largest absolute and relative errors, the first mismatching entries with index,
+actual and expected value, and both arrays, as numpy.testing does; a gradient
+check shows analytic and numerical values at the worst entry of every parameter.
+
+A gradient check through the student's own forward proves something only when
+that forward depends on its input: given `reference` (the reference's gradient
+of the same quantity), assert_gradients fails a parameter whose numerical
+gradient is zero wherever the reference's is clearly not, so a constant or zero
+forward with a backward to match earns nothing.
 
 `hint` takes a catalogue key (a sentence that is not a key is shown as
 written, for an instructor's one-off test), a Hint (a key plus fields, from hints.py's
@@ -28,12 +36,19 @@ TestResult.hints). Other keys give general advice for the property checked.
 Keys are checked when the assertion is called, so a typo fails on a correct
 submission too.
 
-Tolerances follow the dtype the student returned. float64 code is held to
-rtol 1e-5 / atol 1e-8, far looser than its rounding (about 1e-15) and far tighter
-than any real bug. float32 code (the textbook's TimeRNN builds float32 arrays)
-carries about 1e-7 relative rounding per operation, amplified by a few dozen
-multiply-adds and tanh: rtol 1e-3 / atol 1e-5 passes it with a wide margin while
-a wrong transpose, a missing sum or a wrong derivative is off by 1e-1 or more.
+Tolerances never follow what the student returned (its dtype or its last
+digits), so no submission can steer them: a value passes when every entry is
+within RTOL * |expected| + ATOL_SCALE * max|expected| (ATOL_FLOOR at least) of
+the reference. float32 code (the textbook's TimeRNN builds float32 arrays) carries
+about 6e-8 relative rounding per operation, amplified by a few dozen multiply-adds
+and tanh to a few 1e-6 of the array's scale in the assignments' units (the worst
+float32 variant of the mutation suite used 2 % of the allowance): 1e-4 passes it
+with a margin of fifty while a systematic error of 0.1 % fails in every dtype (a wrong transpose, a missing sum or a wrong derivative is off by
+1e-1 or more). The floor covers an expected array of zeros, where float32 code
+that cancels terms leaves rounding of its inputs' scale. Gradient checks
+(analytic against central differences of the student's own forward) have one
+tolerance as well, GRADIENT_TOLERANCE, with a step STEP that suits float32 and
+float64 forwards alike (see numerical_gradient).
 
 This module needs numpy, messages.py and hints.py only (no sandbox): it ships
 to students, whose public tests use it.
@@ -49,13 +64,16 @@ import numpy as np
 from . import messages
 from .hints import Hint, hint as make_hint
 
-TOLERANCES = {  # dtype kind/size -> (rtol, atol)
-    "float64": (1e-5, 1e-8),
-    "float32": (1e-3, 1e-5),
-}
-# Relative error of analytic vs central-difference gradients: |a-n| / max(|a|+|n|, floor).
-GRADIENT_TOLERANCE = {"float64": (1e-5, 1e-7), "float32": (2e-2, 1e-3)}  # (max error, floor)
-STEP = {"float64": 1e-5, "float32": 1e-2}
+RTOL = 1e-4  # of each expected entry
+ATOL_SCALE = 1e-4  # of the expected array's largest magnitude
+ATOL_FLOOR = 1e-7  # where every expected entry is (nearly) zero
+# Analytic vs central-difference gradients, entry by entry: |a-n| / max(|a|+|n|, floor)
+# must stay below GRADIENT_TOLERANCE, the floor being GRADIENT_FLOOR_SCALE of the
+# numerical gradient's largest magnitude (GRADIENT_FLOOR at least).
+GRADIENT_TOLERANCE = 1e-2
+GRADIENT_FLOOR_SCALE = 1e-2
+GRADIENT_FLOOR = 1e-7
+STEP = 1e-2  # central differences' default step, for float32 and float64 forwards alike
 SHOWN = 5  # mismatching entries listed when reveal=True
 
 
@@ -122,31 +140,31 @@ def as_array(actual, what: str, hint=None) -> np.ndarray:
 
 
 def precision(array: np.ndarray) -> str:
-    """'float32' for half and single precision, else 'float64'."""
+    """'float32' for half and single precision, else 'float64' (a description: no tolerance depends on it)."""
     return "float32" if array.dtype.kind == "f" and array.dtype.itemsize <= 4 else "float64"
 
 
 def judged_precision(actual, expected, what: str, gap: float = 1e-9) -> str:
-    """'float32' when the student's output is float32, or float32-accurate only.
+    """Deprecated, changes nothing: tolerances no longer depend on what the student returned.
 
-    Float32 code often leaves its values in float64 arrays (the constructor's
-    zeros_like of float64 parameters): such an output sits more than `gap` away
-    from the float64 reference, and its gradients get the float32 tolerance.
+    Kept so that tests written for dtype-dependent tolerances still run; it checks
+    that `actual` is numbers, as it did, and always answers 'float64'.
     """
-    array = as_array(actual, what)
-    if precision(array) == "float32":
-        return "float32"
-    expected = np.asarray(expected, dtype=np.float64)
-    if array.shape == expected.shape and np.max(np.abs(array - expected), initial=0.0) > gap:
-        return "float32"
+    as_array(actual, what)
     return "float64"
 
 
 def at_precision(value, kind: str):
-    """value cast to float32 when kind is 'float32', so assert_close applies the float32 tolerance."""
-    if kind == "float32" and isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return value.astype(np.float32)
+    """Deprecated, changes nothing: `value` as given (see judged_precision)."""
     return value
+
+
+def default_tolerance(expected) -> tuple[float, float]:
+    """(rtol, atol) for comparing with `expected`: from the reference's magnitude alone, never the student's."""
+    want = np.asarray(expected, dtype=np.float64)
+    finite = np.abs(want[np.isfinite(want)])
+    scale = float(finite.max()) if finite.size else 0.0
+    return RTOL, max(ATOL_SCALE * scale, ATOL_FLOOR)
 
 
 def assert_shape(actual, shape: tuple, what: str, hint=None) -> np.ndarray:
@@ -162,7 +180,9 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
     """Check type, shape, dtype and values of `actual` against `expected`.
 
     A scalar expectation accepts a Python number, a numpy scalar or any size-1
-    array (a loss returned as shape (1,) is still the right loss).
+    array (a loss returned as shape (1,) is still the right loss). rtol and atol
+    default to default_tolerance(expected), the same for every dtype the student
+    may return.
     """
     hints = hints_of(hint)
     expected = np.asarray(expected)
@@ -176,11 +196,14 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
             _raise(_say("not_bool", what=what, dtype=array.dtype), hints)
         wrong = array != expected
         if wrong.any():
-            message = _say("bool_wrong", what=what, count=int(wrong.sum()), size=array.size,
+            if not reveal:  # where a boolean is wrong, its expected value is known: say how many only
+                _raise(_say("bool_wrong", what=what, count=int(wrong.sum()), size=array.size, shape=array.shape),
+                       hints)
+            message = _say("bool_wrong_revealed", what=what, count=int(wrong.sum()), size=array.size,
                            index=_index(np.argwhere(wrong)[0]))
-            _raise(message + (_revealed(array, expected, wrong) if reveal else ""), hints)
+            _raise(message + _revealed(array, expected, wrong), hints)
         return
-    default_rtol, default_atol = TOLERANCES[precision(array)]
+    default_rtol, default_atol = default_tolerance(expected)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     got = array.astype(np.float64)
@@ -199,10 +222,61 @@ def assert_close(actual, expected, what: str, *, rtol: float | None = None, atol
         worst_abs = np.unravel_index(np.argmax(np.where(off, error, -1)), error.shape)
         # The absolute error stays out of hidden feedback: where the student's value is 0, it is |expected|.
         key = ("values" if array.size > 1 else "value") + ("_revealed" if reveal else "")
-        message = _say(key, what=what, count=int(off.sum()), size=array.size, rtol=f"{rtol:g}", atol=f"{atol:g}",
-                       rel_error=f"{relative[worst_rel]:.3g}", index=_index(worst_rel),
-                       abs_error=f"{error[worst_abs]:.3g}", abs_index=_index(worst_abs))
-        _raise(message + (_revealed(got, want, off) if reveal else ""), hints)
+        if reveal:
+            message = _say(key, what=what, count=int(off.sum()), size=array.size, rtol=f"{rtol:g}",
+                           atol=f"{atol:g}", rel_error=f"{relative[worst_rel]:.3g}", index=_index(worst_rel),
+                           abs_error=f"{error[worst_abs]:.3g}", abs_index=_index(worst_abs))
+            _raise(message + _revealed(got, want, off), hints)
+        _raise(_coarse_values(what, got, want, off, atol), hints)
+
+
+def _coarse_values(what: str, got: np.ndarray, want: np.ndarray, off: np.ndarray, floor: float) -> str:
+    """The hidden message of a values failure: shape, count, and the error in words (error_words)."""
+    words, worst = error_words(got, want, off, floor)
+    error = _say(f"error.{words}")
+    if got.size == 1:
+        return _say("value", what=what, error=error)
+    common = dict(what=what, count=int(off.sum()), size=got.size, shape=got.shape, error=error)
+    if worst is None:
+        return _say("values_each", **common)
+    return _say("values", index=_index(worst), **common)
+
+
+# Bands of actual / expected that have a name of their own (error_words).
+TWICE = (1.8, 2.2)
+HALF = (0.45, 0.55)
+
+
+def error_words(actual: np.ndarray, expected: np.ndarray, off: np.ndarray, floor: float) -> tuple[str, tuple | None]:
+    """The size of an error in words a hidden message may show: (key under assert.error, worst index or None).
+
+    When every wrong entry shares a pattern, the pattern and None: "zero" (0
+    where a value was expected), "sign" (the wrong sign), "twice" or "half"
+    (actual / expected within TWICE or HALF). Otherwise the worst entry's
+    relative error |a - e| / max(|e|, floor) in one of three bands, "over_10"
+    (more than 10 %), "1_to_10" or "under_1", and that entry's index. Each
+    answer holds a few bits at most: a student who returns ones learns the
+    expected values to one significant digit at best.
+    """
+    # Patterns are read where the expected entry is clearly non-zero (above the floor):
+    # entries near zero have no ratio to speak of, and the band below covers them.
+    wrong = off & np.isfinite(actual) & np.isfinite(expected) & (np.abs(expected) > floor)
+    a, e = actual[wrong], expected[wrong]
+    if a.size:
+        ratio = a / e
+        if np.all(np.abs(a) <= floor):
+            return "zero", None
+        if np.all(ratio < 0):
+            return "sign", None
+        for name, (low, high) in (("twice", TWICE), ("half", HALF)):
+            if np.all((ratio >= low) & (ratio <= high)):
+                return name, None
+    relative = np.where(off, np.abs(actual - expected) / np.maximum(np.abs(expected), floor), -1.0)
+    relative = np.where(np.isnan(relative), np.inf, relative)
+    worst = np.unravel_index(np.argmax(relative), relative.shape)
+    size = relative[worst]
+    band = "over_10" if size > 0.1 else "1_to_10" if size > 0.01 else "under_1"
+    return band, worst
 
 
 def _revealed(actual: np.ndarray, expected: np.ndarray, off: np.ndarray) -> str:
@@ -245,12 +319,6 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths])] + [line(row) for row in rows]
 
 
-class NumericalGradient(np.ndarray):
-    """A float64 gradient from central differences, remembering the precision of the function."""
-
-    precision: str = "float64"
-
-
 def _evaluate_all(f: Callable, points: list) -> list:
     """[f(p) for p in points]; on the grader's side, student calls go to the worker in a few requests."""
     try:
@@ -261,13 +329,16 @@ def _evaluate_all(f: Callable, points: list) -> list:
 
 
 def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None,
-                       what: str = "forward", *, step: float | None = None) -> NumericalGradient:
+                       what: str = "forward", *, step: float | None = None) -> np.ndarray:
     """Central-difference gradient of sum(f(x) * dout) (or of the scalar f(x)) with respect to x.
 
-    x is perturbed in float64. The step is `step` when given, else 1e-5, or 1e-2
-    when f returns float32, since float32 rounding would swamp a small step. A
-    linear f (an affine layer) has exact central differences at any step: a long
-    one there keeps rounding inside f from showing.
+    x is perturbed in float64, by `step` when given, else by STEP whatever f
+    returns: the step never follows the student's output. 1e-3 keeps the
+    truncation error of smooth units (tanh, sigmoid, softmax at unit scale) near
+    1e-7 of the gradient, and float32 rounding of f (about 6e-8 of f's scale,
+    divided by 2e-3) near 3e-5: both far inside GRADIENT_TOLERANCE. A linear f
+    (an affine layer) has exact central differences at any step: a longer one
+    there keeps rounding inside f from showing.
     """
     x = np.array(x, dtype=np.float64)
     weights = None if dout is None else np.asarray(dout, dtype=np.float64)
@@ -283,9 +354,8 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
             _raise(_say("shape", what=what, actual=value.shape, expected=weights.shape), [])
         return float(np.sum(value * weights)), out
 
-    _, first = scalar_of(f(x))
-    kind = precision(first)
-    h = STEP[kind] if step is None else float(step)
+    scalar_of(f(x))  # the student's output checked once, with its own message, before the perturbed calls
+    h = STEP if step is None else float(step)
     points = []
     for i in np.ndindex(x.shape):
         for delta in (h, -h):
@@ -296,9 +366,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
     grad = np.zeros_like(x)
     for k, i in enumerate(np.ndindex(x.shape)):
         grad[i] = (values[2 * k] - values[2 * k + 1]) / (2 * h)
-    result = grad.view(NumericalGradient)
-    result.precision = kind
-    return result
+    return grad
 
 
 def relative_error(analytic: np.ndarray, numerical: np.ndarray, floor: float) -> np.ndarray:
@@ -306,57 +374,125 @@ def relative_error(analytic: np.ndarray, numerical: np.ndarray, floor: float) ->
     return np.abs(analytic - numerical) / np.maximum(np.abs(analytic) + np.abs(numerical), floor)
 
 
-def assert_gradient(analytic, numerical, what: str, hint=None, *, reveal: bool = False) -> None:
-    """Check the student's analytic gradient against a numerical one (central differences)."""
-    assert_gradients({what: (analytic, numerical)}, what, hint=hint, reveal=reveal)
+def assert_gradient(analytic, numerical, what: str, hint=None, *, reveal: bool = False, reference=None) -> None:
+    """Check the student's analytic gradient against a numerical one (central differences).
+
+    reference: the reference's gradient of the same quantity (see assert_gradients), or None.
+    """
+    assert_gradients({what: (analytic, numerical)}, what, hint=hint, reveal=reveal,
+                     reference=None if reference is None else {what: reference})
 
 
-def assert_gradients(gradients: Mapping[str, tuple], what: str, *, hint=None, reveal: bool = False) -> None:
+# A forward is degenerate in an input when the numerical gradient stays within
+# DEGENERATE of the reference gradient's scale at every entry where the reference's
+# is at least LIVE of that scale: the forward does not depend on that input at all.
+DEGENERATE = 1e-4
+LIVE = 1e-3
+TINY = 1e-12  # a reference gradient of at most this scale is zero: nothing to depend on
+
+
+def assert_gradients(gradients: Mapping[str, tuple], what: str, *, hint=None, reveal: bool = False,
+                     reference: Mapping[str, object] | None = None) -> None:
     """Check analytic gradients against numerical ones: {"dW": (analytic, numerical), ...}.
 
+    reference: {"dW": the reference's gradient of the same quantity, same shape as
+    numerical}, for some or all of the parameters. A parameter whose numerical
+    gradient (through the student's forward) is ~0 where the reference's is
+    clearly non-zero fails, however well backward matches: that forward does not
+    depend on it, and a check of such a forward proves nothing.
+
     On failure the message is a table, one row per parameter: its shape, the
-    largest relative error |a-n| / max(|a|+|n|, floor) and where, the allowed
-    error, and (reveal=True) the analytic and numerical values there.
+    size of the worst error in words (reveal=False) or the largest relative error
+    |a-n| / max(|a|+|n|, floor), the allowed error and the analytic and numerical
+    values there (reveal=True), where, and a status.
     """
     hints = hints_of(hint)
-    rows, failed = [], False
+    reference = dict(reference or {})
+    unknown = sorted(set(reference) - set(gradients))
+    if unknown:
+        raise ValueError(f"reference names {', '.join(unknown)}, which the gradients to check do not have")
+    rows, failed, ignored = [], False, []
     for name, (analytic, numerical) in gradients.items():
         row, ok = _gradient_row(name, analytic, numerical, hints, reveal)
+        if name in reference and degenerate(numerical, reference[name], name):
+            row, ok = row[:-1] + (_say("status.degenerate"),), False
+            ignored.append(name)
         rows.append(row)
         failed |= not ok
     if not failed:
         return
-    header = [_say("column.parameter"), _say("column.shape"), _say("column.rel_error"),
-              _say("column.allowed"), _say("column.index")]
     if reveal:
-        header += [_say("column.analytic"), _say("column.numerical")]
+        header = [_say("column.parameter"), _say("column.shape"), _say("column.rel_error"),
+                  _say("column.allowed"), _say("column.index"), _say("column.analytic"), _say("column.numerical")]
+    else:
+        header = [_say("column.parameter"), _say("column.shape"), _say("column.error"), _say("column.index")]
     header.append(_say("column.status"))
     lines = [_say("gradient", what=what)] + ["  " + line for line in table(tuple(header), rows)]
-    lines.append(_say("gradient_error"))
+    if ignored:
+        lines.append(_say("degenerate", names=", ".join(ignored)))
+    if reveal:
+        lines.append(_say("gradient_error"))
     _raise("\n".join(lines), hints)
 
 
+def degenerate(numerical, reference, name: str = "gradient") -> bool:
+    """Whether a forward does not depend on an input: its numerical gradient ~0 wherever the reference's is not.
+
+    numerical: central differences through the student's forward; reference: the
+    reference's gradient of the same quantity, of the same shape.
+    """
+    numerical = np.asarray(numerical, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    if reference.shape != numerical.shape:
+        raise ValueError(f"reference[{name!r}] has shape {reference.shape}, the numerical gradient {numerical.shape}")
+    magnitude = np.abs(np.where(np.isfinite(reference), reference, 0.0))
+    scale = float(magnitude.max(initial=0.0))
+    if scale <= TINY:
+        return False
+    live = magnitude >= LIVE * scale
+    return bool(np.all(np.abs(numerical[live]) <= DEGENERATE * scale))
+
+
+def gradient_floor(numerical: np.ndarray) -> float:
+    """The relative error's floor: GRADIENT_FLOOR_SCALE of the numerical gradient's scale (GRADIENT_FLOOR at least).
+
+    Entries far smaller than the gradient's largest are judged by their absolute
+    error at that scale, where rounding of the forward (float32 above all) is
+    larger than the entry itself.
+    """
+    finite = np.abs(numerical[np.isfinite(numerical)])
+    return max(GRADIENT_FLOOR_SCALE * float(finite.max(initial=0.0)), GRADIENT_FLOOR)
+
+
 def _gradient_row(name: str, analytic, numerical, hints: list[Hint], reveal: bool) -> tuple[tuple, bool]:
-    # A float32 forward makes the numerical gradient float32-accurate, whatever backward returns.
-    kind = "float32" if getattr(numerical, "precision", "") == "float32" else "float64"
+    """(cells of the table's row, whether the parameter passed); the columns of assert_gradients' header."""
     numerical = np.asarray(numerical, dtype=np.float64)
     array = as_array(analytic, name, hints)
-    if precision(array) == "float32":
-        kind = "float32"
-    tolerance, floor = GRADIENT_TOLERANCE[kind]
-    blank = ("", "") if reveal else ()
+    tolerance = GRADIENT_TOLERANCE
+
+    def row(error: str = "", index: str = "", values: tuple = ("", ""), *, status: str):
+        if reveal:
+            return (name, str(array.shape), error, f"{tolerance:g}", index, *values, status)
+        return (name, str(array.shape), error, index, status)
+
     if array.shape != numerical.shape:
-        status = _say("status.shape", expected=numerical.shape)
-        return (name, str(array.shape), "", f"{tolerance:g}", "", *blank, status), False
+        return row(status=_say("status.shape", expected=numerical.shape)), False
     got = array.astype(np.float64)
     if not np.all(np.isfinite(got)):
-        return (name, str(array.shape), "", f"{tolerance:g}", "", *blank, _say("status.not_finite")), False
+        return row(status=_say("status.not_finite")), False
+    if not np.all(np.isfinite(numerical)):  # nan compares false with any tolerance: it must not pass
+        return row(status=_say("status.forward_not_finite")), False
+    floor = gradient_floor(numerical)
     error = relative_error(got, numerical, floor)
     if not error.size:
-        return (name, str(array.shape), "", f"{tolerance:g}", "", *blank, _say("status.ok")), True
-    worst = np.unravel_index(np.argmax(error), error.shape)
-    off = int((error > tolerance).sum())
-    values = (_number(got[worst]), _number(numerical[worst])) if reveal else ()
-    status = _say("status.ok") if not off else _say("status.off", count=off, size=error.size)
-    return (name, str(array.shape), f"{error[worst]:.3g}", f"{tolerance:g}", str(_index(worst)),
-            *values, status), not off
+        return row(status=_say("status.ok")), True
+    off = error > tolerance
+    status = _say("status.off", count=int(off.sum()), size=error.size) if off.any() else _say("status.ok")
+    if reveal:  # the worst entry of every row, passing or not: the student has these inputs
+        worst = np.unravel_index(np.argmax(error), error.shape)
+        return row(f"{error[worst]:.3g}", str(_index(worst)), (_number(got[worst]), _number(numerical[worst])),
+                   status=status), not off.any()
+    if not off.any():
+        return row(status=status), True
+    words, worst = error_words(got, numerical, off, floor)
+    return row(_say(f"band.{words}"), "" if worst is None else str(_index(worst)), status=status), False

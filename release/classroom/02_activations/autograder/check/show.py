@@ -3,7 +3,10 @@
 With rich installed (the release's requirements.txt lists it) the table is
 drawn by rich; without it, or with --plain, as aligned plain text. Student
 messages are printed as plain text either way, never as rich markup: numpy's
-'[1. 2.]' must not be read as a style.
+'[1. 2.]' must not be read as a style. Every line and cell first crosses
+autograder/untrusted.py, which takes out control and escape sequences (an
+exception message of the student's own code could clear the screen), but
+keeps the numbers: these are the student's own inputs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
+from .. import untrusted
 from ..checks import table as plain_table
 from .runner import Row
 from .target import Target
@@ -26,8 +30,8 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
     """
     out = out or sys.stdout
     printer = None if plain else _rich_printer(out)
-    header = text("check.header", id=target.id, title=target.title, folder=target.folder)
-    table = [(", ".join(r.test.units) or "-", r.test.name, _points(r),
+    header = _safe(text("check.header", id=target.id, title=target.title, folder=target.folder))
+    table = [(_safe(", ".join(r.test.units) or "-"), _safe(r.test.name), _points(r),
               text("check.passed" if r.passed else "check.failed")) for r in rows]
     columns = [text("check.column.unit"), text("check.column.test"), text("check.column.points"),
                text("check.column.result")]
@@ -60,11 +64,15 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
         lines += ["", text("check.next_step")]
     elif ready:
         lines += ["", text("check.all_passed", files=", ".join(target.student_files))]
-    for line in lines:
+    for line in map(_safe, lines):
         if printer:
             printer.line(line)
         else:
             print(line, file=out)
+
+
+def _safe(line: str) -> str:
+    return untrusted.clean(line, untrusted.OUTPUT_CHARS)
 
 
 def _grouped(row: Row) -> list[tuple[list[str], object]]:
