@@ -2,8 +2,9 @@
 
 Under every course secret tried, every solution and every correct variant keeps
 full marks and every mutant and null model keeps losing points. The everyday run
-tries a few secrets on the solutions, variants and null models; the slow run
-(CI's `make test-integration`) also sweeps every mutant under every secret.
+tries three secrets on the solutions and null models; the slow run (CI's
+`make test-integration`) also sweeps every correct variant and every mutant
+under every secret.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def test_solution_scores_full_under_every_secret(aid, secret, fork_server):
     assert result.score == assignment.max_score, {t.name: t.output for t in result.tests if not t.passed}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("aid, entry", list(cases("variant")))
 def test_variant_keeps_full_marks_under_every_secret(aid, entry, secret, fork_server):
     assignment, submission = apply(aid, entry)
