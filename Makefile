@@ -64,7 +64,7 @@ venv-otter: $(OTTER_READY)              ## .venv-otter: otter-grader and the kit
 otter: $(READY)                          ## export the Otter Assign master notebooks to out/otter/
 	$(BIN)/python -m autograder otter
 
-test-integration: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## the slow tests against the real nbgrader and otter-grader
+test-integration: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## the slow tests: the real nbgrader and otter-grader, every mutant and variant under several secrets
 	$(BIN)/python -m pytest -q -m slow
 
 # After the peer venvs' variables: make expands a rule's prerequisites where it reads the rule.

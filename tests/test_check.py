@@ -396,6 +396,7 @@ def check_rows(aid: str, entry: dict, place: Path):
         return run(target, Explainer(target, "en")).rows
 
 
+@pytest.mark.slow  # a sweep of every variant or mutant through the public tests: minutes, run in CI
 def test_every_correct_variant_passes_the_public_tests(tmp_path):
     failed = {}
     for i, (aid, entry) in enumerate(mutation_cases("variant")):
@@ -405,6 +406,7 @@ def test_every_correct_variant_passes_the_public_tests(tmp_path):
     assert not failed, failed
 
 
+@pytest.mark.slow  # a sweep of every variant or mutant through the public tests: minutes, run in CI
 def test_public_tests_hint_only_the_bug_a_mutant_has(tmp_path):
     wrong, hinted, total = {}, 0, 0
     for i, (aid, entry) in enumerate(mutation_cases("mutant")):
