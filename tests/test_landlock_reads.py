@@ -166,6 +166,8 @@ def test_a_worker_reads_numpy_and_imports_the_stdlib(load_student):
                            "def compute():\n    import json, fractions\n"
                            "    return (float(np.dot(np.ones(3), np.ones(3))), json.dumps([1]),\n"
                            "            str(fractions.Fraction(1, 3)))\n")
+    if not _world_readable(Path(numpy.__file__)):  # a checkout in a folder only root may enter
+        pytest.skip(f"{numpy.__file__} cannot be read by other users: Landlock's rule cannot open it")
     assert student.read(numpy.__file__) > 0
     if not _world_readable(Path(os.__file__)):
         pytest.skip(f"{os.__file__} cannot be read by other users: a worker's uid imports preloaded modules only")
