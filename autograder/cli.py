@@ -227,20 +227,23 @@ def _release(args) -> int:
     from .assign import release
 
     out = args.out or course.find_root() / "release"
-    tree = release.build([course.load(i) for i in course.assignment_ids()])
-    if args.check:
-        problems = release.differences(tree, out)
+    files = release.layout(release.build([course.load(i) for i in course.assignment_ids()]))
+    if args.check:  # dist/ is compared once `make release` has assembled it; git tracks the rest
+        checked = files if (out / release.DIST).is_dir() else release.tracked(files)
+        owned = release.OWNED if (out / release.DIST).is_dir() else \
+            tuple(n for n in release.OWNED if n != release.DIST)
+        problems = release.differences(checked, out, owned)
         for problem in problems:
             print(problem)
         if problems:
             print(f"{out} is out of date: run `make release`")
             return 1
-        print(f"{out} is up to date ({len(tree)} files)")
+        print(f"{out} is up to date ({len(checked)} files)")
         return 0
-    changed = release.write(tree, out, owned=release.OWNED)
+    changed = release.write(files, out, owned=release.OWNED)
     for line in changed:
         print(line)
-    print(f"{out}: {len(tree)} files, {len(changed)} changed")
+    print(f"{out}: {len(files)} files, {len(changed)} changed; hand out {out / release.DIST}/students/<id>.zip")
     return 0
 
 

@@ -71,7 +71,7 @@ def test_released_notebook_fails_every_public_test_on_the_stub(aid, tmp_path):
 
 
 def student_folder(aid: str, tmp_path: Path) -> Path:
-    """A copy of release/students/<aid>/ as the release builds it: stub, kit and notebook."""
+    """A student folder as the release's zip holds it: stub, kit and notebook."""
     from autograder.assign import release
 
     tree = release.students_tree([course.load(aid)])

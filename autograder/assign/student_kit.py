@@ -60,6 +60,11 @@ def engine_files() -> dict[str, bytes]:
     return files
 
 
+def shared_names() -> list[str]:
+    """The kit files every assignment's folder holds alike: Makefile and autograder/... (not assignment.toml)."""
+    return ["Makefile", *engine_files()]
+
+
 def kit_files(assignment: Assignment) -> dict[str, bytes]:
     """Makefile, assignment.toml and autograder/..., by path in the release folder."""
     return {"Makefile": MAKEFILE.encode(), "assignment.toml": marker_text(assignment).encode(), **engine_files()}

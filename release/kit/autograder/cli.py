@@ -1,0 +1,320 @@
+"""The command line: argument parsing and printing only.
+
+  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en]          (students)
+  python -m autograder grade --assignment ID SUBMISSION [--out results.json] [--lang ko|en]   (instructors, CI)
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
+  python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
+  python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
+  python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
+  python -m autograder stubs [--check]                                          (instructors)
+  python -m autograder release [--out release] [--check]                        (instructors)
+  python -m autograder gradescope [--out out/gradescope]                        (instructors)
+  python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
+  python -m autograder otter [--out out/otter]                                  (instructors)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    grade = verbs.add_parser("grade", help="(instructors, CI) grade a submission with the hidden tests")
+    grade.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
+    grade.add_argument("submission", type=Path, help="a student file, a folder or a zip")
+    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here")
+    grade.add_argument("--quiet", action="store_true", help="print no table")
+    grade.add_argument("--batch", action="store_true",
+                       help="treat SUBMISSION as a folder with one entry per student (implied by "
+                            "--jobs, --gradebook and --csv, and by a folder holding several copies "
+                            "of the student file)")
+    grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local executor)")
+    grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
+    grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade again submissions the gradebook already holds")
+    grade.add_argument("--reports", type=Path, metavar="DIR",
+                       help="write a feedback report per student into DIR (STUDENT.md and STUDENT.html)")
+    grade.add_argument("--report-format", choices=("md", "html", "both"), default="both",
+                       help="the format of the --reports files (default: both)")
+    grade.add_argument("--lang", choices=("en", "ko"),
+                       help="language of the feedback (default: AUTOGRADER_LANG, else the locale, else en)")
+    grade.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="where a batch is graded: local (this machine, --jobs lanes; the default) "
+                            "or dask (a dask.distributed cluster, see --scheduler)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="the Dask scheduler's address for --executor dask, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument("--test", action="append", metavar="NAME",
+                       help="run only this hidden test (repeatable; one submission only): "
+                            "what a notebook's autograded cell asks for")
+
+    report = verbs.add_parser(
+        "report", help="(instructors) the class report from a gradebook: pass rate per test, the score "
+                       "histogram (PNG), the most frequent hinted bugs")
+    report.add_argument("gradebook", type=Path, help="the SQLite file written by grade --gradebook")
+    report.add_argument("--assignment", help="report on this assignment only (default: every one in the gradebook)")
+    report.add_argument("--out", type=Path, help="folder for class_report.html and its PNGs (default: the gradebook's)")
+    report.add_argument("--format", choices=("html", "md"), default="html", help="the report's format (default: html)")
+    report.add_argument("--lang", choices=("en", "ko"),
+                        help="language of the report (default: AUTOGRADER_LANG, else the locale, else en)")
+
+    stubs = verbs.add_parser("stubs", help="(instructors) regenerate the stubs from the solutions")
+    stubs.add_argument("--check", action="store_true", help="only report stale stubs; exit 1 if any")
+
+    release = verbs.add_parser(
+        "release", help="(instructors) write release/: the student folders and zips and the GitHub "
+                        "Classroom templates (the Gradescope zips: `gradescope`)")
+    release.add_argument("--out", type=Path, help="the release folder (default: release/ in the course)")
+    release.add_argument("--check", action="store_true",
+                         help="only report where the release folder differs from the sources; exit 1 if it does")
+
+    gradescope = verbs.add_parser(
+        "gradescope", help="(instructors) build one Gradescope autograder zip per assignment, carrying "
+                           "the course secret (made in .course-secret if the course has none)")
+    gradescope.add_argument("--out", type=Path,
+                            help="where the zips go (default: out/gradescope/ in the course)")
+
+    say = _check_help(argv)
+    check = verbs.add_parser("check", help=say("help"), description=say("help"))
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."), help=say("folder"))
+    check.add_argument("--assignment", help=say("assignment"))
+    check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
+    check.add_argument("--plain", action="store_true", help=say("plain"))
+
+    nbgrader = verbs.add_parser(
+        "nbgrader", help="(instructors) export the course as an nbgrader course tree: nbgrader_config.py "
+                         "and source/<id>/<id>.ipynb with solution regions and autograded hidden-test cells")
+    nbgrader.add_argument("--out", type=Path, help="the course folder (default: out/nbgrader/ in the course)")
+    nbgrader.add_argument("--course-id", default=None, help="nbgrader's course_id (default: backprop-rnn)")
+
+    otter = verbs.add_parser(
+        "otter", help="(instructors) write one otter-grader (Otter Assign) master notebook per assignment")
+    otter.add_argument("--out", type=Path,
+                       help="where <id>/<id>.ipynb go (default: out/otter/ in the course)")
+
+    args = parser.parse_args(argv)
+    if args.verb == "check":
+        return _check(args)
+    if not (Path(__file__).parent / "sandbox").is_dir():
+        from . import messages  # a release folder's copy of the engine: the student part only
+        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
+        return 2
+    try:
+        if args.verb == "grade":
+            return _grade(args)
+        if args.verb == "release":
+            return _release(args)
+        if args.verb == "gradescope":
+            return _gradescope(args)
+        if args.verb == "nbgrader":
+            return _nbgrader(args)
+        if args.verb == "otter":
+            return _otter(args)
+        if args.verb == "report":
+            return _report(args)
+        return _stubs(args)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _is_batch(args, assignment) -> bool:
+    if args.batch or args.jobs is not None or args.gradebook or args.csv or args.executor != "local":
+        return True
+    if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
+        return False  # one results.json: one submission (Gradescope's submission folder)
+    copies = sum(1 for _ in args.submission.rglob(assignment.student_files[0]))
+    return copies > 1 or any(p.suffix == ".zip" for p in args.submission.iterdir())
+
+
+def _grade(args) -> int:
+    if args.executor == "local":
+        from .sandbox import prestart
+
+        prestart()  # the zygote starts (about 0.2 s) while this process imports the grader
+    # The language reaches the hidden tests through the environment: this process and the
+    # processes of a batch (which inherit it) read it in messages.language().
+    saved = os.environ.get("AUTOGRADER_LANG")
+    if args.lang:
+        os.environ["AUTOGRADER_LANG"] = args.lang
+    try:
+        return _grade_in_language(args)
+    finally:
+        if saved is None:
+            os.environ.pop("AUTOGRADER_LANG", None)
+        else:
+            os.environ["AUTOGRADER_LANG"] = saved
+
+
+def _grade_in_language(args) -> int:
+    from .batch import safe_grade
+    from .report.table import print_result
+    from .result import write_json
+    from .sandbox import default_sandbox
+    from .submission import load
+
+    assignment = course.load(args.assignment)
+    if not args.submission.exists():
+        print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    if _is_batch(args, assignment):
+        if args.test:
+            print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
+            return 2
+        from .report.batch import reports_inside, run_batch
+        clash = args.reports and reports_inside(args.reports, args.submission, args.lang)
+        if clash:
+            print(f"error: {clash}", file=sys.stderr)
+            return 2
+        return run_batch(assignment, args)
+    submission = load(args.submission, assignment.student_files)
+    with default_sandbox() as sandbox:
+        result = safe_grade(assignment, submission, sandbox, only=tuple(args.test) if args.test else None)
+    if args.out:
+        write_json(result, args.out)
+    if not args.quiet:
+        print_result(result)
+    if args.reports:
+        from .report.batch import cannot_write, report_formats
+        from .report.student import write_reports
+        try:
+            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format))
+        except OSError as exc:
+            print(f"error: {cannot_write(exc, args.reports, args.lang)}", file=sys.stderr)
+            return 2
+        for path in paths:
+            print(f"wrote {path}")
+    return 0
+
+
+def _report(args) -> int:
+    from .report import instructor
+
+    try:
+        written = instructor.write(args.gradebook, args.out, args.assignment, args.lang, args.format)
+    except instructor.ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from . import messages
+    print(messages.text("report.instructor.wrote", args.lang, report=written.report, count=len(written.figures)))
+    return 0
+
+
+def _stubs(args) -> int:
+    from .assign.stubs import stale_stubs, write_stubs
+
+    assignments = [course.load(i) for i in course.assignment_ids()]
+    if args.check:
+        stale = stale_stubs(assignments)
+        for path in stale:
+            print(f"stale stub: {path} (run `make stubs`)")
+        return 1 if stale else 0
+    for path in write_stubs(assignments):
+        print(f"wrote {path}")
+    return 0
+
+
+def _release(args) -> int:
+    from .assign import release
+
+    out = args.out or course.find_root() / "release"
+    files = release.layout(release.build([course.load(i) for i in course.assignment_ids()]))
+    if args.check:  # dist/ is compared once `make release` has assembled it; git tracks the rest
+        checked = files if (out / release.DIST).is_dir() else release.tracked(files)
+        owned = release.OWNED if (out / release.DIST).is_dir() else \
+            tuple(n for n in release.OWNED if n != release.DIST)
+        problems = release.differences(checked, out, owned)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{out} is out of date: run `make release`")
+            return 1
+        print(f"{out} is up to date ({len(checked)} files)")
+        return 0
+    changed = release.write(files, out, owned=release.OWNED)
+    for line in changed:
+        print(line)
+    print(f"{out}: {len(files)} files, {len(changed)} changed; hand out {out / release.DIST}/students/<id>.zip")
+    return 0
+
+
+def _gradescope(args) -> int:
+    from .assign import release
+
+    from .assign import gradescope
+
+    root = course.find_root()
+    out = args.out or root / gradescope.OUT
+    secret, made = gradescope.instructor_secret(root)
+    if made:
+        print(made)
+    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()], secret)
+    for line in gradescope.write_zips(tree, out):
+        print(line)
+    for name in sorted(tree):
+        print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
+    return 0
+
+
+def _check_help(argv: list[str] | None):
+    """The check's help in the student's language: --lang, if given, else the environment and locale."""
+    from . import messages
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    lang = early.parse_known_args(argv)[0].lang
+    lang = lang if lang in messages.LANGS else None
+    return lambda key: messages.text(f"check.cli.{key}", lang)
+
+
+def _check(args) -> int:
+    from . import messages
+    from .check import CheckError, check
+
+    for stream in (sys.stdout, sys.stderr):  # Korean and table lines on any console
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        return check(args.folder, args.assignment, args.lang, plain=args.plain)
+    except CheckError as exc:
+        print(messages.text(exc.key, args.lang, **exc.fields), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(messages.text("check.interrupted", args.lang), file=sys.stderr)
+        return 130
+
+
+def _nbgrader(args) -> int:
+    from .assign import nbgrader, release
+
+    out = args.out or course.find_root() / "out" / "nbgrader"
+    tree = nbgrader.course_tree([course.load(i) for i in course.assignment_ids()],
+                                args.course_id or nbgrader.COURSE_ID)
+    for line in release.write(tree, out):  # nbgrader's own files (gradebook.db, submitted/, ...) stay
+        print(line)
+    print(f"{out}: an nbgrader course; from there, run `nbgrader generate_assignment ID` for each assignment")
+    return 0
+
+
+def _otter(args) -> int:
+    from .assign import otter, release
+
+    out = args.out or course.find_root() / "out" / "otter"
+    if out.exists() and not out.is_dir():
+        print(f"error: {out} is a file; --out names the folder the notebooks go in", file=sys.stderr)
+        return 2
+    tree = otter.build([course.load(i) for i in course.assignment_ids()])
+    for line in release.write(tree, out):  # what otter assign wrote beside them (dist/) stays
+        print(line)
+    print(f"{out}: {len(tree)} otter master notebooks; for each assignment ID, in {out}/ID/, run "
+          "`otter assign ID.ipynb dist --no-pdfs`")
+    return 0
