@@ -152,6 +152,8 @@ class DaskExecutor:
         try:
             for future, value in as_completed(tasks, loop=client.loop, with_results=True, raise_errors=False):
                 index, submission = tasks[future]
+                if isinstance(value, dict):  # a task may answer with Result.to_dict()
+                    value = Result.from_dict(value)
                 if isinstance(value, Result):
                     deliver(index, value)
                     continue
