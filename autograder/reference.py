@@ -23,7 +23,8 @@ def module(assignment: Assignment) -> types.ModuleType:
     """The solution's main module, imported under a private name."""
     path = assignment.solution_folder / assignment.student_files[0]
     if not path.is_file():
-        raise CourseError(f"{assignment.id}: the reference solution {path} is missing")
+        raise CourseError(f"{assignment.id}: the reference solution {path} is missing: write it there, or correct "
+                          f"student_files in {assignment.folder / 'manifest.toml'}")
     spec = importlib.util.spec_from_file_location(f"_reference_{assignment.id}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

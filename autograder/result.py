@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import untrusted
-
-# Gradescope's per-test visibility settings; a manifest chooses one per unit or test (course.py).
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+from .course import VISIBILITIES  # Gradescope's; a manifest chooses one per unit or test
 
 
 @dataclass(frozen=True)
