@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Iterator
+from typing import Callable
 
 from .course import Assignment
 from .executors import Executor, failed_result, safe_grade
@@ -90,7 +91,7 @@ def grade_batch(assignment: Assignment, todo: list[Entry], jobs: int, sandbox_fa
     executor = executor or LocalExecutor(jobs, sandbox_factory)
     executor.run(assignment, [(i, submission) for i, (_, submission) in enumerate(loaded)], ledger.deliver)
     if ledger.waiting:  # an executor that returned without an answer for some: say so in their rows
-        for index, (entry, submission) in sorted(ledger.waiting.items()):
+        for index, (_, submission) in sorted(ledger.waiting.items()):
             ledger.deliver(index, failed_result(assignment, submission, messages.text("fault.no_answer")))
 
 

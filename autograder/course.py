@@ -12,7 +12,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 
@@ -140,7 +140,7 @@ def assignment_ids(root: Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in (root / "assignments").glob("*/manifest.toml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(root: Path, assignment_id: str) -> Assignment:
     path = root / "assignments" / assignment_id / "manifest.toml"
     if not path.is_file():

@@ -11,14 +11,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import types
-from functools import lru_cache
+from functools import cache
 from typing import Callable
 
 from .course import Assignment, CourseError
 from .reference_calls import ReferenceCalls
 
 
-@lru_cache(maxsize=None)
+@cache
 def module(assignment: Assignment) -> types.ModuleType:
     """The solution's main module, imported under a private name."""
     path = assignment.solution_folder / assignment.student_files[0]
@@ -31,7 +31,7 @@ def module(assignment: Assignment) -> types.ModuleType:
     return mod
 
 
-@lru_cache(maxsize=None)
+@cache
 def hidden_tests(assignment: Assignment) -> dict[str, Callable]:
     """The hidden test functions of an assignment, by name, checked against its manifest."""
     mod = importlib.import_module(f"autograder.hidden.{assignment.slug}")
