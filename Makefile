@@ -24,7 +24,7 @@ lint: $(READY)                           ## ruff's checks (pyproject.toml [tool.
 	$(BIN)/python -m ruff check .
 
 test: lint                               ## the everyday tests (a few minutes, on two processes)
-	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_JOBS)
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_JOBS) --dist loadgroup
 
 grade: $(READY)                          ## grade the bundled sample submissions
 	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \
