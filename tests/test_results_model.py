@@ -170,6 +170,7 @@ def test_a_rerun_grades_again_the_entry_whose_grading_the_engine_killed(tmp_path
 
     monkeypatch.setattr(grading, "grade", dies_on_bob)
     assert main(args) == 0
+    assert "the grader itself failed on 1" in " ".join(capsys.readouterr().err.split())
     with Gradebook(book) as gradebook:
         bob = gradebook.result("bob", "03_affine")
         assert bob.score == 0 and "the engine died on bob" in bob.grader_error
