@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
+SHARE = 3  # one case in three of each assignment runs every day
 
-def everyday_share(params: Iterable, share: int, group: Callable = lambda param: param.values[0]) -> list:
+
+def everyday_share(params: Iterable, share: int = SHARE, group: Callable = lambda param: param.values[0]) -> list:
     """`params` (pytest.param), all but about one in `share` of each group marked slow; at least one per group stays.
 
     `group` gives a case's group (by default its first value: the assignment's id).
