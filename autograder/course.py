@@ -179,7 +179,8 @@ def _parse(data: dict, root: Path, path: Path) -> Assignment:
     _known_keys(data, TOP_KEYS, "the top level", path)
     ident = need(data, "id", str, "")
     if ident != path.parent.name:
-        raise CourseError(f"{path}: id {ident!r} differs from its folder name {path.parent.name!r}")
+        raise CourseError(f"{path}: id {ident!r} differs from its folder name {path.parent.name!r}: "
+                          "make them the same")
     title = data.get("title", ident)
     if not isinstance(title, str):
         raise CourseError(f"{path}: title must be a string, not {_shown(title)}: {_example('title')}")
