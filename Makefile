@@ -4,10 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 JOBS   ?= 2
+# pytest-xdist processes of `make test` (TEST_JOBS=0 runs the tests in one process)
+TEST_JOBS ?= 2
 NBGRADER_VENV  := .venv-nbgrader
 NBGRADER_READY := $(NBGRADER_VENV)/.ready
 
-.PHONY: setup test test-all grade report stubs release gradescope bench figures clean
+.PHONY: setup lint test test-all grade report stubs release gradescope bench figures clean
 .PHONY: nbgrader venv-nbgrader test-integration otter venv-otter
 
 $(READY): pyproject.toml
@@ -18,8 +20,11 @@ $(READY): pyproject.toml
 
 setup: $(READY)                          ## create .venv and install the kit
 
-test: $(READY)                           ## the everyday tests (a few minutes)
-	$(BIN)/python -m pytest -q -m "not slow"
+lint: $(READY)                           ## ruff's checks (pyproject.toml [tool.ruff]); `make test` runs it first
+	$(BIN)/python -m ruff check .
+
+test: lint                               ## the everyday tests (a few minutes, on two processes)
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_JOBS) --dist loadgroup
 
 grade: $(READY)                          ## grade the bundled sample submissions
 	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \

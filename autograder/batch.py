@@ -10,20 +10,23 @@ every grader with its own fork server; the parent alone writes the gradebook,
 one transaction per submission, as results arrive, and a ledger makes that
 exactly once per entry even when an executor retries. A submission
 already in the gradebook with the same content is skipped (unless regrading),
-so a rerun after a crash picks up where the last one stopped. Whatever happens,
-every entry ends with a row: a grader failure is recorded as a failed result.
+so a rerun after a crash picks up where the last one stopped; a row whose grading
+failed in the grader itself (Result.failed_by_grader) counts as not graded, and
+the rerun grades it again. Whatever happens, every entry ends with a row: a
+grader failure is recorded as a failed result, marked as the grader's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Iterator
+from typing import Callable
 
 from .course import Assignment
 from .executors import Executor, failed_result, safe_grade
 from .executors.local import LocalExecutor
-from . import untrusted
+from . import messages, untrusted
 from .result import Result
 from .submission import Submission, load
 
@@ -88,10 +91,8 @@ def grade_batch(assignment: Assignment, todo: list[Entry], jobs: int, sandbox_fa
     executor = executor or LocalExecutor(jobs, sandbox_factory)
     executor.run(assignment, [(i, submission) for i, (_, submission) in enumerate(loaded)], ledger.deliver)
     if ledger.waiting:  # an executor that returned without an answer for some: say so in their rows
-        for index, (entry, submission) in sorted(ledger.waiting.items()):
-            ledger.deliver(index, failed_result(
-                assignment, submission, "The grader returned no result for this submission; "
-                                        "ask the instructor to regrade it."))
+        for index, (_, submission) in sorted(ledger.waiting.items()):
+            ledger.deliver(index, failed_result(assignment, submission, messages.text("fault.no_answer")))
 
 
 def iter_pending(assignment: Assignment, all_entries: list[Entry], gradebook, regrade: bool) -> Iterator[Entry]:

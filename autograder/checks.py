@@ -57,7 +57,8 @@ to students, whose public tests use it.
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable, Iterable, Mapping, NoReturn
+from collections.abc import Iterable, Mapping
+from typing import Callable, NoReturn
 
 import numpy as np
 

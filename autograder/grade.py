@@ -22,7 +22,7 @@ import traceback
 
 import numpy as np
 
-from . import messages, reference, untrusted
+from . import fault, messages, reference, untrusted
 from .hidden import draw
 from .checks import CheckFailed
 from .course import Assignment, CourseError
@@ -108,14 +108,19 @@ class _Run:
             elif exc.timed_out:
                 self.timed_out_units.add(test.unit)
             return _failed(test, message)
-        except Exception as exc:  # the test tripped over what student code returned
+        except Exception as exc:  # the test tripped over what student code returned, or over our own mistake
+            if fault.engine_fault(exc):
+                log.error("%s %s on %s failed in the grader:\n%s", self.assignment.id, test.name,
+                          self.submission_name, traceback.format_exc())
+                return TestResult.of(test, False, messages.text("fault.test", kind=type(exc).__name__),
+                                     grader_error=fault.detail(exc))
             # The exception's text may quote what the student returned (and so a hidden input):
             # cleaned for the log, and without its numbers for the student.
             log.warning("%s %s on %s:\n%s", self.assignment.id, test.name, self.submission_name,
                         untrusted.clean(traceback.format_exc(), untrusted.OUTPUT_CHARS))
             return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__,
                                                message=untrusted.without_numbers(untrusted.message(exc))))
-        return TestResult(test.name, test.unit, test.points, test.points, "Passed.")
+        return TestResult.of(test, True, "Passed.")
 
     def _fresh_module(self, uses_reference, call_seconds: float | None) -> Student:
         """The student's module, imported afresh; each call within `call_seconds` (None: the manifest's)."""
@@ -146,7 +151,7 @@ class _Run:
 
 
 def _failed(test, message: str, hints: tuple[str, ...] = ()) -> TestResult:
-    return TestResult(test.name, test.unit, 0.0, test.points, message, hints=tuple(hints))
+    return TestResult.of(test, False, message, hints)
 
 
 def _result(assignment: Assignment, submission: Submission, results, started, sandbox, output="") -> Result:

@@ -11,26 +11,27 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import types
-from functools import lru_cache
+from functools import cache
 from typing import Callable
 
 from .course import Assignment, CourseError
 from .reference_calls import ReferenceCalls
 
 
-@lru_cache(maxsize=None)
+@cache
 def module(assignment: Assignment) -> types.ModuleType:
     """The solution's main module, imported under a private name."""
     path = assignment.solution_folder / assignment.student_files[0]
     if not path.is_file():
-        raise CourseError(f"{assignment.id}: the reference solution {path} is missing")
+        raise CourseError(f"{assignment.id}: the reference solution {path} is missing: write it there, or correct "
+                          f"student_files in {assignment.folder / 'manifest.toml'}")
     spec = importlib.util.spec_from_file_location(f"_reference_{assignment.id}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
-@lru_cache(maxsize=None)
+@cache
 def hidden_tests(assignment: Assignment) -> dict[str, Callable]:
     """The hidden test functions of an assignment, by name, checked against its manifest."""
     mod = importlib.import_module(f"autograder.hidden.{assignment.slug}")

@@ -99,7 +99,6 @@ def _capped(data: bytes) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise _too_large()
     return data
-    return Submission(name, files, tuple(problems))
 
 
 def _skipped(parts: tuple[str, ...]) -> bool:

@@ -123,7 +123,7 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
     lines += ["## Machine", "", _row(["", ""]), _row(["---", "---"])]
     lines += [_row([key, value]) for key, value in machine.items()]
     lines += ["", "## Goals", ""] + goals(samples, steady, floor, limits)
-    lines += ["", f"## The ten sample submissions, graded by each tool", "",
+    lines += ["", "## The ten sample submissions, graded by each tool", "",
               "The samples of examples/submissions/03_affine: three correct (the solution, a rewrite with `@`, "
               "a folder upload), three realistic bugs, a cheat that patches numpy, a syntax error, the "
               "untouched stub and an endless loop at import. Latency is the time one submission took inside "

@@ -12,7 +12,6 @@ follow the course when it changes: rerun and commit.
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
 import zipfile

@@ -1,6 +1,14 @@
-"""Shared fixtures: a fork server for the whole session, and a way to load code into a worker."""
+"""Shared fixtures: a fork server for the whole session, and a way to load code into a worker.
+
+Also what `make test` needs to run on several processes (pytest-xdist, `-n 2 --dist loadgroup`):
+the tests of a module with a module-scoped fixture run in one process, so that the fixture's
+work (a batch graded through the CLI, a release built) is done once; and the mutation and
+null-model tallies that each process collects reach the summary the first process prints.
+"""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -42,6 +50,42 @@ def load_student(fork_server):
 
 MUTATION_LOG: list[tuple[str, str, bool]] = []  # (assignment, mutant, killed)
 NULL_MODEL_LOG: list[tuple[str, str, float, float]] = []  # (assignment, null model, score, max score)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses a module-scoped fixture runs in the process that runs its module's others."""
+    for item in items:
+        defs = getattr(item, "_fixtureinfo", None)
+        scopes = {d.scope for name in getattr(defs, "names_closure", ())
+                  for d in (defs.name2fixturedefs.get(name) or ())}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+_SENT = [0, 0]  # how much of MUTATION_LOG and NULL_MODEL_LOG this process has passed on
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In an xdist worker: the tally entries a test added travel with its report."""
+    outcome = yield
+    if call.when != "call" or not hasattr(item.config, "workerinput"):
+        return
+    mutations, nulls = MUTATION_LOG[_SENT[0]:], NULL_MODEL_LOG[_SENT[1]:]
+    if mutations or nulls:
+        # As plain JSON data: execnet carries only builtin types, not str subclasses such as untrusted.Safe.
+        outcome.get_result().user_properties.append(("tallies", json.loads(json.dumps([mutations, nulls]))))
+        _SENT[:] = len(MUTATION_LOG), len(NULL_MODEL_LOG)
+
+
+def pytest_runtest_logreport(report):
+    """In the controlling process of xdist (reports arrive with `node`): gather the workers' tallies."""
+    if getattr(report, "node", None) is None:
+        return
+    for key, value in report.user_properties:
+        if key == "tallies":
+            MUTATION_LOG.extend(tuple(entry) for entry in value[0])
+            NULL_MODEL_LOG.extend(tuple(entry) for entry in value[1])
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -42,7 +42,7 @@ def test_quick_bench_writes_a_well_formed_report(tmp_path):
         assert heading in text
     for table in tables(text):
         widths = {line.count("|") for line in table}
-        assert len(widths) == 1, f"ragged table:\n" + "\n".join(table)
+        assert len(widths) == 1, "ragged table:\n" + "\n".join(table)
         assert re.fullmatch(r"\|( ?-+:? \|)+", table[1].replace("---:", "---")), table[1]
     machine = dict(line.strip("| ").split(" | ", 1) for line in tables(text)[0][2:])
     assert {"CPU", "cores", "RAM", "Python", "numpy", "nbgrader", "otter-grader", "date"} <= set(machine)

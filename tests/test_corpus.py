@@ -29,6 +29,8 @@ from autograder import course
 from autograder.grade import grade
 from autograder.submission import Submission
 
+from .sweeps import everyday_share
+
 CORPUS = Path(__file__).parent / "corpus"
 ASSIGNMENTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 
@@ -53,10 +55,11 @@ def _files(prefix: str):
 
 
 def _params(prefix: str, known: dict[tuple[str, str], str]):
-    return [pytest.param(aid, path, id=f"{aid}/{path.stem}",
-                         marks=[pytest.mark.xfail(strict=True, reason=known[aid, path.name])]
-                         if (aid, path.name) in known else [])
-            for aid, path in _files(prefix)]
+    """A case per file; a stable third of each assignment's every day, the rest in the slow set (tests/sweeps.py)."""
+    return everyday_share([pytest.param(aid, path, id=f"{aid}/{path.stem}",
+                                        marks=[pytest.mark.xfail(strict=True, reason=known[aid, path.name])]
+                                        if (aid, path.name) in known else [])
+                           for aid, path in _files(prefix)])
 
 
 _GRADED: dict[Path, object] = {}  # one grade per file, though bug_nothing files are asserted on twice

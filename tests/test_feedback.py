@@ -14,7 +14,6 @@ import pytest
 from autograder import batch, checks, course, messages
 from autograder.assign import mutants
 from autograder.grade import grade
-from autograder.sandbox.forkserver import ForkServer
 
 
 def _mutant(aid: str, name: str) -> dict:

@@ -117,10 +117,14 @@ def test_a_gradebook_made_before_hints_gains_the_column_and_keeps_its_rows(tmp_p
     old.close()
     with Gradebook(tmp_path / "g.db") as book:
         assert [(r["student"], r["hints"]) for r in book.latest_tests("03_affine")] == [("old01", [])]
+        assert book.has("old01", "03_affine", "aa")  # an old row is a grade, not a grader failure
+        old_test = book.result("old01", "03_affine").tests[0]
+        assert (old_test.passed, old_test.visibility, old_test.grader_error) == (False, "visible", "")
         book.record("new01", "b", hinted("bb"))
         assert book.result("new01", "03_affine").tests[0].hints == ("hint.affine.db_batch_axis",)
     columns = [row[1] for row in sqlite3.connect(tmp_path / "g.db").execute("PRAGMA table_info(test_results)")]
-    assert columns[-1] == "hints" and columns.count("hints") == 1
+    assert columns[-3:] == ["hints", "visibility", "grader_error"]
+    assert all(columns.count(c) == 1 for c in ("hints", "visibility", "grader_error"))
     with Gradebook(tmp_path / "g.db") as book:  # opening it again migrates nothing twice
         assert len(book.latest("03_affine")) == 2
 

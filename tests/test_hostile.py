@@ -8,7 +8,6 @@ and keep to the time limits.
 from __future__ import annotations
 
 import dataclasses
-import json
 import socket
 import subprocess
 import sys

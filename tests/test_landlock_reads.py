@@ -217,7 +217,7 @@ def test_a_worker_of_an_engine_outside_a_venv_reads_numpy_and_no_other_package(t
     forbidden = [where["pytest"], str(ROOT / "autograder" / "__init__.py"),
                  str(ROOT / "solutions" / "03_affine" / "layers.py")]
     allowed = [p for p in (where["numpy"],) if _world_readable(Path(p))]
-    probe = ("\nfor _p in %r:  # a forbidden read that succeeds costs every point\n"
+    probe = ("\nfor _p in %r:  # a forbidden read that succeeds costs every point\n"  # noqa: UP031
              "    try:\n        open(_p, 'rb').read(1)\n        Affine = None\n    except OSError:\n        pass\n"
              "for _p in %r:  # an allowed read that fails fails the import\n"
              "    open(_p, 'rb').read(1)\n") % (forbidden, allowed)

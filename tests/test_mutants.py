@@ -1,5 +1,7 @@
 """The mutation suite: realistic bugs (tests/mutants/*.toml) must each lose points,
 and correct rewrites (float32, @, in-place dout, the textbook's phrasing) must keep full marks.
+`make test` grades a stable third of each assignment's mutants and variants (tests/sweeps.py),
+the slow set (CI) the rest.
 
 A mutant's `hint` names the catalogue key (or keys) of the bug hint it was
 written for: grading it must record that hint in some failed test's
@@ -18,6 +20,7 @@ from autograder.assign import mutants
 from autograder.grade import grade
 
 from .conftest import MUTATION_LOG
+from .sweeps import everyday_share
 
 HERE = Path(__file__).parent / "mutants"
 
@@ -38,7 +41,7 @@ def test_there_are_at_least_forty_mutants():
     assert len(list(cases("mutant"))) >= 40
 
 
-@pytest.mark.parametrize("aid, entry", list(cases("mutant")))
+@pytest.mark.parametrize("aid, entry", everyday_share(cases("mutant")))  # all in the slow set (CI)
 def test_mutant_loses_points(aid, entry, fork_server):
     assignment, submission = apply(aid, entry)
     result = grade(assignment, submission, fork_server)
@@ -79,7 +82,7 @@ def matched(monkeypatch):
     return keys
 
 
-@pytest.mark.parametrize("aid, entry", list(cases("variant")))
+@pytest.mark.parametrize("aid, entry", everyday_share(cases("variant")))
 def test_correct_variant_keeps_full_marks(aid, entry, fork_server, matched):
     assignment, submission = apply(aid, entry)
     result = grade(assignment, submission, fork_server)

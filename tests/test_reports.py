@@ -118,8 +118,9 @@ def test_reports_are_written_one_per_student_and_format_with_safe_names(tmp_path
 
 # ---------------------------------------------------------------- analytics
 
-def _result(student_name: str, passes: dict[str, bool], fired: dict[str, tuple[str, ...]] = {},
+def _result(student_name: str, passes: dict[str, bool], fired: dict[str, tuple[str, ...]] | None = None,
             sha: str = "") -> Result:
+    fired = fired or {}
     tests = tuple(TestResult(name, "Affine" if name != "test_c" else "softmax", 2.0 if ok else 0.0, 2.0,
                              "Passed." if ok else "wrong", hints=fired.get(name, ()))
                   for name, ok in passes.items())

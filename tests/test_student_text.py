@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder import course, untrusted
+from autograder import course
 from autograder.course import Limits
 from autograder.grade import grade
 from autograder.report.table import print_result

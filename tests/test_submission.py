@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import os
 import zipfile
 
-import pytest
 
 from autograder.submission import MAX_FILE_BYTES, load
 

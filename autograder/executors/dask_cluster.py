@@ -59,7 +59,7 @@ def fingerprint(assignment: Assignment) -> str:
 
 
 @functools.cache
-def engine_digest(package: Path = Path(__file__).resolve().parents[1]) -> str:
+def engine_digest(package: Path = Path(__file__).resolve().parents[1]) -> str:  # noqa: B008 (this package)
     """A hash of the autograder package's .py and .toml files, by path and content (once per process)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
@@ -152,6 +152,8 @@ class DaskExecutor:
         try:
             for future, value in as_completed(tasks, loop=client.loop, with_results=True, raise_errors=False):
                 index, submission = tasks[future]
+                if isinstance(value, dict):  # a task may answer with Result.to_dict()
+                    value = Result.from_dict(value)
                 if isinstance(value, Result):
                     deliver(index, value)
                     continue

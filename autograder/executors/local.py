@@ -31,6 +31,7 @@ import sys
 import threading
 
 from ..course import Assignment
+from ..result import Result
 from ..submission import Submission
 from . import Deliver, safe_grade
 
@@ -74,7 +75,8 @@ def _grader_process(connection, assignment: Assignment, sandbox_factory, shared=
         try:
             while (item := connection.recv()) is not None:
                 index, submission = item
-                connection.send((index, safe_grade(assignment, submission, sandbox)))
+                # Plain data over the pipe (Result.to_dict), read back with Result.from_dict.
+                connection.send((index, safe_grade(assignment, submission, sandbox).to_dict()))
         except (EOFError, OSError):
             return  # the parent is gone: nobody is waiting for results
 
@@ -156,7 +158,8 @@ class LocalExecutor:
                     except (EOFError, OSError):
                         give_back(item)  # its grader process died: another lane grades it
                         return
-                    done.put(answer)
+                    index, answer = answer
+                    done.put((index, Result.from_dict(answer)))
             finally:
                 with contextlib.suppress(OSError):
                     connection.send(None)

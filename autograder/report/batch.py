@@ -97,6 +97,9 @@ def run_batch(assignment: Assignment, args) -> int:
         note += f" ({1000 * elapsed / len(todo):.0f} ms each, {len(todo) / elapsed:.1f}/s)"
     if skipped:
         note += f"; {skipped} already in the gradebook with the same content (use --regrade)"
+    broken = sum(result.failed_by_grader for result in results.values())
+    if broken:
+        note += f"; the grader itself failed on {broken} (see grader_error in the gradebook): run again to regrade them"
     console.print(note)
     for line in said:
         console.print(line, soft_wrap=True)

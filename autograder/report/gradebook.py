@@ -11,9 +11,15 @@ may hold bytes that are not UTF-8, which SQLite would refuse), and the CSV
 export starts a text cell that a spreadsheet would run as a formula (= + - @)
 with a quote.
 
+A submission or test the grader itself failed on keeps the detail in
+`grader_error` (empty when the grade is the student's); has() does not count
+such a row as graded, so the next run grades it again. Each test's
+`visibility` (the manifest's) is kept beside its status.
+
 Opening a gradebook brings an older one up to date in place: a gradebook made
-before test_results had `hints` gets the column (ALTER TABLE, every old row
-'[]'), so reports read old and new gradebooks alike.
+before a column in MIGRATIONS existed gets it (ALTER TABLE, every old row the
+column's default: no hints, no grader error, visible), so reports read old
+and new gradebooks alike.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import untrusted
-from ..result import Result, TestResult
+from ..result import Result
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS students (
@@ -44,6 +50,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     protections    TEXT NOT NULL,
     execution_time REAL NOT NULL,
     graded_at      TEXT NOT NULL,
+    grader_error   TEXT NOT NULL DEFAULT '',
     UNIQUE (student_id, assignment, sha256)
 );
 CREATE TABLE IF NOT EXISTS test_results (
@@ -55,12 +62,17 @@ CREATE TABLE IF NOT EXISTS test_results (
     status        TEXT NOT NULL,
     output        TEXT NOT NULL,
     hints         TEXT NOT NULL DEFAULT '[]',
+    visibility    TEXT NOT NULL DEFAULT 'visible',
+    grader_error  TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (submission_id, name)
 );
 """
 
 # Columns added after the first gradebooks were written: (table, column, its definition).
-MIGRATIONS = (("test_results", "hints", "TEXT NOT NULL DEFAULT '[]'"),)
+MIGRATIONS = (("test_results", "hints", "TEXT NOT NULL DEFAULT '[]'"),
+              ("submissions", "grader_error", "TEXT NOT NULL DEFAULT ''"),
+              ("test_results", "visibility", "TEXT NOT NULL DEFAULT 'visible'"),
+              ("test_results", "grader_error", "TEXT NOT NULL DEFAULT ''"))
 
 
 class GradebookError(Exception):
@@ -104,9 +116,12 @@ class Gradebook:
         self.close()
 
     def has(self, student: str, assignment: str, sha256: str) -> bool:
+        """Whether this content of the student's is graded: recorded, and not failed by the grader itself."""
         row = self.db.execute(
             "SELECT 1 FROM submissions s JOIN students st ON st.id = s.student_id "
-            "WHERE st.name = ? AND s.assignment = ? AND s.sha256 = ?", (student, assignment, sha256)).fetchone()
+            "WHERE st.name = ? AND s.assignment = ? AND s.sha256 = ? AND s.grader_error = '' "
+            "AND NOT EXISTS (SELECT 1 FROM test_results t WHERE t.submission_id = s.id AND t.grader_error != '')",
+            (student, assignment, sha256)).fetchone()
         return row is not None
 
     def record(self, student: str, source: str, result: Result) -> None:
@@ -119,15 +134,15 @@ class Gradebook:
                             (student_id, result.assignment, result.sha256))
             cursor = self.db.execute(
                 "INSERT INTO submissions(student_id, assignment, sha256, source, score, max_score, output, "
-                "protections, execution_time, graded_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "protections, execution_time, graded_at, grader_error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (student_id, result.assignment, result.sha256, source, result.score, result.max_score,
                  result.output, "; ".join(result.protections), result.execution_time,
-                 datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"), result.grader_error))
             self.db.executemany(
-                "INSERT INTO test_results(submission_id, name, unit, score, max_score, status, output, hints) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO test_results(submission_id, name, unit, score, max_score, status, output, hints, "
+                "visibility, grader_error) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(cursor.lastrowid, t.name, t.unit, t.score, t.max_score, t.status, t.output,
-                  json.dumps(list(t.hints))) for t in result.tests])
+                  json.dumps(list(t.hints)), t.visibility, t.grader_error) for t in result.tests])
 
     def latest(self, assignment: str) -> list[sqlite3.Row]:
         """The newest graded submission of each student for an assignment."""
@@ -164,7 +179,8 @@ class Gradebook:
 
     def result(self, student: str, assignment: str, sha256: str | None = None) -> Result | None:
         """A recorded grading as a Result: the given content's, else the student's newest; None if absent."""
-        query = ("SELECT s.id, s.sha256, s.output, s.protections, s.execution_time FROM submissions s "
+        query = ("SELECT s.id, s.sha256, s.output, s.protections, s.execution_time, s.grader_error "
+                 "FROM submissions s "
                  "JOIN students st ON st.id = s.student_id WHERE st.name = ? AND s.assignment = ?")
         params: tuple = (student, assignment)
         if sha256 is not None:
@@ -172,14 +188,15 @@ class Gradebook:
         row = self.db.execute(query + " ORDER BY s.id DESC LIMIT 1", params).fetchone()
         if row is None:
             return None
-        submission_id, sha, output, protections, seconds = row
-        tests = tuple(
-            TestResult(name, unit, score, max_score, text, hints=tuple(_hint_list(hints)))
-            for name, unit, score, max_score, text, hints in self.db.execute(
-                "SELECT name, unit, score, max_score, output, hints FROM test_results "
-                "WHERE submission_id = ? ORDER BY rowid", (submission_id,)))
-        return Result(assignment, student, tests, sha, output,
-                      seconds, tuple(p for p in protections.split("; ") if p))
+        submission_id, sha, output, protections, seconds, grader_error = row
+        columns = ("name", "unit", "score", "max_score", "status", "output", "hints", "visibility", "grader_error")
+        tests = [{**dict(zip(columns, test)), "hints": _hint_list(test[6])} for test in self.db.execute(
+            f"SELECT {', '.join(columns)} FROM test_results WHERE submission_id = ? ORDER BY rowid",
+            (submission_id,))]
+        return Result.from_dict({
+            "assignment": assignment, "submission": student, "sha256": sha, "output": output,
+            "execution_time": seconds, "protections": [p for p in protections.split("; ") if p],
+            "grader_error": grader_error, "tests": tests})
 
     def export_csv(self, assignment: str, path: Path) -> int:
         """One row per student: total, then points per hidden test. Returns the number of rows."""

@@ -24,7 +24,7 @@ import html as _html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import messages
 from ..result import Result, TestResult

@@ -1,13 +1,16 @@
 """Step 2 of grading: where student code runs.
 
-`start_worker(limits)` gives a Worker: a channel to a process that holds only
-numpy, the worker code and (later) the student's files. Two kinds:
+A sandbox's `start(limits)` gives a worker: a channel to a process that holds
+only numpy, the worker code and (once loaded) the student's files. Three kinds:
 
   ForkServer   the default on Linux and macOS: a warm parent that imported numpy
                forks one worker per submission, limited (see limits.py)
   Spawner      a fresh interpreter per worker, where fork is unavailable
   InProcess    no isolation at all: the student's own `check` on their own code,
                and the engine's unit tests
+
+`default_sandbox()` gives a ForkServer where the OS can fork, else (or with
+AUTOGRADER_SANDBOX=spawn) a Spawner.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def stdlib_folders() -> set[Path]:
                                                             or venv not in f.resolve().parents)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def readable() -> tuple[tuple[str, bool], ...]:
     """What student code may read, as (path, is a folder): the standard library and numpy, nothing else.
 
@@ -100,7 +100,7 @@ def readable() -> tuple[tuple[str, bool], ...]:
     return tuple(sorted(paths.items()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _handled() -> tuple[int, int, int]:
     """What this kernel's Landlock can restrict: (filesystem rights, TCP rights, scopes); zeros without it."""
     abi = abi_version()

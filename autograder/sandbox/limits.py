@@ -74,7 +74,7 @@ def worker_uid() -> int:
     return uid if any(first <= uid < first + count for first, count in mapped_uids()) else NOBODY
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mapped_uids() -> tuple[tuple[int, int], ...]:
     """The uid ranges (first, count) this process's user namespace knows; read in the fork server."""
     try:

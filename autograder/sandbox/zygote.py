@@ -30,7 +30,7 @@ from pathlib import Path
 
 # Everything student code may import must be imported here, before the fork:
 # a worker cannot read the interpreter's files once it is walled in.
-import numpy as np
+import numpy as np  # noqa: F401
 import numpy.fft  # noqa: F401
 import numpy.linalg  # noqa: F401
 import numpy.random  # noqa: F401
