@@ -27,7 +27,8 @@ from .hidden import draw
 from .checks import CheckFailed
 from .course import Assignment, CourseError
 from .result import Result, TestResult
-from .student import CallKnowledge, Student, StudentError, WorkerLost
+from .round_trips import CallKnowledge
+from .student import Student, StudentError, WorkerLost
 from .submission import Submission
 
 log = logging.getLogger("autograder")
@@ -92,7 +93,7 @@ class _Run:
             student = self._fresh_module(uses_reference, limits.call_seconds_after_timeout if shortened else None)
             with draw.drawing(self.secret, self.sha256, test.name):
                 function(student, ref)
-            student._send_unsent()  # instances the test built but never used: their constructors still run
+            student.finish()  # instances the test built but never used: their constructors still run
         except CheckFailed as exc:
             return _failed(test, str(exc), exc.hints)
         except AssertionError as exc:
@@ -127,9 +128,7 @@ class _Run:
         student = Student(self.worker, filename, self.knowledge, call_seconds, references)
         seconds = self.assignment.limits.import_seconds
         try:
-            student._request("load", f"importing {filename}", seconds=seconds,
-                             module=self.assignment.module_name, files=self.files,
-                             references=references.stubs())
+            student.load(self.assignment.module_name, self.files, references.stubs(), seconds)
         except WorkerLost as exc:
             self.import_failure = (messages.text("grade.import_timeout", filename=filename, seconds=f"{seconds:g}")
                                    if exc.timed_out else str(exc))

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.student import CallKnowledge, Student, StudentError
+from autograder.round_trips import CallKnowledge
+from autograder.student import Student, StudentError
 
 from .conftest import FAST
 
@@ -89,8 +90,7 @@ def fresh(fork_server):
         workers.append(worker)
         channel = Counting(worker)
         student = Student(channel, "layers.py", knowledge)
-        student._request("load", "importing layers.py", module="layers",
-                         files={"layers.py": np.frombuffer(LAYER.encode(), dtype=np.uint8)}, references={})
+        student.load("layers", {"layers.py": np.frombuffer(LAYER.encode(), dtype=np.uint8)}, {})
         channel.requests = 0
         return student, channel
 
@@ -195,7 +195,7 @@ def test_an_instance_the_test_never_used_is_still_built(fresh):
     student.Broken()
     assert channel.requests == 0
     with pytest.raises(StudentError, match="broken on purpose"):
-        student._send_unsent()  # what grade.py does when a hidden test returns
+        student.finish()  # what grade.py does when a hidden test returns
 
 
 def test_a_grade_of_the_solution_takes_few_requests(fork_server):
@@ -236,7 +236,7 @@ def test_errors_after_a_deferred_build_name_the_method(fresh):
 
 
 def test_an_instance_made_before_a_recording_is_built_and_the_recording_still_batches(fresh):
-    from autograder.student import PROGRAM_CHUNK, evaluate_all
+    from autograder.round_trips import PROGRAM_CHUNK, evaluate_all
 
     knowledge = CallKnowledge()
     student, _ = fresh(knowledge)
