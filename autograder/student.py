@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from . import untrusted
+from .call_limits import CallLimit
 from .messages import text
 from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
 from .round_trips import _RECORDING, PROGRAM_OPS, CallKnowledge, Deferred, ModuleName, Pending, RemoteMethod, _snapshot
@@ -185,17 +186,24 @@ class Student:
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
-    def _exchange(self, message: bytes, seconds: float | None) -> bytes:
+    def _exchange(self, message: bytes, seconds: "float | CallLimit | None") -> bytes:
         """channel.exchange, answering the reference calls the worker makes before its answer comes.
 
+        seconds: the call's time limit; a CallLimit (call_limits.py) waits its
+        first seconds, then, if the worker is still busy, asks for the whole
+        limit (measured from the reference solution) and waits up to that.
         The call's time limit covers the worker's time only: each leg of the
         exchange gets what the earlier legs left (less ROUND_TRIP_SECONDS of each
         leg after a reference call), and the grader's time computing the
         reference (between legs) has its own budget (reference_calls.py).
         """
         references = self._references
-        limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
-        references.begin(limit)
+        policy = seconds if isinstance(seconds, CallLimit) else None
+        if policy is not None:
+            seconds = limit = policy.current()
+        else:
+            limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
+        references.begin(policy.most if policy is not None else limit)
         serving = getattr(self._channel, "serving", None)
         if serving is not None:  # no process boundary: the worker calls the reference directly
             with serving(references.answer):
@@ -203,12 +211,20 @@ class Student:
         used, legs = 0.0, 0
         while True:
             started = time.monotonic()
+            longer = {}
+            if policy is not None and not policy.measured:  # past the first wait: the whole limit, less what is used
+                longer["later"] = lambda used=used: policy.whole() - used
             try:
-                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001))
+                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001),
+                                              **longer)
             except WorkerLost as exc:
-                if exc.timed_out and legs:  # say the call's limit, not what its last leg had left
+                if policy is not None:
+                    limit = policy.current()
+                if exc.timed_out and (legs or policy is not None):  # the call's limit, not what a leg had left
                     raise WorkerLost(text("grade.call_timeout", seconds=f"{limit:g}"), timed_out=True) from None
                 raise
+            if policy is not None:
+                limit = policy.current()
             leg = time.monotonic() - started
             used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
             if not references.is_call(body):
