@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import sys
 import threading
@@ -32,10 +33,13 @@ import time
 import numpy as np
 
 from .course import Assignment, Limits
+from .student import Student
 
 log = logging.getLogger("autograder")
 
-_measured: dict[tuple, float | None] = {}  # (course root, assignment id, test) -> the reference's slowest request
+_measured: dict[tuple, dict | None] = {}  # (course root, assignment id, test) -> reference_seconds()
+RUNS = 2  # runs of the reference per measured test
+_workers: dict[int, object] = {}  # pid -> the in-process worker its measurements share (one folder)
 _lock = threading.Lock()  # one measurement at a time: it reseeds numpy's global state while it runs
 
 
@@ -43,32 +47,34 @@ class CallLimit:
     """The wall-clock limit of each call in one hidden test of one submission.
 
     first: seconds to wait before anything is measured (the floor);
-    whole(): the call's whole limit in seconds, at least first, measured on the
-    first call that needs it and kept for the rest of the test.
+    whole(label): the whole limit in seconds of a request named `label`
+    ("Affine.forward"), at least first: factor times the reference's slowest
+    request of that name in the same test (of any name, for a name the
+    reference never sent), measured on the first call that needs it.
     """
 
     def __init__(self, first: float, most: float, factor: float, measure):
-        """measure: () -> the reference's slowest request in seconds, or None when it could not be timed."""
+        """measure: () -> {label: the reference's seconds, "": its slowest request}, or None when it could
+        not be timed."""
         self.first, self.most, self.factor = first, max(first, most), factor
-        self._measure, self._whole = measure, None
+        self._measure, self._times = measure, None
 
-    @property
     def measured(self) -> bool:
-        return self._whole is not None
+        return self._times is not None or self.most <= self.first
 
-    def whole(self) -> float:
-        if self._whole is None:
-            if self.most <= self.first:  # nothing to measure: the floor is the most a call gets
-                self._whole = self.first
-            else:
-                seconds = self._measure()
-                self._whole = self.most if seconds is None else min(max(_round_up(self.factor * seconds),
-                                                                        self.first), self.most)
-        return self._whole
+    def whole(self, label: str = "") -> float:
+        if self.most <= self.first:  # nothing to measure: the floor is the most a call gets
+            return self.first
+        if self._times is None:
+            self._times = self._measure() or {}
+        seconds = self._times.get(label, self._times.get(""))
+        if seconds is None:
+            return self.most
+        return min(max(_round_up(self.factor * seconds), self.first), self.most)
 
-    def current(self) -> float:
+    def current(self, label: str = "") -> float:
         """The limit as far as known: the whole one once measured, else the first wait."""
-        return self._whole if self._whole is not None else self.first
+        return self.whole(label) if self.measured() else self.first
 
 
 def for_test(assignment: Assignment, test: str, secret: bytes, sha256: str, after_timeout: bool) -> CallLimit:
@@ -85,10 +91,12 @@ def for_test(assignment: Assignment, test: str, secret: bytes, sha256: str, afte
     return CallLimit(first, limits.call_seconds, factor, lambda: reference_seconds(assignment, test, secret, sha256))
 
 
-def reference_seconds(assignment: Assignment, test: str, secret: bytes, sha256: str) -> float | None:
-    """The slowest request hidden test `test` makes of the reference solution, in seconds (cached).
+def reference_seconds(assignment: Assignment, test: str, secret: bytes, sha256: str) -> dict[str, float] | None:
+    """The reference solution's time for each request of hidden test `test`, in seconds (cached).
 
-    None when the reference could not run the test (a fault of the course: the
+    {label: the slowest request of that label, "": the slowest of all}. The
+    test runs RUNS times, and each label keeps its fastest run: a busy machine
+    that stalls one request does not make its limit. None when the reference could not run the test (a fault of the course: the
     call then gets the manifest's call_seconds, and the log says why).
     """
     key = (str(assignment.root), assignment.id, test)
@@ -104,33 +112,16 @@ def forget() -> None:
         _measured.clear()
 
 
-def _time_reference(assignment: Assignment, test: str, secret: bytes, sha256: str) -> float | None:
-    from . import reference
-    from .hidden import draw
-    from .round_trips import CallKnowledge
-    from .sandbox import InProcessWorker
-    from .student import Student
-
+def _time_reference(assignment: Assignment, test: str, secret: bytes, sha256: str) -> dict[str, float] | None:
     names = [name.rsplit(".", 1)[0] for name in assignment.student_files]
     kept = (np.random.get_state(), random.getstate(), {name: sys.modules.get(name) for name in names})
-    stopwatch = _Stopwatch(InProcessWorker())
     try:
-        files = {name: np.frombuffer((assignment.solution_folder / name).read_bytes(), dtype=np.uint8)
-                 for name in assignment.student_files}
-        references = reference.calls(assignment, assignment.unit_of(test).uses_reference)
-        student = Student(stopwatch, assignment.student_files[0], CallKnowledge(), None, references)
-        student.load(assignment.module_name, files, references.stubs())
-        stopwatch.slowest = 0.0  # the import is not a call (import_seconds bounds it)
-        with draw.drawing(secret, sha256, test):
-            reference.hidden_tests(assignment)[test](student, reference.module(assignment))
-        student.finish()
-        return stopwatch.slowest
+        runs = [_run_reference(assignment, test, secret, sha256) for _ in range(RUNS)]
     except Exception as exc:  # the reference fails its own test: a course fault, not the student's
         log.warning("%s %s: could not time the reference solution (%s: %s); its calls get call_seconds",
                     assignment.id, test, type(exc).__name__, exc)
         return None
     finally:
-        stopwatch.channel.close()
         np.random.set_state(kept[0])
         random.setstate(kept[1])
         for name, module in kept[2].items():  # the in-process import put the solution there
@@ -138,30 +129,50 @@ def _time_reference(assignment: Assignment, test: str, secret: bytes, sha256: st
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
+    times = {label: min(run.get(label, 0.0) for run in runs) for label in runs[0]}
+    times[""] = max(times.values(), default=0.0)
+    return times
 
 
-class _Stopwatch:
-    """A channel (an in-process worker) that keeps the time of its slowest exchange."""
+def _run_reference(assignment: Assignment, test: str, secret: bytes, sha256: str) -> dict[str, float]:
+    """One run of the hidden test on the reference solution in this process: {label: slowest request}."""
+    from . import reference
+    from .hidden import draw
+    from .round_trips import CallKnowledge
+    from .sandbox import InProcessWorker
 
-    call_seconds = None
+    worker = _workers.get(os.getpid()) or _workers.setdefault(os.getpid(), InProcessWorker())
+    files = {name: np.frombuffer((assignment.solution_folder / name).read_bytes(), dtype=np.uint8)
+             for name in assignment.student_files}
+    references = reference.calls(assignment, assignment.unit_of(test).uses_reference)
+    student = _TimedStudent(worker, assignment.student_files[0], CallKnowledge(), None, references)
+    student.load(assignment.module_name, files, references.stubs())
+    student.times.clear()  # the import is not a call (import_seconds bounds it)
+    with draw.drawing(secret, sha256, test):
+        reference.hidden_tests(assignment)[test](student, reference.module(assignment))
+    student.finish()
+    return student.times
 
-    def __init__(self, channel):
-        self.channel, self.slowest = channel, 0.0
 
-    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
+class _TimedStudent(Student):
+    """The proxy, keeping the time of the slowest request of each label in `times`."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        object.__setattr__(self, "times", {})
+
+    def _exchange(self, message: bytes, seconds, label: str = "") -> bytes:
         started = time.perf_counter()
         try:
-            return self.channel.exchange(message, seconds)
+            return super()._exchange(message, seconds, label)
         finally:
-            self.slowest = max(self.slowest, time.perf_counter() - started)
-
-    def serving(self, answer):
-        return self.channel.serving(answer)
+            took = time.perf_counter() - started
+            self.times[label] = max(self.times.get(label, 0.0), took)
 
 
 def _round_up(seconds: float) -> float:
     """seconds rounded up to two significant digits: a limit a message can say."""
     if seconds <= 0:
         return 0.0
-    scale = 10.0 ** (math.floor(math.log10(seconds)) - 1)
-    return math.ceil(seconds / scale - 1e-9) * scale
+    digits = 1 - math.floor(math.log10(seconds))
+    return round(math.ceil(seconds * 10.0 ** digits - 1e-9) / 10.0 ** digits, digits)

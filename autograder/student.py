@@ -16,7 +16,6 @@ from typing import Protocol
 import numpy as np
 
 from . import untrusted
-from .call_limits import CallLimit
 from .messages import text
 from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
 from .round_trips import _RECORDING, PROGRAM_OPS, CallKnowledge, Deferred, ModuleName, Pending, RemoteMethod, _snapshot
@@ -169,7 +168,7 @@ class Student:
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
             header, blobs = unpack(self._exchange(pack({"op": op, **encoded}, encoder.blobs),
-                                                  self._call_seconds if seconds is None else seconds))
+                                                  self._call_seconds if seconds is None else seconds, label))
             self._note_mutated(header, op)
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
@@ -186,21 +185,22 @@ class Student:
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
-    def _exchange(self, message: bytes, seconds: "float | CallLimit | None") -> bytes:
+    def _exchange(self, message: bytes, seconds, label: str = "") -> bytes:
         """channel.exchange, answering the reference calls the worker makes before its answer comes.
 
-        seconds: the call's time limit; a CallLimit (call_limits.py) waits its
+        seconds: the call's time limit (None: the channel's); a CallLimit (call_limits.py) waits its
         first seconds, then, if the worker is still busy, asks for the whole
-        limit (measured from the reference solution) and waits up to that.
+        limit of a request named `label` (measured from the reference solution)
+        and waits up to that.
         The call's time limit covers the worker's time only: each leg of the
         exchange gets what the earlier legs left (less ROUND_TRIP_SECONDS of each
         leg after a reference call), and the grader's time computing the
         reference (between legs) has its own budget (reference_calls.py).
         """
         references = self._references
-        policy = seconds if isinstance(seconds, CallLimit) else None
+        policy = seconds if hasattr(seconds, "whole") else None  # a CallLimit
         if policy is not None:
-            seconds = limit = policy.current()
+            seconds = limit = policy.current(label)
         else:
             limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
         references.begin(policy.most if policy is not None else limit)
@@ -212,19 +212,19 @@ class Student:
         while True:
             started = time.monotonic()
             longer = {}
-            if policy is not None and not policy.measured:  # past the first wait: the whole limit, less what is used
-                longer["later"] = lambda used=used: policy.whole() - used
+            if policy is not None and not policy.measured():  # past the first wait: the whole limit, less what's used
+                longer["later"] = lambda used=used: policy.whole(label) - used
             try:
                 body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001),
                                               **longer)
             except WorkerLost as exc:
                 if policy is not None:
-                    limit = policy.current()
+                    limit = policy.current(label)
                 if exc.timed_out and (legs or policy is not None):  # the call's limit, not what a leg had left
                     raise WorkerLost(text("grade.call_timeout", seconds=f"{limit:g}"), timed_out=True) from None
                 raise
             if policy is not None:
-                limit = policy.current()
+                limit = policy.current(label)
             leg = time.monotonic() - started
             used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
             if not references.is_call(body):
@@ -268,7 +268,7 @@ class Student:
         label = label or (steps[0][1] if steps else "program")
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)
-            header, blobs = unpack(self._exchange(message, self._call_seconds))
+            header, blobs = unpack(self._exchange(message, self._call_seconds, label))
             self._note_mutated(header, "program")
             if "error" in header:
                 error = header["error"]

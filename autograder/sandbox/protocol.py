@@ -271,6 +271,10 @@ def receive_message(sock: socket.socket, deadline: float | None = None, later=No
             chunk = sock.recv(RECV_BYTES, socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
             continue
+        except socket.timeout:  # a socket with a timeout polls first, even with MSG_DONTWAIT
+            if later is None:
+                raise
+            break  # the reads below ask `later` for more time
         if not chunk:
             raise EOFError
         data += chunk
