@@ -27,7 +27,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .student import RemoteObject, Student
 
-PROGRAM_OPS = ("getattr", "call", "callmethod")  # what a program's steps may do
+PROGRAM_OPS = ("getattr", "call", "callmethod", "setattr")  # what a program's steps may do
 PROGRAM_CHUNK = 16  # evaluations per request: one call time limit covers at most this many
 
 
@@ -155,6 +155,10 @@ class Deferred:
     def __setattr__(self, name: str, value) -> None:
         if name in Deferred.__slots__:
             object.__setattr__(self, name, value)
+        elif self._object is None and self._failure is None:  # waits too, and goes with the constructor
+            student = self._student
+            student._methods.discard((self._type, name))
+            student._defer_step("setattr", f"{self._label}.{name}", {"target": self, "name": name, "value": value})
         else:
             setattr(self._resolve(), name, value)
 
@@ -180,6 +184,12 @@ class Pending:
 
     def __call__(self, *args, **kwargs):
         return self._student._request("call", self._label, target=self, args=list(args), kwargs=kwargs)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in Pending.__slots__:
+            object.__setattr__(self, name, value)
+        else:  # a step of the program too (a numerical gradient's model given its parameters)
+            self._student._request("setattr", f"{self._label}.{name}", target=self, name=name, value=value)
 
     def __array__(self, *args, **kwargs):
         raise _NotRecordable

@@ -188,6 +188,8 @@ class Spawner(_Base):
 class ForkedWorker:
     """One worker process, seen as a channel with time limits."""
 
+    extends = True  # exchange() takes `later`: a first wait, then more time if the call is worth it
+
     def __init__(self, pid: int, sock: socket.socket, workdir: Path, limits, status):
         self.pid, self.sock, self.workdir, self.status = pid, sock, workdir, status
         self.call_seconds, self.import_seconds = limits.call_seconds, limits.import_seconds
