@@ -214,10 +214,18 @@ class Student:
                 return self._channel.exchange(message, seconds)
         used, legs = 0.0, 0
         while True:
-            started = time.monotonic()
+            started, measuring = time.monotonic(), [0.0]
             longer = {}
             if policy is not None and not policy.measured():  # past the first wait: the whole limit, less what's used
-                longer["later"] = lambda used=used: policy.whole(label) - used
+
+                def later(used=used):
+                    """The leg's whole limit, plus the grader's time measuring the reference: not the student's."""
+                    begun = time.monotonic()
+                    whole = policy.whole(label)
+                    measuring[0] = time.monotonic() - begun
+                    return whole - used + measuring[0]
+
+                longer["later"] = later
             try:
                 body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001),
                                               **longer)
@@ -229,7 +237,7 @@ class Student:
                 raise
             if policy is not None:
                 limit = policy.current(label)
-            leg = time.monotonic() - started
+            leg = time.monotonic() - started - measuring[0]
             used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
             if not references.is_call(body):
                 return body
