@@ -8,11 +8,10 @@ Each hidden test gets a fresh import of the student's module in the worker
 order or on what ran before, except through time: the submission's total
 limit, each call's limit (call_limits.py: a multiple of the reference
 solution's time for the same test), and a unit one of whose calls ran out of
-time, whose later tests give each call the manifest's shorter
-*_after_timeout limit (an endless loop costs its unit one full call limit
-rather than one per test). A worker that
-hangs, crashes or sends garbage fails the test it was running and is replaced
-for the next one. Only the trusted side computes expected values and decides a
+time, whose later tests give each call the manifest's shorter *_after_timeout
+limit (an endless loop costs its unit one full call limit rather than one per
+test). A worker that hangs, crashes or sends garbage fails the test it was
+running and is replaced for the next one. Only the trusted side computes expected values and decides a
 test passed.
 """
 
