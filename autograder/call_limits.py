@@ -1,9 +1,9 @@
 """Each call's wall-clock limit, from the reference solution's own time for the same hidden test.
 
-A call into student code may run for the manifest's call_time_factor times the
-slowest request the reference solution makes in the same hidden test, on the
-same drawn inputs; at least call_seconds_floor, at most call_seconds
-(course.Limits). Honest slow code (Python loops, float32, extra copies) is a
+A request into student code may run for the manifest's call_time_factor times
+the reference solution's slowest request of the same name ("Affine.forward")
+in the same hidden test, on the same drawn inputs; at least
+call_seconds_floor, at most call_seconds (course.Limits). Honest slow code (Python loops, float32, extra copies) is a
 few times to a few dozen times slower than the reference, far inside the
 factor; an endless loop in a method whose reference takes microseconds is
 stopped at the floor instead of the manifest's call_seconds.
@@ -13,9 +13,12 @@ answer up to the floor; almost every call of every submission answers well
 within it, and then nothing is measured. When a call is still running at the
 floor, the grader runs the same hidden test on the reference solution, in this
 process (trusted code: the solution, through an in-process worker), timing each
-request the test makes, and lets the call go on until the factor times the
-slowest of them. Each test is measured at most once per process and assignment
-(a batch measures a test the first time a submission needs it): inputs are
+request the test makes (twice: each name keeps its faster run, so a stall of
+a busy machine does not become a limit), and lets the call go on until the
+factor times the reference's time for it. That time is the grader's, not the
+student's: the call's limit is pushed back by as much (student.Student._exchange).
+Each test is measured at most once per process and assignment (a batch
+measures a test the first time a submission needs it): inputs are
 drawn per submission, but their sizes come from small fixed ranges, and the
 factor dwarfs the difference.
 """
@@ -96,8 +99,9 @@ def reference_seconds(assignment: Assignment, test: str, secret: bytes, sha256: 
 
     {label: the slowest request of that label, "": the slowest of all}. The
     test runs RUNS times, and each label keeps its fastest run: a busy machine
-    that stalls one request does not make its limit. None when the reference could not run the test (a fault of the course: the
-    call then gets the manifest's call_seconds, and the log says why).
+    that stalls one request does not make its limit. None when the reference
+    could not run the test (a fault of the course: the call then gets the
+    manifest's call_seconds, and the log says why).
     """
     key = (str(assignment.root), assignment.id, test)
     with _lock:
@@ -129,7 +133,7 @@ def _time_reference(assignment: Assignment, test: str, secret: bytes, sha256: st
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
-    times = {label: min(run.get(label, 0.0) for run in runs) for label in runs[0]}
+    times = {label: min(run[label] for run in runs if label in run) for label in set().union(*runs)}
     times[""] = max(times.values(), default=0.0)
     return times
 
