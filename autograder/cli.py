@@ -156,8 +156,8 @@ def _grade(args) -> int:
 
 
 def _grade_in_language(args) -> int:
-    from .batch import safe_grade
-    from .report.table import print_result
+    # One submission imports what grading it needs only (batch, executors' lanes, rich: when used).
+    from .executors import safe_grade
     from .result import write_json
     from .sandbox import default_sandbox
     from .submission import load
@@ -182,6 +182,8 @@ def _grade_in_language(args) -> int:
     if args.out:
         write_json(result, args.out)
     if not args.quiet:
+        from .report.table import print_result
+
         print_result(result)
     if args.reports:
         from .report.batch import cannot_write, report_formats

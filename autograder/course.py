@@ -39,11 +39,19 @@ class Unit:
 class Limits:
     """The manifest's [limits]: wall clock and resources for student code (docs/authoring.md).
 
+    Each call into student code may take call_time_factor times what the
+    reference solution takes for the same hidden test's calls (measured on the
+    trusted side, call_limits.py), at least call_seconds_floor and at most
+    call_seconds. Once a call of a unit has run out of time, each call in that
+    unit's later tests gets call_time_factor_after_timeout times the
+    reference's time, at least call_seconds_after_timeout: an endless loop
+    costs its unit one full limit, then a short one per later test.
     import_seconds bounds importing the student's files, which runs their
-    top-level code before every hidden test. call_seconds_after_timeout bounds
-    each call in a unit's later tests once one of its calls has run out of
-    time, so that a loop costs its unit one full call limit, not one per test.
-    Left out, both are call_seconds.
+    top-level code before every hidden test.
+
+    Left out: import_seconds is call_seconds; the floor is 0.25 s (or
+    call_seconds, if less) and the factor 300; after a timeout, 0.03 s (or the
+    floor, if less) and a tenth of the factor.
     """
 
     call_seconds: float = 5.0
@@ -51,12 +59,19 @@ class Limits:
     cpu_seconds: float = 30.0
     memory_mb: int = 1024
     import_seconds: float | None = None
+    call_seconds_floor: float | None = None
+    call_time_factor: float = 300.0
     call_seconds_after_timeout: float | None = None
+    call_time_factor_after_timeout: float | None = None
 
     def __post_init__(self):
-        for name in ("import_seconds", "call_seconds_after_timeout"):
+        defaults = {"import_seconds": lambda: self.call_seconds,
+                    "call_seconds_floor": lambda: min(0.25, self.call_seconds),
+                    "call_seconds_after_timeout": lambda: min(0.03, self.call_seconds_floor),
+                    "call_time_factor_after_timeout": lambda: self.call_time_factor / 10}
+        for name, default in defaults.items():  # in this order: the later defaults read the earlier
             if getattr(self, name) is None:
-                object.__setattr__(self, name, self.call_seconds)
+                object.__setattr__(self, name, default())
 
 
 @dataclass(frozen=True)

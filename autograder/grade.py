@@ -6,11 +6,12 @@
 Each hidden test gets a fresh import of the student's module in the worker
 (numpy's and random's global state reseeded), so a score never depends on test
 order or on what ran before, except through time: the submission's total
-limit, and a unit one of whose calls ran out of time, whose later tests give
-each call the manifest's shorter call_seconds_after_timeout (an endless loop
-costs its unit one full call limit rather than one per test). A worker that
-hangs, crashes or sends garbage fails the test it was running and is replaced
-for the next one. Only the trusted side computes expected values and decides a
+limit, each call's limit (call_limits.py: a multiple of the reference
+solution's time for the same test), and a unit one of whose calls ran out of
+time, whose later tests give each call the manifest's shorter *_after_timeout
+limit (an endless loop costs its unit one full call limit rather than one per
+test). A worker that hangs, crashes or sends garbage fails the test it was
+running and is replaced for the next one. Only the trusted side computes expected values and decides a
 test passed.
 """
 
@@ -22,12 +23,13 @@ import traceback
 
 import numpy as np
 
-from . import fault, messages, reference, untrusted
+from . import call_limits, fault, messages, reference, untrusted
 from .hidden import draw
 from .checks import CheckFailed
 from .course import Assignment, CourseError
 from .result import Result, TestResult
-from .student import CallKnowledge, Student, StudentError, WorkerLost
+from .round_trips import CallKnowledge
+from .student import Student, StudentError, WorkerLost
 from .submission import Submission
 
 log = logging.getLogger("autograder")
@@ -75,6 +77,7 @@ class _Run:
         self.secret = assignment.secret  # seeds the hidden inputs with the submission's sha256 (hidden/draw.py)
         self.files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in submission.files.items()}
         self.worker = None
+        self.spare = None  # a worker forked ahead, while a unit's calls run out of time test after test
         self.import_failure = ""
         self.knowledge = CallKnowledge()  # what earlier tests learned about the module: fewer round trips
         self.timed_out_units: set[str] = set()  # units a call of which ran out of time: shorter calls from then on
@@ -89,10 +92,11 @@ class _Run:
             return _failed(test, self.import_failure)
         shortened = test.unit in self.timed_out_units
         try:
-            student = self._fresh_module(uses_reference, limits.call_seconds_after_timeout if shortened else None)
+            limit = call_limits.for_test(self.assignment, test.name, self.secret, self.sha256, shortened)
+            student = self._fresh_module(uses_reference, limit, spare=shortened)
             with draw.drawing(self.secret, self.sha256, test.name):
                 function(student, ref)
-            student._send_unsent()  # instances the test built but never used: their constructors still run
+            student.finish()  # instances the test built but never used: their constructors still run
         except CheckFailed as exc:
             return _failed(test, str(exc), exc.hints)
         except AssertionError as exc:
@@ -100,11 +104,10 @@ class _Run:
         except StudentError as exc:
             return _failed(test, str(exc))
         except WorkerLost as exc:
-            self.close()
+            self._drop_worker()
             message = str(exc)
             if exc.timed_out and shortened:
-                message += " " + messages.text("grade.shortened", unit=test.unit,
-                                               seconds=f"{limits.call_seconds_after_timeout:g}")
+                message += " " + messages.text("grade.shortened", unit=test.unit, seconds=f"{limit.first:g}")
             elif exc.timed_out:
                 self.timed_out_units.add(test.unit)
             return _failed(test, message)
@@ -122,19 +125,24 @@ class _Run:
                                                message=untrusted.without_numbers(untrusted.message(exc))))
         return TestResult.of(test, True, "Passed.")
 
-    def _fresh_module(self, uses_reference, call_seconds: float | None) -> Student:
-        """The student's module, imported afresh; each call within `call_seconds` (None: the manifest's)."""
+    def _fresh_module(self, uses_reference, call_seconds: call_limits.CallLimit, spare: bool) -> Student:
+        """The student's module, imported afresh; each call within `call_seconds`.
+
+        spare: fork the next worker now, while this test runs (its calls are likely to run out
+        of time too, and the worker that replaces this one is then ready at once).
+        """
         if self.worker is None:
-            self.worker = self.sandbox.start(self.assignment.limits)
+            taken, self.spare = self.spare, None
+            self.worker = self.sandbox.ready(taken) if taken else self.sandbox.start(self.assignment.limits)
+        if spare and self.spare is None and hasattr(self.sandbox, "prepare"):
+            self.spare = self.sandbox.prepare(self.assignment.limits)
         self.worker.deadline = self.deadline
         filename = self.assignment.student_files[0]
         references = reference.calls(self.assignment, uses_reference)  # the earlier units, answered here
         student = Student(self.worker, filename, self.knowledge, call_seconds, references)
         seconds = self.assignment.limits.import_seconds
         try:
-            student._request("load", f"importing {filename}", seconds=seconds,
-                             module=self.assignment.module_name, files=self.files,
-                             references=references.stubs())
+            student.load(self.assignment.module_name, self.files, references.stubs(), seconds)
         except WorkerLost as exc:
             self.import_failure = (messages.text("grade.import_timeout", filename=filename, seconds=f"{seconds:g}")
                                    if exc.timed_out else str(exc))
@@ -144,10 +152,16 @@ class _Run:
             raise
         return student
 
-    def close(self) -> None:
+    def _drop_worker(self) -> None:
         if self.worker is not None:
             self.worker.close()
             self.worker = None
+
+    def close(self) -> None:
+        self._drop_worker()
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
 
 
 def _failed(test, message: str, hints: tuple[str, ...] = ()) -> TestResult:

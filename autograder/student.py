@@ -9,16 +9,16 @@ a fake __eq__ or an ndarray subclass can never reach a comparison.
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import time
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from . import untrusted
 from .messages import text
 from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
+from .round_trips import _RECORDING, PROGRAM_OPS, CallKnowledge, Deferred, ModuleName, Pending, RemoteMethod, _snapshot
 from .sandbox.protocol import DECODING_ERRORS, Decoder, Encoder, ProtocolError, Ref, pack, unpack
 
 # Whatever an answer's bytes make the trusted side raise while it is read: a bad answer, and the
@@ -50,34 +50,9 @@ class Channel(Protocol):
         """Send one request, return the answer's body (without its length prefix).
 
         seconds: the request's wall-clock limit, where it is not the per-call one (an import).
+        A channel whose `extends` is true also takes `later`: () -> seconds, asked
+        once when `seconds` pass without an answer, for the request's whole limit.
         """
-
-
-class CallKnowledge:
-    """What one submission's module has shown the grader so far, to save round trips.
-
-    Every hidden test imports the same source afresh, so what one test learned
-    holds for the next: which module-level names are classes or functions, and
-    which (type, attribute) pairs are methods, and which attributes tests read
-    as plain data. Knowing a name is callable lets `student.Affine(W, b)` or
-    `layer.forward(x)` go as one request (look it up and call it, in the worker)
-    instead of a lookup and then a call; knowing it is a class lets the new
-    instance wait and go with the request that first uses it (see Deferred);
-    knowing that tests read `layer.dW`
-    and `layer.db` lets the answer to `layer.backward(dout)` carry them, so
-    reading them right after costs no request (see RemoteObject.__getattr__).
-    Knowledge only changes how many requests a test takes, never an answer: a
-    name that is not what it was still fails with the same sentence.
-    """
-
-    def __init__(self):
-        self.module_callables: set[str] = set()
-        self.module_classes: set[str] = set()  # the callables above that are classes
-        self.methods: set[tuple[str, str]] = set()
-        self.data: dict[str, set[str]] = {}  # type -> attributes a test read as plain data (dW, grads)
-
-    def data_of(self, remote_type: str) -> list[str]:
-        return sorted(self.data.get(remote_type, ()))
 
 
 class Student:
@@ -107,6 +82,24 @@ class Student:
         object.__setattr__(self, "_unsent", [])
         # What the last call into student code changed in place (see mutated_arguments).
         object.__setattr__(self, "_mutated", ())
+
+    # -- what the grader uses -----------------------------------------------------
+    def load(self, module: str, files: dict, references: dict | None = None, seconds: float | None = None) -> None:
+        """Import the student's files afresh in the worker, as `module`: every handle of before is void.
+
+        files: {file name: its bytes as a uint8 ndarray}; references: the stubs of
+        earlier units (ReferenceCalls.stubs()); seconds: the import's time limit
+        (None: this proxy's call_seconds). Raises StudentError when the import
+        fails, WorkerLost when it does not finish.
+        """
+        fields = {"module": module, "files": files}
+        if references is not None:
+            fields["references"] = references
+        self._request("load", f"importing {self._filename}", seconds=seconds, **fields)
+
+    def finish(self) -> None:
+        """The test is over: constructor calls still waiting (Deferred) run now, as the test wrote them."""
+        self._send_unsent()
 
     # -- what tests use -----------------------------------------------------------
     def __getattr__(self, name: str):
@@ -177,7 +170,7 @@ class Student:
         encoded = {key: encoder.encode(value) for key, value in fields.items()}
         try:
             header, blobs = unpack(self._exchange(pack({"op": op, **encoded}, encoder.blobs),
-                                                  self._call_seconds if seconds is None else seconds))
+                                                  self._call_seconds if seconds is None else seconds, label))
             self._note_mutated(header, op)
             if "error" in header:
                 raise self._error(header["error"], op, label, fields)
@@ -194,31 +187,57 @@ class Student:
         except WorkerLost as exc:
             raise WorkerLost(f"{label}: {exc}", exc.timed_out) from None
 
-    def _exchange(self, message: bytes, seconds: float | None) -> bytes:
+    def _exchange(self, message: bytes, seconds, label: str = "") -> bytes:
         """channel.exchange, answering the reference calls the worker makes before its answer comes.
 
+        seconds: the call's time limit (None: the channel's); a CallLimit (call_limits.py) waits its
+        first seconds, then, if the worker is still busy, asks for the whole
+        limit of a request named `label` (measured from the reference solution)
+        and waits up to that.
         The call's time limit covers the worker's time only: each leg of the
         exchange gets what the earlier legs left (less ROUND_TRIP_SECONDS of each
         leg after a reference call), and the grader's time computing the
         reference (between legs) has its own budget (reference_calls.py).
         """
         references = self._references
-        limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
-        references.begin(limit)
+        policy = seconds if hasattr(seconds, "whole") else None  # a CallLimit
+        if policy is not None and not getattr(self._channel, "extends", False):
+            policy, seconds = None, seconds.most  # a channel that cannot wait longer: the most a call gets
+        if policy is not None:
+            seconds = limit = policy.current(label)
+        else:
+            limit = seconds if seconds is not None else getattr(self._channel, "call_seconds", None)
+        references.begin(policy.most if policy is not None else limit)
         serving = getattr(self._channel, "serving", None)
         if serving is not None:  # no process boundary: the worker calls the reference directly
             with serving(references.answer):
                 return self._channel.exchange(message, seconds)
         used, legs = 0.0, 0
         while True:
-            started = time.monotonic()
+            started, measuring = time.monotonic(), [0.0]
+            longer = {}
+            if policy is not None and not policy.measured():  # past the first wait: the whole limit, less what's used
+
+                def later(used=used):
+                    """The leg's whole limit, plus the grader's time measuring the reference: not the student's."""
+                    begun = time.monotonic()
+                    whole = policy.whole(label)
+                    measuring[0] = time.monotonic() - begun
+                    return whole - used + measuring[0]
+
+                longer["later"] = later
             try:
-                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001))
+                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001),
+                                              **longer)
             except WorkerLost as exc:
-                if exc.timed_out and legs:  # say the call's limit, not what its last leg had left
+                if policy is not None:
+                    limit = policy.current(label)
+                if exc.timed_out and (legs or policy is not None):  # the call's limit, not what a leg had left
                     raise WorkerLost(text("grade.call_timeout", seconds=f"{limit:g}"), timed_out=True) from None
                 raise
-            leg = time.monotonic() - started
+            if policy is not None:
+                limit = policy.current(label)
+            leg = time.monotonic() - started - measuring[0]
             used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
             if not references.is_call(body):
                 return body
@@ -231,6 +250,10 @@ class Student:
         self._unsent.append((op, label, _snapshot(fields), instance))
         return instance
 
+    def _defer_step(self, op: str, label: str, fields: dict) -> None:
+        """A request on a Deferred instance (setting an attribute), kept to go with its constructor."""
+        self._unsent.append((op, label, _snapshot(fields), None))
+
     def _send_unsent(self, then: tuple | None = None):
         """Send the waiting constructor calls, with `then` (op, label, fields) after them; then's value."""
         unsent = self._unsent
@@ -238,18 +261,21 @@ class Student:
             return None
         object.__setattr__(self, "_unsent", [])
         for step, (*_, instance) in enumerate(unsent):
-            instance._step = step
+            if instance is not None:
+                instance._step = step
         steps = [(op, label, fields) for op, label, fields, _ in unsent] + ([then] if then else [])
-        labels = [label for _, label, _ in steps]
+        labels = [label for op, label, _ in steps if op != "setattr"] or [steps[-1][1]]  # what the test called
         label = labels[0] if len(labels) == 1 else text("grade.then", first=", ".join(labels[:-1]), last=labels[-1])
         try:
             values = self._program(0, steps, list(range(len(steps))), label)
         except (StudentError, WorkerLost) as exc:
             for *_, instance in unsent:
-                instance._failure = exc
+                if instance is not None:
+                    instance._failure = exc
             raise
         for (*_, instance), value in zip(unsent, values):
-            instance._object = value
+            if instance is not None:
+                instance._object = value
         return values[-1] if then else None
 
     def _program(self, first: int, steps: list, results: list[int], label: str | None = None) -> list:
@@ -261,7 +287,7 @@ class Student:
         label = label or (steps[0][1] if steps else "program")
         try:
             message = pack({"op": "program", "first": first, "steps": encoded, "results": results}, encoder.blobs)
-            header, blobs = unpack(self._exchange(message, self._call_seconds))
+            header, blobs = unpack(self._exchange(message, self._call_seconds, label))
             self._note_mutated(header, "program")
             if "error" in header:
                 error = header["error"]
@@ -372,193 +398,8 @@ class RemoteObject:
         return f"<student {self._ref.type} {self._label}>"
 
 
-class RemoteMethod:
-    """obj.name, already known to be a method: calling it is one request (getattr and call in the worker)."""
-
-    __slots__ = ("_owner", "_name", "_label", "_owner_type")
-    remote_type = "method"
-
-    def __init__(self, owner: "RemoteObject | Deferred", name: str, label: str, owner_type: str):
-        self._owner, self._name, self._label, self._owner_type = owner, name, label, owner_type
-
-    def __call__(self, *args, **kwargs):
-        student = self._owner._student
-        wanted = student._knowledge.data_of(self._owner_type)
-        return student._request("callmethod", self._label, target=self._owner, name=self._name,
-                                args=list(args), kwargs=kwargs, **({"state": wanted} if wanted else {}))
-
-    def __repr__(self) -> str:
-        return f"<student method {self._label}>"
-
-
-class ModuleName:
-    """student.<name>, known from an earlier test to be a module-level class or function.
-
-    Calling it is one request (look it up and call it, in the worker). Anything
-    else (an attribute, passing it as an argument) looks it up first, as
-    student.<name> would have.
-    """
-
-    __slots__ = ("_student", "_name")
-
-    def __init__(self, student: Student, name: str):
-        self._student, self._name = student, name
-
-    def __call__(self, *args, **kwargs):
-        student = self._student
-        fields = {"target": None, "name": self._name, "args": list(args), "kwargs": kwargs}
-        if self._name in student._knowledge.module_classes and _RECORDING.get() is None:
-            return student._defer("callmethod", self._name, fields, self._name)
-        return student._request("callmethod", self._name, **fields)
-
-    @property
-    def remote_type(self) -> str:
-        return self.resolve().remote_type
-
-    def resolve(self):
-        """The object itself, looked up in the worker (the handle of this test's module)."""
-        student = self._student
-        if self._name not in student._callables:
-            student._callables[self._name] = student._request("getattr", self._name, target=None, name=self._name)
-        return student._callables[self._name]
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.resolve(), name)
-
-    def __repr__(self) -> str:
-        return f"<student {self._name}>"
-
-
-class Deferred:
-    """A new instance of a student class whose constructor call has not been sent yet.
-
-    `layer = student.Affine(W, b)` costs no request: the call goes to the worker
-    with the first request that uses `layer` (`layer.forward(x)`: one program,
-    constructor then method) or with any other request, whichever comes first,
-    so student code still runs in the order the test wrote it. The arguments are
-    copied when the test makes the call. A constructor that raises fails the
-    test as before, with the same sentence; a test that never uses the instance
-    still has it built when the test ends (grade.py sends what is left).
-    """
-
-    __slots__ = ("_student", "_type", "_label", "_object", "_failure", "_step")
-
-    def __init__(self, student: Student, type_name: str, label: str):
-        self._student, self._type, self._label = student, type_name, label
-        self._object = self._failure = self._step = None
-
-    def _resolve(self):
-        if self._object is None:
-            if self._failure is not None:
-                raise self._failure
-            self._student._send_unsent()
-        return self._object
-
-    @property
-    def remote_type(self) -> str:
-        return getattr(self._resolve(), "remote_type", type(self._object).__name__)
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        if self._object is None and self._failure is None and (self._type, name) in self._student._methods:
-            return RemoteMethod(self, name, f"{self._label}.{name}", self._type)
-        return getattr(self._resolve(), name)
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in Deferred.__slots__:
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._resolve(), name, value)
-
-    def __call__(self, *args, **kwargs):
-        return self._resolve()(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<student {self._type} {self._label} (not built yet)>" if self._object is None else repr(self._object)
-
-
-class Pending:
-    """The result of a recorded step: what the worker will compute when the program runs."""
-
-    __slots__ = ("_student", "_step", "_label")
-
-    def __init__(self, student: Student, step: int, label: str):
-        self._student, self._step, self._label = student, step, label
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self._student._request("getattr", f"{self._label}.{name}", target=self, name=name)
-
-    def __call__(self, *args, **kwargs):
-        return self._student._request("call", self._label, target=self, args=list(args), kwargs=kwargs)
-
-    def __array__(self, *args, **kwargs):
-        raise _NotRecordable
-
-
-class _NotRecordable(Exception):
-    """The function used a student value on the trusted side: it must run call by call."""
-
-
-class _Recording:
-    """Steps recorded instead of sent, to run in the worker as one program."""
-
-    def __init__(self):
-        self.steps: list[tuple[str, str, dict]] = []  # (op, label, fields)
-        self.student: Student | None = None
-
-    def add(self, student: Student, op: str, label: str, fields: dict) -> Pending:
-        if self.student is not None and student is not self.student:
-            raise _NotRecordable
-        if student._unsent:
-            student._send_unsent()  # instances made before the recording: built now, so steps can name them
-        self.student = student
-        self.steps.append((op, label, fields))
-        return Pending(student, len(self.steps) - 1, label)
-
-
-PROGRAM_OPS = ("getattr", "call", "callmethod")  # what a program's steps may do
 MUTATING_OPS = ("call", "callmethod", "program")  # requests that may call student code with arguments
 MAX_MUTATED = 256
-PROGRAM_CHUNK = 16  # evaluations per request: one call time limit covers at most this many
-
-
-def evaluate_all(f: Callable, points: list) -> list:
-    """[f(p) for p in points], with every call into the worker sent as a few programs.
-
-    When f only builds student objects and calls their methods (a numerical
-    gradient's `lambda W: student.Affine(W, b).forward(x)`), its calls are
-    recorded and run in the worker PROGRAM_CHUNK evaluations per request instead
-    of one request per call. Anything else runs f point by point, as written.
-    """
-    recording = _Recording()
-    token = _RECORDING.set(recording)
-    try:
-        pending, bounds = [], []
-        for point in points:
-            pending.append(f(point))
-            bounds.append(len(recording.steps))
-    except (_NotRecordable, TypeError, ValueError, AttributeError):
-        pending = None
-    finally:
-        _RECORDING.reset(token)
-    if pending is None or recording.student is None or not all(isinstance(p, Pending) for p in pending):
-        return [f(point) for point in points]
-    student, steps, values, first = recording.student, recording.steps, [], 0
-    for start in range(0, len(points), PROGRAM_CHUNK):
-        chunk = pending[start:start + PROGRAM_CHUNK]
-        last = bounds[start + len(chunk) - 1]
-        values += student._program(first, steps[first:last], [p._step for p in chunk])
-        first = last
-    return values
-
-
-_RECORDING: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar("recording", default=None)
-
 
 def _ref_of(value) -> dict:
     if isinstance(value, ModuleName):
@@ -572,19 +413,6 @@ def _ref_of(value) -> dict:
     if isinstance(value, Pending):
         return {"$ref": -1 - value._step}
     raise ProtocolError(f"cannot send a {type(value).__name__} to the worker")
-
-
-def _snapshot(value):
-    """value with its arrays, lists and dicts copied: what a deferred call sends is what the test passed."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, list):
-        return [_snapshot(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_snapshot(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
-    return value
 
 
 def _holds_remote(value) -> bool:

@@ -38,9 +38,8 @@ def load_student(fork_server):
         worker = fork_server.start(limits)
         workers.append(worker)
         student = Student(worker, "layers.py", references=references)
-        student._request("load", "importing layers.py", module="layers",
-                         files={"layers.py": np.frombuffer(source.encode(), dtype=np.uint8)},
-                         references=references.stubs() if references else {})
+        student.load("layers", {"layers.py": np.frombuffer(source.encode(), dtype=np.uint8)},
+                     references.stubs() if references else {})
         return student
 
     yield load

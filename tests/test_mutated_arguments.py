@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from autograder.sandbox.protocol import pack
-from autograder.student import CallKnowledge, Student, StudentError, WorkerLost, evaluate_all
+from autograder.round_trips import CallKnowledge, evaluate_all
+from autograder.student import Student, StudentError, WorkerLost
 
 from .conftest import FAST
 
@@ -193,8 +194,7 @@ def test_reporting_costs_no_request(fork_server):
     try:
         channel = Counting(worker)
         student = Student(channel, "layers.py", CallKnowledge())
-        student._request("load", "importing layers.py", module="layers",
-                         files={"layers.py": np.frombuffer(SOURCE.encode(), dtype=np.uint8)}, references={})
+        student.load("layers", {"layers.py": np.frombuffer(SOURCE.encode(), dtype=np.uint8)}, {})
         relu = student.Relu()
         relu.forward(X.copy())  # learns that forward is a method: the next call is one request
         before = channel.requests

@@ -13,6 +13,7 @@ computing the reference is not charged to the student's call.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import types
 import zlib
@@ -237,7 +238,11 @@ def _scan_once():
     source = _scanning_source(solution).replace("\nSCANNED = None\n", "\nSCANNED = None\n" + check, 1)
     source = source.split("\n\ndef _scan_once():\n    global SCANNED")[0] + "\n"
     compile(source, "layers.py", "exec")
-    result = grade(time_rnn, Submission("scanner", {"layers.py": source.encode()}), fork_server)
+    # The scan takes a second or two inside one call (more on a busy machine): far more than 300 times the
+    # reference's time, so this submission's calls get a fixed 30 s.
+    limits = dataclasses.replace(time_rnn.limits, call_seconds=30.0, call_seconds_floor=30.0)
+    slow = dataclasses.replace(time_rnn, limits=limits)
+    result = grade(slow, Submission("scanner", {"layers.py": source.encode()}), fork_server)
     assert result.score == time_rnn.max_score, [t.output for t in result.tests if not t.passed]
 
 

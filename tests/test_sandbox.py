@@ -190,10 +190,8 @@ def test_fake_equality_object_stays_a_proxy(load_student):
 def test_worker_state_is_fresh_on_each_load(load_student, fork_server):
     student = load_student("count = [0]\ndef f():\n    count[0] += 1\n    return count[0]\n")
     assert student.f() == 1 and student.f() == 2
-    student._request("load", "reload", module="layers",
-                     files={"layers.py": np.frombuffer(b"count = [0]\ndef f():\n    count[0] += 1\n"
-                                                       b"    return count[0]\n", np.uint8)},
-                     references={})
+    student.load("layers", {"layers.py": np.frombuffer(b"count = [0]\ndef f():\n    count[0] += 1\n"
+                                                       b"    return count[0]\n", np.uint8)}, {})
     assert student.f() == 1
 
 
@@ -217,7 +215,7 @@ LAYER = ("import numpy as np\n\nclass Scale:\n    def __init__(self, w):\n      
 
 
 def test_recorded_programs_give_what_calls_give(load_student):
-    from autograder.student import evaluate_all
+    from autograder.round_trips import evaluate_all
 
     student = load_student(LAYER)
     points = [np.full(3, float(i)) for i in range(40)]  # more than one chunk
@@ -229,7 +227,7 @@ def test_recorded_programs_give_what_calls_give(load_student):
 
 
 def test_functions_that_use_values_fall_back_to_calls(load_student):
-    from autograder.student import evaluate_all
+    from autograder.round_trips import evaluate_all
 
     student = load_student(LAYER)
     out = evaluate_all(lambda w: np.sum(student.Scale(w).forward(np.ones(2))) * 2, [1.0, 2.0])
@@ -237,7 +235,7 @@ def test_functions_that_use_values_fall_back_to_calls(load_student):
 
 
 def test_an_error_inside_a_program_names_the_call(load_student):
-    from autograder.student import evaluate_all
+    from autograder.round_trips import evaluate_all
 
     student = load_student(LAYER)
     with pytest.raises(StudentError, match=r"Scale.forward raised ValueError: too big"):
@@ -245,7 +243,7 @@ def test_an_error_inside_a_program_names_the_call(load_student):
 
 
 def test_a_hang_inside_a_program_is_stopped(load_student):
-    from autograder.student import evaluate_all
+    from autograder.round_trips import evaluate_all
 
     student = load_student(LAYER.replace("raise ValueError('too big')", "while True: pass"))
     started = time.monotonic()

@@ -7,9 +7,11 @@
   the same import on the student's machine and warns before the grader would
   fail it.
 - call_seconds_after_timeout: once a call of a unit has run out of time, each
-  call in that unit's later tests gets this shorter limit, so an endless loop
-  in `forward` costs one full call limit rather than one per test. Other units
-  keep the full limit.
+  call in that unit's later tests gets this shorter floor (and the shorter
+  factor call_time_factor_after_timeout), so an endless loop in `forward`
+  costs one full call limit rather than one per test. Other units keep the
+  full limit.
+Each call's own limit, a multiple of the reference's time: tests/test_call_limits.py.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from autograder.submission import Submission
 
 AID = "03_affine"
 ROOT = Path(__file__).resolve().parents[1]
-LIMITS = Limits(call_seconds=4.0, import_seconds=0.5, call_seconds_after_timeout=0.3, submission_seconds=30.0,
-                cpu_seconds=20.0, memory_mb=512)
+LIMITS = Limits(call_seconds=4.0, call_seconds_floor=0.5, import_seconds=0.5, call_seconds_after_timeout=0.1,
+                submission_seconds=30.0, cpu_seconds=20.0, memory_mb=512)
 
 
 def solution() -> str:
@@ -60,10 +62,25 @@ def manifest(tmp_path: Path, limits: str) -> Path:
     return tmp_path
 
 
-def test_without_their_settings_an_import_and_later_calls_have_the_call_limit(tmp_path):
+def test_without_their_settings_the_limits_have_their_documented_defaults(tmp_path):
     limits = course.load("09_x", manifest(tmp_path, "call_seconds = 7")).limits
-    assert limits.import_seconds == limits.call_seconds_after_timeout == limits.call_seconds == 7
-    assert Limits().import_seconds == Limits().call_seconds_after_timeout == Limits().call_seconds
+    assert limits.import_seconds == limits.call_seconds == 7
+    assert (limits.call_seconds_floor, limits.call_time_factor) == (0.25, 300)
+    assert (limits.call_seconds_after_timeout, limits.call_time_factor_after_timeout) == (0.03, 30)
+    assert Limits().import_seconds == Limits().call_seconds
+
+
+def test_a_call_limit_below_the_default_floor_is_the_floor_too(tmp_path):
+    limits = course.load("09_x", manifest(tmp_path, "call_seconds = 0.1")).limits
+    assert limits.call_seconds_floor == 0.1 and limits.call_seconds_after_timeout == 0.03
+
+
+def test_the_call_limits_are_read_from_the_manifest(tmp_path):
+    text = ("call_seconds = 7\ncall_seconds_floor = 0.5\ncall_time_factor = 1000\n"
+            "call_seconds_after_timeout = 0.1\ncall_time_factor_after_timeout = 50")
+    limits = course.load("09_x", manifest(tmp_path, text)).limits
+    assert (limits.call_seconds_floor, limits.call_time_factor) == (0.5, 1000)
+    assert (limits.call_seconds_after_timeout, limits.call_time_factor_after_timeout) == (0.1, 50)
 
 
 def test_import_seconds_is_read_from_the_manifest(tmp_path):
@@ -90,7 +107,8 @@ def test_every_shipped_import_limit_and_later_call_limit_is_shorter_than_a_call(
     for aid in course.assignment_ids():
         limits = course.load(aid).limits
         assert 0 < limits.import_seconds < limits.call_seconds, aid
-        assert 0 < limits.call_seconds_after_timeout < limits.call_seconds, aid
+        assert 0 < limits.call_seconds_after_timeout < limits.call_seconds_floor < limits.call_seconds, aid
+        assert 0 < limits.call_time_factor_after_timeout < limits.call_time_factor, aid
 
 
 # -- grading
@@ -115,13 +133,14 @@ def test_an_import_within_the_limit_scores_full(assignment, fork_server):
     assert result.score == assignment.max_score
 
 
-def test_a_call_into_student_code_keeps_the_call_limit(assignment, fork_server):
+def test_a_call_into_student_code_keeps_the_floor_not_the_import_limit(assignment, fork_server):
     source = solution() + ("\nimport time\n_forward = Affine.forward\n"
-                           "def _slow(self, x):\n    time.sleep(1.0)\n    return _forward(self, x)\n"
+                           "def _slow(self, x):\n    time.sleep(0.3)\n    return _forward(self, x)\n"
                            "Affine.forward = _slow\n")
-    result = grade(assignment, Submission("s", {"layers.py": source.encode()}), fork_server, lang="en",
+    result = grade(dataclasses.replace(assignment, limits=dataclasses.replace(LIMITS, import_seconds=0.1)),
+                   Submission("s", {"layers.py": source.encode()}), fork_server, lang="en",
                    only=("test_affine_forward_matches_reference",))
-    assert result.score == result.max_score  # a 1 s call is within the 4 s call limit
+    assert result.score == result.max_score  # a 0.3 s call is within the 0.5 s floor
 
 
 def test_a_crash_at_import_keeps_its_own_sentence(assignment, fork_server):
@@ -131,7 +150,8 @@ def test_a_crash_at_import_keeps_its_own_sentence(assignment, fork_server):
 
 def test_the_protections_name_the_import_limit(assignment, fork_server):
     result, _ = graded(assignment, solution(), fork_server)
-    assert "wall clock 4 s per call, 0.5 s per import" in result.protections
+    assert "wall clock per call 300 times the reference solution's, 0.5 s to 4 s, 0.5 s per import" \
+        in result.protections
 
 
 def test_the_korean_sentence_names_the_limit(assignment, fork_server):
@@ -151,41 +171,41 @@ def test_a_loop_in_forward_costs_one_call_limit_then_the_shorter_one(assignment,
     result, took = graded(assignment, hanging_forward(solution(), "Affine"), fork_server)
     first, *later = [t.output for t in result.tests]
     assert result.score == 0
-    assert first.endswith("did not finish within 4 s (an infinite loop?)")
+    assert first.endswith("did not finish within 0.5 s (an infinite loop?)")  # the reference takes microseconds
     for output in later:
-        assert "did not finish within 0.3 s (an infinite loop?) (A call of Affine ran out of time in an earlier " \
-               "test, so from then on each call gets 0.3 s.)" in output
-    # 4 s, then 0.3 s for each later test: with the full limit for each it would be 11 x 4 s
-    assert took < LIMITS.call_seconds + len(later) * (LIMITS.call_seconds_after_timeout + 0.5)
+        assert "did not finish within 0.1 s (an infinite loop?) (A call of Affine ran out of time in an earlier " \
+               "test, so from then on each call gets 0.1 s.)" in output
+    # 0.5 s, then 0.1 s for each later test: with the full limit for each it would be 11 x 4 s
+    assert took < LIMITS.call_seconds_floor + len(later) * (LIMITS.call_seconds_after_timeout + 0.15)
 
 
 def test_other_units_keep_the_full_call_limit(fork_server):
-    """Relu loops, Sigmoid's forward takes 0.8 s: more than the shorter limit, less than a call's."""
+    """Relu loops, Sigmoid's forward takes 0.3 s: more than the shorter limit, less than a call's."""
     a = course.load("02_activations")
     source = hanging_forward((a.solution_folder / "layers.py").read_text(encoding="utf-8"), "Relu")
     source += ("\nimport time\n_sigmoid = Sigmoid.forward\n"
-               "def _slow(self, x):\n    time.sleep(0.8)\n    return _sigmoid(self, x)\nSigmoid.forward = _slow\n")
+               "def _slow(self, x):\n    time.sleep(0.3)\n    return _sigmoid(self, x)\nSigmoid.forward = _slow\n")
     only = ("test_relu_forward_matches_reference", "test_relu_backward_matches_reference",
             "test_sigmoid_forward_matches_reference")
     result = grade(dataclasses.replace(a, limits=LIMITS), Submission("s", {"layers.py": source.encode()}),
                    fork_server, lang="en", only=only)
     scores = {t.name: t.score for t in result.tests}
     assert scores == {only[0]: 0, only[1]: 0, only[2]: 2}, [t.output for t in result.tests]
-    assert "within 0.3 s" in result.tests[1].output
+    assert "within 0.1 s" in result.tests[1].output
 
 
 def test_a_crash_does_not_shorten_the_limit(assignment, fork_server):
-    """forward crashes on a batch of one and takes 0.6 s at its first call after each import."""
+    """forward crashes on a batch of one and takes 0.3 s at its first call after each import."""
     source = solution() + ("\nimport os, time\n_forward = Affine.forward\n"
                            "def _odd(self, x):\n    if x.shape[0] == 1:\n        os._exit(3)\n"
                            "    if not getattr(Affine, '_slept', False):\n"
-                           "        Affine._slept = True\n        time.sleep(0.6)\n"
+                           "        Affine._slept = True\n        time.sleep(0.3)\n"
                            "    return _forward(self, x)\nAffine.forward = _odd\n")
     result, _ = graded(assignment, source, fork_server)
     outputs = {t.name: t.output for t in result.tests}
     assert "exited with status 3" in outputs["test_affine_works_with_a_batch_of_one"]
     assert not any("did not finish" in o for o in outputs.values()), outputs
-    last = result.tests[-1]  # after the crashes, still 0.6 s allowed
+    last = result.tests[-1]  # after the crashes, still 0.5 s allowed
     assert last.name == "test_affine_gradients_match_numerical_gradient" and last.score == last.max_score
 
 

@@ -289,5 +289,5 @@ def test_an_error_answer_keeps_its_numbers_only_for_an_import():
         Student(Forged(error), "layers.py").Affine
     assert "x = […]" in str(call.value) and not any(c.isdigit() for c in str(call.value))
     with pytest.raises(StudentError) as load:
-        Student(Forged(error), "layers.py")._request("load", "importing layers.py", module="layers")
+        Student(Forged(error), "layers.py").load("layers", {})
     assert "x = [0.123 4.5]" in str(load.value)

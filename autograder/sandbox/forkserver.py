@@ -44,7 +44,7 @@ class _Base:
         workdir.mkdir(mode=0o700)
         return workdir
 
-    def _greet(self, worker: "ForkedWorker") -> "ForkedWorker":
+    def ready(self, worker: "ForkedWorker") -> "ForkedWorker":
         """Read the worker's hello; where no tmpfs holds its folder, watch the folder's size."""
         protections, disk_quota = worker.hello()
         if not disk_quota:
@@ -122,6 +122,10 @@ class ForkServer(_Base):
         raise RuntimeError("the sandbox's fork server stopped answering")
 
     def start(self, limits) -> "ForkedWorker":
+        return self.ready(self.prepare(limits))
+
+    def prepare(self, limits) -> "ForkedWorker":
+        """A worker forked now, whose hello is read only by ready(): it puts up its walls meanwhile."""
         workdir = self._workdir()
         ours, theirs = socket.socketpair()
         try:
@@ -131,7 +135,7 @@ class ForkServer(_Base):
         finally:
             theirs.close()
         pid = reply["pid"]
-        return self._greet(ForkedWorker(pid, ours, workdir, limits, lambda: self.status(pid)))
+        return ForkedWorker(pid, ours, workdir, limits, lambda: self.status(pid))
 
     def status(self, pid: int) -> int | None:
         """The waitpid status of a finished worker, waiting briefly for it to be reaped."""
@@ -157,6 +161,10 @@ class Spawner(_Base):
     """One fresh interpreter per worker: slower (it imports numpy each time), needs no fork."""
 
     def start(self, limits) -> "ForkedWorker":
+        return self.ready(self.prepare(limits))
+
+    def prepare(self, limits) -> "ForkedWorker":
+        """A worker started now, whose hello is read only by ready()."""
         workdir = self._workdir()
         ours, theirs = socket.socketpair()
         request = {"workdir": str(workdir), "cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb,
@@ -171,7 +179,7 @@ class Spawner(_Base):
                 return None
             return (-code) if code < 0 else (code << 8)  # as a waitpid status
 
-        return self._greet(ForkedWorker(process.pid, ours, workdir, limits, status))
+        return ForkedWorker(process.pid, ours, workdir, limits, status)
 
     def close(self) -> None:
         self._remove_base()
@@ -180,9 +188,12 @@ class Spawner(_Base):
 class ForkedWorker:
     """One worker process, seen as a channel with time limits."""
 
+    extends = True  # exchange() takes `later`: a first wait, then more time if the call is worth it
+
     def __init__(self, pid: int, sock: socket.socket, workdir: Path, limits, status):
         self.pid, self.sock, self.workdir, self.status = pid, sock, workdir, status
         self.call_seconds, self.import_seconds = limits.call_seconds, limits.import_seconds
+        self.floor, self.factor = limits.call_seconds_floor, limits.call_time_factor  # for the protections line
         self.deadline = float("inf")  # the submission's, set by the grader
         self.closed = False
         self.over_quota = False  # set by the grader's FolderWatch, which then kills the worker
@@ -193,13 +204,18 @@ class ForkedWorker:
         holds its folder."""
         header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS, self.call_seconds))
         hello = header.get("hello", {})
-        wall = f"wall clock {self.call_seconds:g} s per call"
+        wall = (f"wall clock per call {self.factor:g} times the reference solution's, "
+                f"{min(self.floor, self.call_seconds):g} s to {self.call_seconds:g} s")
         if self.import_seconds != self.call_seconds:
             wall += f", {self.import_seconds:g} s per import"
         return (wall,) + tuple(str(p) for p in hello.get("protections", [])), hello.get("disk_quota") is True
 
-    def exchange(self, message: bytes, seconds: float | None = None) -> bytes:
-        """Send one request and return its answer, within `seconds` (default: the per-call limit)."""
+    def exchange(self, message: bytes, seconds: float | None = None, later=None) -> bytes:
+        """Send one request and return its answer, within `seconds` (default: the per-call limit).
+
+        later: () -> seconds, called once if no answer has come within `seconds`:
+        the request's whole limit, counted from the same start (call_limits.CallLimit).
+        """
         seconds = self.call_seconds if seconds is None else seconds
         now = time.monotonic()
         until = min(now + seconds, self.deadline)
@@ -208,7 +224,17 @@ class ForkedWorker:
             self.sock.sendall(message)
         except (socket.timeout, OSError):
             raise self._lost(until, seconds) from None
-        return self._receive(until, seconds)
+        limit = [seconds, until]  # as extended by `later`: what a timeout's sentence says
+
+        def extended() -> float | None:
+            limit[0] = max(later(), seconds)
+            limit[1] = min(now + limit[0], self.deadline)
+            return limit[1]
+
+        try:
+            return receive_message(self.sock, until, extended if later is not None else None)
+        except (socket.timeout, EOFError, OSError, ProtocolError):
+            raise self._lost(limit[1], limit[0]) from None
 
     def _receive(self, until: float, seconds: float) -> bytes:
         try:

@@ -16,7 +16,7 @@ Requests (header "op"):
                {"state": {name: value}}, those of target's attributes that hold plain
                data, read without running code (see _static_attribute)
   identities   {target, name}: id() of each element of target.name
-  program      {first, steps, results}: getattr / call / callmethod steps run in
+  program      {first, steps, results}: getattr / call / callmethod / setattr steps run in
                order, a step's target or arguments may be an earlier step's result
                (a negative ref); answers the values of the steps in `results`
 Answers: {"value": ...} (for a callmethod with "state", also {"state": {...}}) or
@@ -191,7 +191,7 @@ class Session:
                 if type(raw) is not dict or not all(type(key) is str for key in raw):
                     raise ProtocolError("malformed program step")
                 op = raw.get("op")
-                if op not in ("getattr", "call", "callmethod"):
+                if op not in ("getattr", "call", "callmethod", "setattr"):
                     raise ProtocolError(f"{op!r} cannot be part of a program")
                 step = {key: self.decoder.decode(value) for key, value in raw.items() if key != "op"}
                 self.steps[index] = getattr(self, "op_" + op)(**step)
