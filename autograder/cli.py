@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     grade = verbs.add_parser("grade", help="(instructors, CI) grade a submission with the hidden tests")
     grade.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
     grade.add_argument("submission", type=Path, help="a student file, a folder or a zip")
-    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here")
+    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here (a batch: a folder "
+                                                "that gets one <student>.json per student)")
     grade.add_argument("--quiet", action="store_true", help="print no table")
     grade.add_argument("--batch", action="store_true",
                        help="treat SUBMISSION as a folder with one entry per student (implied by "
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local executor)")
     grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
+    grade.add_argument("--duplicates", choices=("error", "newest"), default="error",
+                       help="a student with several entries in a batch (eve.py and eve.zip, Eve/ and eve.py): "
+                            "error stops before grading and names them (the default); newest grades the "
+                            "most recently modified")
     grade.add_argument("--regrade", action="store_true",
                        help="grade again submissions the gradebook already holds")
     grade.add_argument("--reports", type=Path, metavar="DIR",
@@ -128,12 +133,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_batch(args, assignment) -> bool:
+    """Whether SUBMISSION is a folder of students rather than one student's submission."""
     if args.batch or args.jobs is not None or args.gradebook or args.csv or args.executor != "local":
         return True
     if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
         return False  # one results.json: one submission (Gradescope's submission folder)
-    copies = sum(1 for _ in args.submission.rglob(assignment.student_files[0]))
-    return copies > 1 or any(p.suffix == ".zip" for p in args.submission.iterdir())
+    # One student's folder holds the student file at its top, or once further in with no other
+    # .py or zip at its top; a folder of alice.py, bob.py or of students' folders is a batch.
+    wanted = assignment.student_files[0]
+    top = [p for p in args.submission.iterdir() if not p.name.startswith(".")]
+    if any(p.suffix.lower() == ".zip" for p in top):
+        return True
+    if (args.submission / wanted).is_file():
+        return False
+    copies = sum(1 for _ in args.submission.rglob(wanted))
+    return copies != 1 or any(p.suffix == ".py" for p in top)
 
 
 def _grade(args) -> int:
@@ -170,12 +184,19 @@ def _grade_in_language(args) -> int:
         if args.test:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
-        from .report.batch import reports_inside, run_batch
+        from .report.batch import BatchOptions, reports_inside, run_batch
         clash = args.reports and reports_inside(args.reports, args.submission, args.lang)
         if clash:
             print(f"error: {clash}", file=sys.stderr)
             return 2
-        return run_batch(assignment, args)
+        return run_batch(assignment, args.submission, BatchOptions(
+            jobs=args.jobs or 1, gradebook=args.gradebook, csv=args.csv, out=args.out, regrade=args.regrade,
+            reports=args.reports, report_format=args.report_format, lang=args.lang, quiet=args.quiet,
+            executor=args.executor, scheduler=args.scheduler, duplicates=args.duplicates))
+    if args.out and args.out.is_dir():
+        print(f"error: --out {args.out} is a folder; give the results file's name, e.g. {args.out / 'results.json'}",
+              file=sys.stderr)
+        return 2
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
         result = safe_grade(assignment, submission, sandbox, only=tuple(args.test) if args.test else None)
