@@ -5,6 +5,7 @@
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
   python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
+  python -m autograder classroom-grade --assignment ID --org ORG --prefix PREFIX --deadline TIME [--post-feedback]
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
@@ -61,6 +62,33 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--test", action="append", metavar="NAME",
                        help="run only this hidden test (repeatable; one submission only): "
                             "what a notebook's autograded cell asks for")
+
+    classroom = verbs.add_parser(
+        "classroom-grade", help="(instructors, CI) grade a GitHub Classroom assignment's student repositories "
+                                "with the hidden tests, at their last commit before the deadline")
+    classroom.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
+    classroom.add_argument("--org", help="the GitHub organisation of the classroom (lists its repositories "
+                                         "through the API, with the token in $CLASSROOM_TOKEN)")
+    classroom.add_argument("--prefix", help="the assignment's repository prefix in GitHub Classroom: "
+                                            "<prefix>-<github-login> is that student's repository")
+    classroom.add_argument("--repos", type=Path, metavar="FOLDER_OR_LIST",
+                           help="instead of the API: a folder of cloned repositories (gh classroom clone "
+                                "student-repos) or a text file with one repository URL a line")
+    classroom.add_argument("--deadline", help="grade each repository's last commit at or before this ISO 8601 "
+                                              "time, e.g. 2026-10-01T23:59:00+09:00 (default: the newest)")
+    classroom.add_argument("--out", type=Path, help="where clones, grades.db, grades.csv, feedback/ and "
+                                                    "repositories.csv go (default: out/classroom/ID/)")
+    classroom.add_argument("--jobs", type=int, default=1, help="grading lanes side by side (default: 1)")
+    classroom.add_argument("--lang", choices=("en", "ko"), help="language of the feedback")
+    classroom.add_argument("--regrade", action="store_true", help="grade again commits the gradebook holds")
+    classroom.add_argument("--quiet", action="store_true", help="print no table")
+    classroom.add_argument("--post-feedback", action="store_true",
+                           help="write each student's feedback into an issue of their repository "
+                                "(the token needs Issues: write)")
+    classroom.add_argument("--api-url", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+                           help="the GitHub REST API's address (default: $GITHUB_API_URL, else api.github.com)")
+    classroom.add_argument("--token-env", default="CLASSROOM_TOKEN", metavar="VARIABLE",
+                           help="the environment variable holding the token (default: CLASSROOM_TOKEN)")
 
     report = verbs.add_parser(
         "report", help="(instructors) the class report from a gradebook: pass rate per test, the score "
@@ -126,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             return _otter(args)
         if args.verb == "report":
             return _report(args)
+        if args.verb == "classroom-grade":
+            return _classroom_grade(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -215,6 +245,23 @@ def _grade_in_language(args) -> int:
         for path in paths:
             print(f"wrote {path}")
     return 0
+
+
+def _classroom_grade(args) -> int:
+    from .classroom_grade import ClassroomError, ClassroomOptions, grade_classroom
+    from .classroom_grade.repositories import parse_deadline
+
+    assignment = course.load(args.assignment)
+    try:
+        deadline = parse_deadline(args.deadline, args.lang) if args.deadline else None
+        return grade_classroom(assignment, ClassroomOptions(
+            out=args.out or course.find_root() / "out" / "classroom" / assignment.id, org=args.org,
+            prefix=args.prefix, repos=args.repos, deadline=deadline, jobs=args.jobs, lang=args.lang,
+            regrade=args.regrade, quiet=args.quiet, post_feedback=args.post_feedback, api_url=args.api_url,
+            token_variable=args.token_env))
+    except (ClassroomError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _report(args) -> int:
