@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import string
 import subprocess
 import sys
 import unicodedata
@@ -109,7 +108,7 @@ def test_a_name_stored_decomposed_is_the_same_student_as_composed(tmp_path):
     assert [e.student for e in plan(tmp_path).entries] == [unicodedata.normalize("NFC", "김민지")]
 
 
-NAMES = st.text(alphabet=string.ascii_letters[:6] + "Éé_-", min_size=1, max_size=4)
+NAMES = st.text(alphabet="aAbBÉé_-", min_size=1, max_size=3)
 KINDS = st.sampled_from([".py", ".zip", "/", ".txt"])
 
 
@@ -197,7 +196,8 @@ def test_one_students_folder_stays_one_submission(tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["score"] > 0
 
 
-def test_duplicates_symlinks_and_strays_give_the_same_files_in_ten_runs_with_two_jobs(tmp_path):
+@pytest.mark.parametrize("runs", [3, pytest.param(10, marks=pytest.mark.slow)])
+def test_duplicates_symlinks_and_strays_give_the_same_files_in_every_run_with_two_jobs(tmp_path, runs):
     subs = tmp_path / "subs"
     touch(subs / "eve.py", when=2 * 10**18)
     zipped(subs / "eve.zip", b"", when=10**18)
@@ -207,7 +207,7 @@ def test_duplicates_symlinks_and_strays_give_the_same_files_in_ten_runs_with_two
     (subs / "notes.txt").write_text("late: frank")
     (subs / "alias.py").symlink_to(subs / "eve.py")
     seen = set()
-    for run_number in range(10):
+    for run_number in range(runs):
         out = tmp_path / f"out{run_number}"
         run = cli("grade", "--assignment", AID, subs, "--jobs", "2", "--duplicates", "newest",
                   "--out", out, "--csv", out / "grades.csv", "--quiet", "--lang", "en")

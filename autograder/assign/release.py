@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path
 
 from ..course import Assignment, CourseError
-from . import classroom, gradescope, notebook, student_kit
+from . import classroom, classroom_instructor, gradescope, notebook, student_kit
 from .stubs import stale_stubs
 
 Tree = dict[str, bytes]
@@ -60,8 +60,11 @@ is out of date.
                           the stub and the public tests; running the code cell saves the student
                           file beside it); open it in this folder, where its tests find autograder/
     students/<id>.zip     the same, in a folder <id>/
-    classroom/<id>/       a GitHub Classroom template repository: the student files and
+    classroom/<id>/       a GitHub Classroom template repository: the student files, a .gitignore and
                           .github/workflows/classroom.yml, which runs the public tests (1 point each)
+    classroom/instructor/grade.yml   the instructor's workflow for hidden grading of the student
+                          repositories (python -m autograder classroom-grade): for the private course
+                          repository, never for students
 
 The Gradescope autograders are not here: they hold the hidden tests, the solutions
 and the course secret. `make gradescope` writes them to out/gradescope/.
@@ -134,7 +137,10 @@ def classroom_tree(assignments: list[Assignment]) -> Tree:
     for a in assignments:
         files = student_files(a)
         files[classroom.WORKFLOW] = classroom.workflow_text(a, public_tests(a)).encode()
+        files[".gitignore"] = classroom.GITIGNORE.encode()
         tree.update({f"classroom/{a.id}/{name}": data for name, data in files.items()})
+    if assignments:
+        tree[classroom_instructor.PATH] = classroom_instructor.workflow_text(assignments).encode()
     return tree
 
 
