@@ -254,12 +254,16 @@ def _classroom_grade(args) -> int:
     assignment = course.load(args.assignment)
     try:
         deadline = parse_deadline(args.deadline, args.lang) if args.deadline else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         return grade_classroom(assignment, ClassroomOptions(
             out=args.out or course.find_root() / "out" / "classroom" / assignment.id, org=args.org,
             prefix=args.prefix, repos=args.repos, deadline=deadline, jobs=args.jobs, lang=args.lang,
             regrade=args.regrade, quiet=args.quiet, post_feedback=args.post_feedback, api_url=args.api_url,
             token_variable=args.token_env))
-    except (ClassroomError, ValueError) as exc:
+    except ClassroomError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

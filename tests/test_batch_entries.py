@@ -188,6 +188,15 @@ def test_a_batch_refuses_an_out_that_names_a_json_file(tmp_path):
     assert not (tmp_path / "r.json").exists()
 
 
+def test_a_batch_refuses_an_out_folder_inside_the_submissions(tmp_path):
+    subs = tmp_path / "subs"
+    touch(subs / "alice.py")
+    touch(subs / "bob.py")
+    run = cli("grade", "--assignment", AID, subs, "--out", subs / "results", "--lang", "en")
+    assert run.returncode == 2 and "inside the submissions folder" in said(run.stderr)
+    assert not (subs / "results").exists()
+
+
 def test_one_students_folder_stays_one_submission(tmp_path):
     touch(tmp_path / "mine" / "layers.py")
     touch(tmp_path / "mine" / "helpers.py", b"x = 1\n")

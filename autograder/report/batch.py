@@ -63,7 +63,7 @@ def run_batch(assignment: Assignment, submissions: Path, options: BatchOptions =
         console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     found = plan(submissions, options.duplicates, options.lang)
-    refusal = found.refusal or _out_refusal(options.out, options.lang)
+    refusal = found.refusal or _out_refusal(options.out, submissions, options.lang)
     if refusal:
         console.print(Text.assemble(("error:", "red"), " ", refusal), soft_wrap=True)
         return 2
@@ -204,8 +204,13 @@ def summary_table(assignment: Assignment, results: dict) -> Table:
     return table
 
 
-def _out_refusal(out: Path | None, lang: str | None) -> str:
-    """Why --out cannot take a batch's results: it names a file, where one JSON per student needs a folder."""
-    if out is not None and (Path(out).suffix.lower() == ".json" or Path(out).is_file()):
+def _out_refusal(out: Path | None, submissions: Path, lang: str | None) -> str:
+    """Why --out cannot take a batch's results: a file's name, or a folder the next batch would grade."""
+    if out is None:
+        return ""
+    if Path(out).suffix.lower() == ".json" or Path(out).is_file():
         return messages.text("batch.out_not_folder", lang, out=out)
+    where = Path(out).resolve()
+    if Path(submissions).resolve() in (where, *where.parents):
+        return messages.text("batch.out_inside", lang, out=out, submissions=submissions)
     return ""
