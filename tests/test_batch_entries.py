@@ -241,3 +241,10 @@ def test_run_batch_takes_plain_options_not_a_command_line(tmp_path, capsys):
     assert status == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alice.json", "bob.json"]
     assert (tmp_path / "g.csv").read_text(encoding="utf-8-sig").count("\n") == 3
+
+
+def test_one_submission_with_out_naming_a_folder_is_a_sentence_not_a_traceback(tmp_path):
+    touch(tmp_path / "mine" / "layers.py")
+    (tmp_path / "out").mkdir()
+    run = cli("grade", "--assignment", AID, tmp_path / "mine", "--out", tmp_path / "out")
+    assert run.returncode == 2 and "is a folder" in run.stderr and "Traceback" not in run.stderr

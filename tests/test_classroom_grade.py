@@ -278,3 +278,18 @@ def test_the_token_reaches_git_for_github_only_and_not_on_a_command_line():
     assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/.extraHeader"
     assert TOKEN not in env["GIT_CONFIG_VALUE_0"] and env["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
     assert "GIT_CONFIG_COUNT" not in repositories.git_environment("")
+
+
+def test_a_clone_whose_repository_is_gone_is_forgotten_only_in_the_commands_own_folder(tmp_path):
+    from autograder.classroom_grade import CLONES_MARK, _forget_old_clones
+
+    ours = tmp_path / "ours"
+    (ours / "gone").mkdir(parents=True)
+    (ours / "alice").mkdir()
+    (ours / CLONES_MARK).write_text("")
+    _forget_old_clones(ours, {"alice"})
+    assert sorted(p.name for p in ours.iterdir()) == [CLONES_MARK, "alice"]
+    theirs = tmp_path / "theirs"
+    (theirs / "keep").mkdir(parents=True)
+    _forget_old_clones(theirs, {"alice"})
+    assert (theirs / "keep").is_dir() and (theirs / CLONES_MARK).is_file()
