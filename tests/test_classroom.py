@@ -147,6 +147,7 @@ def test_instructor_workflow_runs_classroom_grade_on_schedule_and_by_hand():
     command = " ".join(grading.replace("\\\n", " ").split())
     assert '-m autograder classroom-grade --assignment "$ASSIGNMENT" --org "$ORG" --prefix "$PREFIX"' in command
     assert "${{" not in grading  # inputs reach the script through the environment only
+    assert grading.index("chmod -R go-rwx .") < grading.index("sudo ")  # the course is private before workers run
 
 
 def test_instructor_workflow_command_is_one_the_cli_accepts(monkeypatch):

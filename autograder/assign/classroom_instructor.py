@@ -16,7 +16,10 @@ to post feedback) and AUTOGRADER_SECRET (the course secret, so that a
 repository scores as it does on Gradescope and on the instructor's machine).
 
 Grading runs under sudo: the sandbox's namespaces and its uid of its own need
-root (docs/security.md), and GitHub's runners grant it.
+root (docs/security.md), and GitHub's runners grant it. Before, the checkout
+is made unreadable to other users, as Gradescope's run_autograder does with
+its bundle, so that a worker's uid cannot read the solutions even on a kernel
+without Landlock.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ if [ -n "$DEADLINE" ]; then flags+=(--deadline "$DEADLINE"); fi
 post="$POST_FEEDBACK_VARIABLE"  # a scheduled run: the variable; a run by hand: its checkbox
 if [ "$GITHUB_EVENT_NAME" = "workflow_dispatch" ]; then post="$POST_FEEDBACK_INPUT"; fi
 if [ "$post" = "true" ]; then flags+=(--post-feedback); fi
+chmod -R go-rwx .  # the course (solutions, hidden tests): only the runner's user and root may read it
 sudo --preserve-env={TOKEN_SECRET},AUTOGRADER_SECRET,GITHUB_API_URL "$(command -v python)" \\
   -m autograder classroom-grade --assignment "$ASSIGNMENT" --org "$ORG" --prefix "$PREFIX" \\
   --jobs {JOBS} --out "{OUT}/$ASSIGNMENT" "${{flags[@]}}"
