@@ -83,6 +83,24 @@ def student_name(path: Path) -> str:
     return untrusted.name(unicodedata.normalize("NFC", name)) or "student"
 
 
+def shown(name: str) -> str:
+    """An entry's file name as the instructor can find it on disk: unprintable characters as escapes.
+
+    Two entries whose names clean to one student's name ("kim\\x1b.py" and "kim.py")
+    are told apart in the sentences that list them.
+    """
+    out = []
+    for char in name:
+        code = ord(char)
+        if char.isprintable():
+            out.append(char)
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
+            out.append(f"\\x{code - 0xDC00:02x}")
+        else:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return untrusted.name("".join(out))
+
+
 def _key(student: str) -> str:
     """Names that are one student's: equal once case is folded (as on a case-insensitive disk)."""
     return unicodedata.normalize("NFC", student.casefold())
@@ -115,13 +133,12 @@ def plan(folder: Path, duplicates: str = "error", lang: str | None = None) -> Pl
     for path in sorted(Path(folder).iterdir(), key=lambda p: p.name):
         if path.name.startswith(".") or path.name in _LEFT_OUT:
             continue
-        shown = untrusted.name(path.name)
         if path.is_symlink():
-            skipped.append((path, text("batch.skipped.symlink", lang, name=shown)))
+            skipped.append((path, text("batch.skipped.symlink", lang, name=shown(path.name))))
         elif path.is_dir() or (path.is_file() and path.name.lower().endswith(SUBMISSION_SUFFIXES)):
             by_student.setdefault(_key(student_name(path)), []).append(path)
         else:
-            skipped.append((path, text("batch.skipped.not_submission", lang, name=shown)))
+            skipped.append((path, text("batch.skipped.not_submission", lang, name=shown(path.name))))
     found, unresolved = [], []
     for paths in by_student.values():
         if len(paths) == 1:
@@ -132,8 +149,8 @@ def plan(folder: Path, duplicates: str = "error", lang: str | None = None) -> Pl
             unresolved.append(tuple(paths))
             continue
         found.append(Entry(student_name(kept), kept))
-        skipped += [(p, text("batch.skipped.older", lang, name=untrusted.name(p.name),
-                             newest=untrusted.name(kept.name))) for p in paths if p != kept]
+        skipped += [(p, text("batch.skipped.older", lang, name=shown(p.name), newest=shown(kept.name)))
+                    for p in paths if p != kept]
     return Plan(tuple(sorted(found, key=lambda e: (e.student, e.path.name))),
                 tuple(sorted(skipped, key=lambda s: s[0].name)), tuple(unresolved),
                 _refusal(Path(folder), unresolved, duplicates, lang))
@@ -150,7 +167,7 @@ def _newest(paths: list[Path]) -> Path | None:
 def _refusal(folder: Path, groups: list[tuple[Path, ...]], policy: str, lang: str | None) -> str:
     if not groups:
         return ""
-    named = "; ".join(", ".join(untrusted.name(p.name) for p in group) for group in groups)
+    named = "; ".join(", ".join(shown(p.name) for p in group) for group in groups)
     key = "batch.duplicates_tied" if policy == "newest" else "batch.duplicates"
     return text(key, lang, count=len(groups), folder=untrusted.path(str(folder)), groups=named)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -106,6 +105,18 @@ def test_a_name_stored_decomposed_is_the_same_student_as_composed(tmp_path):
     assert len(plan(tmp_path).duplicates) == 1
     (tmp_path / (unicodedata.normalize("NFC", "김민지") + ".zip")).unlink()
     assert [e.student for e in plan(tmp_path).entries] == [unicodedata.normalize("NFC", "김민지")]
+
+
+def test_names_that_clean_to_one_student_are_refused_and_shown_as_they_are_on_disk(tmp_path):
+    touch(tmp_path / "kim\x1b[2J.py")
+    touch(tmp_path / "kim.py")
+    touch(tmp_path / "kim\x07.zip")
+    touch(tmp_path / os.fsdecode(b"notes\xff.txt"))
+    found = plan(tmp_path)
+    assert not found.entries and len(found.duplicates) == 1
+    assert "kim\\x1b[2J.py" in found.refusal and "kim.py" in found.refusal and "kim\\x07.zip" in found.refusal
+    assert "\x1b" not in found.refusal and "\x07" not in found.refusal
+    assert found.skipped[0][1].startswith("notes\\xff.txt: not a submission")
 
 
 NAMES = st.text(alphabet="aAbBÉé_-", min_size=1, max_size=3)
