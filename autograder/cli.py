@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -185,13 +186,19 @@ def _grade(args) -> int:
         from .sandbox import prestart
 
         prestart()  # the zygote starts (about 0.2 s) while this process imports the grader
-    # The language reaches the hidden tests through the environment: this process and the
-    # processes of a batch (which inherit it) read it in messages.language().
-    saved = os.environ.get("AUTOGRADER_LANG")
-    if args.lang:
-        os.environ["AUTOGRADER_LANG"] = args.lang
-    try:
+    with _hidden_tests_speaking(args.lang):
         return _grade_in_language(args)
+
+
+@contextlib.contextmanager
+def _hidden_tests_speaking(lang: str | None):
+    """The language reaches the hidden tests through the environment: this process and the
+    processes of a batch (which inherit it) read it in messages.language()."""
+    saved = os.environ.get("AUTOGRADER_LANG")
+    if lang:
+        os.environ["AUTOGRADER_LANG"] = lang
+    try:
+        yield
     finally:
         if saved is None:
             os.environ.pop("AUTOGRADER_LANG", None)
@@ -257,12 +264,16 @@ def _classroom_grade(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from .sandbox import prestart
+
+    prestart()  # the zygote starts while the repositories are cloned
     try:
-        return grade_classroom(assignment, ClassroomOptions(
-            out=args.out or course.find_root() / "out" / "classroom" / assignment.id, org=args.org,
-            prefix=args.prefix, repos=args.repos, deadline=deadline, jobs=args.jobs, lang=args.lang,
-            regrade=args.regrade, quiet=args.quiet, post_feedback=args.post_feedback, api_url=args.api_url,
-            token_variable=args.token_env))
+        with _hidden_tests_speaking(args.lang):
+            return grade_classroom(assignment, ClassroomOptions(
+                out=args.out or course.find_root() / "out" / "classroom" / assignment.id, org=args.org,
+                prefix=args.prefix, repos=args.repos, deadline=deadline, jobs=args.jobs, lang=args.lang,
+                regrade=args.regrade, quiet=args.quiet, post_feedback=args.post_feedback, api_url=args.api_url,
+                token_variable=args.token_env))
     except ClassroomError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

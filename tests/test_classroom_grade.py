@@ -223,15 +223,20 @@ def test_posted_feedback_opens_one_issue_per_student_then_edits_it(graded):
     assert "Every test passed" in issues[f"{ORG}/{PREFIX}-alice"][0]["body"]
 
 
-def test_a_folder_of_clones_is_graded_without_the_api(classroom, tmp_path):
+def test_a_folder_of_clones_is_graded_without_the_api_in_the_language_asked(classroom, tmp_path):
+    from autograder import messages
+
     root, _ = classroom
     clones = tmp_path / "submissions"
-    for login in ("alice", "bob"):
+    for login in ("alice", "bob", "carol"):
         git("clone", "--quiet", str(root / f"{PREFIX}-{login}.git"), str(clones / f"{PREFIX}-{login}"))
-    run = classroom_grade("--repos", clones, "--prefix", PREFIX, "--out", tmp_path / "out", "--quiet", token="")
+    run = classroom_grade("--repos", clones, "--prefix", PREFIX, "--out", tmp_path / "out", "--quiet",
+                          "--lang", "ko", token="")
     assert run.returncode == 0, run.stderr
     grades = rows(tmp_path / "out" / "grades.csv")
     assert float(grades["bob"]["score"]) == float(grades["alice"]["score"]) > 0  # no deadline: the newest
+    missing = messages.text("grade.submission.missing_file", "ko", wanted="layers.py")
+    assert missing in (tmp_path / "out" / "feedback" / "carol.md").read_text()
 
 
 def test_a_wrong_token_is_a_sentence_naming_the_status(classroom, tmp_path):
