@@ -140,6 +140,7 @@ def test_instructor_workflow_runs_classroom_grade_on_schedule_and_by_hand():
     assert inputs["assignment"]["options"] == IDS and inputs["post-feedback"]["type"] == "boolean"
     job = parsed["jobs"]["grade"]
     assert job["timeout-minutes"] > 0 and parsed["permissions"] == {"contents": "read"}
+    assert "vars.CLASSROOM_ASSIGNMENT != ''" in job["if"]  # no failing schedule before it is configured
     assert job["env"]["CLASSROOM_TOKEN"] == "${{ secrets.CLASSROOM_TOKEN }}"
     runs = [s["run"] for s in job["steps"] if "run" in s]
     assert any("pip install" in r for r in runs)

@@ -73,6 +73,8 @@ def workflow(assignments: list[Assignment]) -> dict:
         "permissions": {"contents": "read"},
         "concurrency": {"group": "classroom-grade", "cancel-in-progress": False},
         "jobs": {"grade": {
+            # A scheduled run before the variables are set would only fail: it is skipped instead.
+            "if": "github.event_name == 'workflow_dispatch' || vars.CLASSROOM_ASSIGNMENT != ''",
             "runs-on": "ubuntu-latest",
             "timeout-minutes": JOB_MINUTES,
             "env": {
