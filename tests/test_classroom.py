@@ -22,13 +22,13 @@ STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")  # what GitHub accepts as a s
 def template(aid: str) -> dict[str, bytes]:
     prefix = f"classroom/{aid}/"
     tree = release.classroom_tree([course.load(aid)])
-    return {name.removeprefix(prefix): data for name, data in tree.items()}
+    return {name.removeprefix(prefix): data for name, data in tree.items() if name.startswith(prefix)}
 
 
 @pytest.mark.parametrize("aid", IDS)
 def test_template_is_the_student_files_and_the_workflow(aid):
     a = course.load(aid)
-    assert set(template(aid)) == set(release.student_files(a)) | {".github/workflows/classroom.yml"}
+    assert set(template(aid)) == set(release.student_files(a)) | {".github/workflows/classroom.yml", ".gitignore"}
 
 
 @pytest.mark.parametrize("aid", IDS)
@@ -50,7 +50,8 @@ def test_workflow_parses_and_its_step_ids_match_the_runners(aid):
     for step in graders:
         assert step["with"]["max-score"] == 1 and step["with"]["timeout"] > 0
         assert step["with"]["setup-command"] == "pip install -r requirements.txt"
-        assert step["with"]["command"].startswith("python -m pytest -q test_")
+        assert step["with"]["command"].startswith(
+            f"timeout -k 5 {classroom.TEST_SECONDS} python -m pytest -q test_")
 
 
 @pytest.mark.parametrize("aid", IDS)
@@ -92,3 +93,93 @@ def test_no_public_tests_is_a_sentence(tmp_path):
 def test_yaml_emitter_quotes_what_yaml_would_misread():
     data = {"on": ["yes", "1", "null", "a: b", "#x"], "n": 3, "off": {"y": True, "empty": []}}
     assert yaml.safe_load(classroom.to_yaml(data)) == data
+
+
+# ---------------------------------------------------------------- time limits and .gitignore
+
+def test_an_endless_loop_costs_the_per_test_limit_not_the_steps_minutes(tmp_path, monkeypatch):
+    if not shutil.which("timeout"):
+        pytest.skip("coreutils timeout (on GitHub's ubuntu runners) is not installed here")
+    monkeypatch.setattr(classroom, "TEST_SECONDS", 2)
+    a = course.load("03_affine")
+    for name, data in template("03_affine").items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "layers.py").write_text("while True:\n    pass\n")
+    step = next(s for s in classroom.workflow(a, release.public_tests(a))["jobs"]["run-autograding-tests"]["steps"]
+                if s.get("uses") == classroom.GRADER)
+    started = __import__("time").monotonic()
+    run = subprocess.run(step["with"]["command"].split(), cwd=tmp_path, capture_output=True, timeout=60)
+    assert run.returncode == 124 and __import__("time").monotonic() - started < 15
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_the_job_has_a_time_limit_of_minutes_and_the_template_ignores_caches(aid):
+    parsed = yaml.safe_load(template(aid)[classroom.WORKFLOW])
+    steps = [s for s in parsed["jobs"]["run-autograding-tests"]["steps"] if s.get("uses") == classroom.GRADER]
+    assert 0 < parsed["jobs"]["run-autograding-tests"]["timeout-minutes"] <= classroom.JOB_MINUTES_BASE + len(steps)
+    ignored = template(aid)[".gitignore"].decode().split()
+    assert {"__pycache__/", ".pytest_cache/", ".ipynb_checkpoints/"} <= set(ignored)
+    assert not any(pattern in ignored for pattern in ("*.py", "layers.py", "test_*.py"))
+
+
+# ---------------------------------------------------------------- the instructor's workflow
+
+def instructor_workflow() -> dict:
+    from autograder.assign import classroom_instructor
+
+    tree = release.classroom_tree([course.load(i) for i in IDS])
+    return yaml.safe_load(tree[classroom_instructor.PATH])
+
+
+def test_instructor_workflow_runs_classroom_grade_on_schedule_and_by_hand():
+    parsed = instructor_workflow()
+    assert set(parsed["on"]) == {"schedule", "workflow_dispatch"} and parsed["on"]["schedule"][0]["cron"]
+    inputs = parsed["on"]["workflow_dispatch"]["inputs"]
+    assert inputs["assignment"]["options"] == IDS and inputs["post-feedback"]["type"] == "boolean"
+    job = parsed["jobs"]["grade"]
+    assert job["timeout-minutes"] > 0 and parsed["permissions"] == {"contents": "read"}
+    assert "vars.CLASSROOM_ASSIGNMENT != ''" in job["if"]  # no failing schedule before it is configured
+    assert job["env"]["CLASSROOM_TOKEN"] == "${{ secrets.CLASSROOM_TOKEN }}"
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert any("pip install" in r for r in runs)
+    (grading,) = [r for r in runs if "classroom-grade" in r]
+    command = " ".join(grading.replace("\\\n", " ").split())
+    assert '-m autograder classroom-grade --assignment "$ASSIGNMENT" --org "$ORG" --prefix "$PREFIX"' in command
+    assert "${{" not in grading  # inputs reach the script through the environment only
+    assert grading.index("chmod -R go-rwx .") < grading.index("sudo ")  # the course is private before workers run
+
+
+def test_instructor_workflow_command_is_one_the_cli_accepts(monkeypatch):
+    """The workflow's words, with its variables filled in, parse as a classroom-grade command."""
+    import shlex
+
+    from autograder import cli
+
+    grading = next(s["run"] for s in instructor_workflow()["jobs"]["grade"]["steps"]
+                   if "classroom-grade" in s.get("run", ""))
+    command = grading.replace("\\\n", " ").splitlines()[-1]
+    filled = (command.replace('"${flags[@]}"', "--deadline 2026-10-01T23:59:00Z --post-feedback")
+              .replace("$ASSIGNMENT", "03_affine").replace("$ORG", "org").replace("$PREFIX", "p"))
+    words = shlex.split(filled)
+    seen = []
+    monkeypatch.setattr(cli, "_classroom_grade", lambda args: seen.append(args) or 0)
+    assert cli.main(words[words.index("classroom-grade"):]) == 0
+    args = seen[0]
+    assert (args.assignment, args.org, args.prefix, args.jobs, args.post_feedback) == ("03_affine", "org", "p", 2, True)
+
+
+def test_instructor_workflow_uploads_grades_gradebook_and_feedback_even_after_a_failure():
+    (upload,) = [s for s in instructor_workflow()["jobs"]["grade"]["steps"]
+                 if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert upload["if"] == "always()"
+    paths = upload["with"]["path"].split("\n")
+    for name in ("grades.csv", "grades.db", "repositories.csv", "feedback/"):
+        assert any(p.endswith(name) for p in paths)
+
+
+@pytest.mark.parametrize("script", ["a\nb", "set -e\n  indented \\\nlast\n", "x\n\ny\n", "one: two\n# not a comment\n"])
+def test_yaml_emitter_writes_scripts_as_literal_blocks_that_read_back_the_same(script):
+    data = {"steps": [{"run": script, "name": "s"}]}
+    written = classroom.to_yaml(data)
+    assert yaml.safe_load(written) == data and "run: |" in written

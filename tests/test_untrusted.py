@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograder import untrusted
-from autograder.batch import entries
+from autograder.batch import plan
 from autograder.report.gradebook import Gradebook
 from autograder.result import Result, TestResult
 from autograder.sandbox.protocol import MAX_DEPTH, Decoder, ProtocolError, pack, unpack
@@ -240,15 +240,17 @@ def test_a_forged_error_answer_is_cleaned_and_capped():
 
 # ---------------------------------------------------------------- names
 
-def test_batch_names_are_cleaned_and_kept_apart(tmp_path):
+def test_batch_names_are_cleaned_and_names_cleaning_alike_are_one_student(tmp_path):
     for raw in (b"kim\x1b[2J.py", b"kim.py", b"kim\x07.zip", b"\xff\xfe[red]lee.py", b"=cmd.py"):
         (tmp_path / raw.decode("utf-8", "surrogateescape")).write_text("x = 1\n")
-    names = [e.student for e in entries(tmp_path)]
-    assert len(set(names)) == len(names) == 5
+    found = plan(tmp_path)
+    names = [e.student for e in found.entries]
+    assert names == ["=cmd", "\ufffd\ufffd[red]lee"]
     for name in names:
         assert_printable(name, "student name")
         name.encode("utf-8")
-    assert {"kim", "kim (2)", "kim (3)", "=cmd", "\ufffd\ufffd[red]lee"} == set(names)
+    assert [len(group) for group in found.duplicates] == [3]  # three entries clean to "kim": refused
+    assert_printable(found.refusal, "refusal")
 
 
 def test_a_submission_cleans_its_name_and_problems():

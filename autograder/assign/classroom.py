@@ -1,10 +1,11 @@
 """The GitHub Classroom template repository of one assignment: its workflow.
 
-The template holds the student files and .github/workflows/classroom.yml,
-which runs each public test function as one graded step worth 1 point. Only
-public tests belong there, since the student can read the whole repository:
-hidden grading stays with the instructor (Gradescope, or their own CI running
-`python -m autograder grade`).
+The template holds the student files, a .gitignore and
+.github/workflows/classroom.yml, which runs each public test function as one
+graded step worth 1 point, stopped after TEST_SECONDS. Only public tests
+belong there, since the student can read the whole repository: hidden grading
+stays with the instructor (Gradescope, or their own CI running
+`python -m autograder classroom-grade`, classroom_instructor.py).
 
 The workflow is built as data (`workflow`) and written by a small YAML emitter
 (`to_yaml`) that quotes every string, so that no value can turn into a YAML
@@ -22,7 +23,10 @@ from ..course import Assignment, CourseError
 
 WORKFLOW = ".github/workflows/classroom.yml"
 POINTS_PER_TEST = 1
-TIMEOUT_MINUTES = 10          # per step, GitHub Classroom's default
+TIMEOUT_MINUTES = 2           # per step, pip install included (GitHub Classroom's default is 10)
+TEST_SECONDS = 30             # per public test: each takes well under a second on the reference
+JOB_MINUTES_BASE = 5          # checkout and set-up, before the per-test steps
+GITIGNORE = "__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n.venv/\nvenv/\n.DS_Store\n"
 PYTHON_VERSION = "3.12"
 GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
@@ -69,7 +73,9 @@ def workflow(assignment: Assignment, test_files: list[Path]) -> dict:
         steps.append({"name": name, "id": step_id, "uses": GRADER, "with": {
             "test-name": name,
             "setup-command": "pip install -r requirements.txt",
-            "command": f"python -m pytest -q {node}",
+            # An endless loop costs TEST_SECONDS, not the step's minutes: coreutils' timeout stops
+            # the test (and kills it 5 s later if it ignores SIGTERM).
+            "command": f"timeout -k 5 {TEST_SECONDS} python -m pytest -q {node}",
             "timeout": TIMEOUT_MINUTES,
             "max-score": POINTS_PER_TEST,
         }})
@@ -87,6 +93,8 @@ def workflow(assignment: Assignment, test_files: list[Path]) -> dict:
         "permissions": {"checks": "write", "actions": "read", "contents": "read"},
         "jobs": {"run-autograding-tests": {
             "runs-on": "ubuntu-latest",
+            # A backstop: about a minute a test covers TEST_SECONDS and the step's pip install.
+            "timeout-minutes": JOB_MINUTES_BASE + len(tests),
             "if": "github.actor != 'github-classroom[bot]'",
             "steps": steps,
         }},
@@ -120,6 +128,13 @@ def _scalar(value) -> str:
     raise TypeError(f"to_yaml cannot write {type(value).__name__}")
 
 
+def _block(value) -> bool:
+    """A script of several lines reads best as a literal block (`|`): printable, no leading or trailing blanks."""
+    return (isinstance(value, str) and "\n" in value.rstrip("\n")
+            and all(line.isprintable() and line == line.rstrip() for line in value.split("\n"))
+            and not value[:1].isspace() and not value.endswith("\n\n"))
+
+
 def _lines(value, indent: int):
     pad = " " * indent
     if isinstance(value, dict):
@@ -127,6 +142,9 @@ def _lines(value, indent: int):
             if isinstance(item, (dict, list)) and item:
                 yield f"{pad}{_key(key)}:"
                 yield from _lines(item, indent + 2)
+            elif _block(item):
+                yield f"{pad}{_key(key)}: |{'' if item.endswith(chr(10)) else '-'}"
+                yield from (f"{pad}  {line}" if line else "" for line in item.rstrip("\n").split("\n"))
             else:
                 yield f"{pad}{_key(key)}: {_scalar(item)}"
     else:

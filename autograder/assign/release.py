@@ -50,7 +50,7 @@ import zipfile
 from pathlib import Path
 
 from ..course import Assignment, CourseError
-from . import classroom, gradescope, notebook, student_kit
+from . import classroom, classroom_instructor, gradescope, notebook, student_kit
 from .stubs import stale_stubs
 
 Tree = dict[str, bytes]
@@ -79,8 +79,11 @@ Git tracks each source once; `make release` assembles what you hand out in dist/
                           assignment.toml, and <id>.ipynb, the same assignment as one Jupyter
                           notebook (the README, the stub and the public tests; running the code
                           cell saves the student file beside it)
-    classroom/<id>/       what the GitHub Classroom template adds: .github/workflows/classroom.yml,
-                          which runs the public tests (1 point each)
+    classroom/<id>/       what the GitHub Classroom template adds: a .gitignore and
+                          .github/workflows/classroom.yml, which runs the public tests (1 point each)
+    classroom/instructor/grade.yml   the instructor's workflow for hidden grading of the student
+                          repositories (python -m autograder classroom-grade): for the private course
+                          repository, never for students
     dist/students/<id>.zip   what a student gets: students/<id>/ and kit/ in one folder <id>/;
                              open the notebook there, where its tests find autograder/
     dist/classroom/<id>/     the whole Classroom template repository, ready to push
@@ -156,7 +159,10 @@ def classroom_tree(assignments: list[Assignment]) -> Tree:
     for a in assignments:
         files = student_files(a)
         files[classroom.WORKFLOW] = classroom.workflow_text(a, public_tests(a)).encode()
+        files[".gitignore"] = classroom.GITIGNORE.encode()
         tree.update({f"classroom/{a.id}/{name}": data for name, data in files.items()})
+    if assignments:
+        tree[classroom_instructor.PATH] = classroom_instructor.workflow_text(assignments).encode()
     return tree
 
 

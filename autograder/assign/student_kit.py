@@ -25,9 +25,10 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # The engine files a student gets, as globs under autograder/.
 STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
                   "untrusted.py", "cell.py", "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
-# What the hidden tests say (their advice names the properties they check): for the grader only.
+# What the hidden tests say (their advice names the properties they check) and what batches and
+# classroom-grade tell the instructor: for the grader only.
 # Every language leaves out the same files, so the student's catalogue stays complete in each.
-NOT_SHIPPED = ("catalogue/*/hidden.toml",)
+NOT_SHIPPED = ("catalogue/*/hidden.toml", "catalogue/*/batch.toml", "catalogue/*/classroom.toml")
 
 MAKEFILE = """\
 # make check           run the public tests on your files and explain every failure

@@ -9,6 +9,7 @@ before its CSV and reports are written.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -17,35 +18,70 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .. import executors
-from ..batch import entries, grade_batch, iter_pending
+from .. import executors, messages
+from ..batch import grade_batch, iter_pending, plan
 from ..course import Assignment
 from ..result import write_json
 from ..sandbox import default_sandbox
+from . import result_files
 from .gradebook import Gradebook
 
 
 REDRAW_SECONDS = 0.1
 
 
-def run_batch(assignment: Assignment, args) -> int:
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to grade a batch: what `grade` takes from its command line, as plain values.
+
+    jobs: grading lanes (local executor); gradebook, csv: SQLite file and CSV export;
+    out: a folder for one results JSON per student; reports, report_format: feedback
+    pages (md, html or both); lang: their language (None: the environment's);
+    executor, scheduler: local or dask and the Dask scheduler's address;
+    duplicates: "error" or "newest" for students with several entries (autograder/batch.py).
+    """
+    jobs: int = 1
+    gradebook: Path | None = None
+    csv: Path | None = None
+    out: Path | None = None
+    regrade: bool = False
+    reports: Path | None = None
+    report_format: str = "both"
+    lang: str | None = None
+    quiet: bool = False
+    executor: str = "local"
+    scheduler: str | None = None
+    duplicates: str = "error"
+
+
+def run_batch(assignment: Assignment, submissions: Path, options: BatchOptions = BatchOptions()) -> int:
+    """Grade every entry of `submissions` with the progress bar; 0 once every file is written, else 2."""
     console = Console(stderr=True)
     try:
-        executor = executors.make(getattr(args, "executor", "local"), args.jobs or 1,
-                                  getattr(args, "scheduler", None), default_sandbox)
+        executor = executors.make(options.executor, options.jobs, options.scheduler, default_sandbox)
     except executors.ExecutorError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
-    all_entries = entries(args.submission)
+    found = plan(submissions, options.duplicates, options.lang)
+    refusal = found.refusal or _out_refusal(options.out, submissions, options.lang)
+    if refusal:
+        console.print(Text.assemble(("error:", "red"), " ", refusal), soft_wrap=True)
+        return 2
+    if found.skipped:
+        console.print(Text(messages.text("batch.skipped_header", options.lang, count=len(found.skipped))))
+        for _, why in found.skipped:
+            console.print(Text(f"  {why}"), soft_wrap=True)
+    all_entries = list(found.entries)
     if not all_entries:
-        console.print(f"[red]error:[/] {escape(str(args.submission))} holds no submissions")
+        console.print(f"[red]error:[/] {escape(str(submissions))} holds no submissions")
         return 2
     # --csv alone still goes through a gradebook, kept in memory.
-    gradebook = Gradebook(args.gradebook or ":memory:") if (args.gradebook or args.csv) else None
-    todo = list(iter_pending(assignment, all_entries, gradebook, args.regrade))
+    gradebook = Gradebook(options.gradebook or ":memory:") if (options.gradebook or options.csv) else None
+    todo = list(iter_pending(assignment, all_entries, gradebook, options.regrade))
     skipped = len(all_entries) - len(todo)
     results = {}
-    json_names: dict[str, str] = {}  # student -> the file name of their results, distinct for each
+    # Chosen from every student's name before grading, so no name depends on which result came first.
+    json_names = result_files.json_names(e.student for e in all_entries)
     started = time.monotonic()
     # Redrawn as results arrive, at most every REDRAW_SECONDS (a redraw costs about half a
     # millisecond of this process, which also grades), rather than by a refresh thread:
@@ -60,15 +96,15 @@ def run_batch(assignment: Assignment, args) -> int:
             results[entry.student] = result
             if gradebook is not None:
                 gradebook.record(entry.student, str(entry.path), result)
-            if args.out:
-                write_json(result, Path(args.out) / f"{_json_stem(entry.student, json_names)}.json")
+            if options.out:
+                write_json(result, Path(options.out) / json_names[entry.student])
             progress.advance(task)
             if time.monotonic() - drawn[0] >= REDRAW_SECONDS:
                 progress.refresh()
                 drawn[0] = time.monotonic()
 
         try:
-            grade_batch(assignment, todo, args.jobs or 1, default_sandbox, on_result, executor)
+            grade_batch(assignment, todo, options.jobs, default_sandbox, on_result, executor)
         except executors.ExecutorError as exc:
             progress.stop()
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
@@ -79,18 +115,20 @@ def run_batch(assignment: Assignment, args) -> int:
     # The files first, then the printing: nothing a terminal does with the summary can cost
     # a student their report or the gradebook its CSV.
     status, said = 0, []
-    if getattr(args, "reports", None):
+    if options.reports:
         try:
-            said.append(write_student_reports(assignment, all_entries, results, gradebook, args))
+            said.append(write_student_reports(assignment, all_entries, results, gradebook, options))
         except OSError as exc:
-            said.append(Text.assemble(("error:", "red"), " ", cannot_write(exc, args.reports, args.lang)))
+            said.append(Text.assemble(("error:", "red"), " ", cannot_write(exc, options.reports, options.lang)))
             status = 2
     if gradebook is not None:
-        if args.csv:
-            rows = gradebook.export_csv(assignment.id, args.csv)
-            said.append(Text(f"wrote {rows} row(s) to {args.csv}"))
+        if options.csv:
+            rows = gradebook.export_csv(assignment.id, options.csv)
+            said.append(Text(f"wrote {rows} row(s) to {options.csv}"))
         gradebook.close()
-    if not args.quiet:
+    if options.out and results:
+        said.append(Text(f"wrote {len(results)} results file(s) to {options.out}"))
+    if not options.quiet:
         Console().print(summary_table(assignment, results))
     note = f"graded {len(todo)} submission(s) in {elapsed:.2f} s"
     if todo:
@@ -106,12 +144,12 @@ def run_batch(assignment: Assignment, args) -> int:
     return status
 
 
-def write_student_reports(assignment: Assignment, all_entries: list, results: dict, gradebook, args) -> Text:
+def write_student_reports(assignment: Assignment, all_entries: list, results: dict, gradebook,
+                          options: BatchOptions) -> Text:
     """One feedback report per student of the batch: the new results, and the gradebook's for skipped ones.
 
     Returns the sentence saying what was written.
     """
-    from .. import messages
     from ..submission import load
     from .student import write_reports
 
@@ -123,8 +161,8 @@ def write_student_reports(assignment: Assignment, all_entries: list, results: di
                 recorded = gradebook.result(entry.student, assignment.id, sha)
                 if recorded is not None:
                     everyone[entry.student] = recorded
-    write_reports(everyone.values(), args.reports, args.lang, report_formats(args.report_format))
-    return Text(messages.text("report.student.wrote", args.lang, count=len(everyone), folder=args.reports))
+    write_reports(everyone.values(), options.reports, options.lang, report_formats(options.report_format))
+    return Text(messages.text("report.student.wrote", options.lang, count=len(everyone), folder=options.reports))
 
 
 def reports_inside(reports: Path, submissions: Path, lang: str | None) -> str | None:
@@ -169,13 +207,13 @@ def summary_table(assignment: Assignment, results: dict) -> Table:
     return table
 
 
-def _json_stem(student: str, taken: dict[str, str]) -> str:
-    """A file name for a student's results.json in --out: safe characters, one per student."""
-    from .student import file_stem
-
-    if student not in taken:
-        stem, used = file_stem(student), {s.lower() for s in taken.values()}
-        while stem.lower() in used:
-            stem += "_"
-        taken[student] = stem
-    return taken[student]
+def _out_refusal(out: Path | None, submissions: Path, lang: str | None) -> str:
+    """Why --out cannot take a batch's results: a file's name, or a folder the next batch would grade."""
+    if out is None:
+        return ""
+    if Path(out).suffix.lower() == ".json" or Path(out).is_file():
+        return messages.text("batch.out_not_folder", lang, out=out)
+    where = Path(out).resolve()
+    if Path(submissions).resolve() in (where, *where.parents):
+        return messages.text("batch.out_inside", lang, out=out, submissions=submissions)
+    return ""
