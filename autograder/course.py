@@ -9,10 +9,14 @@ assignments), then the current directory and its parents.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.9 and 3.10: the same parser from PyPI (the release's requirements.txt)
+    import tomli as tomllib
 
 
 class CourseError(Exception):

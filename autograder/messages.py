@@ -12,8 +12,8 @@ tests it runs), the AUTOGRADER_LANG environment variable (which reaches the
 processes of a batch), the locale (LC_ALL, LC_MESSAGES, LANG: "ko_KR.UTF-8"
 gives Korean), else English.
 
-This module needs only the standard library: it ships to students with
-checks.py and hints.py.
+This module needs only the standard library (and tomli before Python 3.11):
+it ships to students with checks.py and hints.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import tomllib
 from functools import cache
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.9 and 3.10: the same parser from PyPI (the release's requirements.txt)
+    import tomli as tomllib
 
 LANGS = ("en", "ko")
 DEFAULT = "en"

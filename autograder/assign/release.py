@@ -42,7 +42,8 @@ Tree = dict[str, bytes]
 # What `release` rewrites in its folder. gradescope/ is where releases used to hold the
 # Gradescope zips: a release now removes them, since those zips carry the course secret.
 OWNED = ("README.md", "students", "classroom", "gradescope")
-STUDENT_REQUIREMENTS = ("numpy", "pytest", "rich")             # what the public tests and `check` need
+# What the public tests and `check` need; tomli only before Python 3.11 (its specifier carries the marker).
+STUDENT_REQUIREMENTS = ("numpy", "pytest", "rich", "tomli")
 _EPOCH = (1980, 1, 1, 0, 0, 0)                                 # the earliest time a zip can hold
 _LEFT_ALONE = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}  # what trying a release out leaves
 
