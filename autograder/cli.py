@@ -24,6 +24,8 @@ from . import course
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import messages
+    messages.utf8_output()  # Korean and table lines, piped or redirected, on any platform
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -277,9 +279,6 @@ def _check(args) -> int:
     from . import messages
     from .check import CheckError, check
 
-    for stream in (sys.stdout, sys.stderr):  # Korean and table lines on any console
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
     try:
         return check(args.folder, args.assignment, args.lang, plain=args.plain)
     except CheckError as exc:
