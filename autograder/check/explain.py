@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 
 from .. import messages
+from .none_value import none_attribute
 from .target import Target, imported_names
 
 
@@ -134,13 +135,27 @@ class Explainer:
         else:
             lines = [self.text("check.test_raised", error=type(exc).__name__, detail=_detail(exc)), *test_line]
         if "NoneType" in str(exc):
-            lines.append(self.text("check.returned_none"))
+            lines.append(self.none_value(student[-1] if student else None))
         return Explanation(lines)
+
+    def none_value(self, where) -> str:
+        """What was None: an attribute forward should have kept, else a value a method did not return."""
+        found = none_attribute(*where) if where else None
+        if found is None:
+            return self.text("check.returned_none")
+        key = ("explain.none_set_elsewhere" if found.assigned else
+               "explain.none_attribute_param" if found.parameter else "explain.none_attribute")
+        return self.text(key, name=found.name, method=found.method, setter=found.setter)
 
 
 def _method(frame) -> str:
-    """'Affine.backward' (Python 3.11's qualified name of the frame's code)."""
-    return getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    """'Affine.backward': Python 3.11's qualified name of the frame's code, before 3.11 the class of its self."""
+    qualified = getattr(frame.f_code, "co_qualname", None)
+    if qualified:
+        return qualified
+    owner = frame.f_locals.get("self")
+    name = frame.f_code.co_name
+    return f"{type(owner).__name__}.{name}" if owner is not None and hasattr(type(owner), name) else name
 
 
 def _defined_in(cls: type, files: set[Path]) -> bool:

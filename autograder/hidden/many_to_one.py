@@ -135,7 +135,7 @@ def _gradients(checks, what, hint, reference):
     checks: {name: (analytic, numerical)}; reference: {name: the reference's gradient}.
     Every submission gets the same allowed error (module docstring).
     """
-    assert_gradients(checks, what, hint=hint, reference=reference)
+    assert_gradients(checks, what, hint=hint, reference=reference, through="ManyToOneRNN.loss")
 
 
 # -- data ------------------------------------------------------------------------
