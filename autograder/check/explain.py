@@ -19,6 +19,7 @@ from types import ModuleType, TracebackType
 
 from .. import messages
 from .none_value import none_attribute
+from .raised import raised_hints
 from .target import Target, imported_names
 
 
@@ -26,6 +27,12 @@ from .target import Target, imported_names
 class Explanation:
     lines: list[str]                 # what happened, then where; in the student's language
     hints: tuple[str, ...] = ()      # the catalogue keys of the bug hints among the lines ("hint.affine...")
+    advice: tuple[str, ...] = ()     # other hint keys among the lines ("explain.raised..."): not a named bug
+
+    @property
+    def hinted(self) -> bool:
+        """Whether the lines hold a hint a student can act on (summary: which failure to start with)."""
+        return bool(self.hints or self.advice)
 
 
 def _frames(tb: TracebackType | None):
@@ -128,22 +135,27 @@ class Explainer:
             owner = type(exc.obj).__name__
             if _defined_in(type(exc.obj), self.student):
                 return Explanation([self.text("check.missing_attribute", owner=owner, name=exc.name), *test_line])
+        found = []
         if student:
             frame, lineno = student[-1]
             lines = [self.text("check.raised", method=_method(frame), error=type(exc).__name__, detail=_detail(exc)),
                      self.where(frame.f_code.co_filename, lineno), *test_line]
+            found = raised_hints(exc, _method(frame), _line(frame.f_code.co_filename, lineno))
         else:
             lines = [self.text("check.test_raised", error=type(exc).__name__, detail=_detail(exc)), *test_line]
         if "NoneType" in str(exc):
             lines.append(self.none_value(student[-1] if student else None))
-        return Explanation(lines)
+        lines += [self.text("assert.hint", text=h.text(self.lang)) for h in found]
+        return Explanation(lines, tuple(h.key for h in found if h.recorded),
+                           tuple(h.key for h in found if not h.recorded))
 
     def none_value(self, where) -> str:
         """What was None: an attribute forward should have kept, else a value a method did not return."""
         found = none_attribute(*where) if where else None
         if found is None:
             return self.text("check.returned_none")
-        key = ("explain.none_set_elsewhere" if found.assigned else
+        key = ("explain.none_item_assignment" if found.item_assignment else
+               "explain.none_set_elsewhere" if found.assigned else
                "explain.none_attribute_param" if found.parameter else "explain.none_attribute")
         return self.text(key, name=found.name, method=found.method, setter=found.setter)
 

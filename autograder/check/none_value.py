@@ -28,6 +28,7 @@ class NoneAttribute:
     setter: str          # 'Affine.forward', where it should be set
     assigned: bool       # whether the setter assigns it already (then it did not run, or not that far)
     parameter: bool      # whether the setter takes an argument of the same name (`self.x = x`)
+    item_assignment: bool = False  # whether the line writes into it (`self.h[...] = h`)
 
 
 def none_attribute(frame: FrameType, lineno: int) -> NoneAttribute | None:
@@ -49,7 +50,8 @@ def none_attribute(frame: FrameType, lineno: int) -> NoneAttribute | None:
     else:
         setter, assigned = ("forward" if "forward" in methods and method != "forward" else "__init__"), False
     parameter = name in methods.get(setter, {}).get("parameters", ())
-    return NoneAttribute(name, f"{cls}.{method}", f"{cls}.{setter}", assigned, parameter)
+    writes = re.search(rf"\bself\.{name}\s*\[[^\]]*\]\s*=(?!=)", line) is not None
+    return NoneAttribute(name, f"{cls}.{method}", f"{cls}.{setter}", assigned, parameter, writes)
 
 
 def _read_attributes(line: str) -> list[str]:
