@@ -123,7 +123,8 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
         assert folder[name] == (a.folder / name).read_bytes(), name
     for name, data in engine.items():  # the package's own files, byte for byte
         assert data == (ROOT / name).read_bytes(), name
-    assert folder["requirements.txt"].decode().split() == ["numpy>=1.24", "pytest>=7", "rich>=13"]
+    assert folder["requirements.txt"].decode().splitlines() == [
+        "numpy>=1.24", "pytest>=7", "rich>=13", "tomli>=1.1; python_version < '3.11'"]
     with zipfile.ZipFile(io.BytesIO(tree[f"students/{aid}.zip"])) as archive:
         assert archive.namelist() == sorted(f"{aid}/{n}" for n in expected)
         assert {m.split("/", 1)[1]: archive.read(m) for m in archive.namelist()} == folder
