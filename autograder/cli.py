@@ -308,6 +308,9 @@ def _check(args) -> int:
     except KeyboardInterrupt:
         print(messages.text("check.interrupted", args.lang), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `check | head`: the reader has gone, and Python's exit must not print a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _nbgrader(args) -> int:

@@ -11,10 +11,13 @@ fallback, and the 3.10+ names that parse fine but fail when the line runs
 
 The real run proves what no scan can: it builds a release of every
 assignment into a temporary folder, makes a venv of Python 3.9 (3.10 when
-3.9 is missing) with the release's own requirements.txt from PyPI, compiles
-every shipped file with it, and in a copy of each student folder runs the
-public tests with pytest and `python -m autograder check` on the solution
-(everything passes) and on the stub (the tests fail, each one explained).
+3.9 is missing) and runs `pip install -r requirements.txt` in a released
+folder as a student would (numpy, pytest, rich and tomli from PyPI, and the
+folder's own kit), compiles every shipped file with it, and in a copy of each
+student folder runs the public tests with pytest and `python -m autograder
+check` on the solution (everything passes) and on the stub (the tests fail,
+each one explained), in the folder, from its parent (`check 03_affine`) and
+from the root of the file system given the folder's path.
 """
 
 from __future__ import annotations
@@ -163,18 +166,23 @@ def _reports(python: Path, version: str) -> bool:
     return run.returncode == 0 and run.stdout.strip() == version
 
 
-def venv(python: Path, requirements: bytes, home: Path) -> Path:
-    """A venv of `python` in `home` holding `requirements`; kept while the requirements stay the same."""
+def venv(python: Path, folder: Path, home: Path) -> Path:
+    """A venv of `python` in `home` after `pip install -r requirements.txt` in the release folder `folder`.
+
+    The venv is kept while requirements.txt stays the same; the folder's own kit
+    (its last line, `.`) is installed again every time, since it changes with the engine.
+    """
+    requirements = (folder / "requirements.txt").read_bytes()
     stamp = home / ".requirements"
     interpreter = home / "bin" / "python"
-    if interpreter.is_file() and stamp.is_file() and stamp.read_bytes() == requirements:
-        return interpreter
-    shutil.rmtree(home, ignore_errors=True)
-    subprocess.run([str(python), "-m", "venv", str(home)], check=True)
-    wanted = home / "requirements.txt"
-    wanted.write_bytes(requirements)
-    subprocess.run([str(interpreter), "-m", "pip", "install", "-q", "-r", str(wanted)], check=True)
-    stamp.write_bytes(requirements)
+    if not (interpreter.is_file() and stamp.is_file() and stamp.read_bytes() == requirements):
+        shutil.rmtree(home, ignore_errors=True)
+        subprocess.run([str(python), "-m", "venv", str(home)], check=True)
+        subprocess.run([str(interpreter), "-m", "pip", "install", "-q", "-r", "requirements.txt"], cwd=folder,
+                       check=True)
+        stamp.write_bytes(requirements)
+    subprocess.run([str(interpreter), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", "."],
+                   cwd=folder, check=True)
     return interpreter
 
 
@@ -206,12 +214,15 @@ def check_assignment(python: Path, released: Path, solution_folder: Path, studen
                 shutil.copy2(solution_folder / name, folder / name)
         expect = 0 if kind == "solution" else 1
         run(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider"], folder, expect)
-        output = run(python, ["-m", "autograder", "check", "--plain"], folder, expect)
-        if "Traceback" in output:
-            raise Failed(f"`check` on the {kind} of {released.name} printed a traceback:\n{output}")
-        if kind == "stub" and "NotImplementedError" not in output:
-            raise Failed(f"`check` on the stub of {released.name} did not say which method to write:\n{output}")
-        proved.append(f"{released.name} {kind}: pytest and check exit {expect}")
+        for where, args in ((folder, ["."]), (folder.parent, [folder.name]), (Path(folder.anchor), [str(folder)])):
+            output = run(python, ["-m", "autograder", "check", "--plain", *args], where, expect)
+            if "Traceback" in output:
+                raise Failed(f"`check` on the {kind} of {released.name} printed a traceback:\n{output}")
+            if kind == "stub" and "NotImplementedError" not in output:
+                raise Failed(f"`check` on the stub of {released.name} did not say which method to write:\n{output}")
+            if str(folder.resolve()) not in output:
+                raise Failed(f"`check {' '.join(args)}` in {where} did not check {folder}:\n{output}")
+        proved.append(f"{released.name} {kind}: pytest and check (in the folder, from its parent, from /) exit {expect}")
     return proved
 
 
@@ -228,9 +239,6 @@ def main() -> int:
     root = course.find_root()
     assignments = [course.load(i, root) for i in course.assignment_ids(root)]
     tree = release.students_tree(assignments)
-    interpreter = venv(python, tree[f"students/{assignments[0].id}/requirements.txt"], root / ".venv-py39")
-    version = subprocess.run([str(interpreter), "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"student kit under {version} ({interpreter})")
     failures = 0
     with tempfile.TemporaryDirectory(prefix="py39-") as temporary:
         work = Path(temporary)
@@ -238,6 +246,11 @@ def main() -> int:
             if not name.endswith(".zip"):
                 (work / "release" / name).parent.mkdir(parents=True, exist_ok=True)
                 (work / "release" / name).write_bytes(data)
+        installed = work / "install" / assignments[0].id  # pip's own files stay out of the folders checked
+        shutil.copytree(work / "release" / "students" / assignments[0].id, installed)
+        interpreter = venv(python, installed, root / ".venv-py39")
+        version = subprocess.run([str(interpreter), "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"student kit under {version} ({interpreter})")
         try:
             run(interpreter, ["-m", "compileall", "-q", str(work / "release")], work, 0)
             print(f"  every shipped .py file compiles under {version}")

@@ -118,3 +118,23 @@ def test_the_py39_run_finds_pyenvs_python_3_9(monkeypatch, tmp_path):
     monkeypatch.setattr(old_python, "PYENV_VERSIONS", tmp_path / "versions")
     monkeypatch.setenv("PATH", str(tmp_path))
     assert old_python.find_old_python() == fake
+
+
+def test_a_student_folder_is_a_package_of_the_check_its_requirements_install(students):
+    """`pip install -r requirements.txt` ends with the folder itself: `check FOLDER` then works from anywhere.
+
+    The real install runs in `make test-py39`; here, what pip will read.
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - the project's Python has it
+        import tomli as tomllib
+    for aid in course.assignment_ids():
+        project = tomllib.loads(students[f"students/{aid}/pyproject.toml"].decode())
+        requirements = students[f"students/{aid}/requirements.txt"].decode().splitlines()
+        assert requirements[-1] == "."
+        assert project["build-system"]["build-backend"] == "flit_core.buildapi"
+        assert project["tool"]["flit"]["module"]["name"] == "autograder"
+        assert project["project"]["requires-python"] == ">=3.9"
+        assert project["project"]["dependencies"] == [r for r in requirements[:-1] if not r.startswith("#")]
+        assert f"students/{aid}/autograder/__init__.py" in students

@@ -98,8 +98,9 @@ def student_files(assignment: Assignment) -> Tree:
             raise CourseError(f"{assignment.id}: {path} is missing{hint}")
     files = {p.name: p.read_bytes() for p in wanted + public_tests(assignment)}
     files.update(student_kit.kit_files(assignment))  # `make check`: Makefile, assignment.toml, autograder/
-    files["requirements.txt"] = "".join(
-        f"{r}\n" for r in requirements(assignment.root, STUDENT_REQUIREMENTS)).encode()
+    needed = requirements(assignment.root, STUDENT_REQUIREMENTS)
+    files["requirements.txt"] = student_kit.requirements_text(needed).encode()
+    files["pyproject.toml"] = student_kit.pyproject_text(needed).encode()  # `pip install .`: check from anywhere
     return files
 
 
