@@ -122,7 +122,8 @@ STUDENT_READMES = sorted((ROOT / "assignments").glob("*/README.md"))
 def test_each_student_readme_gives_the_python_versions_and_the_commands_without_make(readme: Path):
     text = readme.read_text(encoding="utf-8")
     assert "Python 3.9 or newer" in text
-    for command in ("python -m autograder check", "py -m autograder check", "make check"):
+    for command in ("python -m autograder check", "py -m autograder check", "make check",
+                    f"python -m autograder check {readme.parent.name}"):
         assert command in text, f"{readme} does not show `{command}`"
 
 
