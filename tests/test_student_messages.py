@@ -185,3 +185,25 @@ def test_pytest_tracebacks_show_the_test_line_and_not_the_assertion_helpers(tmp_
     assert "2 failed" in run.stdout, run.stdout
     assert "checks.py" not in run.stdout, run.stdout
     assert 'assert_close(np.array([1.0, 2.0])' in run.stdout and "Affine.forward(x): 1 of 2 entries" in run.stdout
+
+
+def test_a_missing_attribute_is_named_before_python_3_10_too(folder, monkeypatch):
+    """Python 3.9's AttributeError has no .obj and .name: the class and the attribute come from its message."""
+    from autograder.check.explain import _missing_attribute
+
+    place = folder("03_affine")
+    monkeypatch.syspath_prepend(str(place))
+    import importlib
+    layers = importlib.import_module("layers")
+    try:
+        files = {(place / "layers.py").resolve()}
+        old_style = AttributeError("'Affine' object has no attribute 'dW'")  # as Python 3.9 raises it
+        assert _missing_attribute(old_style, files) == ("Affine", "dW")
+        assert _missing_attribute(AttributeError("'list' object has no attribute 'dW'"), files) is None
+        assert _missing_attribute(AttributeError("'Affine' object has no attribute 'dW'"), set()) is None
+        try:
+            layers.Affine(np.ones((2, 3)), np.ones(3)).no_such_thing
+        except AttributeError as exc:
+            assert _missing_attribute(exc, files) == ("Affine", "no_such_thing")
+    finally:
+        sys.modules.pop("layers", None)

@@ -10,6 +10,7 @@ entries, the errors and the gradient table).
 from __future__ import annotations
 
 import difflib
+import re
 import linecache
 import sys
 import traceback
@@ -131,10 +132,10 @@ class Explainer:
         if isinstance(exc, AssertionError):  # checks.CheckFailed's message holds the values and the hints
             message = str(exc).strip() or self.text("check.assertion_without_message")
             return Explanation([message, *test_line], tuple(getattr(exc, "hints", ())))
-        if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None and not student:
-            owner = type(exc.obj).__name__
-            if _defined_in(type(exc.obj), self.student):
-                return Explanation([self.text("check.missing_attribute", owner=owner, name=exc.name), *test_line])
+        missing = _missing_attribute(exc, self.student) if isinstance(exc, AttributeError) and not student else None
+        if missing:
+            owner, name = missing
+            return Explanation([self.text("check.missing_attribute", owner=owner, name=name), *test_line])
         found = []
         if student:
             frame, lineno = student[-1]
@@ -168,6 +169,27 @@ def _method(frame) -> str:
     owner = frame.f_locals.get("self")
     name = frame.f_code.co_name
     return f"{type(owner).__name__}.{name}" if owner is not None and hasattr(type(owner), name) else name
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(\w+)' object has no attribute '(\w+)'")
+
+
+def _missing_attribute(exc: AttributeError, files: set[Path]) -> tuple[str, str] | None:
+    """(class, attribute) when an object of a class of the student's files lacks an attribute, else None.
+
+    Python 3.10+ carries the object and the name on the exception; before, they are read from its message.
+    """
+    obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
+    if obj is not None and name:
+        return (type(obj).__name__, name) if _defined_in(type(obj), files) else None
+    match = _NO_ATTRIBUTE.match(str(exc))
+    if not match:
+        return None
+    for module in list(sys.modules.values()):
+        cls = getattr(module, match.group(1), None)
+        if isinstance(cls, type) and _in(getattr(module, "__file__", "") or "", files) and _defined_in(cls, files):
+            return match.group(1), match.group(2)
+    return None
 
 
 def _defined_in(cls: type, files: set[Path]) -> bool:
