@@ -9,7 +9,7 @@ TEST_JOBS ?= 2
 NBGRADER_VENV  := .venv-nbgrader
 NBGRADER_READY := $(NBGRADER_VENV)/.ready
 
-.PHONY: setup lint test test-all grade report stubs release gradescope bench figures clean
+.PHONY: setup lint test test-py39 test-all grade report stubs release gradescope bench figures clean
 .PHONY: nbgrader venv-nbgrader test-integration otter venv-otter
 
 $(READY): pyproject.toml
@@ -25,6 +25,11 @@ lint: $(READY)                           ## ruff's checks (pyproject.toml [tool.
 
 test: lint                               ## the everyday tests (a few minutes, on two processes)
 	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_JOBS) --dist loadgroup
+
+# Students run the kit on Python 3.9 and newer: a released folder of every assignment, in a venv of the
+# oldest Python on this machine (3.9, else 3.10; tests/old_python.py finds it) with the release's requirements.txt.
+test-py39: $(READY)                      ## the student kit under Python 3.9: public tests and check, stub and solution
+	$(BIN)/python -m tests.old_python
 
 grade: $(READY)                          ## grade the bundled sample submissions
 	$(BIN)/python -m autograder grade --assignment 03_affine examples/submissions/03_affine \
@@ -85,4 +90,4 @@ bench: $(READY)                          ## ours against the peers, and 10-1,000
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(NBGRADER_VENV) $(OTTER_VENV) out build *.egg-info
+	rm -rf $(VENV) $(NBGRADER_VENV) $(OTTER_VENV) .venv-py39 out build *.egg-info

@@ -25,7 +25,15 @@ from pathlib import Path
 from . import course
 
 
+STUDENT_USAGE = "  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en] [--plain]"
+INSTRUCTOR_VERBS = ("grade", "report", "stubs", "release", "gradescope", "nbgrader", "otter")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from . import messages
+    messages.utf8_output()  # Korean and table lines, piped or redirected, on any platform
+    if not (Path(__file__).parent / "sandbox").is_dir():
+        return _student_main(argv)  # a release folder's copy of the engine: the student part only
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -117,12 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: out/gradescope/ in the course)")
 
-    say = _check_help(argv)
-    check = verbs.add_parser("check", help=say("help"), description=say("help"))
-    check.add_argument("folder", type=Path, nargs="?", default=Path("."), help=say("folder"))
-    check.add_argument("--assignment", help=say("assignment"))
-    check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
-    check.add_argument("--plain", action="store_true", help=say("plain"))
+    _add_check(verbs, argv)
 
     nbgrader = verbs.add_parser(
         "nbgrader", help="(instructors) export the course as an nbgrader course tree: nbgrader_config.py "
@@ -138,10 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verb == "check":
         return _check(args)
-    if not (Path(__file__).parent / "sandbox").is_dir():
-        from . import messages  # a release folder's copy of the engine: the student part only
-        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
-        return 2
     try:
         if args.verb == "grade":
             return _grade(args)
@@ -350,6 +349,30 @@ def _gradescope(args) -> int:
     return 0
 
 
+def _student_main(argv: list[str] | None) -> int:
+    """The command line of a release folder: `check` alone, so that --help lists what a student can run."""
+    from . import messages
+
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] in INSTRUCTOR_VERBS:
+        print(messages.text("check.cli.student_copy", verb=words[0]), file=sys.stderr)
+        return 2
+    say = _check_help(argv)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=f"{STUDENT_USAGE}\n\n{say('help')}",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_check(parser.add_subparsers(dest="verb", required=True), argv)
+    return _check(parser.parse_args(argv))
+
+
+def _add_check(verbs, argv: list[str] | None) -> None:
+    say = _check_help(argv)
+    check = verbs.add_parser("check", help=say("help"), description=say("help"))
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."), help=say("folder"))
+    check.add_argument("--assignment", help=say("assignment"))
+    check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
+    check.add_argument("--plain", action="store_true", help=say("plain"))
+
+
 def _check_help(argv: list[str] | None):
     """The check's help in the student's language: --lang, if given, else the environment and locale."""
     from . import messages
@@ -365,9 +388,6 @@ def _check(args) -> int:
     from . import messages
     from .check import CheckError, check
 
-    for stream in (sys.stdout, sys.stderr):  # Korean and table lines on any console
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
     try:
         return check(args.folder, args.assignment, args.lang, plain=args.plain)
     except CheckError as exc:
@@ -376,6 +396,9 @@ def _check(args) -> int:
     except KeyboardInterrupt:
         print(messages.text("check.interrupted", args.lang), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `check | head`: the reader has gone, and Python's exit must not print a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _nbgrader(args) -> int:

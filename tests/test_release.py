@@ -116,14 +116,16 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
     a = course.load(aid)
     own = {"README.md", *a.student_files, *a.public_files, *(p.name for p in a.folder.glob("test_*.py"))}
     engine = student_kit.engine_files()
-    expected = own | {"requirements.txt", "Makefile", "assignment.toml", f"{aid}.ipynb"} | set(engine)
+    kit = {"requirements.txt", "pyproject.toml", "Makefile", "assignment.toml", f"{aid}.ipynb"}
+    expected = own | kit | set(engine)
     folder = {n.split("/", 2)[2]: data for n, data in tree.items() if n.startswith(f"students/{aid}/")}
     assert set(folder) == expected
     for name in own:
         assert folder[name] == (a.folder / name).read_bytes(), name
     for name, data in engine.items():  # the package's own files, byte for byte
         assert data == (ROOT / name).read_bytes(), name
-    assert folder["requirements.txt"].decode().split() == ["numpy>=1.24", "pytest>=7", "rich>=13"]
+    assert [line for line in folder["requirements.txt"].decode().splitlines() if not line.startswith("#")] == [
+        "numpy>=1.24", "pytest>=7", "rich>=13", "tomli>=1.1; python_version < '3.11'", "."]
     with zipfile.ZipFile(io.BytesIO(tree[f"students/{aid}.zip"])) as archive:
         assert archive.namelist() == sorted(f"{aid}/{n}" for n in expected)
         assert {m.split("/", 1)[1]: archive.read(m) for m in archive.namelist()} == folder

@@ -59,7 +59,8 @@ Tree = dict[str, bytes]
 # Gradescope zips: a release now removes them, since those zips carry the course secret.
 OWNED = ("README.md", "kit", "students", "classroom", "gradescope", "dist")
 KIT, DIST = "kit", "dist"
-STUDENT_REQUIREMENTS = ("numpy", "pytest", "rich")             # what the public tests and `check` need
+# What the public tests and `check` need; tomli only before Python 3.11 (its specifier carries the marker).
+STUDENT_REQUIREMENTS = ("numpy", "pytest", "rich", "tomli")
 _EPOCH = (1980, 1, 1, 0, 0, 0)                                 # the earliest time a zip can hold
 _LEFT_ALONE = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}  # what trying a release out leaves
 
@@ -122,8 +123,9 @@ def student_files(assignment: Assignment) -> Tree:
             raise CourseError(f"{assignment.id}: {path} is missing{hint}")
     files = {p.name: p.read_bytes() for p in wanted + public_tests(assignment)}
     files.update(student_kit.kit_files(assignment))  # `make check`: Makefile, assignment.toml, autograder/
-    files["requirements.txt"] = "".join(
-        f"{r}\n" for r in requirements(assignment.root, STUDENT_REQUIREMENTS)).encode()
+    needed = requirements(assignment.root, STUDENT_REQUIREMENTS)
+    files["requirements.txt"] = student_kit.requirements_text(needed).encode()
+    files["pyproject.toml"] = student_kit.pyproject_text(needed).encode()  # `pip install .`: check from anywhere
     return files
 
 

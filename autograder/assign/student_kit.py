@@ -1,6 +1,9 @@
 """What a student release folder ships besides the assignment's own files, so that checking works there.
 
     Makefile           `make check` (python -m autograder check) and `make test` (python -m pytest)
+    pyproject.toml     makes the folder an installable package of the student side of the engine:
+                       requirements.txt ends with `.`, so that `pip install -r requirements.txt` in the
+                       folder installs it and `python -m autograder check FOLDER` works from any folder
     assignment.toml    which assignment the folder holds, for `check` (no hidden test names: not the manifest)
     autograder/        the student side of the engine: the check verb (check/), the assertions the
                        public tests call (checks.py, hints.py), the message catalogue (messages.py,
@@ -16,6 +19,7 @@ test and no solution.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..check.target import marker_text
@@ -45,6 +49,42 @@ check:
 test:
 \t$(PYTHON) -m pytest
 """
+
+
+# flit_core builds the wheel straight from the files, leaving no build/ or *.egg-info in the student's
+# folder (setuptools would); [tool.flit.module] (flit_core 3.8+) names the package apart from the project.
+PYPROJECT = """\
+# Written by `make release`: `pip install -r requirements.txt` installs the check from this folder,
+# so that `python -m autograder check FOLDER` works from any folder. Nothing here is graded.
+[build-system]
+requires = ["flit_core>=3.8,<4"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "backprop-rnn-student-kit"
+version = "{version}"
+description = "The public tests' assertions and the check command of the backprop and RNN course"
+requires-python = ">=3.9"
+dependencies = [{dependencies}]
+
+[tool.flit.module]
+name = "autograder"
+"""
+# The last line of requirements.txt: this folder itself (relative to where pip runs: the README says
+# to run it in the folder).
+REQUIREMENTS_TAIL = "# the check itself, so that `python -m autograder check FOLDER` works from any folder\n.\n"
+
+
+def pyproject_text(requirements: list[str]) -> str:
+    """pyproject.toml of a student folder, depending on `requirements` (pip specifiers)."""
+    from .. import __version__
+
+    return PYPROJECT.format(version=__version__, dependencies=", ".join(json.dumps(r) for r in requirements))
+
+
+def requirements_text(requirements: list[str]) -> str:
+    """requirements.txt of a student folder: the packages, then the folder itself."""
+    return "".join(f"{r}\n" for r in requirements) + REQUIREMENTS_TAIL
 
 
 def engine_files() -> dict[str, bytes]:
