@@ -41,6 +41,7 @@ from autograder.assign import mutants, notebook
 from autograder.assign.nbgrader import metadata
 
 ASSIGNMENT = "03_affine"
+WRONG_BACKWARD = ("dW averaged over the batch", "db averaged over the batch")  # tests/mutants/03_affine.toml
 CHECKS = {"cells": 2, "asserts": 4, "points": 5}  # per submission, in both peers' native tests
 
 PUBLIC_TEST = """\
@@ -89,7 +90,8 @@ def hang_mix(assignment_id: str = ASSIGNMENT) -> dict[str, str]:
     variants = [mutants.edited(solution, e) for e in found.get("variant", [])]
     correct = [solution, *variants][:5]
     correct += [solution] * (5 - len(correct))
-    backward = [e for e in found["mutant"] if "dx" in e["name"] or "dW" in e["name"]][:2]
+    # Wrong values of the right shape, so that patching np.allclose is what decides the cheat's marks
+    backward = [e for e in found["mutant"] if e["name"] in WRONG_BACKWARD] or found["mutant"][:2]
     mix = {f"correct_{k + 1}": code for k, code in enumerate(correct)}
     mix.update({f"wrong_backward_{k + 1}": mutants.edited(solution, e) for k, e in enumerate(backward)})
     mix["syntax_error"] = solution.replace("):", ")", 1)
