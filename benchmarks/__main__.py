@@ -98,6 +98,7 @@ def main(argv=None) -> int:
         figures = course_figures.grade_course(ids, course_figures.sizes_up_to(args.course), COURSE_JOBS, tmp, say)
         course_figures.per_submission(figures, args.copies, COURSE_JOBS, tmp, say)
         course_figures.single_upload(figures, 1 if args.quick else 5, say)
+        course_figures.profile(figures, 3 if args.quick else 7, say)
 
         mix = native.hang_mix()
         if args.quick:  # the loop costs its time limits per run: not in a smoke run

@@ -5,6 +5,7 @@
     grade_course(ids, sizes, jobs, tmp)  each assignment's mix (course_mix.students) at each batch size,
                                    one `grade --jobs J` process per batch, start included
     per_submission(ids, n, ...)    n copies of each solution in one batch: wall / n, start included
+    profile(figures, repeat)       where one correct submission's time goes (ours.floor per assignment)
     single_upload(ids, repeat)     one correct upload alone: the whole `grade FILE --out results.json`
                                    process (what Gradescope runs per upload), median wall
     extrapolated(run, n)           a batch's wall scaled to n submissions (its cost per submission x n)
@@ -40,6 +41,7 @@ class Assignment:
     counts: dict[str, int] = field(default_factory=dict)  # sample kind -> students, at the largest size
     solutions: Run | None = None                     # the batch of solution copies
     single: list[float] = field(default_factory=list)  # s per `grade FILE --out` process
+    floor: ours.Floor | None = None                  # where one correct submission's time goes
 
     @property
     def largest(self) -> Run | None:
@@ -105,6 +107,14 @@ def single_upload(figures: list[Assignment], repeat: int, say: Callable[[str], N
                     raise RuntimeError(f"grade {each.id} alone failed: {finished.stderr[-300:]}")
                 each.single.append(finished.wall)
         say(f"{each.id:24s} one upload alone: {1000 * statistics.median(each.single):7.1f} ms")
+
+
+def profile(figures: list[Assignment], repeat: int, say: Callable[[str], None] = print) -> None:
+    """Where one correct submission's time goes, for each assignment (ours.floor, in this process)."""
+    for each in figures:
+        each.floor = ours.floor(each.id, repeat, spawned=False)
+        say(f"{each.id:24s} one correct: {1000 * each.floor.graded:7.1f} ms = worker "
+            f"{1000 * each.floor.warm_worker:.1f} + tests in-process {1000 * each.floor.arithmetic:.1f} + the rest")
 
 
 def extrapolated(run: Run, n: int) -> float:

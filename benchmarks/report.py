@@ -117,6 +117,7 @@ def course_sections(figures: list[Assignment], numpy_seconds: float, hang_runs: 
               "a batch costs its size times a constant, start-up aside.", ""]
     lines += report_course.scaling_table(figures)
     lines += ["", "## Against a fresh `import numpy`", ""] + report_course.ratio_tables(figures, numpy_seconds)
+    lines += ["", "## Where the time goes", ""] + report_course.profile_table(figures)
     lines += ["", "## The hang mix: the peers as instructors use them", "",
               "The peers' own ten submissions for Affine (03_affine): five correct, two with a wrong backward, "
               "a syntax error, an endless loop in `forward` and a cheat (a wrong backward that replaces "

@@ -189,3 +189,25 @@ def scores(runs: list[Run], names: list[str]) -> list[str]:
     for name in names:
         lines.append(_row([name, *(f"{r.scores[name]:g}" if name in r.scores else "—" for r in shown)]))
     return lines
+
+
+def profile_table(figures: list[Assignment]) -> list[str]:
+    """Where one correct submission's time goes, and what one upload alone adds around it."""
+    lines = ["One correct submission (the solution) graded by `grade()` with a warm fork server, median of its "
+             "runs in the benchmark's own process: a worker's start (fork from the zygote, walls, hello), "
+             "the hidden tests' own work (the same tests run in-process on the solution: no sandbox, no round "
+             "trips), and the rest: the round trips between grader and worker, the sandbox, the reference's "
+             "calls answered by the grader. One upload alone adds the process around it: the interpreter, "
+             "the imports, the fork server's start, writing results.json.", "",
+             _row(["assignment", "one correct, warm", "worker start", "tests in-process", "the rest (round trips)",
+                   "one upload alone", "the process around it"]),
+             _row(["---", "---:", "---:", "---:", "---:", "---:", "---:"])]
+    for f in figures:
+        if f.floor is None:
+            continue
+        fl = f.floor
+        rest = fl.graded - fl.warm_worker - fl.arithmetic
+        single = statistics.median(f.single) if f.single else float("nan")
+        lines.append(_row([f.id, ms(fl.graded), ms(fl.warm_worker), ms(fl.arithmetic), ms(rest),
+                           ms(single) if f.single else "—", ms(single - fl.graded) if f.single else "—"]))
+    return lines

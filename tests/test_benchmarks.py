@@ -37,7 +37,7 @@ def test_quick_bench_writes_a_well_formed_report(tmp_path):
     assert run.returncode == 0, run.stderr + run.stdout
     text = out.read_text()
     for heading in ("## Machine", "## Goals", "## The course", "## Cost per submission as the batch grows",
-                    "## Against a fresh `import numpy`", "## The hang mix: the peers as instructors use them",
+                    "## Against a fresh `import numpy`", "## Where the time goes", "## The hang mix: the peers as instructors use them",
                     "## The ten sample submissions", "submissions without a hang", "## The floor",
                     "## How to reproduce"):
         assert heading in text
@@ -48,7 +48,7 @@ def test_quick_bench_writes_a_well_formed_report(tmp_path):
     machine = dict(line.strip("| ").split(" | ", 1) for line in tables(text)[0][2:])
     assert {"CPU", "cores", "RAM", "Python", "numpy", "nbgrader", "otter-grader", "date"} <= set(machine)
     assert re.fullmatch(r"\d+", machine["cores"]) and machine["RAM"].endswith("GiB")
-    ours = [line for line in text.splitlines() if line.startswith("| ours --jobs")]
+    ours = [line for line in text.splitlines() if re.match(r"\| ours --jobs \d \| \d+ \|", line)]
     assert len(ours) == 4  # --jobs 1 and 2: the samples and the batch without a hang
     for line in ours:
         cells = [c.strip() for c in line.strip("|").split("|")]
@@ -69,6 +69,8 @@ def test_quick_bench_writes_a_well_formed_report(tmp_path):
     row = [c.strip() for c in ratios[2].strip("|").split("|")]
     assert row[0] == "03_affine" and row[1] == "2" and re.fullmatch(r"[\d.]+x", row[3]) and re.fullmatch(r"[\d.]+x", row[6])
     assert "Per submission in a batch, against a fresh `import numpy`" in text and "One upload alone" in text
+    profile = [t for t in tables(text) if t[0].startswith("| assignment | one correct, warm")][0]
+    assert len(profile) == 3 and profile[2].startswith("| 03_affine | ")
     # The hang mix (the loop left out of a smoke run): ours, and each peer with the checks it runs
     mix = [t for t in tables(text) if t[0].startswith("| tool | checks per submission")][0]
     assert mix[2].startswith("| ours --jobs 2 | 11 hidden tests | ")
