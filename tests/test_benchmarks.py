@@ -347,3 +347,12 @@ def test_the_peers_native_notebooks_hold_their_hidden_tests_in_their_formats():
         import ast
 
         assert not [n for n in ast.parse(source).body if isinstance(n, ast.Expr)]
+
+
+def test_a_shared_machine_is_said_above_the_figures():
+    from benchmarks.report import load_note
+
+    quiet = {"cores": "2", "load average at start (1, 5, 15 min)": "0.28 0.70 0.78", "load average at end": "1.9 1 1"}
+    assert load_note(quiet) == []
+    shared = dict(quiet, **{"load average at end": "9.50 6.0 3.0"})
+    assert "a load average up to 9.5 on 2 cores" in load_note(shared)[0]
