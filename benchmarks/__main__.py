@@ -27,6 +27,7 @@ import argparse
 import os
 import platform
 import shlex
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -62,8 +63,16 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=30, help="repetitions of the single-submission figures")
     parser.add_argument("--out", type=Path, help="the report (default: docs/benchmarks.md in the course)")
     parser.add_argument("--no-peers", action="store_true", help="leave nbgrader and otter-grader out")
+    parser.add_argument("--no-engine-peers", action="store_true",
+                        help="leave out the peers running this engine (the samples and the batch without a hang); "
+                             "the hang mix still compares with the peers' own tests")
+    parser.add_argument("--steady-copies", type=int, default=STEADY_COPIES,
+                        help="copies of each non-hanging sample in the batch without a hang")
+    parser.add_argument("--single-repeat", type=int, default=5, help="runs of each one-upload-alone figure")
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny batches, no peers")
     args = parser.parse_args(argv)
+    # A stopped benchmark stops what it runs: run_limited kills its command's process group on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
         args.course, args.copies, args.repeat, args.no_peers = 3, 2, 3, True
     root = course.find_root()
@@ -97,7 +106,7 @@ def main(argv=None) -> int:
         ids = args.assignments or course_mix.assignments()
         figures = course_figures.grade_course(ids, course_figures.sizes_up_to(args.course), COURSE_JOBS, tmp, say)
         course_figures.per_submission(figures, args.copies, COURSE_JOBS, tmp, say)
-        course_figures.single_upload(figures, 1 if args.quick else 5, say)
+        course_figures.single_upload(figures, 1 if args.quick else args.single_repeat, say)
         course_figures.profile(figures, 3 if args.quick else 7, say)
 
         mix = native.hang_mix()
@@ -109,9 +118,9 @@ def main(argv=None) -> int:
         if args.quick:  # the hang costs its time limit per run: not in a smoke run
             sources = {n: code for n, code in sources.items() if n not in workload.HANGS}
         names = sorted(sources)
-        samples = compare(args, root, "samples", sources, tmp / "samples")
-        steady = workload.without_hangs(sources, 1 if args.quick else STEADY_COPIES)
-        steady_runs = compare(args, root, "no hang", steady, tmp / "steady")
+        samples = compare(args, root, "samples", sources, tmp / "samples", engine_peers=True)
+        steady = workload.without_hangs(sources, 1 if args.quick else args.steady_copies)
+        steady_runs = compare(args, root, "no hang", steady, tmp / "steady", engine_peers=True)
 
     facts["load average at end"] = machine.load_average()
     plotted = report.plot([r for f in figures for r in f.mix], plot_path)
@@ -130,7 +139,7 @@ def main(argv=None) -> int:
 
 
 def compare(args, root: Path, label: str, sources: dict[str, str], folder: Path, jobs: list[int] | None = None,
-            native_peers: bool = False) -> list[Run]:
+            native_peers: bool = False, engine_peers: bool = False) -> list[Run]:
     """The same submissions (name -> student file's source) graded by us with each --jobs, then by each peer
     (running this engine in its notebooks, or with native_peers its own hidden tests)."""
     folder.mkdir(parents=True)
@@ -144,7 +153,9 @@ def compare(args, root: Path, label: str, sources: dict[str, str], folder: Path,
         say(line(runs[-1]))
     for peer in peers.PEERS:
         run = peer(args.assignment, sources, folder.with_name(folder.name + "-peers"), root,
-                   skip="skipped (--no-peers or --quick)" if args.no_peers else "", native=native_peers)
+                   skip=("skipped (--no-peers or --quick)" if args.no_peers else
+                         "skipped (--no-engine-peers)" if engine_peers and args.no_engine_peers else ""),
+                   native=native_peers)
         run.workload = label
         runs.append(run)
         say(line(run))

@@ -105,27 +105,12 @@ def run_limited(command: list[str], limit: float, cwd: Path | None = None, env: 
     deadline = started + limit
     status = rusage = None
     groups: set = set()  # process groups seen below it: a Jupyter kernel runs in a session of its own
-    tree, peak_tree = [process.pid], 0.0
-    next_look = next_sample = started
-    while True:
-        pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        now = time.perf_counter()
-        if now >= next_look:
-            tree = _descendants(process.pid)
-            groups |= {_group(p) for p in tree}
-            next_look = now + 0.25
-        if now >= next_sample:  # the launcher is not the command's: left out
-            peak_tree = max(peak_tree, _pss_mb([p for p in tree if p != process.pid]))
-            next_sample = now + SAMPLE_SECONDS
-        if now >= deadline:
-            groups |= {_group(p) for p in _descendants(process.pid)}
-            _kill_group(process.pid)
-            pid, status, rusage = os.wait4(process.pid, 0)
-            status = None
-            break
-        time.sleep(0.005)
+    try:
+        status, rusage, peak_tree = _watch(process, deadline, groups, 0.0)
+    except BaseException:  # the benchmark itself stopped: the command and what it started stop too
+        for group in {process.pid} | (groups - {None, os.getpgrp()}):
+            _kill_group(group)
+        raise
     wall = time.perf_counter() - started
     for group in groups - {None, os.getpgrp()}:  # what it left behind (a kernel, a worker) goes too
         _kill_group(group)
@@ -161,6 +146,33 @@ with open(report, "w") as out:
     json.dump({"wall": wall, "status": code, "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, out)
 sys.exit(code if code >= 0 else 128 - code)
 """
+
+
+def _watch(process: subprocess.Popen, deadline: float, groups: set, peak_tree: float):
+    """Wait for the process, sampling its tree's memory, until it ends or the deadline passes
+    (then its group is killed and the status is None). Adds the process groups seen to `groups`."""
+    tree = [process.pid]
+    next_look = next_sample = time.perf_counter()
+    while True:
+        pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        now = time.perf_counter()
+        if now >= next_look:
+            tree = _descendants(process.pid)
+            groups |= {_group(p) for p in tree}
+            next_look = now + 0.25
+        if now >= next_sample:  # the launcher is not the command's: left out
+            peak_tree = max(peak_tree, _pss_mb([p for p in tree if p != process.pid]))
+            next_sample = now + SAMPLE_SECONDS
+        if now >= deadline:
+            groups |= {_group(p) for p in _descendants(process.pid)}
+            _kill_group(process.pid)
+            pid, status, rusage = os.wait4(process.pid, 0)
+            status = None
+            break
+        time.sleep(0.005)
+    return status, rusage, peak_tree
 
 
 SAMPLE_SECONDS = 0.1

@@ -203,8 +203,10 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
               "`make bench` makes `.venv`, `.venv-nbgrader` (`make venv-nbgrader`) and `.venv-otter` "
               "(`make venv-otter`) if needed and runs `python -m benchmarks`, which writes this file and the "
               "plot beside it. A peer whose environment is missing (it could not install) gets a row saying "
-              "why instead of figures; `--no-peers` leaves both out. `python -m benchmarks --quick` is a smoke run of a few "
-              "seconds. Every batch runs as its own process under a wall-clock limit; a tool still running "
+              "why instead of figures; `--no-peers` leaves both out. The course has 1,000 students unless "
+              "`--course N` or `BENCH_COURSE_STUDENTS=N` says otherwise (below 1,000 the 1,000-student figures "
+              "are extrapolated, and say so); `--assignments 01_computational_graph,03_affine` limits it to "
+              "some assignments. `python -m benchmarks --quick` is a smoke run of a minute or two. Every batch runs as its own process under a wall-clock limit; a tool still running "
               "at its limit is killed with its process groups (a notebook kernel included).", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
