@@ -356,3 +356,29 @@ def test_a_shared_machine_is_said_above_the_figures():
     assert load_note(quiet) == []
     shared = dict(quiet, **{"load average at end": "9.50 6.0 3.0"})
     assert "a load average up to 9.5 on 2 cores" in load_note(shared)[0]
+
+
+def test_a_stopped_benchmark_stops_the_command_it_runs(tmp_path):
+    marker = tmp_path / "child.pid"
+    command = textwrap.dedent(f"""
+        import signal, sys
+        from benchmarks.measure import run_limited
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # as python -m benchmarks does
+        child = "import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+        run_limited([sys.executable, "-c", child], 600)
+    """)
+    bench = subprocess.Popen([sys.executable, "-c", command], cwd=ROOT)
+    for _ in range(600):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.05)
+    bench.terminate()
+    bench.wait(60)
+    child = int(marker.read_text())
+    for _ in range(100):
+        if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, 9)
+        pytest.fail("the command outlived the benchmark that ran it")
