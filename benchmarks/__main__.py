@@ -112,7 +112,8 @@ def main(argv=None) -> int:
         mix = native.hang_mix()
         if args.quick:  # the loop costs its time limits per run: not in a smoke run
             mix = {n: code for n, code in mix.items() if "loop" not in n}
-        hang_runs = compare(args, root, "hang mix", mix, tmp / "hang-mix", jobs=[COURSE_JOBS], native_peers=True)
+        hang_runs = compare(args, root, "hang mix", mix, tmp / "hang-mix", jobs=[COURSE_JOBS], native_peers=True,
+                            assignment_id=native.ASSIGNMENT)  # the peers' mix is for Affine
 
         sources = workload.sample_sources(args.assignment)
         if args.quick:  # the hang costs its time limit per run: not in a smoke run
@@ -126,8 +127,8 @@ def main(argv=None) -> int:
     plotted = report.plot([r for f in figures for r in f.mix], plot_path)
     command = "make bench    # or: " + " ".join(["python -m benchmarks", *map(shlex.quote, sys.argv[1:] if argv
                                                                                    is None else argv)])
-    course_lines = report.course_sections(figures, numpy_seconds, hang_runs, sorted(mix), len(assignment.tests),
-                                          COURSE_JOBS)
+    course_lines = report.course_sections(figures, numpy_seconds, hang_runs, sorted(mix),
+                                          len(course.load(native.ASSIGNMENT).tests), COURSE_JOBS)
     goals = (report_course.course_goal(figures, COURSE_JOBS) + report_course.ratio_goals(figures, numpy_seconds)
              + report_course.hang_mix_goals(hang_runs))
     report.write(out, machine=facts, floor=floor, samples=samples, sample_names=names, steady=steady_runs,
@@ -139,20 +140,21 @@ def main(argv=None) -> int:
 
 
 def compare(args, root: Path, label: str, sources: dict[str, str], folder: Path, jobs: list[int] | None = None,
-            native_peers: bool = False, engine_peers: bool = False) -> list[Run]:
+            native_peers: bool = False, engine_peers: bool = False, assignment_id: str | None = None) -> list[Run]:
     """The same submissions (name -> student file's source) graded by us with each --jobs, then by each peer
     (running this engine in its notebooks, or with native_peers its own hidden tests)."""
+    assignment_id = assignment_id or args.assignment
     folder.mkdir(parents=True)
     for name, code in sources.items():
         (folder / f"{name}.py").write_text(code, encoding="utf-8")
     runs = []
     for jobs in jobs or args.jobs:  # ours runs in about a second, so a passing hiccup could decide it: median of three
-        tries = [ours.batch(args.assignment, folder, jobs, label, len(sources), BATCH_LIMIT)
+        tries = [ours.batch(assignment_id, folder, jobs, label, len(sources), BATCH_LIMIT)
                  for _ in range(1 if args.quick else 3)]
         runs.append(sorted(tries, key=lambda r: r.wall)[len(tries) // 2])
         say(line(runs[-1]))
     for peer in peers.PEERS:
-        run = peer(args.assignment, sources, folder.with_name(folder.name + "-peers"), root,
+        run = peer(assignment_id, sources, folder.with_name(folder.name + "-peers"), root,
                    skip=("skipped (--no-peers or --quick)" if args.no_peers else
                          "skipped (--no-engine-peers)" if engine_peers and args.no_engine_peers else ""),
                    native=native_peers)
