@@ -94,7 +94,8 @@ def _missing(tool: str, root: Path) -> str:
     return ""
 
 
-def _prepare(tool: str, assignment_id: str, run: Run, work: Path, root: Path, skip: str, native: bool) -> tuple[Path, dict] | None:
+def _prepare(tool: str, assignment_id: str, run: Run, work: Path, root: Path, skip: str,
+             native: bool) -> tuple[Path, dict] | None:
     """A fresh course for `tool` in work/<tool>: this course's export, or with native=True the
     tool's own hidden tests (native.py); and the environment its commands run in.
     None, with the reason in run.unavailable, where the tool cannot run."""

@@ -174,7 +174,8 @@ def hang_mix_goals(runs: list[Run]) -> list[str]:
         if peer.tool.startswith("ours"):
             continue
         if not peer.ok or ours is None:
-            lines.append(f"- The hang mix, against {peer.tool}: not measured ({peer.unavailable or 'ours did not run'}).")
+            why = peer.unavailable or "ours did not run"
+            lines.append(f"- The hang mix, against {peer.tool}: not measured ({why}).")
             continue
         factor = ours.throughput / peer.throughput
         verdict = "met" if factor >= PEER_GOAL else f"not met ({PEER_GOAL / factor:.1f}x short)"
