@@ -85,7 +85,7 @@ figures: $(READY)                        ## redraw the figure of 07's README fro
 	$(BIN)/python assignments/07_many_to_one/plot.py --classifier solutions/07_many_to_one/classifier.py \
 		--out assignments/07_many_to_one/many_to_one.png
 
-bench: $(READY)                          ## ours against the peers, and 10-1,000 submissions: docs/benchmarks.md
+bench: $(READY)                          ## the course (1,000 students; BENCH_COURSE_STUDENTS=N for fewer), ours against the peers: docs/benchmarks.md
 	-$(MAKE) --no-print-directory venv-nbgrader venv-otter  # the peers; if one cannot install, the table says so
 	$(BIN)/python -m benchmarks
 

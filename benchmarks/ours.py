@@ -71,7 +71,8 @@ class Floor:
         return self.graded / self.baseline
 
 
-def floor(assignment_id: str, repeat: int) -> Floor:
+def floor(assignment_id: str, repeat: int, spawned: bool = True) -> Floor:
+    """The floor's parts, medians of `repeat` runs; spawned=False leaves out the fresh-interpreter grade (nan)."""
     assignment = course.load(assignment_id)
     solution = Submission("solution", {f: (assignment.solution_folder / f).read_bytes()
                                         for f in assignment.student_files})
@@ -83,8 +84,11 @@ def floor(assignment_id: str, repeat: int) -> Floor:
         grade(assignment, solution, server)
         starts = timed(lambda: server.start(assignment.limits).close(), repeat)
         graded = timed(lambda: grade(assignment, solution, server), repeat)
-    with Spawner() as spawner:
-        spawned = timed(lambda: grade(assignment, solution, spawner), max(3, repeat // 5))
+    if spawned:
+        with Spawner() as spawner:
+            spawned = timed(lambda: grade(assignment, solution, spawner), max(3, repeat // 5))
+    else:
+        spawned = [float("nan")]
     p95 = lambda values: sorted(values)[min(len(values) - 1, round(0.95 * (len(values) - 1)))]  # noqa: E731
     return Floor(statistics.median(fresh), statistics.median(starts), p95(starts), statistics.median(arithmetic),
                  statistics.median(graded), p95(graded), statistics.median(spawned), len(assignment.tests))

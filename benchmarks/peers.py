@@ -30,7 +30,10 @@ from pathlib import Path
 
 from autograder import course
 
+from . import native as native_course
 from .measure import Run, run_limited
+
+NATIVE = ", its own tests"  # the tool name's suffix when the peer grades with its own hidden tests
 
 VENVS = {"nbgrader": ".venv-nbgrader", "otter": ".venv-otter"}
 PACKAGES = {"nbgrader": "nbgrader", "otter": "otter-grader"}
@@ -91,23 +94,32 @@ def _missing(tool: str, root: Path) -> str:
     return ""
 
 
-def _prepare(tool: str, run: Run, work: Path, root: Path, skip: str) -> tuple[Path, dict] | None:
-    """A fresh export for `tool` in work/<tool> and the environment its commands run in;
+def _prepare(tool: str, assignment_id: str, run: Run, work: Path, root: Path, skip: str,
+             native: bool) -> tuple[Path, dict] | None:
+    """A fresh course for `tool` in work/<tool>: this course's export, or with native=True the
+    tool's own hidden tests (native.py); and the environment its commands run in.
     None, with the reason in run.unavailable, where the tool cannot run."""
     run.unavailable = skip or _missing(tool, root)
     if run.unavailable:
         return None
-    tree = work / tool
+    tree = work / (tool + ("-native" if native else ""))
     shutil.rmtree(tree, ignore_errors=True)
-    run.unavailable = _export(tool, tree, root)
+    if native:
+        native_course.write_tree(native_course.nbgrader_tree(assignment_id) if tool == "nbgrader"
+                                 else native_course.otter_tree(assignment_id),
+                                 tree)
+    else:
+        run.unavailable = _export(tool, tree, root)
     if run.unavailable:
         return None
     return tree, _env(tool, root)
 
 
-def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path, skip: str = "") -> Run:
-    run = Run("nbgrader autograde", "samples", len(sources))
-    prepared = _prepare("nbgrader", run, work, root, skip)
+def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path, skip: str = "",
+             native: bool = False) -> Run:
+    """nbgrader autograde of the sources; native=True: with its own hidden test cells (native.py)."""
+    run = Run("nbgrader autograde" + (NATIVE if native else ""), "samples", len(sources))
+    prepared = _prepare("nbgrader", assignment_id, run, work, root, skip, native)
     if prepared is None:
         return run
     tree, env = prepared
@@ -127,7 +139,7 @@ def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path
         (folder / "timestamp.txt").write_text(TIMESTAMP)
     started = _now()
     finished = run_limited(["nbgrader", "autograde", assignment_id, "--force"], NBGRADER_LIMIT, cwd=tree,
-                           env=env, log=work / "nbgrader-autograde.log")
+                           env=env, log=tree.parent / (tree.name + "-autograde.log"))
     run.wall = finished.wall
     run.add_memory(finished)
     if finished.returncode is None:
@@ -142,18 +154,21 @@ def nbgrader(assignment_id: str, sources: dict[str, str], work: Path, root: Path
     run.latencies = list(run.by_name.values())
     if len(written) < len(sources):
         run.note = f"{len(sources) - len(written)} not autograded"
-    exported = subprocess.run(["nbgrader", "export", "--to", str(work / "nbgrader-grades.csv")], cwd=tree, env=env,
+    grades = tree.parent / (tree.name + "-grades.csv")
+    exported = subprocess.run(["nbgrader", "export", "--to", str(grades)], cwd=tree, env=env,
                               capture_output=True, text=True, timeout=EXPORT_LIMIT)
     if exported.returncode == 0:
-        with open(work / "nbgrader-grades.csv", newline="", encoding="utf-8") as handle:
+        with open(grades, newline="", encoding="utf-8") as handle:
             run.scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)
                           if row["assignment"] == assignment_id}
     return run
 
 
-def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, skip: str = "") -> Run:
-    run = Run("otter run (no Docker)", "samples", len(sources))
-    prepared = _prepare("otter", run, work, root, skip)
+def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, skip: str = "",
+          native: bool = False) -> Run:
+    """otter run of each source; native=True: with its own test files (native.py)."""
+    run = Run("otter run (no Docker)" + (NATIVE if native else ""), "samples", len(sources))
+    prepared = _prepare("otter", assignment_id, run, work, root, skip, native)
     if prepared is None:
         return run
     tree, env = prepared
@@ -170,7 +185,7 @@ def otter(assignment_id: str, sources: dict[str, str], work: Path, root: Path, s
     template = json.loads(student.read_text(encoding="utf-8"))
     timed_out, failed = [], []
     for name, code in sources.items():
-        folder = work / "otter-submissions" / name
+        folder = tree.parent / (tree.name + "-submissions") / name
         (folder / "out").mkdir(parents=True)
         notebook = folder / f"{assignment_id}.ipynb"
         notebook.write_text(json.dumps(with_code(template, assignment.student_files[0], code), indent=1),

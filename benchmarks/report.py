@@ -8,6 +8,8 @@ from pathlib import Path
 from autograder.assign.nbgrader import CELL_TIMEOUT
 from autograder.course import Limits
 
+from . import native, report_course
+from .course_figures import Assignment
 from .measure import Run
 from .ours import Floor
 from .peers import OTTER_LIMIT
@@ -79,12 +81,8 @@ def goals(samples: list[Run], steady: list[Run], floor: Floor, limits: Limits) -
     return lines
 
 
-def scaling_table(runs: list[Run]) -> list[str]:
-    return runs_table(runs)
-
-
 def plot(runs: list[Run], path: Path) -> bool:
-    """Cost per submission against batch size, one line per --jobs; False when matplotlib is missing."""
+    """Cost per submission against batch size, one line per assignment; False when matplotlib is missing."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -94,16 +92,13 @@ def plot(runs: list[Run], path: Path) -> bool:
     figure, axis = plt.subplots(figsize=(6.4, 3.6), dpi=100)
     for number, tool in enumerate(sorted({r.tool for r in runs})):
         mine = sorted((r for r in runs if r.tool == tool and r.ok), key=lambda r: r.n)
-        color = f"C{number}"
-        axis.plot([r.n for r in mine], [1000 * r.per_submission for r in mine], marker="o", color=color,
-                  label=f"{tool}: wall / submission (start-up included)")
-        axis.plot([r.n for r in mine], [1000 * r.median for r in mine], marker="s", linestyle="--", color=color,
-                  label=f"{tool}: median latency of one submission")
+        axis.plot([r.n for r in mine], [1000 * r.per_submission for r in mine], marker="o", color=f"C{number}",
+                  label=tool)
     axis.set_xscale("log")
     axis.set_ylim(bottom=0)
-    axis.set_xlabel("submissions in the batch")
-    axis.set_ylabel("milliseconds per submission")
-    axis.set_title("Cost per submission against batch size (03_affine, sandbox on)")
+    axis.set_xlabel("students in the batch")
+    axis.set_ylabel("wall ms per submission")
+    axis.set_title("Cost per submission against batch size (the course mix, start included)")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=7)
     figure.tight_layout()
@@ -113,17 +108,65 @@ def plot(runs: list[Run], path: Path) -> bool:
     return True
 
 
+def course_sections(figures: list[Assignment], numpy_seconds: float, hang_runs: list[Run], mix_names: list[str],
+                    tests: int, jobs: int) -> list[str]:
+    """The course, the batch-size sweep, the ratios to a fresh `import numpy` and the hang mix, as markdown."""
+    lines = ["", "## The course", ""] + report_course.course_table(figures, jobs)
+    lines += ["", "## Cost per submission as the batch grows", "",
+              "The same mix at each batch size, one `grade` process per batch (start included): flat means "
+              "a batch costs its size times a constant, start-up aside.", ""]
+    lines += report_course.scaling_table(figures)
+    lines += ["", "## Against a fresh `import numpy`", ""] + report_course.ratio_tables(figures, numpy_seconds)
+    lines += ["", "## Where the time goes", ""] + report_course.profile_table(figures)
+    lines += ["", "## The hang mix: the peers as instructors use them", "",
+              "The peers' own ten submissions for Affine (03_affine): five correct, two with a wrong backward, "
+              "a syntax error, an endless loop in `forward` and a cheat (a wrong backward that replaces "
+              "`np.allclose`). Ours: one `grade --jobs 2` batch, the median of three runs. The peers grade the "
+              "same code with hidden tests written the way their documentation shows, not with this engine "
+              f"(benchmarks/native.py): a public test cell (forward's shape, {native.CHECKS['points'] - 4} point) "
+              "and a hidden one (dx, dW and db against a central-difference table, 4 points): nbgrader with "
+              "`### BEGIN HIDDEN TESTS` in a locked test cell and its default 30 s cell timeout, one "
+              "`nbgrader autograde` for the batch; otter with an Otter Assign master whose second test cell "
+              f"is `# HIDDEN`, one `otter run` per submission (its batches need Docker), killed at {OTTER_LIMIT:g} s "
+              "as it has no limit of its own. Each tool's checks per submission stand beside its time: ours "
+              f"runs {tests} hidden tests where the peers run {native.CHECKS['asserts']} assertions.", ""]
+    lines += report_course.hang_mix_table(hang_runs, tests)
+    lines += ["", f"Scores (ours out of 16, the peers' out of {native.CHECKS['points']}):", ""]
+    lines += report_course.scores(hang_runs, mix_names)
+    return lines
+
+
+def load_note(machine: dict) -> list[str]:
+    """A warning above the figures when other work shared the machine (load average above its cores)."""
+    cores = int(machine.get("cores") or 1)
+    loads = [machine.get("load average at start (1, 5, 15 min)", ""), machine.get("load average at end", "")]
+    try:
+        highest = max(float(text.split()[0]) for text in loads if text and text != "unknown")
+    except ValueError:
+        return []
+    if highest <= cores:
+        return []
+    return [f"**The machine was shared while this ran: a load average up to {highest:.1f} on {cores} cores "
+            "(see Machine). Absolute times are inflated, several times over where the load was highest; the "
+            "ratios measured in the same run (ours against a fresh `import numpy`, against the peers) suffer "
+            "less, as every side paid the same load, but are noisy.**", ""]
+
+
 def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample_names: list[str],
-          steady: list[Run], scaling: list[Run], plot_name: str | None, command: str, quick: bool,
-          limits: Limits) -> None:
+          steady: list[Run], course_goals: list[str], course_lines: list[str], plot_name: str | None,
+          command: str, quick: bool, limits: Limits) -> None:
     lines = ["# Benchmarks", "",
              "Generated by `make bench` (`python -m benchmarks`); do not edit by hand: rerun it.", ""]
     if quick:
         lines += ["**Smoke run (`--quick`): tiny batches, figures not meaningful.**", ""]
+    lines += load_note(machine)
     lines += ["## Machine", "", _row(["", ""]), _row(["---", "---"])]
     lines += [_row([key, value]) for key, value in machine.items()]
-    lines += ["", "## Goals", ""] + goals(samples, steady, floor, limits)
-    lines += ["", "## The ten sample submissions, graded by each tool", "",
+    lines += ["", "## Goals", ""] + course_goals + goals(samples, steady, floor, limits)
+    lines += course_lines
+    if plot_name:
+        lines += ["", f"![cost per submission against batch size]({plot_name})"]
+    lines += ["", f"## The ten sample submissions, graded by each tool running this engine", "",
               "The samples of examples/submissions/03_affine: three correct (the solution, a rewrite with `@`, "
               "a folder upload), three realistic bugs, a cheat that patches numpy, a syntax error, the "
               "untouched stub and an endless loop at import. Latency is the time one submission took inside "
@@ -146,16 +189,6 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
               f"call limit, {limits.call_seconds:g} s, nbgrader its cell timeout, otter-grader the benchmark's "
               f"{OTTER_LIMIT:g} s).", ""]
     lines += runs_table(steady)
-    lines += ["", "## Scaling: 10, 100 and 1,000 submissions", "",
-              "Each batch cycles through every sample upload that does not hang (the .py files, the folder "
-              "and both zips: correct, buggy, crashing and broken uploads in the same proportions at every "
-              f"size). A hanging submission costs its time limits whatever the batch: {limits.import_seconds:g} s "
-              f"for a loop at import (the table above), and for a loop in a method {limits.call_seconds:g} s in "
-              f"the first test that calls it, then {limits.call_seconds_after_timeout:g} s in each later test of "
-              "its unit. Batches of up to 100 ran three times; the row is the run with the median wall time.", ""]
-    lines += scaling_table(scaling)
-    if plot_name:
-        lines += ["", f"![cost per submission against batch size]({plot_name})"]
     lines += ["", "## The floor", "", _row(["what", "median"]), _row(["---", "---:"]),
               _row(["fresh `python -c 'import numpy'` (what a naive grader pays per submission)",
                     ms(floor.fresh_python)]),
@@ -170,8 +203,10 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
               "`make bench` makes `.venv`, `.venv-nbgrader` (`make venv-nbgrader`) and `.venv-otter` "
               "(`make venv-otter`) if needed and runs `python -m benchmarks`, which writes this file and the "
               "plot beside it. A peer whose environment is missing (it could not install) gets a row saying "
-              "why instead of figures; `--no-peers` leaves both out. `python -m benchmarks --quick` is a smoke run of a few "
-              "seconds. Every batch runs as its own process under a wall-clock limit; a tool still running "
+              "why instead of figures; `--no-peers` leaves both out. The course has 1,000 students unless "
+              "`--course N` or `BENCH_COURSE_STUDENTS=N` says otherwise (below 1,000 the 1,000-student figures "
+              "are extrapolated, and say so); `--assignments 01_computational_graph,03_affine` limits it to "
+              "some assignments. `python -m benchmarks --quick` is a smoke run of a minute or two. Every batch runs as its own process under a wall-clock limit; a tool still running "
               "at its limit is killed with its process groups (a notebook kernel included).", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
