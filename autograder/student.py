@@ -13,7 +13,6 @@ import copy
 import time
 from typing import Protocol
 
-import numpy as np
 
 from . import untrusted
 from .messages import text
@@ -218,7 +217,7 @@ class Student:
             longer = {}
             if policy is not None and not policy.measured():  # past the first wait: the whole limit, less what's used
 
-                def later(used=used):
+                def later(used=used, measuring=measuring):
                     """The leg's whole limit, plus the grader's time measuring the reference: not the student's."""
                     begun = time.monotonic()
                     whole = policy.whole(label)

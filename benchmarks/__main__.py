@@ -148,8 +148,8 @@ def compare(args, root: Path, label: str, sources: dict[str, str], folder: Path,
     for name, code in sources.items():
         (folder / f"{name}.py").write_text(code, encoding="utf-8")
     runs = []
-    for jobs in jobs or args.jobs:  # ours runs in about a second, so a passing hiccup could decide it: median of three
-        tries = [ours.batch(assignment_id, folder, jobs, label, len(sources), BATCH_LIMIT)
+    for lanes in jobs or args.jobs:  # ours runs in about a second, so a passing hiccup could decide it: median of three
+        tries = [ours.batch(assignment_id, folder, lanes, label, len(sources), BATCH_LIMIT)
                  for _ in range(1 if args.quick else 3)]
         runs.append(sorted(tries, key=lambda r: r.wall)[len(tries) // 2])
         say(line(runs[-1]))

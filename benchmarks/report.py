@@ -166,7 +166,7 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
     lines += course_lines
     if plot_name:
         lines += ["", f"![cost per submission against batch size]({plot_name})"]
-    lines += ["", f"## The ten sample submissions, graded by each tool running this engine", "",
+    lines += ["", "## The ten sample submissions, graded by each tool running this engine", "",
               "The samples of examples/submissions/03_affine: three correct (the solution, a rewrite with `@`, "
               "a folder upload), three realistic bugs, a cheat that patches numpy, a syntax error, the "
               "untouched stub and an endless loop at import. Latency is the time one submission took inside "

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder import course, untrusted
+from autograder import course
 from autograder.batch import plan
 from autograder.course import Limits
 from autograder.grade import grade
