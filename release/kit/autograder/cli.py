@@ -5,6 +5,7 @@
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --jobs N --gradebook grades.db --csv grades.csv
   python -m autograder grade --assignment ID SUBMISSIONS_DIR --executor dask --scheduler ADDRESS --gradebook grades.db
   python -m autograder grade ... --reports DIR [--lang ko]                     (instructors: feedback per student)
+  python -m autograder classroom-grade --assignment ID --org ORG --prefix PREFIX --deadline TIME [--post-feedback]
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -23,7 +25,15 @@ from pathlib import Path
 from . import course
 
 
+STUDENT_USAGE = "  python -m autograder check [FOLDER] [--assignment ID] [--lang ko|en] [--plain]"
+INSTRUCTOR_VERBS = ("grade", "report", "stubs", "release", "gradescope", "nbgrader", "otter")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from . import messages
+    messages.utf8_output()  # Korean and table lines, piped or redirected, on any platform
+    if not (Path(__file__).parent / "sandbox").is_dir():
+        return _student_main(argv)  # a release folder's copy of the engine: the student part only
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -31,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     grade = verbs.add_parser("grade", help="(instructors, CI) grade a submission with the hidden tests")
     grade.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
     grade.add_argument("submission", type=Path, help="a student file, a folder or a zip")
-    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here")
+    grade.add_argument("--out", type=Path, help="write Gradescope-style results.json here (a batch: a folder "
+                                                "that gets one <student>.json per student)")
     grade.add_argument("--quiet", action="store_true", help="print no table")
     grade.add_argument("--batch", action="store_true",
                        help="treat SUBMISSION as a folder with one entry per student (implied by "
@@ -40,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local executor)")
     grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
+    grade.add_argument("--duplicates", choices=("error", "newest"), default="error",
+                       help="a student with several entries in a batch (eve.py and eve.zip, Eve/ and eve.py): "
+                            "error stops before grading and names them (the default); newest grades the "
+                            "most recently modified")
     grade.add_argument("--regrade", action="store_true",
                        help="grade again submissions the gradebook already holds")
     grade.add_argument("--reports", type=Path, metavar="DIR",
@@ -56,6 +71,33 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--test", action="append", metavar="NAME",
                        help="run only this hidden test (repeatable; one submission only): "
                             "what a notebook's autograded cell asks for")
+
+    classroom = verbs.add_parser(
+        "classroom-grade", help="(instructors, CI) grade a GitHub Classroom assignment's student repositories "
+                                "with the hidden tests, at their last commit before the deadline")
+    classroom.add_argument("--assignment", required=True, help="assignment id, e.g. 03_affine")
+    classroom.add_argument("--org", help="the GitHub organisation of the classroom (lists its repositories "
+                                         "through the API, with the token in $CLASSROOM_TOKEN)")
+    classroom.add_argument("--prefix", help="the assignment's repository prefix in GitHub Classroom: "
+                                            "<prefix>-<github-login> is that student's repository")
+    classroom.add_argument("--repos", type=Path, metavar="FOLDER_OR_LIST",
+                           help="instead of the API: a folder of cloned repositories (gh classroom clone "
+                                "student-repos) or a text file with one repository URL a line")
+    classroom.add_argument("--deadline", help="grade each repository's last commit at or before this ISO 8601 "
+                                              "time, e.g. 2026-10-01T23:59:00+09:00 (default: the newest)")
+    classroom.add_argument("--out", type=Path, help="where clones, grades.db, grades.csv, feedback/ and "
+                                                    "repositories.csv go (default: out/classroom/ID/)")
+    classroom.add_argument("--jobs", type=int, default=1, help="grading lanes side by side (default: 1)")
+    classroom.add_argument("--lang", choices=("en", "ko"), help="language of the feedback")
+    classroom.add_argument("--regrade", action="store_true", help="grade again commits the gradebook holds")
+    classroom.add_argument("--quiet", action="store_true", help="print no table")
+    classroom.add_argument("--post-feedback", action="store_true",
+                           help="write each student's feedback into an issue of their repository "
+                                "(the token needs Issues: write)")
+    classroom.add_argument("--api-url", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+                           help="the GitHub REST API's address (default: $GITHUB_API_URL, else api.github.com)")
+    classroom.add_argument("--token-env", default="CLASSROOM_TOKEN", metavar="VARIABLE",
+                           help="the environment variable holding the token (default: CLASSROOM_TOKEN)")
 
     report = verbs.add_parser(
         "report", help="(instructors) the class report from a gradebook: pass rate per test, the score "
@@ -83,12 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: out/gradescope/ in the course)")
 
-    say = _check_help(argv)
-    check = verbs.add_parser("check", help=say("help"), description=say("help"))
-    check.add_argument("folder", type=Path, nargs="?", default=Path("."), help=say("folder"))
-    check.add_argument("--assignment", help=say("assignment"))
-    check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
-    check.add_argument("--plain", action="store_true", help=say("plain"))
+    _add_check(verbs, argv)
 
     nbgrader = verbs.add_parser(
         "nbgrader", help="(instructors) export the course as an nbgrader course tree: nbgrader_config.py "
@@ -104,10 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verb == "check":
         return _check(args)
-    if not (Path(__file__).parent / "sandbox").is_dir():
-        from . import messages  # a release folder's copy of the engine: the student part only
-        print(messages.text("check.cli.student_copy", verb=args.verb), file=sys.stderr)
-        return 2
     try:
         if args.verb == "grade":
             return _grade(args)
@@ -121,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             return _otter(args)
         if args.verb == "report":
             return _report(args)
+        if args.verb == "classroom-grade":
+            return _classroom_grade(args)
         return _stubs(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -128,12 +163,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_batch(args, assignment) -> bool:
+    """Whether SUBMISSION is a folder of students rather than one student's submission."""
     if args.batch or args.jobs is not None or args.gradebook or args.csv or args.executor != "local":
         return True
     if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
         return False  # one results.json: one submission (Gradescope's submission folder)
-    copies = sum(1 for _ in args.submission.rglob(assignment.student_files[0]))
-    return copies > 1 or any(p.suffix == ".zip" for p in args.submission.iterdir())
+    # One student's folder holds the student file at its top, or once further in with no other
+    # .py or zip at its top; a folder of alice.py, bob.py or of students' folders is a batch.
+    wanted = assignment.student_files[0]
+    top = [p for p in args.submission.iterdir() if not p.name.startswith(".")]
+    if any(p.suffix.lower() == ".zip" for p in top):
+        return True
+    if (args.submission / wanted).is_file():
+        return False
+    copies = sum(1 for _ in args.submission.rglob(wanted))
+    return copies != 1 or any(p.suffix == ".py" for p in top)
 
 
 def _grade(args) -> int:
@@ -141,13 +185,19 @@ def _grade(args) -> int:
         from .sandbox import prestart
 
         prestart()  # the zygote starts (about 0.2 s) while this process imports the grader
-    # The language reaches the hidden tests through the environment: this process and the
-    # processes of a batch (which inherit it) read it in messages.language().
-    saved = os.environ.get("AUTOGRADER_LANG")
-    if args.lang:
-        os.environ["AUTOGRADER_LANG"] = args.lang
-    try:
+    with _hidden_tests_speaking(args.lang):
         return _grade_in_language(args)
+
+
+@contextlib.contextmanager
+def _hidden_tests_speaking(lang: str | None):
+    """The language reaches the hidden tests through the environment: this process and the
+    processes of a batch (which inherit it) read it in messages.language()."""
+    saved = os.environ.get("AUTOGRADER_LANG")
+    if lang:
+        os.environ["AUTOGRADER_LANG"] = lang
+    try:
+        yield
     finally:
         if saved is None:
             os.environ.pop("AUTOGRADER_LANG", None)
@@ -156,8 +206,8 @@ def _grade(args) -> int:
 
 
 def _grade_in_language(args) -> int:
-    from .batch import safe_grade
-    from .report.table import print_result
+    # One submission imports what grading it needs only (batch, executors' lanes, rich: when used).
+    from .executors import safe_grade
     from .result import write_json
     from .sandbox import default_sandbox
     from .submission import load
@@ -170,18 +220,27 @@ def _grade_in_language(args) -> int:
         if args.test:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
-        from .report.batch import reports_inside, run_batch
+        from .report.batch import BatchOptions, reports_inside, run_batch
         clash = args.reports and reports_inside(args.reports, args.submission, args.lang)
         if clash:
             print(f"error: {clash}", file=sys.stderr)
             return 2
-        return run_batch(assignment, args)
+        return run_batch(assignment, args.submission, BatchOptions(
+            jobs=args.jobs or 1, gradebook=args.gradebook, csv=args.csv, out=args.out, regrade=args.regrade,
+            reports=args.reports, report_format=args.report_format, lang=args.lang, quiet=args.quiet,
+            executor=args.executor, scheduler=args.scheduler, duplicates=args.duplicates))
+    if args.out and args.out.is_dir():
+        print(f"error: --out {args.out} is a folder; give the results file's name, e.g. {args.out / 'results.json'}",
+              file=sys.stderr)
+        return 2
     submission = load(args.submission, assignment.student_files)
     with default_sandbox() as sandbox:
         result = safe_grade(assignment, submission, sandbox, only=tuple(args.test) if args.test else None)
     if args.out:
         write_json(result, args.out)
     if not args.quiet:
+        from .report.table import print_result
+
         print_result(result)
     if args.reports:
         from .report.batch import cannot_write, report_formats
@@ -194,6 +253,31 @@ def _grade_in_language(args) -> int:
         for path in paths:
             print(f"wrote {path}")
     return 0
+
+
+def _classroom_grade(args) -> int:
+    from .classroom_grade import ClassroomError, ClassroomOptions, grade_classroom
+    from .classroom_grade.repositories import parse_deadline
+
+    assignment = course.load(args.assignment)
+    try:
+        deadline = parse_deadline(args.deadline, args.lang) if args.deadline else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from .sandbox import prestart
+
+    prestart()  # the zygote starts while the repositories are cloned
+    try:
+        with _hidden_tests_speaking(args.lang):
+            return grade_classroom(assignment, ClassroomOptions(
+                out=args.out or course.find_root() / "out" / "classroom" / assignment.id, org=args.org,
+                prefix=args.prefix, repos=args.repos, deadline=deadline, jobs=args.jobs, lang=args.lang,
+                regrade=args.regrade, quiet=args.quiet, post_feedback=args.post_feedback, api_url=args.api_url,
+                token_variable=args.token_env))
+    except ClassroomError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _report(args) -> int:
@@ -265,6 +349,30 @@ def _gradescope(args) -> int:
     return 0
 
 
+def _student_main(argv: list[str] | None) -> int:
+    """The command line of a release folder: `check` alone, so that --help lists what a student can run."""
+    from . import messages
+
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] in INSTRUCTOR_VERBS:
+        print(messages.text("check.cli.student_copy", verb=words[0]), file=sys.stderr)
+        return 2
+    say = _check_help(argv)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=f"{STUDENT_USAGE}\n\n{say('help')}",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_check(parser.add_subparsers(dest="verb", required=True), argv)
+    return _check(parser.parse_args(argv))
+
+
+def _add_check(verbs, argv: list[str] | None) -> None:
+    say = _check_help(argv)
+    check = verbs.add_parser("check", help=say("help"), description=say("help"))
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."), help=say("folder"))
+    check.add_argument("--assignment", help=say("assignment"))
+    check.add_argument("--lang", choices=("ko", "en"), help=say("lang"))
+    check.add_argument("--plain", action="store_true", help=say("plain"))
+
+
 def _check_help(argv: list[str] | None):
     """The check's help in the student's language: --lang, if given, else the environment and locale."""
     from . import messages
@@ -280,9 +388,6 @@ def _check(args) -> int:
     from . import messages
     from .check import CheckError, check
 
-    for stream in (sys.stdout, sys.stderr):  # Korean and table lines on any console
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
     try:
         return check(args.folder, args.assignment, args.lang, plain=args.plain)
     except CheckError as exc:
@@ -291,6 +396,9 @@ def _check(args) -> int:
     except KeyboardInterrupt:
         print(messages.text("check.interrupted", args.lang), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `check | head`: the reader has gone, and Python's exit must not print a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _nbgrader(args) -> int:

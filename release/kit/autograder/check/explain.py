@@ -10,6 +10,7 @@ entries, the errors and the gradient table).
 from __future__ import annotations
 
 import difflib
+import re
 import linecache
 import sys
 import traceback
@@ -18,6 +19,8 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 
 from .. import messages
+from .none_value import none_attribute
+from .raised import raised_hints
 from .target import Target, imported_names
 
 
@@ -25,6 +28,12 @@ from .target import Target, imported_names
 class Explanation:
     lines: list[str]                 # what happened, then where; in the student's language
     hints: tuple[str, ...] = ()      # the catalogue keys of the bug hints among the lines ("hint.affine...")
+    advice: tuple[str, ...] = ()     # other hint keys among the lines ("explain.raised..."): not a named bug
+
+    @property
+    def hinted(self) -> bool:
+        """Whether the lines hold a hint a student can act on (summary: which failure to start with)."""
+        return bool(self.hints or self.advice)
 
 
 def _frames(tb: TracebackType | None):
@@ -123,24 +132,64 @@ class Explainer:
         if isinstance(exc, AssertionError):  # checks.CheckFailed's message holds the values and the hints
             message = str(exc).strip() or self.text("check.assertion_without_message")
             return Explanation([message, *test_line], tuple(getattr(exc, "hints", ())))
-        if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None and not student:
-            owner = type(exc.obj).__name__
-            if _defined_in(type(exc.obj), self.student):
-                return Explanation([self.text("check.missing_attribute", owner=owner, name=exc.name), *test_line])
+        missing = _missing_attribute(exc, self.student) if isinstance(exc, AttributeError) and not student else None
+        if missing:
+            owner, name = missing
+            return Explanation([self.text("check.missing_attribute", owner=owner, name=name), *test_line])
+        found = []
         if student:
             frame, lineno = student[-1]
             lines = [self.text("check.raised", method=_method(frame), error=type(exc).__name__, detail=_detail(exc)),
                      self.where(frame.f_code.co_filename, lineno), *test_line]
+            found = raised_hints(exc, _method(frame), _line(frame.f_code.co_filename, lineno))
         else:
             lines = [self.text("check.test_raised", error=type(exc).__name__, detail=_detail(exc)), *test_line]
         if "NoneType" in str(exc):
-            lines.append(self.text("check.returned_none"))
-        return Explanation(lines)
+            lines.append(self.none_value(student[-1] if student else None))
+        lines += [self.text("assert.hint", text=h.text(self.lang)) for h in found]
+        return Explanation(lines, tuple(h.key for h in found if h.recorded),
+                           tuple(h.key for h in found if not h.recorded))
+
+    def none_value(self, where) -> str:
+        """What was None: an attribute forward should have kept, else a value a method did not return."""
+        found = none_attribute(*where) if where else None
+        if found is None:
+            return self.text("check.returned_none")
+        key = ("explain.none_item_assignment" if found.item_assignment else
+               "explain.none_set_elsewhere" if found.assigned else
+               "explain.none_attribute_param" if found.parameter else "explain.none_attribute")
+        return self.text(key, name=found.name, method=found.method, setter=found.setter)
 
 
 def _method(frame) -> str:
-    """'Affine.backward' (Python 3.11's qualified name of the frame's code)."""
-    return getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    """'Affine.backward': Python 3.11's qualified name of the frame's code, before 3.11 the class of its self."""
+    qualified = getattr(frame.f_code, "co_qualname", None)
+    if qualified:
+        return qualified
+    owner = frame.f_locals.get("self")
+    name = frame.f_code.co_name
+    return f"{type(owner).__name__}.{name}" if owner is not None and hasattr(type(owner), name) else name
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(\w+)' object has no attribute '(\w+)'")
+
+
+def _missing_attribute(exc: AttributeError, files: set[Path]) -> tuple[str, str] | None:
+    """(class, attribute) when an object of a class of the student's files lacks an attribute, else None.
+
+    Python 3.10+ carries the object and the name on the exception; before, they are read from its message.
+    """
+    obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
+    if obj is not None and name:
+        return (type(obj).__name__, name) if _defined_in(type(obj), files) else None
+    match = _NO_ATTRIBUTE.match(str(exc))
+    if not match:
+        return None
+    for module in list(sys.modules.values()):
+        cls = getattr(module, match.group(1), None)
+        if isinstance(cls, type) and _in(getattr(module, "__file__", "") or "", files) and _defined_in(cls, files):
+            return match.group(1), match.group(2)
+    return None
 
 
 def _defined_in(cls: type, files: set[Path]) -> bool:

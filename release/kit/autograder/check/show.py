@@ -61,7 +61,7 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
             first_with[key] = name
             lines += ["    " + line for block in why.lines for line in block.splitlines()]
     if len(passed) < len(rows):
-        lines += ["", text("check.next_step")]
+        lines += ["", _next_step(rows, text)]
     elif ready:
         lines += ["", text("check.all_passed", files=", ".join(target.student_files))]
     for line in map(_safe, lines):
@@ -69,6 +69,15 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
             printer.line(line)
         else:
             print(line, file=out)
+
+
+def _next_step(rows: list[Row], text: Text) -> str:
+    """Fix the first failure first; but when only a later failure carries a hint, start there."""
+    failures = [(row.test.name + (f" [{case}]" if case else ""), why) for row in rows for case, why in row.failures]
+    first_hinted = next((name for name, why in failures if getattr(why, "hinted", False)), None)
+    if first_hinted is None or getattr(failures[0][1], "hinted", False):
+        return text("check.next_step")
+    return text("explain.next_step_hinted", test=first_hinted)
 
 
 def _safe(line: str) -> str:
