@@ -298,7 +298,7 @@ EXAMPLES = {
     "units": '[[units]] tables, each with a name and its [units.tests]',
     "name": 'name = "Affine", the class or function the unit grades',
     "uses_reference": 'uses_reference = ["RNN"]',
-    "tests": ('test_affine_forward_matches_reference = 2 under [units.tests], '
+    "tests": ('test_forward_values = 2 under [units.tests], '
               'or { points = 2, visibility = "after_due_date" }'),
 }
 

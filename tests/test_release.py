@@ -360,7 +360,8 @@ def test_the_student_kit_is_tracked_once_and_the_dist_folder_assembles_it(tree):
         own = {n.split("/", 2)[2] for n in kept if n.startswith(f"students/{aid}/")}
         assert own == {n.split("/", 2)[2] for n in tree if n.startswith(f"students/{aid}/")} \
             - engine - {"Makefile", "requirements.txt"}
-        assert {n for n in kept if n.startswith(f"classroom/{aid}/")} == {f"classroom/{aid}/.github/workflows/classroom.yml"}
+        assert {n for n in kept if n.startswith(f"classroom/{aid}/")} == {
+            f"classroom/{aid}/.github/workflows/classroom.yml", f"classroom/{aid}/.gitignore"}
         assert files[f"dist/students/{aid}.zip"] == tree[f"students/{aid}.zip"]
         template = {n.removeprefix("dist/") for n in files if n.startswith(f"dist/classroom/{aid}/")}
         assert template == {n for n in tree if n.startswith(f"classroom/{aid}/")}
