@@ -37,10 +37,11 @@ TERMS = {
     "forward", "backward", "ok", "zip", "toml", "valueerror", "typeerror", "indexerror", "attributeerror",
     "notimplementederror", "keyerror", "zerodivisionerror", "assertionerror", "nonetype", "systemexit",
     "rtol", "atol", "dx", "dy", "dw", "db", "dh", "dt", "dout", "as", "soon", "lr", "grads", "params",
-    "pythonhashseed", "t", "n", "c", "d", "h", "m", "o", "v", "w", "x", "y", "b", "l", "i", "s",
+    "pythonhashseed", "ndarray", "generic", "object", "t", "n", "c", "d", "h", "m", "o", "v", "w", "x", "y", "b", "l", "i", "s",
 }
 FILL_IN = re.compile(r"\((?:을|를|이|가|와|과|은|는|으|으로|로|이라는|라는|이나|나)\)")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
 # Where a sentence quotes something that is not ours: an exception's own message, a line of code.
 QUOTES = ("발생했습니다: ", "멈췄습니다: ", "번째 줄: ", "실행하지 못했습니다: ", "불러올 수 없습니다: ")
 
@@ -107,13 +108,14 @@ def korean_problems(text: str, allowed: set[str]) -> list[str]:
     """Fill-in particles, and English words outside code, quotes, `allowed` names and TERMS, line by line."""
     problems = []
     lowered = {w.lower() for w in allowed} | TERMS
-    for line in text.splitlines():
+    for line in text.splitlines()[1:]:  # the header names the assignment's title and the folder: data, not ours
         if FILL_IN.search(line):
             problems.append(f"fill-in particle: {line.strip()}")
         for quote in QUOTES:
             if quote in line:
                 line = line.split(quote, 1)[0]
         line = re.sub(r"`[^`]*`", "", line)
+        line = NUMBER.sub(" ", line)  # 2.5e+04, 1e-06: numbers, not words
         for match in WORD.finditer(line):
             word, before, after = match.group(), line[match.start() - 1:match.start()], line[match.end():match.end() + 1]
             if before in "._[(=*/+-'\"" and before or after in ".([=_'\"" and after:

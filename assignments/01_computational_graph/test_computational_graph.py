@@ -64,7 +64,7 @@ def test_apple_orange_example():
     orange_price = mul_orange_layer.forward(orange, orange_num)
     all_price = add_apple_orange_layer.forward(apple_price, orange_price)
     price = mul_tax_layer.forward(all_price, tax)
-    assert_close(price, 715, "MulLayer and AddLayer forward: price", rtol=1e-6, reveal=True)
+    assert_close(price, 715, "MulLayer, AddLayer: forward: price", rtol=1e-6, reveal=True)
 
     dprice = 1
     dall_price, dtax = mul_tax_layer.backward(dprice)
@@ -72,7 +72,7 @@ def test_apple_orange_example():
     dorange, dorange_num = mul_orange_layer.backward(dorange_price)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
     assert_close([dapple, dapple_num, dorange, dorange_num, dtax], [2.2, 110, 3.3, 165, 650],
-                 "MulLayer and AddLayer backward: [dapple, dapple_num, dorange, dorange_num, dtax]",
+                 "MulLayer, AddLayer: backward: [dapple, dapple_num, dorange, dorange_num, dtax]",
                  rtol=1e-6, reveal=True)
 
 

@@ -240,6 +240,6 @@ def test_fit_learns_the_three_sentences():
     for i in apart:
         fail("public.fit_same_arrays", index=i, name=NAMES[i], hint=hints.hint("hint.fit.in_place"))
     labels = model.predict(X)
-    assert_close(labels, t, "ManyToOneRNN.predict(X) after fit", rtol=0, atol=0, reveal=True,
+    assert_close(labels, t, say("after_fit", code="ManyToOneRNN.predict(X)"), rtol=0, atol=0, reveal=True,
                  hint=hint_if(lambda: np.any((np.asarray(labels) > 0) & (np.asarray(labels) < 1)),
                               "hint.predict.probabilities"))
