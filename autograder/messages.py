@@ -99,6 +99,7 @@ _RIEUL = 8  # the final consonant ㄹ, after which 으로 is 로
 # (L 엘, M 엠, N 엔, R 알), words by sound where the ending says it plainly.
 _DIGIT_FINAL = {"0": 21, "1": _RIEUL, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": _RIEUL, "8": _RIEUL, "9": 0}
 _LETTER_FINAL = {"l": _RIEUL, "m": 16, "n": 4, "r": _RIEUL}
+_SHORT_STOPS = {"t": 19, "k": 1, "p": 17}
 _WORD_ENDINGS = (("ng", 21), ("ck", 1), ("le", _RIEUL), ("l", _RIEUL), ("me", 16), ("m", 16),
                  ("ne", 4), ("n", 4))
 
@@ -131,6 +132,8 @@ def final_consonant(word: str) -> int | None:
     if len(letters) == 1 or letters.isupper() or not any(c in "aeiouy" for c in letters.lower()):
         return _LETTER_FINAL.get(letters[-1].lower(), 0)  # read letter by letter: dW, db, N, BPTT
     lower = letters.lower()
+    if len(lower) >= 2 and lower[-2] in "aeiou" and lower[-1] in _SHORT_STOPS:
+        return _SHORT_STOPS[lower[-1]]  # a short vowel and t, k or p: hot 핫, dout 아웃, set 셋, map 맵
     return next((final for ending, final in _WORD_ENDINGS if lower.endswith(ending)), 0)
 
 

@@ -37,7 +37,7 @@ TERMS = {
     "forward", "backward", "ok", "zip", "toml", "valueerror", "typeerror", "indexerror", "attributeerror",
     "notimplementederror", "keyerror", "zerodivisionerror", "assertionerror", "nonetype", "systemexit",
     "rtol", "atol", "dx", "dy", "dw", "db", "dh", "dt", "dout", "as", "soon", "lr", "grads", "params",
-    "pythonhashseed", "ndarray", "generic", "object", "t", "n", "c", "d", "h", "m", "o", "v", "w", "x", "y", "b", "l", "i", "s",
+    "pythonhashseed", "bce", "ndarray", "generic", "object", "t", "n", "c", "d", "h", "m", "o", "v", "w", "x", "y", "b", "l", "i", "s",
 }
 FILL_IN = re.compile(r"\((?:을|를|이|가|와|과|은|는|으|으로|로|이라는|라는|이나|나)\)")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -108,7 +108,7 @@ def korean_problems(text: str, allowed: set[str]) -> list[str]:
     """Fill-in particles, and English words outside code, quotes, `allowed` names and TERMS, line by line."""
     problems = []
     lowered = {w.lower() for w in allowed} | TERMS
-    for line in text.splitlines()[1:]:  # the header names the assignment's title and the folder: data, not ours
+    for line in text.splitlines():
         if FILL_IN.search(line):
             problems.append(f"fill-in particle: {line.strip()}")
         for quote in QUOTES:
@@ -120,7 +120,7 @@ def korean_problems(text: str, allowed: set[str]) -> list[str]:
             word, before, after = match.group(), line[match.start() - 1:match.start()], line[match.end():match.end() + 1]
             if before in "._[(=*/+-'\"" and before or after in ".([=_'\"" and after:
                 continue  # a piece of code: Affine.backward, grads[0], np.sum(...)
-            if any(c.isdigit() or c == "_" for c in word) or word.lower() in lowered:
+            if any(c.isdigit() or c == "_" for c in word) or word.lower() in lowered or word.endswith("Error"):
                 continue
             problems.append(f"English word {word!r}: {line.strip()}")
     return problems
