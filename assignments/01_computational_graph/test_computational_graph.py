@@ -91,6 +91,18 @@ def test_layers_work_element_by_element_on_arrays():
     assert_close(dx, dout * y, "MulLayer.backward(dout): dx", reveal=True, hint=swapped)
     assert_close(dy, dout * x, "MulLayer.backward(dout): dy", reveal=True, hint=swapped)
 
+    # the same layer again, on new inputs: numbers that are not whole
+    first = np.array(out, dtype=float)
+    out = mul.forward(1.5, 2.5)
+    assert_close(out, 3.75, "MulLayer.forward(1.5, 2.5)", reveal=True, hint=hints.stale_input(out, first, 3.75))
+    old = MulLayer()  # what a layer that kept the first inputs gives
+    old.forward(x, y)
+    kept = old.backward(2.0)
+    for _ in range(2):  # a second backward reads the same inputs again
+        dx, dy = mul.backward(2.0)
+        assert_close([dx, dy], [5.0, 3.0], "MulLayer.backward(2.0): [dx, dy]", reveal=True,
+                     hint=hints.stale_input([dx, dy], kept, [5.0, 3.0]))
+
     add = AddLayer()
     assert_close(add.forward(x, y), x + y, "AddLayer.forward(x, y)", reveal=True)
     dx, dy = add.backward(dout)

@@ -91,6 +91,39 @@ def test_forward_does_not_modify_its_input(layer_class):
                  rtol=0, atol=0, reveal=True)
 
 
+LIMITS = {  # each layer's output in closed form, finite for any x
+    "Relu": lambda x: np.maximum(x, 0.0),
+    "Sigmoid": lambda x: np.exp(-np.logaddexp(0.0, -x)),
+    "Tanh": np.tanh,
+}
+
+
+@pytest.mark.parametrize("layer_class", [Relu, Sigmoid, Tanh])
+def test_the_same_layer_on_new_and_large_inputs(layer_class):
+    """A layer used again follows its latest forward; at |x| = 1000 the output and dx stay finite."""
+    name = layer_class.__name__
+    layer = layer_class()
+    first = np.array([-1.0, 2.0, -3.0, 0.5])
+    first_out = np.array(layer.forward(first), dtype=float)
+    layer.backward(np.ones(4))
+    dx_once = np.array(layer.backward(np.ones(4)), dtype=float)  # a second backward: the same dx
+    fresh = layer_class()
+    fresh.forward(first)
+    assert_close(dx_once, fresh.backward(np.ones(4)), f"{name}.backward(dout): " + say("called_a_second_time"),
+                 reveal=True)
+    for x in (np.array([1.5, -2.0, 3.0, -0.5]), np.array([-1000.0, 1000.0, -30.0, 30.0])):
+        out = layer.forward(x)
+        expected = LIMITS[name](x)
+        overflow = "hint.sigmoid.overflow_nan" if name == "Sigmoid" and not np.all(np.isfinite(out)) else None
+        assert_close(out, expected, f"{name}.forward(x): " + say("reused_on_new_inputs", n=len(x)), reveal=True,
+                     hint=[hints.stale_input(out, first_out, expected), overflow])
+        dx = layer.backward(np.ones(4))
+        fresh = layer_class()
+        fresh.forward(x)
+        assert_close(dx, fresh.backward(np.ones(4)), f"{name}.backward(dout): " + say("reused_on_new_inputs", n=len(x)),
+                     reveal=True)
+
+
 def test_sigmoid_small_example():
     x = np.array([-2.0, 0.0, 2.0])
     sigmoid = Sigmoid()
