@@ -94,16 +94,33 @@ def test_softmax_with_loss_labels_and_one_hot_agree():
     one_hot = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
     by_labels, by_one_hot = SoftmaxWithLoss(), SoftmaxWithLoss()
     loss = by_labels.forward(x, labels)
-    assert_close(loss, 0.40760596, say("with_labels_t", code="SoftmaxWithLoss.forward(x, t)", shape=(2,)), rtol=1e-6, reveal=True,
+    assert_close(loss, 0.40760596, say("with_labels_t", code="SoftmaxWithLoss.forward(x, t)", shape=(2,)),
+                 rtol=1e-6, reveal=True,
                  hint=loss_bug(loss, softmax(x), labels, 0.40760596))
-    assert_close(by_one_hot.forward(x, one_hot), loss, say("with_one_hot_t", code="SoftmaxWithLoss.forward(x, t)", shape=(2, 3)),
-                 rtol=1e-6, reveal=True)
+    assert_close(by_one_hot.forward(x, one_hot), loss,
+                 say("with_one_hot_t", code="SoftmaxWithLoss.forward(x, t)", shape=(2, 3)), rtol=1e-6, reveal=True)
     dx = by_labels.backward()
     assert_shape(dx, (2, 3), "SoftmaxWithLoss.backward()")
     expected = (softmax(x) - one_hot) / 2
     assert_close(dx, expected, say("divided_by_batch", code="SoftmaxWithLoss.backward()", n=2),
                  atol=1e-7, reveal=True, hint=dx_bug(dx, expected, 2))
-    assert_close(by_one_hot.backward(), dx, say("with_one_hot_t", code="SoftmaxWithLoss.backward()", shape=(2, 3)), atol=1e-7, reveal=True)
+    assert_close(by_one_hot.backward(), dx, say("with_one_hot_t", code="SoftmaxWithLoss.backward()", shape=(2, 3)),
+                 atol=1e-7, reveal=True)
+    # the same layer again: a second backward, a new batch size with new targets, scores up to 1000
+    assert_close(by_labels.backward(), dx, "SoftmaxWithLoss.backward(): " + say("called_a_second_time"),
+                 atol=1e-7, reveal=True)
+    for scores, targets in ((np.array([[0.5, -1.0, 2.0], [3.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([1, 0, 2])),
+                            (np.array([[1000.0, 990.0, 1010.0], [0.0, 2.0, 1.0]]), np.array([2, 1]))):
+        fresh = SoftmaxWithLoss()
+        fresh.forward(scores, targets)
+        # -log softmax at the targets, with the log of the row sums taken stably (np.logaddexp)
+        expected = -np.mean(scores[np.arange(len(scores)), targets] - np.logaddexp.reduce(scores, axis=1))
+        got = by_labels.forward(scores, targets)
+        label = say("reused_on_new_inputs", n=len(scores))
+        assert_close(got, expected, f"SoftmaxWithLoss.forward(x, t): {label}", rtol=1e-6, reveal=True,
+                     hint=hints.overflow(got))
+        assert_close(by_labels.backward(), fresh.backward(), f"SoftmaxWithLoss.backward(): {label}", atol=1e-7,
+                     reveal=True)
 
 
 def test_softmax_with_loss_gradient_matches_central_differences():
