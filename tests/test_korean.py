@@ -10,16 +10,21 @@ term (tests/public_runs.py's TERMS).
 
 from __future__ import annotations
 
+import os
 import re
 import string
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder import course, messages
+from autograder.assign import release
 
-from .public_runs import FILL_IN, code_words, korean_problems, mutants, public_run
+from .public_runs import FILL_IN, ROOT, code_words, korean_problems, mutants, public_run
+from .test_check import solution
 
 IDS = course.assignment_ids()
 
@@ -118,3 +123,26 @@ def test_check_in_korean_on_the_stub_and_a_hinted_mutant_reads_as_korean(aid, tm
 @pytest.mark.parametrize("aid", IDS)
 def test_check_in_korean_on_every_mutant_reads_as_korean(aid, tmp_path, monkeypatch):
     assert not scan(aid, mutants(aid), tmp_path, monkeypatch)
+
+
+def test_the_readme_shows_a_real_korean_check_output(tmp_path):
+    """README.md's Korean example is what `check --lang ko` prints for that submission today, and reads as Korean."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ python -m autograder check --lang ko\n", 1)[1].split("\n```", 1)[0]
+    assert not korean_problems(shown.split("\n", 1)[1], code_words("03_affine"))
+    place = tmp_path / "03_affine"
+    for name, data in release.students_tree([course.load("03_affine")]).items():
+        if name.startswith("students/03_affine/"):
+            path = place / name.split("/", 2)[2]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    source = solution("03_affine").replace("self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout)")
+    source = source.replace("dx = np.dot(dout, self.W.T)", "dx = np.dot(dout, self.W)")
+    (place / "layers.py").write_text("".join(line for line in source.splitlines(keepends=True) if "### " not in line),
+                                     encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("AUTOGRADER_LANG", "LC_ALL", "LC_MESSAGES", "FORCE_COLOR", "COLUMNS")}
+    run = subprocess.run([sys.executable, "-m", "autograder", "check", "--lang", "ko"], cwd=place, capture_output=True,
+                         text=True, timeout=300, env={**environment, "LANG": "C.UTF-8"}, encoding="utf-8")
+    assert run.returncode == 1
+    assert run.stdout.rstrip("\n").replace(str(place), "/tmp/03_affine") == shown
