@@ -59,6 +59,8 @@ def test_softmax_small_examples():
     assert_close(y, [0.01821127, 0.24519181, 0.73659691], "softmax(x)", rtol=1e-6, reveal=True)
     x = np.array([1010.0, 1000.0, 990.0])
     y = softmax(x)  # np.exp(1010) alone overflows: nan or inf is wrong
+    assert_close(x, [1010.0, 1000.0, 990.0], say("input_after_forward", method="softmax"), rtol=0, atol=0,
+                 reveal=True)
     assert_close(y, [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], "softmax(np.array([1010.0, 1000.0, 990.0]))",
                  rtol=1e-6, reveal=True, hint=hints.overflow(y))
 
@@ -106,6 +108,14 @@ def test_softmax_with_loss_labels_and_one_hot_agree():
                  atol=1e-7, reveal=True, hint=dx_bug(dx, expected, 2))
     assert_close(by_one_hot.backward(), dx, say("with_one_hot_t", code="SoftmaxWithLoss.backward()", shape=(2, 3)),
                  atol=1e-7, reveal=True)
+    assert_close(by_one_hot.backward(), dx, "SoftmaxWithLoss.backward(): " + say("called_a_second_time"),
+                 atol=1e-7, reveal=True)
+    by_ints = SoftmaxWithLoss()  # one-hot targets of an integer dtype, as the textbook writes them
+    assert_close(by_ints.forward(x, one_hot.astype(int)), loss,
+                 say("with_one_hot_t", code="SoftmaxWithLoss.forward(x, t.astype(int))", shape=(2, 3)), rtol=1e-6,
+                 reveal=True)
+    assert_close(by_ints.backward(), dx, say("with_one_hot_t", code="SoftmaxWithLoss.backward()", shape=(2, 3)),
+                 atol=1e-7, reveal=True)
     # the same layer again: a second backward, a new batch size with new targets, scores up to 1000
     assert_close(by_labels.backward(), dx, "SoftmaxWithLoss.backward(): " + say("called_a_second_time"),
                  atol=1e-7, reveal=True)
@@ -118,9 +128,22 @@ def test_softmax_with_loss_labels_and_one_hot_agree():
         got = by_labels.forward(scores, targets)
         label = say("reused_on_new_inputs", n=len(scores))
         assert_close(got, expected, f"SoftmaxWithLoss.forward(x, t): {label}", rtol=1e-6, reveal=True,
-                     hint=hints.overflow(got))
+                     hint=large_scores_bug(got, scores, targets))
         assert_close(by_labels.backward(), fresh.backward(), f"SoftmaxWithLoss.backward(): {label}", atol=1e-7,
                      reveal=True)
+
+
+def large_scores_bug(loss, scores, targets):
+    """nan or inf on large scores: no max subtracted at all, or one max for the whole batch (each row alone is fine)."""
+    if np.all(np.isfinite(np.asarray(loss, dtype=float))):
+        return None
+    try:
+        alone = [SoftmaxWithLoss().forward(scores[i:i + 1], targets[i:i + 1]) for i in range(len(scores))]
+        if np.all(np.isfinite(np.asarray(alone, dtype=float))):
+            return hints.hint("hint.softmax.row_max")
+    except Exception:  # whatever the student's layer does here: no pattern recognised
+        pass
+    return hints.overflow(loss)
 
 
 def test_softmax_with_loss_gradient_matches_central_differences():
