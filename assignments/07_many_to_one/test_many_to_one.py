@@ -67,7 +67,8 @@ def test_make_dataset():
 
 def test_make_dataset_order_does_not_depend_on_string_hashing():
     expected = [("as", "as", "soon"), ("as", "soon", "as"), ("soon", "as", "as")]
-    folder = str(Path(classifier.__file__).resolve().parent)
+    # in a notebook, classifier is the notebook's own namespace, saved as classifier.py beside it
+    folder = str(Path(getattr(classifier, "__file__", None) or "classifier.py").resolve().parent)
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import classifier; "
             f"print(repr([tuple(str(w) for w in s) for s in classifier.{make_dataset.__name__}()[0]]))")
     runs = {seed: subprocess.Popen([sys.executable, "-c", code, folder], stdout=subprocess.PIPE,
