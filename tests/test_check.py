@@ -136,7 +136,7 @@ def test_korean_with_lang_ko_and_from_the_locale(folder):
     for run in (by_flag, by_locale):
         assert run.returncode == 1
         assert messages.text("hint.affine.db_batch_axis", "ko", actual="()", expected="(3,)") in run.stdout
-        assert "공개 테스트 3개 중 0개 통과" in run.stdout and "단원" in run.stdout
+        assert "공개 테스트 3개 중 0개 통과" in run.stdout and "유닛" in run.stdout
         assert "기울기" in run.stdout  # the gradient table speaks Korean too
         assert "public tests passed" not in run.stdout
     assert by_flag.stdout == by_locale.stdout
@@ -157,7 +157,7 @@ def test_a_missing_class_and_a_missing_function_are_sentences(folder):
     assert "layers.py has no class Affine: did you rename it, or delete it?" in run.stdout
     source = solution("04_softmax_loss").replace("def cross_entropy_error(", "def cross_entropy(")
     run = run_check(folder("04_softmax_loss", source), "--lang", "ko")
-    assert "layers.py에 함수 cross_entropy_error이(가) 없고 cross_entropy이(가) 있습니다" in run.stdout
+    assert "layers.py 파일에 cross_entropy_error 함수가 없고 cross_entropy 함수가 있습니다" in run.stdout
 
 
 def test_a_syntax_error_and_a_crash_at_import_are_sentences(folder):
