@@ -136,50 +136,32 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
 
 
 SETUP = '''\
-# Run this cell first. It makes this notebook's own definitions importable as
-# the module {modules}, as the tests expect, and saves each cell that starts with
-# "# <file name>" as that file beside the notebook, the file you upload.
-import hashlib
-import sys
-from pathlib import Path
+# Run this cell first. The cell that starts with "# {first}" then runs as the module
+# {modules} on its own, as the autograder imports the file: the tests below import your code
+# from there, and running that cell saves it as {names} beside this notebook, the file you upload.
+from autograder.check.notebook import run_public_test, start_notebook
 
-from IPython import get_ipython
-
-STUDENT_FILES = {files}
-# The sha256 of each stub as released: an untouched stub is replaced, a file edited elsewhere never.
-STUBS = {stubs}
-for _name in STUDENT_FILES:
-    sys.modules[Path(_name).stem] = sys.modules["__main__"]
+start_notebook({id!r}, {files}, {stubs}, {tested})'''
 
 
-def save_student_file(result):
-    """After a cell runs: if it starts with "# <file name>", save it as that file."""
-    source = result.info.raw_cell
-    for name in STUDENT_FILES:
-        if source.startswith("# " + name):
-            path = Path(name)
-            old = path.read_bytes() if path.exists() else b""
-            if not old or old.startswith(("# " + name).encode()) or hashlib.sha256(old).hexdigest() == STUBS[name]:
-                path.write_text(source, encoding="utf-8")
-            else:
-                print(f"{{name}} beside this notebook was changed outside it and is left as it is: "
-                      "move it away (or rename it) to save your cell there.")
-
-
-_events = get_ipython().events
-for _hook in list(_events.callbacks["post_run_cell"]):
-    if getattr(_hook, "__name__", "") == "save_student_file":  # this cell ran before
-        _events.unregister("post_run_cell", _hook)
-_events.register("post_run_cell", save_student_file)
-'''
+def tested_names(assignment: Assignment) -> dict[str, list[str]]:
+    """Student file -> the names its public tests import from it (`from layers import Affine`), sorted."""
+    found: dict[str, set[str]] = {f: set() for f in assignment.student_files}
+    modules = {Path(f).stem: f for f in assignment.student_files}
+    for path in sorted(assignment.folder.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module in modules:
+                found[modules[node.module]].update(alias.name for alias in node.names)
+    return {f: sorted(names) for f, names in found.items()}
 
 
 def setup_source(assignment: Assignment) -> str:
-    """The setup cell's code: the module alias and the hook that saves the student file(s)."""
-    modules = ", ".join(f"`{Path(f).stem}`" for f in assignment.student_files)
-    stubs = {name: hashlib.sha256(_stub_bytes(assignment, name)).hexdigest() for name in assignment.student_files}
-    return SETUP.format(modules=modules, files=json.dumps(list(assignment.student_files)),
-                        stubs=json.dumps(stubs)).rstrip("\n")
+    """The setup cell's code: it hands the student files, their stubs' sha256 and the tested names to the kit."""
+    files = assignment.student_files
+    stubs = {name: hashlib.sha256(_stub_bytes(assignment, name)).hexdigest() for name in files}
+    return SETUP.format(first=files[0], modules=", ".join(f"`{Path(f).stem}`" for f in files),
+                        names=", ".join(files), id=assignment.id, files=json.dumps(list(files)),
+                        stubs=json.dumps(stubs), tested=json.dumps(tested_names(assignment)))
 
 
 def _stub_bytes(assignment: Assignment, filename: str) -> bytes:
@@ -228,7 +210,20 @@ class PublicTest:
     """One public test function as a notebook cell: its definition, then the call(s) that run it."""
     file: str           # the test file, e.g. 'test_affine.py'
     name: str           # the function, e.g. 'test_affine_shapes'
-    source: str         # the cell's code
+    definition: str     # the function as the test file has it, with the comments above it
+    cases: str          # '' or a list comprehension of keyword dicts, one per parametrized case
+    loops: str          # the plain calls: loops over the parametrized values around one call
+
+    @property
+    def source(self) -> str:
+        """The notebook cell: the definition, then run_public_test, which explains a failure and never raises."""
+        cases = f", {self.cases}" if self.cases else ""
+        return f"{self.definition}\n\n\nrun_public_test({self.name}{cases})"
+
+    @property
+    def plain(self) -> str:
+        """The definition, then plain calls (loops over the parametrized values) that raise on failure."""
+        return f"{self.definition}\n\n\n{self.loops}"
 
 
 @dataclass(frozen=True)
@@ -267,7 +262,8 @@ def _split_test_file(assignment: Assignment, path: Path) -> PublicTestFile:
         chunk = "\n".join(lines[start_after:node.end_lineno])
         start_after = node.end_lineno
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-            tests.append(PublicTest(path.name, node.name, chunk.strip("\n") + "\n\n\n" + _calls(node, path)))
+            loops, cases = _calls(node, path)
+            tests.append(PublicTest(path.name, node.name, chunk.strip("\n"), cases, loops))
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             raise CourseError(f"{path}:{first}: test classes cannot be turned into notebook cells; "
                               "write the tests as functions")
@@ -279,8 +275,9 @@ def _split_test_file(assignment: Assignment, path: Path) -> PublicTestFile:
     return PublicTestFile(path.name, "\n".join(preamble).strip("\n"), tuple(tests))
 
 
-def _calls(node: ast.FunctionDef, path: Path) -> str:
-    """The code that runs a test function: a plain call, or loops over its parametrize values."""
+def _calls(node: ast.FunctionDef, path: Path) -> tuple[str, str]:
+    """How to run a test function: (plain calls, cases) where the plain calls loop over its
+    parametrize values, and cases is '' or a comprehension of one keyword dict per case."""
     loops: list[tuple[str, str]] = []  # (loop target, values source), outermost first
     covered: list[str] = []
     for decorator in node.decorator_list:
@@ -295,12 +292,15 @@ def _calls(node: ast.FunctionDef, path: Path) -> str:
     if sorted(params) != sorted(covered):
         raise CourseError(f"{path}:{node.lineno}: {node.name} takes {', '.join(params)}, but only "
                           "pytest.mark.parametrize arguments can be given in a notebook (no fixtures)")
-    call = f"{node.name}({', '.join(params)})"
     out = []
     for depth, (target, values) in enumerate(loops):
         out.append("    " * depth + f"for {target} in {values}:")
-    out.append("    " * len(loops) + call)
-    return "\n".join(out)
+    out.append("    " * len(loops) + f"{node.name}({', '.join(params)})")
+    if not loops:
+        return "\n".join(out), ""
+    fors = "".join(f"\n    for {target} in {values}" for target, values in loops)
+    cases = f"[\n    dict({', '.join(f'{p}={p}' for p in params)}){fors}]"
+    return "\n".join(out), cases
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:

@@ -119,7 +119,7 @@ def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, st
         for test in test_file.tests:
             names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
             units = [u for u in order if u in names] or order[-1:]
-            source = doctest_safe(without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.source),
+            source = doctest_safe(without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.plain),
                                   f"{assignment.folder / test_file.file} ({test.name})")
             found[units[-1]].append((test.name, source))
     return found
