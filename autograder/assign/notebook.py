@@ -8,26 +8,40 @@ A student notebook holds, in order:
     readme_cells      the README, one markdown cell per section (split at headings),
                       without the sections about running pytest in a folder
     guide_cell        how the notebook works (markdown)
-    setup_cell        a code cell that makes the notebook's definitions importable
+    setup_cell        a code cell that makes the student cell run as its module (below)
     student_cell      per student file, a code cell: the stub, or the solution when asked
     public_test_cells the public tests: per test file a cell with its imports and
-                      helpers, then one cell per test function that defines and calls it
+                      helpers, then one cell per test function that defines and runs it
 
-How the public tests find the student's code: they say `from layers import
-Affine`, as in a folder. The setup cell registers the notebook's own namespace
-(the kernel's `__main__`) as the module `layers`, so the import finds the
-latest definitions of the student cell, whichever cell ran last; nothing goes
-stale when the student edits and reruns. The setup cell also registers an
-IPython `post_run_cell` hook: each time a cell that starts with the line
-`# layers.py` runs, its source is saved as `layers.py` beside the notebook.
-That file is what the student uploads, what `make check` checks, and what an
-nbgrader hidden-test cell grades (see nbgrader.py). An existing `layers.py` is
-overwritten only when the notebook wrote it (it starts with that line) or when
-it is the untouched stub the notebook was made with (the setup cell holds the
-stub's sha256): the notebook is released in the student folder, beside the stub
-and the student kit that its public tests import (release.py), and a file the
-student edited in an editor is never lost. The setup cell uses nothing but the
-standard library and IPython, as a student has them.
+What is graded is what the student ran. The autograder, and the hidden-test
+cells of an nbgrader or otter notebook, grade the student file, layers.py, and
+nothing else of the notebook. So the notebook's public tests test exactly that
+code: the setup cell (check/notebook.py of the student kit, which ships beside
+every notebook) makes the cell that starts with the line `# layers.py` run, not
+in the notebook's namespace, but as the module `layers` on its own, from its
+source alone, as the grader imports the saved file; the tests say `from layers
+import Affine`, as in a folder, and get that module's Affine. Its names are then
+copied into the notebook's namespace for the student's own cells. So:
+
+- a helper defined in another cell is not there when graded, nor when tested:
+  the student cell says so as soon as it runs, and each test that reaches it
+  fails with a sentence naming it, instead of passing on code the grader will
+  not see;
+- a cell that defines a name the tests import, without `# layers.py` as its
+  first line (an edited first line), is neither saved nor tested, and says so
+  when it runs; the tests say the student cell has not run;
+- the student cell is saved as `layers.py` beside the notebook before it runs
+  (its source, ending with a newline): what the student uploads, what `make
+  check` checks and what a hidden-test cell grades. An existing `layers.py` is
+  replaced only when it is the untouched stub (the setup cell holds the stub's
+  sha256) or exactly what the notebook saved last (its sha256 is kept beside it
+  in `.layers.py.notebook-sha256`, across kernel restarts): a file changed in
+  an editor, before or after a save, is never overwritten, and the cell says so.
+
+The public-test cells call `run_public_test`, which prints one line when the
+test passes and otherwise the explanation `check` gives (hints included), and
+never raises: Run All reaches the end of the notebook. The notebook is released
+in the student folder, beside the stub and the student kit (release.py).
 
 Cells carry fixed ids (`cell_id`), so the same sources always give the same
 bytes. Exporters (nbgrader, otter-grader) build their notebooks from the same
@@ -117,16 +131,19 @@ def guide_text(assignment: Assignment) -> str:
     module = Path(files[0]).stem
     return (
         "## Working in this notebook\n\n"
-        f"Run the cells in order. The first code cell makes this notebook's definitions "
-        f"importable as the module `{module}`, which is how the tests find your code. "
-        f"Write your code in the cell that starts with `{marker(files[0])}`: fill in what "
-        "raises `NotImplementedError`, then run that cell and the test cells below it. "
-        "A test cell that runs without an error has passed; after a change, run your cell "
-        "again and then the tests.\n\n"
+        f"Run the cells in order. Write your code in the cell that starts with `{marker(files[0])}`: "
+        "fill in what raises `NotImplementedError`, then run that cell and the test cells below it. "
+        "Each test cell prints `passed` or why it failed, as `make check` does; after a change, "
+        "run your cell again and then the tests.\n\n"
+        f"**What is graded is that cell alone.** It runs as the module `{module}` on its own, as the "
+        f"autograder imports your file, and the tests import it from there: keep every function and "
+        f"import your code needs inside it, and keep `{marker(files[0])}` as its first line. "
+        "The notebook tells you at once when your cell uses something another cell defines, "
+        "or when a cell without that first line defines what the tests need.\n\n"
         f"Each time it runs, your cell is also saved as {names} beside this notebook, "
         "replacing the stub of the folder: that is the file you upload, and the file "
         "`make check` checks. A file of that name that you changed outside this notebook is "
-        "left alone, and the notebook says so: move it away to save your cell."
+        "never overwritten, and the notebook says so: move it away to save your cell."
     )
 
 

@@ -208,13 +208,16 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
     filename = assignment.student_files[0]
     return notebook.markdown(
         "## Working in this notebook\n\n"
-        "Run the cells in order. The first code cells set up otter and make this notebook's "
-        f"definitions importable as the module `{Path(filename).stem}`, which is how the tests find "
-        f"your code. Write your code in the cell that starts with `{notebook.marker(filename)}`: "
-        "replace each `raise NotImplementedError(...)` with your code and run the cell. Each part "
-        "below has public test cells and a `grader.check` cell that runs them; after a change, run "
-        "your cell again, then the checks. When your notebook is graded, hidden tests check each "
-        "part more thoroughly and give its points.", "working-in-this-notebook")
+        "Run the cells in order. Write your code in the cell that starts with "
+        f"`{notebook.marker(filename)}`: replace each `raise NotImplementedError(...)` with your code and "
+        "run the cell. Each part below has public test cells and a `grader.check` cell that runs them; "
+        "after a change, run your cell again, then the checks. When your notebook is graded, hidden "
+        "tests check each part more thoroughly and give its points.\n\n"
+        f"**What is graded is that cell alone.** It runs as the module `{Path(filename).stem}` on its "
+        "own, and the tests import it from there, as the autograder does: keep every function and "
+        f"import your code needs inside it, and keep `{notebook.marker(filename)}` as its first line. "
+        "The notebook tells you at once when your cell uses something another cell defines, or when "
+        "a cell without that first line defines what the tests need.", "working-in-this-notebook")
 
 
 def master_notebook(assignment: Assignment) -> nbformat.NotebookNode:

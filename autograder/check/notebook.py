@@ -63,6 +63,11 @@ def text(key: str, **fields) -> str:
     return messages.text(f"notebook.{key}", **fields)
 
 
+def _say(message: str) -> None:
+    """Print in one write: a kernel may send print's text and its newline as two outputs."""
+    sys.stdout.write(message + "\n")
+
+
 def marker(filename: str) -> str:
     return f"# {filename}"
 
@@ -119,7 +124,7 @@ def _autograder_notebook_hook(result) -> None:
     for filename, names in _TESTED.items():
         found = [n for n in names if n in defined]
         if found:
-            print(text("unmarked_cell", names=", ".join(found), file=filename, marker=marker(filename)))
+            _say(text("unmarked_cell", names=", ".join(found), file=filename, marker=marker(filename)))
 
 
 def _defined_names(source: str) -> set[str]:
@@ -219,7 +224,7 @@ def run_student_cell(filename: str, source: str) -> None:
     elsewhere = sorted(n for n in _TESTED.get(filename, ()) if n not in vars(module) and n in others)
     for key, found in (("uses_other_cells", borrowed), ("tested_in_other_cells", elsewhere)):
         if found:
-            print(text(key, names=", ".join(found), file=filename, marker=marker(filename)))
+            _say(text(key, names=", ".join(found), file=filename, marker=marker(filename)))
 
 
 def _global_names(code: types.CodeType) -> set[str]:
@@ -258,7 +263,7 @@ def _save(filename: str, source: str) -> None:
         except (OSError, UnicodeDecodeError):
             recorded = ""
         if old not in (_STUBS.get(filename), _WRITTEN.get(filename), recorded):
-            print(text("changed_outside", file=filename))
+            _say(text("changed_outside", file=filename))
             return
     path.write_bytes(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -301,7 +306,7 @@ def run_public_test(test, cases: list[dict] | None = None, quiet: bool = False) 
         if failures:
             raise AssertionError("\n".join(lines))
     else:
-        print("\n".join(lines))
+        _say("\n".join(lines))
 
 
 def _case(kwargs: dict) -> str:
