@@ -189,7 +189,8 @@ def _grade_in_language(args) -> int:
         from .report.batch import cannot_write, report_formats
         from .report.student import write_reports
         try:
-            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format))
+            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format),
+                                  index=False)  # one submission: its page alone
         except OSError as exc:
             print(f"error: {cannot_write(exc, args.reports, args.lang)}", file=sys.stderr)
             return 2

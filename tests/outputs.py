@@ -87,7 +87,7 @@ def every_output(result: Result, folder: Path) -> dict[str, str]:
         back = book.result(result.submission, result.assignment)
         assert back is not None and [t.output for t in back.tests] == [t.output for t in result.tests]
         book.export_csv(result.assignment, folder / "grades.csv")
-    outputs["grades.csv"] = (folder / "grades.csv").read_bytes().decode("utf-8")
+    outputs["grades.csv"] = (folder / "grades.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(outputs["grades.csv"], newline="")))
     assert len(rows) == 2 and rows[1][0].lstrip("'") == result.submission
     for fmt in ("md", "html"):

@@ -94,7 +94,7 @@ def printed(run: subprocess.CompletedProcess) -> str:
 
 
 def assert_batch_outputs(folder: Path, students: int) -> None:
-    rows = list(csv.reader(io.StringIO((folder / "grades.csv").read_text(encoding="utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO((folder / "grades.csv").read_text(encoding="utf-8-sig"), newline="")))
     assert len(rows) == students + 1
     with sqlite3.connect(folder / "grades.db") as db:
         assert db.execute("SELECT COUNT(*) FROM submissions").fetchone() == (students,)

@@ -167,12 +167,10 @@ def summary_table(assignment: Assignment, results: dict) -> Table:
 
 
 def _json_stem(student: str, taken: dict[str, str]) -> str:
-    """A file name for a student's results.json in --out: safe characters, one per student."""
-    from .student import file_stem
+    """A file name for a student's results.json in --out: safe characters, one per student
+    (filenames.safe_file_stem: distinct on a case-insensitive file system too)."""
+    from .filenames import safe_file_stem
 
     if student not in taken:
-        stem, used = file_stem(student), {s.lower() for s in taken.values()}
-        while stem.lower() in used:
-            stem += "_"
-        taken[student] = stem
+        taken[student] = safe_file_stem(student, set(taken.values()))
     return taken[student]
