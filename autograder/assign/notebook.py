@@ -238,6 +238,13 @@ class PublicTest:
         return f"{self.definition}\n\n\nrun_public_test({self.name}{cases})"
 
     @property
+    def quiet(self) -> str:
+        """The definition, then run_public_test(quiet=True): silent on a pass (otter compares printed
+        output), an AssertionError holding check's explanation on a failure."""
+        cases = f", {self.cases}" if self.cases else ""
+        return f"{self.definition}\n\n\nrun_public_test({self.name}{cases}, quiet=True)"
+
+    @property
     def plain(self) -> str:
         """The definition, then plain calls (loops over the parametrized values) that raise on failure."""
         return f"{self.definition}\n\n\n{self.loops}"

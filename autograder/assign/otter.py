@@ -17,7 +17,8 @@ student and public-test cells) laid out in otter's blocks:
       - in the first question only: the student cell, the whole student file (one cell,
         as the setup cell saves it), its solution regions in otter's markers with the
         stub's `raise NotImplementedError(...)` as the prompt students get instead;
-      - its public tests, one cell each (preamble and test): 0 points, the student's checks;
+      - its public tests, one cell each (preamble and test, run by the kit's run_public_test,
+        which raises check's explanation of a failure): 0 points, the student's checks;
       - one `# HIDDEN` cell per hidden test of the unit, worth the manifest's points.
 
 A hidden cell holds no test code: it calls autograder.cell.hidden_test, which grades the
@@ -55,6 +56,9 @@ _OTTER_MARKERS = ("# SOLUTION", "#SOLUTION", "# SEED", "# BEGIN PROMPT", "# END 
 
 
 KIT = "autograder"  # the folder beside each master that holds the student kit's engine
+# A public test runs through the kit's run_public_test: silent when it passes, and when it fails an
+# AssertionError holding the explanation `check` gives, hints included, which otter shows the student.
+RUNNER = "from autograder.check.notebook import run_public_test\n"
 
 
 def config_text(assignment: Assignment) -> str:
@@ -119,7 +123,7 @@ def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, st
         for test in test_file.tests:
             names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
             units = [u for u in order if u in names] or order[-1:]
-            source = doctest_safe(without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.plain),
+            source = doctest_safe(RUNNER + without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.quiet),
                                   f"{assignment.folder / test_file.file} ({test.name})")
             found[units[-1]].append((test.name, source))
     return found
