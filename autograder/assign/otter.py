@@ -11,7 +11,7 @@ student and public-test cells) laid out in otter's blocks:
 
     raw       # ASSIGNMENT CONFIG (YAML: name, init/check-all/export cells, test files, no PDFs)
     markdown  the README's sections and a guide
-    code      the setup cell: the module alias and the hook that saves the student file
+    code      the setup cell: the student cell then runs as its module alone, and is saved as the file
     per graded unit of the manifest, one question (raw # BEGIN QUESTION, name: the unit,
     points: one entry per test cell), holding
       - in the first question only: the student cell, the whole student file (one cell,

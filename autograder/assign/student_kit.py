@@ -2,7 +2,8 @@
 
     Makefile           `make check` (python -m autograder check) and `make test` (python -m pytest)
     assignment.toml    which assignment the folder holds, for `check` (no hidden test names: not the manifest)
-    autograder/        the student side of the engine: the check verb (check/), the assertions the
+    autograder/        the student side of the engine: the check verb (check/; its notebook.py is
+                       what a notebook's setup and public-test cells call), the assertions the
                        public tests call (checks.py, hints.py), the message catalogue (messages.py,
                        catalogue/), and cli.py, course.py and __main__.py for `python -m autograder`;
                        cell.py, what the autograded cells of an nbgrader or otter notebook import: it
