@@ -44,11 +44,19 @@ class _Tags(HTMLParser):
         self.tags.append(tag)
 
 
-def injected_tags(page: str) -> set[str]:
+def injected_tags(page: str, allowed: set[str] = PAGE_TAGS) -> set[str]:
     parser = _Tags()
     parser.feed(page)
     parser.close()
-    return set(parser.tags) - PAGE_TAGS
+    return set(parser.tags) - allowed
+
+
+def link_count(page: str) -> int:
+    """How many <a> start tags the page holds (the index page has one per student, no more)."""
+    parser = _Tags()
+    parser.feed(page)
+    parser.close()
+    return list(parser.tags).count("a")
 
 
 def unescaped_markdown(page: str) -> str:

@@ -139,7 +139,7 @@ def test_the_markdown_index_links_every_page(tmp_path):
     written = student.write_reports(results, tmp_path, "en", ("md",))
     index = (tmp_path / "index.md").read_text(encoding="utf-8")
     assert [p.name for p in written] == ["a.md", "b_c.md"]
-    assert "(<a.md>)" in index and "(<b_c.md>)" in index
+    assert "](a.md)" in index and "](b_c.md)" in index
 
 
 @given(st.lists(st.text(min_size=0, max_size=30), min_size=1, max_size=12))

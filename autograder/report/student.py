@@ -211,7 +211,7 @@ def index_markdown(rows: list[tuple[Result, str]], lang: str) -> str:
     lines = [f"# {_md(messages.text('pages.index.title', lang, assignment=', '.join(assignments)))}", "",
              f"| {messages.text('pages.index.student', lang)} | {messages.text('pages.index.score', lang)} |",
              "|---|---:|"]
-    lines += [f"| [{_md(r.submission)}](<{_url(name)}>) | {_n(r.score)} / {_n(r.max_score)} |" for r, name in rows]
+    lines += [f"| [{_md(r.submission)}]({_url(name)}) | {_n(r.score)} / {_n(r.max_score)} |" for r, name in rows]
     return "\n".join(lines) + "\n"
 
 
