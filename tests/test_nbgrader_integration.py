@@ -177,7 +177,7 @@ def editor_change(env, course_dir: Path) -> None:
             cell["source"] = "# layers.py\n" + SOLUTION
     (home / "03_affine.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
     execute(env, home / "03_affine.ipynb")
-    assert (home / "layers.py").read_text() == "# layers.py\n" + SOLUTION + "\n"
+    assert (home / "layers.py").read_text() == ("# layers.py\n" + SOLUTION).rstrip("\n") + "\n"  # the cell, saved
     (home / "layers.py").write_text(EDITED)
     again = execute(env, home / "03_affine.ipynb")
     assert "changed outside it and is left as it is" in stdout_of(again)
