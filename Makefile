@@ -89,5 +89,11 @@ bench: $(READY)                          ## the course (1,000 students; BENCH_CO
 	-$(MAKE) --no-print-directory venv-nbgrader venv-otter  # the peers; if one cannot install, the table says so
 	$(BIN)/python -m benchmarks
 
-clean:
-	rm -rf $(VENV) $(NBGRADER_VENV) $(OTTER_VENV) .venv-py39 out build *.egg-info
+# Only what is generated and made again by a verb. out/ holds course data (the gradebook
+# and feedback of `make grade`, the live nbgrader course with its gradebook, submissions
+# and autograded notebooks, otter's graded results): it stays, but for out/gradescope/,
+# the zips `make gradescope` builds again.
+clean:                                   ## the venvs, build files and Gradescope zips; never out/'s course data
+	rm -rf $(VENV) $(NBGRADER_VENV) $(OTTER_VENV) .venv-py39 build *.egg-info .pytest_cache out/gradescope
+	find . -name __pycache__ -type d -not -path './out/*' -prune -exec rm -rf {} +
+	@if [ -d out ]; then echo "kept out/ (course data: gradebooks, the nbgrader course, otter results); delete what you no longer need by hand"; fi

@@ -55,7 +55,7 @@ def _grade(assignment: Assignment, submission: Submission, sandbox, only: tuple[
     chosen = [(unit, test) for unit in assignment.units for test in unit.tests
               if only is None or test.name in only]
     if submission.problems:
-        message = " ".join(submission.problems)
+        message = " ".join(submission.problems + submission.notes)
         return _result(assignment, submission, [_failed(t, message) for _, t in chosen],
                        started, sandbox, output=message)
 
@@ -64,7 +64,7 @@ def _grade(assignment: Assignment, submission: Submission, sandbox, only: tuple[
         results = [run.one(test, tests[test.name], ref, unit.uses_reference) for unit, test in chosen]
     finally:
         run.close()
-    return _result(assignment, submission, results, started, sandbox)
+    return _result(assignment, submission, results, started, sandbox, output=" ".join(submission.notes))
 
 
 class _Run:

@@ -1,10 +1,19 @@
 """Step 1 of grading: find the student's file(s) in a file, a folder or a zip.
 
 Uploads arrive in every shape: `layers.py`, `layers (1).py`, a folder with the
-file somewhere inside, a zip made on macOS with __MACOSX/ beside it. The rule:
-for each student file, take the copy nearest the top (ignoring hidden folders,
-__MACOSX and notebook checkpoints); a lone .py file stands for the assignment's
-only student file whatever its name.
+file somewhere inside, a zip made on macOS with __MACOSX/ beside it. The rule,
+for each student file, in a file, a folder (the one Gradescope passes) or a zip,
+ignoring hidden folders, __MACOSX and notebook checkpoints:
+
+1. the file of that exact name nearest the top;
+2. else a copy's name of it (`choose` says which): another case (`Layers.py`), or a
+   browser's or file manager's copy suffix (`layers (1).py`, `layers-2.py`,
+   `layers copy.py`), nearest the top, then the highest copy number (the latest);
+3. else, for an assignment of one student file, the upload's only .py file
+   (a lone .py file is taken whatever its name, as is a folder or zip holding one).
+
+A file taken by rule 2 or 3 is named in the result's output ("layers.py was
+graded from layers (1).py"), so the student and the instructor see which.
 
 Archives are read in memory, never extracted: no path in a zip can point
 outside anything, symlinks are skipped, and sizes are capped, so a zip bomb
@@ -19,6 +28,7 @@ complaint about them): a Submission cleans them when it is made
 from __future__ import annotations
 
 import hashlib
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -37,10 +47,12 @@ class Submission:
     name: str                      # the student / upload name, for reports
     files: dict[str, bytes]        # student file name -> source bytes
     problems: tuple[str, ...] = field(default_factory=tuple)  # what could not be loaded, in words
+    notes: tuple[str, ...] = field(default_factory=tuple)     # which upload file a student file came from
 
     def __post_init__(self):
         object.__setattr__(self, "name", untrusted.name(self.name))
         object.__setattr__(self, "problems", tuple(untrusted.message(p) for p in self.problems))
+        object.__setattr__(self, "notes", tuple(untrusted.message(p) for p in self.notes))
 
     @property
     def sha256(self) -> str:
@@ -70,17 +82,55 @@ def load(path: Path, student_files: tuple[str, ...], name: str | None = None) ->
             candidates = {PurePosixPath(path.name): lambda: _read_capped(path)}
     else:
         return Submission(name, {}, (text("grade.submission.missing_path", path=path),))
-    files, problems = {}, []
+    files, problems, notes = {}, [], []
     for wanted in student_files:
-        matches = sorted((p for p in candidates if p.name == wanted), key=lambda p: (len(p.parts), str(p)))
-        if not matches:
+        found = choose(list(candidates), wanted, lone=len(student_files) == 1)
+        if found is None:
             problems.append(text("grade.submission.missing_file", wanted=wanted))
             continue
         try:
-            files[wanted] = candidates[matches[0]]()
+            files[wanted] = candidates[found]()
         except _Unreadable as exc:
             problems.append(text(exc.key, wanted=wanted, **exc.fields))
-    return Submission(name, files, tuple(problems))
+            continue
+        if found.name != wanted:  # (a lone .py file, often named for its student in a batch, is keyed `wanted`)
+            notes.append(text("upload.took", wanted=wanted, found=found.as_posix()))
+    return Submission(name, files, tuple(problems), tuple(notes))
+
+
+def choose(paths: list[PurePosixPath], wanted: str, lone: bool = False) -> PurePosixPath | None:
+    """The upload file that stands for the student file `wanted` (the rules above), or None.
+
+    lone: the assignment has this one student file, so an upload's only .py file stands for it.
+    """
+    def depth_then_name(p: PurePosixPath):
+        return len(p.parts), str(p)
+
+    exact = sorted((p for p in paths if p.name == wanted), key=depth_then_name)
+    if exact:
+        return exact[0]
+    copies = [(p, number) for p in paths if (number := copy_number(p.name, wanted)) is not None]
+    if copies:
+        return min(copies, key=lambda pn: (len(pn[0].parts), -pn[1], str(pn[0])))[0]
+    python = [p for p in paths if p.suffix.lower() == ".py" and not p.name.startswith("test_")]  # not a public test
+    if lone and len(python) == 1:
+        return python[0]
+    return None
+
+
+def copy_number(name: str, wanted: str) -> int | None:
+    """0 when `name` is `wanted` in another case, n for a copy's name ('layers (2).py', 'layers-2.py',
+    'layers copy 2.py'; 1 for 'layers copy.py'), None when it is another file's name."""
+    stem, suffix = wanted.rsplit(".", 1) if "." in wanted else (wanted, "")
+    pattern = (rf"{re.escape(stem)}(?:\s*\((?P<paren>\d+)\)|-(?P<dash>\d+)|\s+copy(?:\s+(?P<copy>\d+))?(?P<once>))?"
+               + (rf"\.{re.escape(suffix)}" if suffix else ""))
+    match = re.fullmatch(pattern, name, flags=re.IGNORECASE)
+    if match is None:
+        return None
+    number = match.group("paren") or match.group("dash") or match.group("copy")
+    if number:
+        return int(number)
+    return 1 if match.group("once") is not None else 0
 
 
 class _Unreadable(Exception):
@@ -112,9 +162,9 @@ def _read_capped(path: Path) -> bytes:
 
 def _from_folder(folder: Path) -> dict:
     found = {}
-    for path in folder.rglob("*.py"):  # rglob does not follow symlinked folders
+    for path in folder.rglob("*"):  # rglob does not follow symlinked folders
         relative = PurePosixPath(*path.relative_to(folder).parts)
-        if _skipped(relative.parts) or path.is_symlink() or not path.is_file():
+        if path.suffix.lower() != ".py" or _skipped(relative.parts) or path.is_symlink() or not path.is_file():
             continue
         found[relative] = (lambda p=path: _read_capped(p))
     return found
@@ -127,7 +177,7 @@ def _from_zip(path: Path) -> dict:
         if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16):
             continue
         parts = tuple(p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".", ".."))
-        if not parts or _skipped(parts) or not parts[-1].endswith(".py"):
+        if not parts or _skipped(parts) or not parts[-1].lower().endswith(".py"):
             continue
         found[PurePosixPath(*parts)] = (lambda i=info: _read_member(archive, i))
     return found

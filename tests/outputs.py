@@ -44,11 +44,19 @@ class _Tags(HTMLParser):
         self.tags.append(tag)
 
 
-def injected_tags(page: str) -> set[str]:
+def injected_tags(page: str, allowed: set[str] = PAGE_TAGS) -> set[str]:
     parser = _Tags()
     parser.feed(page)
     parser.close()
-    return set(parser.tags) - PAGE_TAGS
+    return set(parser.tags) - allowed
+
+
+def link_count(page: str) -> int:
+    """How many <a> start tags the page holds (the index page has one per student, no more)."""
+    parser = _Tags()
+    parser.feed(page)
+    parser.close()
+    return list(parser.tags).count("a")
 
 
 def unescaped_markdown(page: str) -> str:
@@ -87,7 +95,7 @@ def every_output(result: Result, folder: Path) -> dict[str, str]:
         back = book.result(result.submission, result.assignment)
         assert back is not None and [t.output for t in back.tests] == [t.output for t in result.tests]
         book.export_csv(result.assignment, folder / "grades.csv")
-    outputs["grades.csv"] = (folder / "grades.csv").read_bytes().decode("utf-8")
+    outputs["grades.csv"] = (folder / "grades.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(outputs["grades.csv"], newline="")))
     assert len(rows) == 2 and rows[1][0].lstrip("'") == result.submission
     for fmt in ("md", "html"):

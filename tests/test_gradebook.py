@@ -46,9 +46,26 @@ def test_csv_has_a_column_per_test(tmp_path):
         book.record("student01", "a", result(2.0, "aa"))
         book.record("student02", "b", result(0.0, "bb"))
         assert book.export_csv("03_affine", tmp_path / "g.csv") == 2
-    rows = list(csv.DictReader(open(tmp_path / "g.csv")))
+    rows = list(csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8-sig")))
     assert [r["student"] for r in rows] == ["student01", "student02"]
     assert rows[0]["test_a"] == "2.0" and rows[1]["test_a"] == "0.0" and rows[1]["score"] == "1.0"
+
+
+def test_csv_starts_with_a_byte_order_mark_so_excel_reads_korean_names(tmp_path):
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record("김민수", "a", result(2.0, "aa"))
+        book.export_csv("03_affine", tmp_path / "g.csv")
+    data = (tmp_path / "g.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfstudent,") and "김민수".encode() in data
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)"])
+def test_csv_guards_names_a_spreadsheet_would_run_as_formulas(tmp_path, name):
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record(name, "a", result(2.0, "aa"))
+        book.export_csv("03_affine", tmp_path / "g.csv")
+    (row,) = csv.DictReader(open(tmp_path / "g.csv", encoding="utf-8-sig"))
+    assert row["student"] == "'" + name
 
 
 def test_unicode_names_survive(tmp_path):

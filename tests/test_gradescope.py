@@ -35,8 +35,8 @@ as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
                              reason="the worker drops to a uid of its own only when the grader runs as root")
 
 
-def bundle(aid: str, secret: bytes = SECRET) -> zipfile.ZipFile:
-    return zipfile.ZipFile(io.BytesIO(release.gradescope_zips([course.load(aid)], secret)[f"{aid}.zip"]))
+def bundle(aid: str, secret: bytes = SECRET, lang: str | None = None) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(release.gradescope_zips([course.load(aid)], secret, lang)[f"{aid}.zip"]))
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def open_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def fake_autograder(aid: str, parent: Path) -> Path:
+def fake_autograder(aid: str, parent: Path, lang: str | None = None) -> Path:
     """/autograder as Gradescope lays it out: the zip unpacked in source/ with the zip's
     permissions (as unzip applies them), an empty submission/ and results/."""
     root = parent / "autograder"
@@ -56,7 +56,7 @@ def fake_autograder(aid: str, parent: Path) -> Path:
         (root / folder).mkdir(parents=True)
         (root / folder).chmod(0o755)
     root.chmod(0o755)
-    with bundle(aid) as archive:
+    with bundle(aid, lang=lang) as archive:
         archive.extractall(root / "source")
         for info in archive.infolist():
             (root / "source" / info.filename).chmod(info.external_attr >> 16 & 0o777)
@@ -405,3 +405,60 @@ def test_an_empty_secret_file_is_a_sentence_not_a_new_secret(tmp_path, monkeypat
         gradescope.instructor_secret(copy)
     with pytest.raises(CourseError, match="secret"):
         gradescope.bundle_files(course.load(IDS[0], copy), [], b"")
+
+
+# ------------------------------------------------------------------ options of the zip
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def test_setup_pins_numpy_to_the_version_the_tests_ran_with():
+    import numpy
+    with bundle("03_affine") as archive:
+        setup = archive.read("setup.sh").decode()
+    (install,) = [line for line in setup.splitlines() if "pip install" in line]
+    assert f"numpy=={numpy.__version__}" in install.split() and "rich" in install
+
+
+def test_pinned_replaces_any_numpy_specifier_and_leaves_the_rest():
+    assert gradescope.pinned(["numpy>=1.24", "rich>=13"], {"numpy": "1.26.4"}) == ["numpy==1.26.4", "rich>=13"]
+    assert gradescope.pinned(["numpy"], {"numpy": "2.1.0"}) == ["numpy==2.1.0"]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_a_zip_built_with_lang_grades_in_that_language(lang, open_dir, tmp_path):
+    a = course.load("03_affine")
+    root = fake_autograder(a.id, open_dir, lang=lang)
+    assert f"--lang {lang}" in (root / "source" / "run_autograder").read_text()
+    shutil.copy(a.folder / "layers.py", root / "submission" / "layers.py")  # the stub: every test says why
+    run = run_autograder(root, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    outputs = " ".join(t["output"] for t in results_of(root)["tests"])
+    assert bool(HANGUL.search(outputs)) == (lang == "ko"), outputs[:500]
+
+
+def test_without_lang_run_autograder_passes_no_language():
+    with bundle("03_affine") as archive:
+        assert "--lang" not in archive.read("run_autograder").decode()
+
+
+@pytest.mark.parametrize("upload", ["layers (1).py", "Layers.py"])
+def test_an_odd_upload_name_in_the_submission_folder_is_graded_and_named(upload, open_dir, tmp_path):
+    a = course.load("03_affine")
+    root = fake_autograder(a.id, open_dir)
+    shutil.copy(a.solution_folder / "layers.py", root / "submission" / upload)
+    run = run_autograder(root, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = results_of(root)
+    assert results["score"] == a.max_score
+    assert f"layers.py was graded from {upload} in the upload." in results["output"]
+
+
+def test_the_gradescope_command_takes_lang_and_says_what_it_pinned(tmp_path, monkeypatch, capsys):
+    import numpy
+    monkeypatch.setenv("AUTOGRADER_SECRET", SECRET.decode())
+    assert cli.main(["gradescope", "--out", str(tmp_path), "--lang", "ko"]) == 0
+    said = capsys.readouterr().out
+    assert f"grade in ko and install numpy=={numpy.__version__}" in said
+    with zipfile.ZipFile(tmp_path / "03_affine.zip") as archive:
+        assert "--lang ko" in archive.read("run_autograder").decode()

@@ -138,6 +138,54 @@ def submit(course_dir: Path, aid: str, student: str, sources: dict[str, str] | N
     return folder
 
 
+HELPER = "import numpy as np\n\n\ndef column_sums(a):\n    return np.sum(a, axis=0)"
+HELPED = "# layers.py\n" + SOLUTION.replace("self.db = np.sum(dout, axis=0)", "self.db = column_sums(dout)")
+EDITED = SOLUTION.replace("self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout)")  # a bug, made in an editor
+
+
+def insert_before_solution(path: Path, source: str) -> None:
+    """A code cell of the student's own (no nbgrader metadata) just before the solution cell."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    at = next(i for i, c in enumerate(nb["cells"]) if meta(c).get("solution"))
+    nb["cells"].insert(at, {"cell_type": "code", "execution_count": None, "id": "own-helper", "metadata": {},
+                            "outputs": [], "source": source})
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def execute(env, notebook_path: Path) -> dict:
+    """Run a notebook in place with the real Jupyter of .venv-nbgrader, as a student's Run All."""
+    run = subprocess.run([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                          "--ExecutePreprocessor.timeout=300", str(notebook_path)],
+                         cwd=notebook_path.parent, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(notebook_path.read_text(encoding="utf-8"))
+
+
+def stdout_of(nb: dict, solution: bool = True) -> str:
+    cell = next(c for c in nb["cells"] if meta(c).get("solution") == solution and c["cell_type"] == "code")
+    return "".join("".join(o.get("text", "")) for o in cell["outputs"] if o.get("name") == "stdout")
+
+
+def editor_change(env, course_dir: Path) -> None:
+    """A student works in the released folder: runs the notebook (which saves layers.py), changes
+    layers.py in an editor, runs the notebook again, and submits the folder."""
+    home = course_dir / "student-home" / "03_affine"
+    shutil.copytree(course_dir / "release" / "03_affine", home)
+    nb = json.loads((home / "03_affine.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if meta(cell).get("solution"):
+            cell["source"] = "# layers.py\n" + SOLUTION
+    (home / "03_affine.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    execute(env, home / "03_affine.ipynb")
+    assert (home / "layers.py").read_text() == ("# layers.py\n" + SOLUTION).rstrip("\n") + "\n"  # the cell, saved
+    (home / "layers.py").write_text(EDITED)
+    again = execute(env, home / "03_affine.ipynb")
+    assert "changed outside it and is left as it is" in stdout_of(again)
+    folder = course_dir / "submitted" / "editor-change" / "03_affine"
+    shutil.copytree(home, folder)
+    (folder / "timestamp.txt").write_text(TIMESTAMP)
+
+
 @pytest.fixture(scope="module")
 def scores(env, course_dir) -> dict[tuple[str, str], float]:
     """(assignment, student) -> nbgrader's score, after one autograde per assignment."""
@@ -156,6 +204,12 @@ def scores(env, course_dir) -> dict[tuple[str, str], float]:
     (course_dir / "submitted" / "file-beside" / "03_affine" / "layers.py").write_text(SOLUTION)
     submit(course_dir, "07_many_to_one", "complete",
            {"classifier.py": notebook.student_source(rnn, "classifier.py", solved=True)})
+    # what is graded is what the student ran: a helper in a cell of its own, an edited first line,
+    # and a layers.py changed in an editor after the notebook saved it
+    helper_cell = submit(course_dir, "03_affine", "helper-cell", {"layers.py": HELPED})
+    insert_before_solution(helper_cell / "03_affine.ipynb", HELPER)
+    submit(course_dir, "03_affine", "edited-first-line", {"layers.py": "# my Affine, finished\n" + SOLUTION})
+    editor_change(env, course_dir)
     for aid in ("03_affine", "07_many_to_one"):
         nbgrader_cmd(env, course_dir, "autograde", aid, "--force")
     nbgrader_cmd(env, course_dir, "export", "--to", "grades.csv")
@@ -225,3 +279,37 @@ def test_generate_feedback_shows_each_student_the_messages(env, course_dir, scor
     untouched = (feedback / "untouched" / "03_affine" / "03_affine.html").read_text(encoding="utf-8")
     assert "Passed." in complete
     assert "is not implemented yet" in untouched
+
+
+# ------------------------------------------------- what is graded is what the student ran
+
+def cli_score(tmp_path: Path, code: str) -> float:
+    (tmp_path / "layers.py").write_text(code)
+    out = tmp_path / "results.json"
+    subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "03_affine",
+                    str(tmp_path / "layers.py"), "--out", str(out), "--quiet"], check=True, timeout=300)
+    return json.loads(out.read_text())["score"]
+
+
+def autograded(course_dir: Path, student: str) -> dict:
+    return json.loads((course_dir / "autograded" / student / "03_affine" / "03_affine.ipynb").read_text())
+
+
+def test_a_helper_in_another_cell_scores_what_the_student_cell_alone_is_worth_and_is_named(
+        scores, course_dir, tmp_path):
+    alone = cli_score(tmp_path, HELPED)
+    assert scores[("03_affine", "helper-cell")] == alone < course.load("03_affine").max_score
+    assert "This cell uses column_sums, defined in another cell" in stdout_of(autograded(course_dir, "helper-cell"))
+
+
+def test_an_edited_first_line_is_refused_in_the_notebook_and_scores_zero(scores, course_dir):
+    assert scores[("03_affine", "edited-first-line")] == 0
+    said = stdout_of(autograded(course_dir, "edited-first-line"))
+    assert "its first line is not `# layers.py`: it is not saved as layers.py" in said
+
+
+def test_an_editor_change_is_never_overwritten_and_the_notebook_is_what_is_graded(scores, course_dir):
+    """The student's layers.py stays as the editor left it; nbgrader grades the submitted notebook's cell."""
+    assert (course_dir / "student-home" / "03_affine" / "layers.py").read_text() == EDITED
+    assert (course_dir / "submitted" / "editor-change" / "03_affine" / "layers.py").read_text() == EDITED
+    assert scores[("03_affine", "editor-change")] == course.load("03_affine").max_score

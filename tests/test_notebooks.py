@@ -1,4 +1,6 @@
-"""The student notebooks run: solved, every cell runs clean; as released, the tests fail on the stub."""
+"""The student notebooks run: solved, every cell runs clean; as released, the tests fail on the stub,
+each with check's explanation, and Run All reaches the end. What the public tests in a notebook test
+is what is graded: the cell that starts with '# layers.py', alone, saved as layers.py."""
 
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ def run(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> 
     return nb
 
 
+def said(nb, cell: str) -> str:
+    """Everything a cell printed to stdout."""
+    (found,) = [c for c in nb.cells if c.id == cell]
+    return "".join(o.text for o in found.outputs if o.get("name") == "stdout")
+
+
 def outputs(nb, kind: str) -> dict[str, list]:
     """cell id -> its outputs of a kind: 'error', or 'stderr' (warnings land there)."""
     found = {}
@@ -54,20 +62,21 @@ def test_every_solved_notebook_runs_clean(aid, tmp_path):
     assert test_cells and all(c.execution_count for c in test_cells)
     for name in a.student_files:  # the setup cell's hook saved the student cell as the student file
         saved = (tmp_path / name).read_text(encoding="utf-8")
-        assert saved == notebook.student_source(a, name, solved=True)
+        assert saved == notebook.student_source(a, name, solved=True) + "\n"
         assert BEGIN not in saved
+    tests = [t.name for f in notebook.public_test_files(a) for t in f.tests]
+    assert all(said(nb, t) == f"passed: {t}\n" for t in tests), {t: said(nb, t) for t in tests}
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_released_notebook_fails_every_public_test_on_the_stub(aid, tmp_path):
+def test_released_notebook_explains_every_public_test_failure_on_the_stub_and_runs_to_the_end(aid, tmp_path):
     a = course.load(aid)
-    nb = run(notebook.student_notebook(a), tmp_path, allow_errors=True)
-    errors = outputs(nb, "error")
-    student_cells = {notebook.cell_id(f) for f in a.student_files}
-    assert "setup" not in errors and not student_cells & set(errors), errors
+    nb = run(notebook.student_notebook(a), tmp_path)  # no cell raises: Run All reaches the end
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
     tests = [t.name for f in notebook.public_test_files(a) for t in f.tests]
-    assert tests and set(tests) <= set(errors), f"public tests that pass on the stub: {set(tests) - set(errors)}"
-    assert any(o.ename == "NotImplementedError" for found in errors.values() for o in found)
+    for test in tests:
+        assert said(nb, test).startswith(f"FAILED {test}"), said(nb, test)
+    assert any("is not written yet: it still raises NotImplementedError" in said(nb, t) for t in tests)
 
 
 def student_folder(aid: str, tmp_path: Path) -> Path:
@@ -95,7 +104,7 @@ def test_the_notebook_in_the_student_folder_uses_the_kit_and_replaces_the_stub(t
     nb = run(notebook.new_notebook(cells), folder)
     assert not outputs(nb, "error")
     assert Path(nb.cells[-1].outputs[0].text.strip()).resolve() == (folder / "autograder" / "checks.py").resolve()
-    assert (folder / "layers.py").read_text() == notebook.student_source(a, "layers.py", solved=True)
+    assert (folder / "layers.py").read_text() == notebook.student_source(a, "layers.py", solved=True) + "\n"
     check = subprocess.run([sys.executable, "-m", "autograder", "check", "--plain"], cwd=folder,
                            capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -130,7 +139,7 @@ def test_rerunning_an_edited_cell_updates_what_the_tests_import(tmp_path):
     cells = [notebook.setup_cell(a), stub, solved] + [c for c in notebook.public_test_cells(a) if c.cell_type == "code"]
     nb = run(notebook.new_notebook(cells), tmp_path)
     assert not outputs(nb, "error")
-    assert (tmp_path / "layers.py").read_text() == solved.source
+    assert (tmp_path / "layers.py").read_text() == solved.source + "\n"
 
 
 def test_a_file_the_notebook_did_not_write_is_never_overwritten(tmp_path):
@@ -149,10 +158,138 @@ def test_running_the_setup_cell_twice_saves_once(tmp_path):
     setup = notebook.setup_cell(a)
     again = notebook.code(setup.source, "setup-again")
     cells = [setup, again, notebook.student_cell(a, "layers.py", solved=True),
-             notebook.code("import IPython\nprint(sum(getattr(f, '__name__', '') == 'save_student_file' "
-                           "for f in IPython.get_ipython().events.callbacks['post_run_cell']))", "count")]
+             notebook.code("import IPython\nshell = IPython.get_ipython()\n"
+                           "print(sum(getattr(f, '__name__', '') == '_autograder_notebook_hook' "
+                           "for f in shell.events.callbacks['post_run_cell']),\n"
+                           "      sum(getattr(f, '__name__', '') == '_student_cell_transform' "
+                           "for f in shell.input_transformers_cleanup))", "count")]
     nb = run(notebook.new_notebook(cells), tmp_path)
-    assert nb.cells[-1].outputs[0].text.strip() == "1"
+    assert nb.cells[-1].outputs[0].text.strip() == "1 1"
+
+
+# ------------------------------------- what the notebook tests is what is graded
+
+AFFINE = course.load("03_affine")
+SOLVED = notebook.student_source(AFFINE, "layers.py", solved=True)
+TESTS = [t.name for f in notebook.public_test_files(AFFINE) for t in f.tests]
+
+
+def affine_notebook(student_code: str, *before: str) -> nbformat.NotebookNode:
+    """Setup, the cells `before` (a student's own), the student cell holding `student_code`, the public tests."""
+    cell = notebook.student_cell(AFFINE, "layers.py")
+    cell.source = student_code
+    own = [notebook.code(source, f"own-{n}") for n, source in enumerate(before)]
+    return notebook.new_notebook([notebook.setup_cell(AFFINE), *own, cell, *notebook.public_test_cells(AFFINE)])
+
+
+def grade_file(path: Path) -> float:
+    out = path.parent / "results.json"
+    subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", AFFINE.id, str(path),
+                    "--out", str(out), "--quiet"], check=True, capture_output=True, timeout=300)
+    return json.loads(out.read_text())["score"]
+
+
+def test_a_helper_in_another_cell_fails_the_public_tests_as_it_fails_grading(tmp_path):
+    helper = "import numpy as np\n\n\ndef column_sums(a):\n    return np.sum(a, axis=0)"
+    code = SOLVED.replace("self.db = np.sum(dout, axis=0)", "self.db = column_sums(dout)")
+    assert code != SOLVED
+    nb = run(affine_notebook(code, helper), tmp_path)
+    assert not outputs(nb, "error")  # Run All reaches the end
+    assert "This cell uses column_sums, defined in another cell" in said(nb, "layers-py")
+    failed = [t for t in TESTS if said(nb, t).startswith("FAILED")]
+    assert failed and all("column_sums is defined in another cell of this notebook" in said(nb, t) for t in failed)
+    # the grader sees what the tests saw: the saved cell alone, without the helper
+    assert (tmp_path / "layers.py").read_text() == code + "\n"
+    assert grade_file(tmp_path / "layers.py") < AFFINE.max_score
+
+
+def test_a_helper_inside_the_student_cell_passes_and_grades_full(tmp_path):
+    code = SOLVED.replace("self.db = np.sum(dout, axis=0)", "self.db = column_sums(dout)") + \
+        "\n\n\ndef column_sums(a):\n    return np.sum(a, axis=0)"
+    nb = run(affine_notebook(code), tmp_path)
+    assert said(nb, "layers-py") == ""
+    assert all(said(nb, t) == f"passed: {t}\n" for t in TESTS)
+    assert grade_file(tmp_path / "layers.py") == AFFINE.max_score
+
+
+def test_a_class_defined_in_another_cell_is_named_and_not_tested(tmp_path):
+    """The tests never take Affine from outside the student cell, even when another cell defines it."""
+    other = "import numpy as np\n" + SOLVED.split("\n", 1)[1].split("import numpy as np", 1)[1]
+    nb = run(affine_notebook("# layers.py\nimport numpy as np\n", other), tmp_path)
+    assert "This cell does not define Affine, which another cell of this notebook defines" in said(nb, "layers-py")
+    assert all(said(nb, t).startswith(f"FAILED {t}") and "Affine is defined in another cell" in said(nb, t)
+               for t in TESTS)
+
+
+def test_a_cell_whose_first_line_was_edited_is_refused_in_the_notebook(tmp_path):
+    code = "# my Affine layer, finished\n" + SOLVED.split("\n", 1)[1]
+    nb = run(affine_notebook(code), tmp_path)
+    assert not outputs(nb, "error")
+    assert "but its first line is not `# layers.py`: it is not saved as layers.py" in said(nb, "layers-py")
+    assert all("The cell that starts with `# layers.py` has not run yet" in said(nb, t) for t in TESTS)
+    assert not (tmp_path / "layers.py").exists()
+
+
+def test_an_editor_change_after_a_save_is_never_overwritten_even_by_a_new_kernel(tmp_path):
+    run(affine_notebook(SOLVED), tmp_path)
+    saved = tmp_path / "layers.py"
+    assert saved.read_text() == SOLVED + "\n"
+    edited = saved.read_text().replace("self.db = np.sum(dout, axis=0)", "self.db = dout.sum(axis=0)")
+    saved.write_text(edited)  # the student goes on in an editor
+    nb = run(affine_notebook(SOLVED), tmp_path)  # and later runs the notebook again
+    assert saved.read_text() == edited
+    assert "layers.py beside this notebook was changed outside it and is left as it is" in said(nb, "layers-py")
+
+
+def test_what_the_notebook_saved_is_replaced_by_the_next_run_even_in_a_new_kernel(tmp_path):
+    stub = notebook.student_source(AFFINE, "layers.py")
+    run(affine_notebook(stub), tmp_path)
+    nb = run(affine_notebook(SOLVED), tmp_path)
+    assert (tmp_path / "layers.py").read_text() == SOLVED + "\n"
+    assert said(nb, "layers-py") == ""
+
+
+def test_a_student_cell_that_raises_is_named_by_every_test(tmp_path):
+    nb = run(affine_notebook(SOLVED + "\n\nraise ValueError('half done')"), tmp_path, allow_errors=True)
+    assert list(outputs(nb, "error")) == ["layers-py"]  # the student's own error, in the student's cell
+    assert all("stopped with ValueError: half done" in said(nb, t) for t in TESTS)
+
+
+def test_public_test_cells_explain_a_failure_as_check_does_hint_included(tmp_path):
+    folder = student_folder(AFFINE.id, tmp_path)
+    code = SOLVED.replace("self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout)")
+    nb = run(affine_notebook(code), folder)
+    check = subprocess.run([sys.executable, "-m", "autograder", "check", "--plain"], cwd=folder,
+                           capture_output=True, text=True, timeout=300)
+    for test in TESTS:
+        shown = said(nb, test)
+        if not shown.startswith("FAILED"):
+            assert shown == f"passed: {test}\n" and f"FAILED {test}" not in check.stdout
+            continue
+        assert f"FAILED {test}" in check.stdout
+        explained = [line for line in shown.splitlines()[1:] if "of this cell" not in line]
+        assert explained and all(line in check.stdout.splitlines() for line in explained), (shown, check.stdout)
+    assert "sum dout over the batch axis only, np.sum(dout, axis=0)" in said(nb, "test_affine_small_example")
+
+
+def test_run_public_test_quietly_raises_the_explanation_and_prints_nothing_on_pass(capsys):
+    from autograder.check.notebook import run_public_test
+    from autograder.checks import assert_close
+
+    def test_sum():
+        assert_close([1.0, 2.0], [1.0, 3.0], "sum(x)", reveal=True)
+
+    def test_ok(x):
+        if x <= 0:
+            raise AssertionError("x must be positive")
+
+    with pytest.raises(AssertionError, match=r"(?s)FAILED test_sum.*sum\(x\)"):
+        run_public_test(test_sum, quiet=True)
+    run_public_test(test_ok, [dict(x=1), dict(x=2)], quiet=True)
+    assert capsys.readouterr().out == ""
+    run_public_test(test_ok, [dict(x=1), dict(x=-1), dict(x=-2)])
+    shown = capsys.readouterr().out
+    assert shown.startswith("FAILED test_ok [x=-1; x=-2]\n") and shown.count("FAILED") == 1
 
 
 # ------------------------------------------------------------- the builder
@@ -198,10 +335,15 @@ def test_headings_inside_code_fences_do_not_split_the_readme(tmp_path):
 def test_parametrized_tests_become_loops():
     (test_file,) = notebook.public_test_files(course.load("02_activations"))
     source = {t.name: t.source for t in test_file.tests}["test_gradients_match_central_differences"]
-    assert source.endswith("for layer_class in [Relu, Sigmoid, Tanh]:\n"
-                           "    for shape in [(5,), (3, 4)]:\n"
-                           "        test_gradients_match_central_differences(layer_class, shape)")
+    assert source.endswith("run_public_test(test_gradients_match_central_differences, [\n"
+                           "    dict(layer_class=layer_class, shape=shape)\n"
+                           "    for layer_class in [Relu, Sigmoid, Tanh]\n"
+                           "    for shape in [(5,), (3, 4)]])")
     compile(source, "cell", "exec")
+    plain = {t.name: t.plain for t in test_file.tests}["test_gradients_match_central_differences"]
+    assert plain.endswith("for layer_class in [Relu, Sigmoid, Tanh]:\n"
+                          "    for shape in [(5,), (3, 4)]:\n"
+                          "        test_gradients_match_central_differences(layer_class, shape)")
 
 
 @pytest.mark.parametrize("test_code, problem", [

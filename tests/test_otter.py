@@ -379,7 +379,9 @@ def test_otter_run_gives_the_solution_full_points_and_the_stub_zero(aid, exporte
     public = public_output(tmp_path / "solution")
     assert public.count("All test cases passed!") == len(course.load(aid).units), public
     assert grade(dist, dist / "student" / f"{aid}.ipynb", tmp_path / "stub") == (0, full)
-    assert "All test cases passed!" not in public_output(tmp_path / "stub")
+    stub = public_output(tmp_path / "stub")
+    assert "All test cases passed!" not in stub
+    assert "is not written yet: it still raises NotImplementedError" in stub  # check's explanation
 
 
 @pytest.mark.slow
@@ -409,3 +411,81 @@ def test_an_endless_loop_is_stopped_by_the_wall_clock_with_its_kernel(exported, 
     while any(_alive(p) for p in victims) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [p for p in victims if _alive(p)], "processes of the stopped run are still alive"
+
+
+# -------------------------------------------- real otter: what is graded is what the student ran
+
+HELPER = "import numpy as np\n\n\ndef column_sums(a):\n    return np.sum(a, axis=0)"
+
+
+def solved_03() -> str:
+    return notebook.student_source(course.load("03_affine"), "layers.py", solved=True)
+
+
+def cli_score(folder: Path, code: str) -> float:
+    folder.mkdir()
+    (folder / "layers.py").write_text(code)
+    out = folder / "results.json"
+    subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "autograder", "grade", "--assignment",
+                    "03_affine", str(folder / "layers.py"), "--out", str(out), "--quiet"], check=True, timeout=300)
+    return json.loads(out.read_text())["score"]
+
+
+def insert_before_student_cell(path: Path, source: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.source.startswith(notebook.marker("layers.py")))
+    nb.cells.insert(at, notebook.code(source, "own-helper"))
+    nbformat.write(nb, path)
+
+
+@pytest.mark.slow
+def test_otter_gives_a_helper_in_another_cell_what_the_student_cell_alone_is_worth(exported, tmp_path):
+    dist = assigned(exported, "03_affine")
+    helped = solved_03().replace("self.db = np.sum(dout, axis=0)", "self.db = column_sums(dout)")
+    path = submission(dist, "03_affine", tmp_path / "helper", helped)
+    insert_before_student_cell(path, HELPER)
+    score, possible = grade(dist, path, tmp_path / "out")
+    assert score == cli_score(tmp_path / "alone", helped) < possible
+
+
+@pytest.mark.slow
+def test_otter_gives_an_edited_first_line_zero(exported, tmp_path):
+    dist = assigned(exported, "03_affine")
+    code = "# my Affine, finished\n" + solved_03().split("\n", 1)[1]
+    score, possible = grade(dist, submission(dist, "03_affine", tmp_path / "edited", code), tmp_path / "out")
+    assert (score, possible) == (0, course.load("03_affine").max_score)
+
+
+def run_all(notebook_path: Path, jupyter_dirs: Path) -> nbformat.NotebookNode:
+    """Run All with the real Jupyter of .venv-otter, as the student does, in the notebook's folder."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JUPYTER", "PYTHON", "AUTOGRADER_")) and k != "VIRTUAL_ENV"}
+    env.update(PATH=f"{OTTER.parent}{os.pathsep}{os.environ['PATH']}", JUPYTER_CONFIG_DIR=str(jupyter_dirs / "c"),
+               JUPYTER_DATA_DIR=str(jupyter_dirs / "d"), JUPYTER_RUNTIME_DIR=str(jupyter_dirs / "r"))
+    run = subprocess.run([str(OTTER.parent / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                          "--allow-errors", "--ExecutePreprocessor.timeout=300", str(notebook_path)],
+                         cwd=notebook_path.parent, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return nbformat.read(notebook_path, as_version=4)
+
+
+@pytest.mark.slow
+def test_otter_student_notebook_never_overwrites_an_editor_change(exported, tmp_path):
+    dist = assigned(exported, "03_affine")
+    home = tmp_path / "home"
+    shutil.copytree(dist / "student", home)
+    path = home / "03_affine.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in nb.cells if c.source.startswith(notebook.marker("layers.py"))]
+    cell.source = solved_03()
+    nbformat.write(nb, path)
+    run_all(path, tmp_path / "jupyter")
+    assert (home / "layers.py").read_text() == solved_03() + "\n"
+    edited = solved_03().replace("self.db = np.sum(dout, axis=0)", "self.db = dout.sum(axis=0)")
+    (home / "layers.py").write_text(edited)
+    again = run_all(path, tmp_path / "jupyter")
+    assert (home / "layers.py").read_text() == edited
+    (cell,) = [c for c in again.cells if c.source.startswith(notebook.marker("layers.py"))]
+    assert not [o for o in cell.outputs if o.output_type == "error"]
+    said = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+    assert "changed outside it and is left as it is" in said

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder import messages
-from autograder.report import analytics, hints, histogram, instructor, student
+from autograder.report import analytics, filenames, hints, histogram, instructor, student
 from autograder.report.gradebook import Gradebook
 from autograder.result import Result, TestResult
 
@@ -108,12 +112,48 @@ def test_reports_are_written_one_per_student_and_format_with_safe_names(tmp_path
                Result("03_affine", "a_b", ())]
     written = student.write_reports(results, tmp_path / "fb", "en")
     names = sorted(p.name for p in written)
-    assert names == ["a_b.html", "a_b.md", "a_b_.html", "a_b_.md", "etc_passwd.html", "etc_passwd.md",
+    assert names == ["a_b-2.html", "a_b-2.md", "a_b.html", "a_b.md", "etc_passwd.html", "etc_passwd.md",
                      "student01.html", "student01.md"]
     assert all(p.parent == tmp_path / "fb" for p in written)
     assert (tmp_path / "fb" / "student01.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(ValueError, match="unknown report format"):
         student.write_reports(results, tmp_path / "fb", "en", ["pdf"])
+
+
+def test_feedback_pages_are_named_for_students_distinct_without_case_and_listed_on_an_index(tmp_path):
+    names = ["Alice", "alice", "김민수", "index", "Kim Min-su", "CON", ".hidden"]
+    results = [Result("03_affine", n, (TestResult("test_a", "Affine", 1.0, 2.0, "x"),)) for n in names]
+    written = student.write_reports(results, tmp_path / "fb", "en", ("html",))
+    stems = [p.stem for p in written]
+    assert len({s.casefold() for s in stems}) == len(names)  # one file each, on macOS and Windows too
+    assert "김민수" in stems and "Kim_Min-su" in stems and "index" not in stems and "CON" not in stems
+    assert not [s for s in stems if s.startswith(".")]
+    index = (tmp_path / "fb" / "index.html").read_text(encoding="utf-8")
+    for result, path in zip(sorted(results, key=lambda r: r.submission), written):
+        assert f'<a href="{quote(path.name)}">{html.escape(result.submission)}</a>' in index
+    assert index.count("1 / 2") == len(names)
+
+
+def test_the_markdown_index_links_every_page(tmp_path):
+    results = [Result("03_affine", n, ()) for n in ("b c", "a")]
+    written = student.write_reports(results, tmp_path, "en", ("md",))
+    index = (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert [p.name for p in written] == ["a.md", "b_c.md"]
+    assert "](a.md)" in index and "](b_c.md)" in index
+
+
+@given(st.lists(st.text(min_size=0, max_size=30), min_size=1, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_safe_file_stems_are_safe_and_distinct_on_case_insensitive_file_systems(names):
+    taken = {"index"}
+    stems = [filenames.safe_file_stem(n, taken) for n in names]
+    keys = [filenames.key(s) for s in stems]
+    assert len(set(keys)) == len(stems) and "index" not in keys
+    for stem in stems:
+        assert stem and not stem.startswith(".") and "/" not in stem and "\\" not in stem
+        assert len(stem.encode("utf-8")) <= 255 - len(".html")
+        assert re.fullmatch(r"[\w.-]+", stem)
+        assert stem.split(".")[0].casefold() not in {"con", "nul", "prn", "aux", "com1", "lpt1"}
 
 
 # ---------------------------------------------------------------- analytics
@@ -154,6 +194,21 @@ def test_pass_rates_count_each_students_newest_submission(small_gradebook):
     assert stats.scores == {"s1": 6.0, "s2": 2.0, "s3": 4.0, "s4": 4.0} and stats.max_score == 6.0
     assert stats.mean == 4.0 and stats.median == 4.0 and stats.full_marks == 1
     assert stats.hardest().name == "test_a"
+    assert [r.name for r in stats.hardest_tests()] == ["test_a"]
+
+
+def _stats(rates: list[float]) -> analytics.ClassStats:
+    tests = tuple(analytics.TestRate("Affine", f"test_{i}", int(r * 4), 4) for i, r in enumerate(rates))
+    return analytics.ClassStats("03_affine", 1.0, {}, tests, ())
+
+
+def test_the_hardest_test_is_named_alone_only_when_it_is_alone():
+    assert instructor.hardest_sentence(_stats([0.5, 0.75]), "en") == "Hardest test: test_0 (50% of students passed it)."
+    tied = instructor.hardest_sentence(_stats([0.5, 0.75, 0.5, 0.5, 0.5, 0.5]), "en")
+    assert tied == "Hardest tests, 5 tied: test_0, test_2, test_3, test_4, test_5 (50% of students passed each)."
+    same = instructor.hardest_sentence(_stats([0.25, 0.25]), "en")
+    assert same == "No test was harder than another: each of the 2 tests was passed by 25% of students."
+    assert instructor.hardest_sentence(_stats([]), "en") == ""
 
 
 def test_hinted_bugs_count_students_not_tests(small_gradebook):

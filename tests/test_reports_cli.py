@@ -48,7 +48,9 @@ def graded(tmp_path_factory):
 def test_every_student_of_the_batch_gets_a_markdown_and_an_html_report(graded):
     names = sorted(p.name for p in (graded / "feedback").iterdir())
     stems = sorted(Path(n).stem.removesuffix(".py") for n in CHOSEN)
-    assert names == sorted(f"{s}.{ext}" for s in stems for ext in ("html", "md"))
+    assert names == sorted(f"{s}.{ext}" for s in [*stems, "index"] for ext in ("html", "md"))
+    index = (graded / "feedback" / "index.html").read_text(encoding="utf-8")
+    assert all(f'<a href="{s}.html">{s}</a>' in index for s in stems)
     correct = (graded / "feedback" / "correct.md").read_text(encoding="utf-8")
     assert "**Score: 16 / 16**" in correct and "Every test passed" in correct
 
@@ -74,7 +76,7 @@ def test_rerunning_the_batch_reports_the_students_the_gradebook_already_holds(gr
     assert run.returncode == 0, run.stderr
     assert "graded 0 submission(s)" in run.stderr
     assert messages.text("report.student.wrote", "ko", count=5, folder=tmp_path / "again") in said(run.stderr)
-    assert len(list((tmp_path / "again").glob("*.md"))) == 5 and not list((tmp_path / "again").glob("*.html"))
+    assert len(list((tmp_path / "again").glob("*.md"))) == 5 + 1 and not list((tmp_path / "again").glob("*.html"))
     report = (tmp_path / "again" / "syntax_error.md").read_text(encoding="utf-8")
     assert "**점수: 0 / 16**" in report and "SyntaxError" in report
     assert messages.text("report.student.same", "ko", count=11) in report

@@ -33,7 +33,8 @@ from autograder.grade import grade
 from autograder.report.table import print_result
 from autograder.sandbox.protocol import pack, unpack
 from autograder.submission import Submission
-from tests.outputs import assert_every_output_safe, assert_printable, injected_tags, unescaped_markdown
+from tests.outputs import (PAGE_TAGS, assert_every_output_safe, assert_printable, injected_tags, link_count,
+                           unescaped_markdown)
 from tests.test_untrusted import NASTY, TEXT
 
 AID = "03_affine"
@@ -95,18 +96,20 @@ def printed(run: subprocess.CompletedProcess) -> str:
 
 
 def assert_batch_outputs(folder: Path, students: int) -> None:
-    rows = list(csv.reader(io.StringIO((folder / "grades.csv").read_text(encoding="utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO((folder / "grades.csv").read_text(encoding="utf-8-sig"), newline="")))
     assert len(rows) == students + 1
     with sqlite3.connect(folder / "grades.db") as db:
         assert db.execute("SELECT COUNT(*) FROM submissions").fetchone() == (students,)
         for (output,) in db.execute("SELECT output FROM test_results"):
             assert_printable(output, "gradebook")
     pages = sorted((folder / "reports").iterdir())
-    assert len(pages) == 2 * students
+    assert len(pages) == 2 * students + 2  # and index.html, index.md
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert_printable(text, page.name)
-        if page.suffix == ".html":
+        if page.name == "index.html":  # a link per student, and nothing a name could inject
+            assert not injected_tags(text, PAGE_TAGS | {"a"}) and link_count(text) == students
+        elif page.suffix == ".html":
             assert not injected_tags(text)
         else:
             assert "<" not in unescaped_markdown(text)

@@ -119,3 +119,61 @@ def test_sha256_depends_on_content_only(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("x = 1\n")
     assert load(tmp_path / "a.py", FILES).sha256 == load(tmp_path / "b.py", FILES).sha256
+
+
+# ------------------------------------------------------------ odd upload names
+
+@pytest.mark.parametrize("name", ["Layers.py", "layers (1).py", "layers(2).py", "layers-3.py", "layers copy.py",
+                                  "LAYERS (4).PY"])
+def test_a_copys_name_in_a_folder_is_taken_and_named_in_the_notes(tmp_path, name):
+    (tmp_path / name).write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("not code\n")
+    sub = load(tmp_path, FILES)
+    assert sub.files == {"layers.py": b"x = 1\n"} and not sub.problems
+    assert sub.notes == (f"layers.py was graded from {name} in the upload.",)
+
+
+def test_the_exact_name_wins_over_a_copys_and_needs_no_note(tmp_path):
+    (tmp_path / "layers (1).py").write_text("copy = 1\n")
+    (tmp_path / "layers.py").write_text("exact = 1\n")
+    sub = load(tmp_path, FILES)
+    assert sub.files["layers.py"] == b"exact = 1\n" and sub.notes == ()
+
+
+def test_of_several_copies_the_latest_is_taken(tmp_path):
+    for number in (1, 3, 2):
+        (tmp_path / f"layers ({number}).py").write_text(f"copy = {number}\n")
+    assert load(tmp_path, FILES).files["layers.py"] == b"copy = 3\n"
+
+
+def test_a_zip_holding_a_copys_name_is_taken(tmp_path):
+    path = make_zip(tmp_path / "upload.zip", {"work/Layers.py": "x = 2\n", "__MACOSX/work/._Layers.py": "junk"})
+    sub = load(path, FILES)
+    assert sub.files == {"layers.py": b"x = 2\n"} and sub.notes == ("layers.py was graded from work/Layers.py in the upload.",)
+
+
+def test_a_folder_with_one_python_file_of_another_name_stands_for_the_student_file(tmp_path):
+    (tmp_path / "my_affine.py").write_text("x = 3\n")
+    sub = load(tmp_path, FILES)
+    assert sub.files == {"layers.py": b"x = 3\n"} and "from my_affine.py" in sub.notes[0]
+
+
+def test_two_unrelated_python_files_are_not_guessed_between(tmp_path):
+    (tmp_path / "a.py").write_text("a = 1\n")
+    (tmp_path / "b.py").write_text("b = 1\n")
+    sub = load(tmp_path, FILES)
+    assert sub.files == {} and sub.problems and sub.notes == ()
+
+
+def test_other_files_names_are_not_copies():
+    from autograder.submission import copy_number
+    assert [copy_number(n, "layers.py") for n in ("layers.py", "Layers.py", "layers (7).py", "layers copy 2.py")] \
+        == [0, 0, 7, 2]
+    assert all(copy_number(n, "layers.py") is None
+               for n in ("mylayers.py", "layers.pyc", "layers (x).py", "layers2.py", "test_layers.py"))
+
+
+def test_a_lone_file_upload_needs_no_note_whatever_its_name(tmp_path):
+    path = tmp_path / "alice.py"  # a batch of per-student files: the name is the student's
+    path.write_text("x = 1\n")
+    assert load(path, FILES).notes == ()

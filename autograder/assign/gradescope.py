@@ -19,18 +19,26 @@ the bundle stays out of reach where the kernel lacks Landlock too.
 The zips carry the course secret, so they are written readable by their owner
 only and never into release/ (which is committed): `python -m autograder
 gradescope` writes them to out/gradescope/.
+
+Options of the zip: `--lang ko` makes run_autograder grade in that language
+(every message a student reads on Gradescope); setup.sh installs numpy at the
+version the zip was built with, where the course's tests ran (`pinned`), so
+that the image computes what the course was tested with.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shlex
+from importlib import metadata
 from pathlib import Path
 
 from ..course import SECRET_FILE, Assignment, CourseError, assignment_ids, course_secret, load
 
 ENGINE_REQUIREMENTS = ("numpy", "rich")  # what grading imports, besides the standard library
+PINNED = ("numpy",)                      # installed on Gradescope at the version the tests ran with here
 EXECUTABLES = frozenset({"setup.sh", "run_autograder"})
 PRIVATE = frozenset({SECRET_FILE})       # readable by their owner alone, in the zip and once unpacked
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -109,7 +117,7 @@ else
     cd "$ROOT/source" || exit 1
     unset PYTHONPATH AUTOGRADER_SECRET
     AUTOGRADER_COURSE="$ROOT/source" "$PYTHON" -m autograder grade --assignment {id} \\
-        "$ROOT/submission" --out "$RESULTS"
+        "$ROOT/submission" --out "$RESULTS"{lang}
     status=$?
 fi
 if [ ! -f "$RESULTS" ] || [ ! -s "$RESULTS" ]; then
@@ -128,8 +136,32 @@ def setup_script(requirements: list[str]) -> str:
                         requirements=" ".join(shlex.quote(r) for r in requirements))
 
 
-def run_script(assignment: Assignment) -> str:
-    return RUN.format(id=assignment.id)
+def run_script(assignment: Assignment, lang: str | None = None) -> str:
+    """run_autograder; with `lang` ('ko'), every message of the grading speaks that language."""
+    return RUN.format(id=assignment.id, lang=f" --lang {shlex.quote(lang)}" if lang else "")
+
+
+def pinned(requirements: list[str], versions: dict[str, str] | None = None) -> list[str]:
+    """The requirements with each PINNED package at the version installed here ('numpy==2.1.3').
+
+    versions: name -> version, for tests (default: what importlib.metadata finds).
+    """
+    out = []
+    for requirement in requirements:
+        name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip()
+        if name.lower() in PINNED:
+            version = (versions or {}).get(name) or _installed(name)
+            requirement = f"{name}=={version}"
+        out.append(requirement)
+    return out
+
+
+def _installed(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        raise CourseError(f"{name} is not installed here, so the Gradescope zip cannot pin the version "
+                          "the tests ran with: run `make setup` and build the zips with .venv/bin/python") from None
 
 
 def engine_files(assignment: Assignment) -> dict[str, bytes]:
@@ -169,17 +201,19 @@ def course_files(assignment: Assignment) -> dict[str, bytes]:
     return files
 
 
-def bundle_files(assignment: Assignment, requirements: list[str], secret: bytes) -> dict[str, bytes]:
+def bundle_files(assignment: Assignment, requirements: list[str], secret: bytes,
+                 lang: str | None = None) -> dict[str, bytes]:
     """Every file of the assignment's Gradescope zip, by path in the zip.
 
     `secret` is the course secret (instructor_secret), which grading on
-    Gradescope seeds each submission's hidden inputs with.
+    Gradescope seeds each submission's hidden inputs with; `lang` the language
+    of the feedback (None: English, unless Gradescope's environment sets AUTOGRADER_LANG).
     """
     if not secret.strip():
         raise CourseError("a Gradescope zip needs the course secret, and it is empty")
     return {
         "setup.sh": setup_script(requirements).encode(),
-        "run_autograder": run_script(assignment).encode(),
+        "run_autograder": run_script(assignment, lang).encode(),
         SECRET_FILE: secret.strip() + b"\n",
         **engine_files(assignment),
         **course_files(assignment),

@@ -105,12 +105,16 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
     module = ", ".join(f"`{f.rsplit('.', 1)[0]}`" for f in files)
     return notebook.markdown(
         "## Working in this notebook\n\n"
-        f"Run the cells in order. The first code cell makes this notebook's definitions importable "
-        f"as the module {module}, which is how the tests find your code. Write your code in the cell "
-        f"that starts with `{notebook.marker(files[0])}`: replace each `raise NotImplementedError(...)` "
-        "with your code, then run that cell and the public tests below it. A test cell that runs "
-        "without an error has passed; after a change, run your cell again and then the tests.\n\n"
-        "Keep the first line of your cell, and leave the read-only cells as they are. The cells "
+        f"Run the cells in order. Write your code in the cell that starts with `{notebook.marker(files[0])}`: "
+        "replace each `raise NotImplementedError(...)` with your code, then run that cell and the public "
+        "tests below it. Each test cell prints `passed` or why it failed; after a change, run your cell "
+        "again and then the tests.\n\n"
+        f"**What is graded is that cell alone.** It runs as the module {module} on its own, and the "
+        "tests import it from there, as the autograder does: keep every function and import your code "
+        f"needs inside it, and keep `{notebook.marker(files[0])}` as its first line. The notebook tells "
+        "you at once when your cell uses something another cell defines, or when a cell without that "
+        "first line defines what the tests need.\n\n"
+        "Leave the read-only cells as they are. The cells "
         "marked *Autograded test* look empty to you: the autograder fills them in when it grades "
         "your submitted notebook, and gives each its points. Submit this notebook as your "
         "course's nbgrader set-up says.", "working-in-this-notebook")

@@ -8,26 +8,40 @@ A student notebook holds, in order:
     readme_cells      the README, one markdown cell per section (split at headings),
                       without the sections about running pytest in a folder
     guide_cell        how the notebook works (markdown)
-    setup_cell        a code cell that makes the notebook's definitions importable
+    setup_cell        a code cell that makes the student cell run as its module (below)
     student_cell      per student file, a code cell: the stub, or the solution when asked
     public_test_cells the public tests: per test file a cell with its imports and
-                      helpers, then one cell per test function that defines and calls it
+                      helpers, then one cell per test function that defines and runs it
 
-How the public tests find the student's code: they say `from layers import
-Affine`, as in a folder. The setup cell registers the notebook's own namespace
-(the kernel's `__main__`) as the module `layers`, so the import finds the
-latest definitions of the student cell, whichever cell ran last; nothing goes
-stale when the student edits and reruns. The setup cell also registers an
-IPython `post_run_cell` hook: each time a cell that starts with the line
-`# layers.py` runs, its source is saved as `layers.py` beside the notebook.
-That file is what the student uploads, what `make check` checks, and what an
-nbgrader hidden-test cell grades (see nbgrader.py). An existing `layers.py` is
-overwritten only when the notebook wrote it (it starts with that line) or when
-it is the untouched stub the notebook was made with (the setup cell holds the
-stub's sha256): the notebook is released in the student folder, beside the stub
-and the student kit that its public tests import (release.py), and a file the
-student edited in an editor is never lost. The setup cell uses nothing but the
-standard library and IPython, as a student has them.
+What is graded is what the student ran. The autograder, and the hidden-test
+cells of an nbgrader or otter notebook, grade the student file, layers.py, and
+nothing else of the notebook. So the notebook's public tests test exactly that
+code: the setup cell (check/notebook.py of the student kit, which ships beside
+every notebook) makes the cell that starts with the line `# layers.py` run, not
+in the notebook's namespace, but as the module `layers` on its own, from its
+source alone, as the grader imports the saved file; the tests say `from layers
+import Affine`, as in a folder, and get that module's Affine. Its names are then
+copied into the notebook's namespace for the student's own cells. So:
+
+- a helper defined in another cell is not there when graded, nor when tested:
+  the student cell says so as soon as it runs, and each test that reaches it
+  fails with a sentence naming it, instead of passing on code the grader will
+  not see;
+- a cell that defines a name the tests import, without `# layers.py` as its
+  first line (an edited first line), is neither saved nor tested, and says so
+  when it runs; the tests say the student cell has not run;
+- the student cell is saved as `layers.py` beside the notebook before it runs
+  (its source, ending with a newline): what the student uploads, what `make
+  check` checks and what a hidden-test cell grades. An existing `layers.py` is
+  replaced only when it is the untouched stub (the setup cell holds the stub's
+  sha256) or exactly what the notebook saved last (its sha256 is kept beside it
+  in `.layers.py.notebook-sha256`, across kernel restarts): a file changed in
+  an editor, before or after a save, is never overwritten, and the cell says so.
+
+The public-test cells call `run_public_test`, which prints one line when the
+test passes and otherwise the explanation `check` gives (hints included), and
+never raises: Run All reaches the end of the notebook. The notebook is released
+in the student folder, beside the stub and the student kit (release.py).
 
 Cells carry fixed ids (`cell_id`), so the same sources always give the same
 bytes. Exporters (nbgrader, otter-grader) build their notebooks from the same
@@ -117,16 +131,19 @@ def guide_text(assignment: Assignment) -> str:
     module = Path(files[0]).stem
     return (
         "## Working in this notebook\n\n"
-        f"Run the cells in order. The first code cell makes this notebook's definitions "
-        f"importable as the module `{module}`, which is how the tests find your code. "
-        f"Write your code in the cell that starts with `{marker(files[0])}`: fill in what "
-        "raises `NotImplementedError`, then run that cell and the test cells below it. "
-        "A test cell that runs without an error has passed; after a change, run your cell "
-        "again and then the tests.\n\n"
+        f"Run the cells in order. Write your code in the cell that starts with `{marker(files[0])}`: "
+        "fill in what raises `NotImplementedError`, then run that cell and the test cells below it. "
+        "Each test cell prints `passed` or why it failed, as `make check` does; after a change, "
+        "run your cell again and then the tests.\n\n"
+        f"**What is graded is that cell alone.** It runs as the module `{module}` on its own, as the "
+        f"autograder imports your file, and the tests import it from there: keep every function and "
+        f"import your code needs inside it, and keep `{marker(files[0])}` as its first line. "
+        "The notebook tells you at once when your cell uses something another cell defines, "
+        "or when a cell without that first line defines what the tests need.\n\n"
         f"Each time it runs, your cell is also saved as {names} beside this notebook, "
         "replacing the stub of the folder: that is the file you upload, and the file "
         "`make check` checks. A file of that name that you changed outside this notebook is "
-        "left alone, and the notebook says so: move it away to save your cell."
+        "never overwritten, and the notebook says so: move it away to save your cell."
     )
 
 
@@ -136,50 +153,32 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
 
 
 SETUP = '''\
-# Run this cell first. It makes this notebook's own definitions importable as
-# the module {modules}, as the tests expect, and saves each cell that starts with
-# "# <file name>" as that file beside the notebook, the file you upload.
-import hashlib
-import sys
-from pathlib import Path
+# Run this cell first. The cell that starts with "# {first}" then runs as the module
+# {modules} on its own, as the autograder imports the file: the tests below import your code
+# from there, and running that cell saves it as {names} beside this notebook, the file you upload.
+from autograder.check.notebook import run_public_test, start_notebook
 
-from IPython import get_ipython
-
-STUDENT_FILES = {files}
-# The sha256 of each stub as released: an untouched stub is replaced, a file edited elsewhere never.
-STUBS = {stubs}
-for _name in STUDENT_FILES:
-    sys.modules[Path(_name).stem] = sys.modules["__main__"]
+start_notebook({id!r}, {files}, {stubs}, {tested})'''
 
 
-def save_student_file(result):
-    """After a cell runs: if it starts with "# <file name>", save it as that file."""
-    source = result.info.raw_cell
-    for name in STUDENT_FILES:
-        if source.startswith("# " + name):
-            path = Path(name)
-            old = path.read_bytes() if path.exists() else b""
-            if not old or old.startswith(("# " + name).encode()) or hashlib.sha256(old).hexdigest() == STUBS[name]:
-                path.write_text(source, encoding="utf-8")
-            else:
-                print(f"{{name}} beside this notebook was changed outside it and is left as it is: "
-                      "move it away (or rename it) to save your cell there.")
-
-
-_events = get_ipython().events
-for _hook in list(_events.callbacks["post_run_cell"]):
-    if getattr(_hook, "__name__", "") == "save_student_file":  # this cell ran before
-        _events.unregister("post_run_cell", _hook)
-_events.register("post_run_cell", save_student_file)
-'''
+def tested_names(assignment: Assignment) -> dict[str, list[str]]:
+    """Student file -> the names its public tests import from it (`from layers import Affine`), sorted."""
+    found: dict[str, set[str]] = {f: set() for f in assignment.student_files}
+    modules = {Path(f).stem: f for f in assignment.student_files}
+    for path in sorted(assignment.folder.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module in modules:
+                found[modules[node.module]].update(alias.name for alias in node.names)
+    return {f: sorted(names) for f, names in found.items()}
 
 
 def setup_source(assignment: Assignment) -> str:
-    """The setup cell's code: the module alias and the hook that saves the student file(s)."""
-    modules = ", ".join(f"`{Path(f).stem}`" for f in assignment.student_files)
-    stubs = {name: hashlib.sha256(_stub_bytes(assignment, name)).hexdigest() for name in assignment.student_files}
-    return SETUP.format(modules=modules, files=json.dumps(list(assignment.student_files)),
-                        stubs=json.dumps(stubs)).rstrip("\n")
+    """The setup cell's code: it hands the student files, their stubs' sha256 and the tested names to the kit."""
+    files = assignment.student_files
+    stubs = {name: hashlib.sha256(_stub_bytes(assignment, name)).hexdigest() for name in files}
+    return SETUP.format(first=files[0], modules=", ".join(f"`{Path(f).stem}`" for f in files),
+                        names=", ".join(files), id=assignment.id, files=json.dumps(list(files)),
+                        stubs=json.dumps(stubs), tested=json.dumps(tested_names(assignment)))
 
 
 def _stub_bytes(assignment: Assignment, filename: str) -> bytes:
@@ -228,7 +227,27 @@ class PublicTest:
     """One public test function as a notebook cell: its definition, then the call(s) that run it."""
     file: str           # the test file, e.g. 'test_affine.py'
     name: str           # the function, e.g. 'test_affine_shapes'
-    source: str         # the cell's code
+    definition: str     # the function as the test file has it, with the comments above it
+    cases: str          # '' or a list comprehension of keyword dicts, one per parametrized case
+    loops: str          # the plain calls: loops over the parametrized values around one call
+
+    @property
+    def source(self) -> str:
+        """The notebook cell: the definition, then run_public_test, which explains a failure and never raises."""
+        cases = f", {self.cases}" if self.cases else ""
+        return f"{self.definition}\n\n\nrun_public_test({self.name}{cases})"
+
+    @property
+    def quiet(self) -> str:
+        """The definition, then run_public_test(quiet=True): silent on a pass (otter compares printed
+        output), an AssertionError holding check's explanation on a failure."""
+        cases = f", {self.cases}" if self.cases else ""
+        return f"{self.definition}\n\n\nrun_public_test({self.name}{cases}, quiet=True)"
+
+    @property
+    def plain(self) -> str:
+        """The definition, then plain calls (loops over the parametrized values) that raise on failure."""
+        return f"{self.definition}\n\n\n{self.loops}"
 
 
 @dataclass(frozen=True)
@@ -267,7 +286,8 @@ def _split_test_file(assignment: Assignment, path: Path) -> PublicTestFile:
         chunk = "\n".join(lines[start_after:node.end_lineno])
         start_after = node.end_lineno
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-            tests.append(PublicTest(path.name, node.name, chunk.strip("\n") + "\n\n\n" + _calls(node, path)))
+            loops, cases = _calls(node, path)
+            tests.append(PublicTest(path.name, node.name, chunk.strip("\n"), cases, loops))
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             raise CourseError(f"{path}:{first}: test classes cannot be turned into notebook cells; "
                               "write the tests as functions")
@@ -279,8 +299,9 @@ def _split_test_file(assignment: Assignment, path: Path) -> PublicTestFile:
     return PublicTestFile(path.name, "\n".join(preamble).strip("\n"), tuple(tests))
 
 
-def _calls(node: ast.FunctionDef, path: Path) -> str:
-    """The code that runs a test function: a plain call, or loops over its parametrize values."""
+def _calls(node: ast.FunctionDef, path: Path) -> tuple[str, str]:
+    """How to run a test function: (plain calls, cases) where the plain calls loop over its
+    parametrize values, and cases is '' or a comprehension of one keyword dict per case."""
     loops: list[tuple[str, str]] = []  # (loop target, values source), outermost first
     covered: list[str] = []
     for decorator in node.decorator_list:
@@ -295,12 +316,15 @@ def _calls(node: ast.FunctionDef, path: Path) -> str:
     if sorted(params) != sorted(covered):
         raise CourseError(f"{path}:{node.lineno}: {node.name} takes {', '.join(params)}, but only "
                           "pytest.mark.parametrize arguments can be given in a notebook (no fixtures)")
-    call = f"{node.name}({', '.join(params)})"
     out = []
     for depth, (target, values) in enumerate(loops):
         out.append("    " * depth + f"for {target} in {values}:")
-    out.append("    " * len(loops) + call)
-    return "\n".join(out)
+    out.append("    " * len(loops) + f"{node.name}({', '.join(params)})")
+    if not loops:
+        return "\n".join(out), ""
+    fors = "".join(f"\n    for {target} in {values}" for target, values in loops)
+    cases = f"[\n    dict({', '.join(f'{p}={p}' for p in params)}){fors}]"
+    return "\n".join(out), cases
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:

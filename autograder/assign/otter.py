@@ -11,13 +11,14 @@ student and public-test cells) laid out in otter's blocks:
 
     raw       # ASSIGNMENT CONFIG (YAML: name, init/check-all/export cells, test files, no PDFs)
     markdown  the README's sections and a guide
-    code      the setup cell: the module alias and the hook that saves the student file
+    code      the setup cell: the student cell then runs as its module alone, and is saved as the file
     per graded unit of the manifest, one question (raw # BEGIN QUESTION, name: the unit,
     points: one entry per test cell), holding
       - in the first question only: the student cell, the whole student file (one cell,
         as the setup cell saves it), its solution regions in otter's markers with the
         stub's `raise NotImplementedError(...)` as the prompt students get instead;
-      - its public tests, one cell each (preamble and test): 0 points, the student's checks;
+      - its public tests, one cell each (preamble and test, run by the kit's run_public_test,
+        which raises check's explanation of a failure): 0 points, the student's checks;
       - one `# HIDDEN` cell per hidden test of the unit, worth the manifest's points.
 
 A hidden cell holds no test code: it calls autograder.cell.hidden_test, which grades the
@@ -55,6 +56,9 @@ _OTTER_MARKERS = ("# SOLUTION", "#SOLUTION", "# SEED", "# BEGIN PROMPT", "# END 
 
 
 KIT = "autograder"  # the folder beside each master that holds the student kit's engine
+# A public test runs through the kit's run_public_test: silent when it passes, and when it fails an
+# AssertionError holding the explanation `check` gives, hints included, which otter shows the student.
+RUNNER = "from autograder.check.notebook import run_public_test\n"
 
 
 def config_text(assignment: Assignment) -> str:
@@ -119,7 +123,7 @@ def public_tests_by_unit(assignment: Assignment) -> dict[str, list[tuple[str, st
         for test in test_file.tests:
             names = {n.id for n in ast.walk(ast.parse(test.source)) if isinstance(n, ast.Name)}
             units = [u for u in order if u in names] or order[-1:]
-            source = doctest_safe(without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.source),
+            source = doctest_safe(RUNNER + without_decorators(test_file.preamble) + "\n\n\n" + without_decorators(test.quiet),
                                   f"{assignment.folder / test_file.file} ({test.name})")
             found[units[-1]].append((test.name, source))
     return found
@@ -208,13 +212,16 @@ def guide_cell(assignment: Assignment) -> nbformat.NotebookNode:
     filename = assignment.student_files[0]
     return notebook.markdown(
         "## Working in this notebook\n\n"
-        "Run the cells in order. The first code cells set up otter and make this notebook's "
-        f"definitions importable as the module `{Path(filename).stem}`, which is how the tests find "
-        f"your code. Write your code in the cell that starts with `{notebook.marker(filename)}`: "
-        "replace each `raise NotImplementedError(...)` with your code and run the cell. Each part "
-        "below has public test cells and a `grader.check` cell that runs them; after a change, run "
-        "your cell again, then the checks. When your notebook is graded, hidden tests check each "
-        "part more thoroughly and give its points.", "working-in-this-notebook")
+        "Run the cells in order. Write your code in the cell that starts with "
+        f"`{notebook.marker(filename)}`: replace each `raise NotImplementedError(...)` with your code and "
+        "run the cell. Each part below has public test cells and a `grader.check` cell that runs them; "
+        "after a change, run your cell again, then the checks. When your notebook is graded, hidden "
+        "tests check each part more thoroughly and give its points.\n\n"
+        f"**What is graded is that cell alone.** It runs as the module `{Path(filename).stem}` on its "
+        "own, and the tests import it from there, as the autograder does: keep every function and "
+        f"import your code needs inside it, and keep `{notebook.marker(filename)}` as its first line. "
+        "The notebook tells you at once when your cell uses something another cell defines, or when "
+        "a cell without that first line defines what the tests need.", "working-in-this-notebook")
 
 
 def master_notebook(assignment: Assignment) -> nbformat.NotebookNode:

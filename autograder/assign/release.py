@@ -173,11 +173,13 @@ def notebook_name(assignment: Assignment) -> str:
     return f"{assignment.id}.ipynb"
 
 
-def gradescope_zips(assignments: list[Assignment], secret: bytes) -> Tree:
-    """<id>.zip for each assignment: its Gradescope autograder, carrying the course secret."""
+def gradescope_zips(assignments: list[Assignment], secret: bytes, lang: str | None = None) -> Tree:
+    """<id>.zip for each assignment: its Gradescope autograder, carrying the course secret,
+    grading in `lang`, with numpy pinned to the version installed here."""
     zips: Tree = {}
     for a in assignments:
-        files = gradescope.bundle_files(a, requirements(a.root, gradescope.ENGINE_REQUIREMENTS), secret)
+        wanted = gradescope.pinned(requirements(a.root, gradescope.ENGINE_REQUIREMENTS))
+        files = gradescope.bundle_files(a, wanted, secret, lang)
         zips[f"{a.id}.zip"] = zip_bytes(files, gradescope.EXECUTABLES, gradescope.PRIVATE)
     return zips
 

@@ -5,7 +5,8 @@
                        requirements.txt ends with `.`, so that `pip install -r requirements.txt` in the
                        folder installs it and `python -m autograder check FOLDER` works from any folder
     assignment.toml    which assignment the folder holds, for `check` (no hidden test names: not the manifest)
-    autograder/        the student side of the engine: the check verb (check/), the assertions the
+    autograder/        the student side of the engine: the check verb (check/; its notebook.py is
+                       what a notebook's setup and public-test cells call), the assertions the
                        public tests call (checks.py, hints.py), the message catalogue (messages.py,
                        catalogue/), and cli.py, course.py and __main__.py for `python -m autograder`;
                        cell.py, what the autograded cells of an nbgrader or otter notebook import: it

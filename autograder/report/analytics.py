@@ -57,8 +57,16 @@ class ClassStats:
         return sum(score >= self.max_score for score in self.scores.values())
 
     def hardest(self) -> TestRate | None:
-        """The test the fewest students passed (the first such, in test order); None without tests."""
+        """The test the fewest students passed (the first such, in test order); None without tests.
+        Several may share that rate: hardest_tests() gives them all."""
         return min(self.rates, key=lambda r: r.rate) if self.rates else None
+
+    def hardest_tests(self) -> tuple[TestRate, ...]:
+        """Every test the fewest students passed, in test order: more than one when they tie."""
+        if not self.rates:
+            return ()
+        lowest = min(r.rate for r in self.rates)
+        return tuple(r for r in self.rates if r.rate == lowest)
 
 
 def analyse(gradebook: Gradebook, assignment: str) -> ClassStats:

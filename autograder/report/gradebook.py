@@ -204,7 +204,9 @@ class Gradebook:
         tests = [name for (name,) in self.db.execute(
             "SELECT DISTINCT t.name FROM test_results t JOIN submissions s ON s.id = t.submission_id "
             "WHERE s.assignment = ? ORDER BY t.rowid", (assignment,))]
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        # utf-8-sig: a byte-order mark, without which Excel reads the file as the locale's code page
+        # and garbles Korean names; csv_cell guards names a spreadsheet would run as formulas
+        with open(path, "w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(["student", "assignment", "score", "max_score", "sha256", "graded_at", *tests])
             for row in rows:

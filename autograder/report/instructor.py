@@ -43,6 +43,20 @@ def _say(key: str, lang: str, **fields) -> str:
     return messages.text(f"report.{key}", lang, **fields)
 
 
+def hardest_sentence(stats: ClassStats, lang: str, quote=str) -> str:
+    """The hardest test, or the tests tied for it, said as such; '' without tests. `quote` marks a name."""
+    tied = stats.hardest_tests()
+    if not tied:
+        return ""
+    rate = _percent(tied[0].rate)
+    if len(tied) == 1:
+        return _say("instructor.hardest", lang, test=quote(tied[0].name), rate=rate)
+    if len(tied) == len(stats.rates):
+        return messages.text("pages.all_tied", lang, count=len(tied), rate=rate)
+    return messages.text("pages.hardest_tied", lang, count=len(tied), tests=", ".join(quote(r.name) for r in tied),
+                         rate=rate)
+
+
 def _percent(rate: float) -> str:
     return f"{100 * rate:.0f}%"
 
@@ -95,9 +109,9 @@ def markdown(all_stats: list[ClassStats], figures: dict[str, Path], gradebook: P
                   _say("instructor.source", lang, gradebook=f"`{gradebook.name}`"), "",
                   f"## {_say('instructor.summary', lang)}", "", "| | |", "|---|---:|"]
         lines += [f"| {name} | {value} |" for name, value in summary_rows(stats, lang)]
-        hardest = stats.hardest()
-        if hardest is not None:
-            lines += ["", _say("instructor.hardest", lang, test=f"`{hardest.name}`", rate=_percent(hardest.rate))]
+        hardest = hardest_sentence(stats, lang, lambda name: f"`{name}`")
+        if hardest:
+            lines += ["", hardest]
         alt = _say("instructor.histogram_alt", lang, assignment=stats.assignment)
         lines += ["", f"## {_say('instructor.distribution', lang)}", "",
                   f"![{alt}]({figures[stats.assignment].name})", "",
@@ -142,9 +156,9 @@ def html(all_stats: list[ClassStats], figures: dict[str, Path], gradebook: Path,
                  f"<p>{_e(_say('instructor.source', lang, gradebook=gradebook.name))}</p>",
                  f"<h2>{_e(_say('instructor.summary', lang))}</h2>"]
         body += _table(None, [list(row) for row in summary_rows(stats, lang)], {1})
-        hardest = stats.hardest()
-        if hardest is not None:
-            body.append(f"<p>{_e(_say('instructor.hardest', lang, test=hardest.name, rate=_percent(hardest.rate)))}</p>")
+        hardest = hardest_sentence(stats, lang)
+        if hardest:
+            body.append(f"<p>{_e(hardest)}</p>")
         data = base64.b64encode(figures[stats.assignment].read_bytes()).decode("ascii")
         alt = _say("instructor.histogram_alt", lang, assignment=stats.assignment)
         body += [f"<h2>{_e(_say('instructor.distribution', lang))}</h2>",

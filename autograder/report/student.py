@@ -2,7 +2,7 @@
 
     markdown(result, lang) -> str
     html(result, lang) -> str
-    write_reports(results, folder, lang, formats) -> list of paths written
+    write_reports(results, folder, lang, formats) -> list of paths written, and index.html / index.md
 
 A page holds the score, a table of the units (tests passed, points), and for
 each failed test its message and the sentences of its hints, in the chosen
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from .. import messages
 from ..result import Result, TestResult
-from . import hints
+from . import filenames, hints
 
 FORMATS = ("md", "html")
 
@@ -184,38 +184,68 @@ def html(result: Result, lang: str | None = None) -> str:
 
 # ---------------------------------------------------------------- files
 
-_UNSAFE = re.compile(r"[^\w.-]+")
+INDEX = "index"  # the index page's stem: no student's page takes it
 
 
 def file_stem(student: str) -> str:
     """A file name for a student's report: their name (without .py or .zip) with anything unsafe as '_'."""
-    for suffix in (".py", ".zip"):  # one submission graded alone is named for its file
-        student = student.removesuffix(suffix)
-    stem = _UNSAFE.sub("_", student).strip("._") or "student"
-    stem = stem[:100]
-    while len(stem.encode("utf-8")) > 200:  # a file name holds 255 bytes: Hangul takes 3 a character
-        stem = stem[:-1]
-    return stem
+    return filenames.clean_stem(student)
+
+
+def index_html(rows: list[tuple[Result, str]], lang: str) -> str:
+    """The index page: each student, their score and a link to their page (rows: result, file name)."""
+    assignments = sorted({r.assignment for r, _ in rows})
+    title = messages.text("pages.index.title", lang, assignment=", ".join(assignments))
+    body = [f"<h1>{_e(title)}</h1>", "<table>",
+            f"<tr><th>{_e(messages.text('pages.index.student', lang))}</th>"
+            f"<th>{_e(messages.text('pages.index.score', lang))}</th></tr>"]
+    for result, name in rows:
+        body.append(f'<tr><td><a href="{_e(_url(name))}">{_e(result.submission)}</a></td>'
+                    f'<td>{_e(_n(result.score))} / {_e(_n(result.max_score))}</td></tr>')
+    body.append("</table>")
+    return page(title, lang, body)
+
+
+def index_markdown(rows: list[tuple[Result, str]], lang: str) -> str:
+    assignments = sorted({r.assignment for r, _ in rows})
+    lines = [f"# {_md(messages.text('pages.index.title', lang, assignment=', '.join(assignments)))}", "",
+             f"| {messages.text('pages.index.student', lang)} | {messages.text('pages.index.score', lang)} |",
+             "|---|---:|"]
+    lines += [f"| [{_md(r.submission)}]({_url(name)}) | {_n(r.score)} / {_n(r.max_score)} |" for r, name in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _url(name: str) -> str:
+    from urllib.parse import quote
+    return quote(name)
 
 
 def write_reports(results: Iterable[Result], folder: Path, lang: str | None = None,
-                  formats: Iterable[str] = FORMATS) -> list[Path]:
-    """One report per result (and per format) in `folder`, named for the student; returns the paths."""
+                  formats: Iterable[str] = FORMATS, index: bool = True) -> list[Path]:
+    """One report per result (and per format) in `folder`, named for the student, and (index=True)
+    an index page per format (index.html, index.md) listing them; returns the paths of the students' pages.
+
+    File names come from filenames.safe_file_stem: the student's name where it is safe, distinct
+    for each student on a case-insensitive file system too, never 'index'.
+    """
     renderers = {"md": markdown, "html": html}
+    indexes = {"md": index_markdown, "html": index_html}
     formats = tuple(formats)
     unknown = [f for f in formats if f not in renderers]
     if unknown:
         raise ValueError(f"unknown report format {unknown[0]!r}: choose from {', '.join(FORMATS)}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written, used = [], set()
+    lang = messages.language(lang)
+    written, taken = [], {INDEX}
+    listed: dict[str, list[tuple[Result, str]]] = {fmt: [] for fmt in formats}
     for result in sorted(results, key=lambda r: r.submission):
-        stem = file_stem(result.submission)
-        while stem.lower() in used:  # two names that differ only in unsafe characters or case
-            stem += "_"
-        used.add(stem.lower())
+        stem = filenames.safe_file_stem(result.submission, taken)
         for fmt in formats:
             path = folder / f"{stem}.{fmt}"
             path.write_text(renderers[fmt](result, lang), encoding="utf-8")
             written.append(path)
+            listed[fmt].append((result, path.name))
+    for fmt in formats if index else ():
+        (folder / f"{INDEX}.{fmt}").write_text(indexes[fmt](listed[fmt], lang), encoding="utf-8")
     return written
