@@ -79,7 +79,7 @@ def pairing_problem(aid: str, entry: dict, run, listing) -> str | None:
 
 def test_the_list_names_real_mutants_with_a_reason_each():
     names = {(aid, e["name"]) for aid in IDS for e in mutants(aid)}
-    for (aid, name), (kind, reason) in listed().items():
+    for (aid, name), (_kind, reason) in listed().items():
         assert (aid, name) in names, f"{LIST.name} names a mutant that does not exist: {aid}: {name}"
         assert reason.strip().endswith(".") and len(reason.split()) >= 6, f"{aid}: {name}: give the reason as a sentence"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import zipfile
 
+import pytest
+
 
 from autograder.submission import MAX_FILE_BYTES, load
 

@@ -6,6 +6,7 @@ gradient check and training on the three sentences; the autograder runs more
 tests of the same kind on other inputs.
 """
 
+import ast
 import os
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def test_make_dataset_order_does_not_depend_on_string_hashing():
         got = out.strip().splitlines()[-1]
         if got != repr(expected):
             fail("public.order_under_seeds", seed=seed, actual=got,
-                 hint=hint_if(lambda: sorted(eval(got)) == expected, "hint.dataset.unsorted"))
+                 hint=hint_if(lambda got=got: sorted(ast.literal_eval(got)) == expected, "hint.dataset.unsorted"))
 
 
 def test_bce_loss_small_example():

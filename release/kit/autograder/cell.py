@@ -8,7 +8,7 @@ stay in autograder/hidden/ and are never copied into a notebook.
 
 What is graded is the student file that the notebook's setup cell saved beside
 the notebook when the student's code cell ran (assign/notebook.py): the
-solution cell's source, byte for byte. It is graded like any upload, in the
+solution cell's source (ending with a newline). It is graded like any upload, in the
 sandbox, by a fresh interpreter (`python -I -m autograder grade`), so that
 nothing the student's cells did to this kernel (replacing `np.allclose`, patching the engine's modules, setting PYTHONPATH or
 AUTOGRADER_* variables, planting an `autograder` folder in the working
@@ -100,7 +100,8 @@ def hidden_test(assignment_id: str, test_name: str, folder: str | os.PathLike = 
         warnings.simplefilter("ignore")
         result = _grade_one(assignment_id, test_name, Path(folder))
     if result.get("status") == "passed":
-        print(result.get("output") or "Passed.")
+        # one write: a kernel may send print's text and its newline as two outputs
+        sys.stdout.write((result.get("output") or "Passed.") + "\n")
         return
     raise AssertionError(result.get("output") or "The test failed.")
 

@@ -9,7 +9,7 @@
   python -m autograder report grades.db [--assignment ID] [--out DIR] [--lang ko]  (instructors: class report)
   python -m autograder stubs [--check]                                          (instructors)
   python -m autograder release [--out release] [--check]                        (instructors)
-  python -m autograder gradescope [--out out/gradescope]                        (instructors)
+  python -m autograder gradescope [--out out/gradescope] [--lang ko|en]        (instructors)
   python -m autograder nbgrader [--out out/nbgrader]                            (instructors)
   python -m autograder otter [--out out/otter]                                  (instructors)
 """
@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                            "the course secret (made in .course-secret if the course has none)")
     gradescope.add_argument("--out", type=Path,
                             help="where the zips go (default: out/gradescope/ in the course)")
+    gradescope.add_argument("--lang", choices=("en", "ko"),
+                            help="the language the zips grade in: every message students read (default: en)")
 
     _add_check(verbs, argv)
 
@@ -246,7 +248,8 @@ def _grade_in_language(args) -> int:
         from .report.batch import cannot_write, report_formats
         from .report.student import write_reports
         try:
-            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format))
+            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format),
+                                  index=False)  # one submission: its page alone
         except OSError as exc:
             print(f"error: {cannot_write(exc, args.reports, args.lang)}", file=sys.stderr)
             return 2
@@ -341,11 +344,13 @@ def _gradescope(args) -> int:
     secret, made = gradescope.instructor_secret(root)
     if made:
         print(made)
-    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()], secret)
+    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()], secret, args.lang)
     for line in gradescope.write_zips(tree, out):
         print(line)
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
+    print(f"The zips grade in {args.lang or 'en'} and install "
+          f"{', '.join(gradescope.pinned(list(gradescope.PINNED)))}, the version here.")
     return 0
 
 

@@ -6,7 +6,11 @@ Keys are dotted names ("hint.affine.db_batch_axis"). The sentences live in
 autograder/catalogue/<lang>/<namespace>.toml: the file names the first part of
 the key (hint.toml holds every "hint." key), and every language has the same
 files and keys (tests/test_messages.py keeps them in step). `fields` fill `{name}` places in
-the sentence. The language is, in order: the `lang` argument, the language
+the sentence. A Korean particle after a field is written as the field's
+format spec, `{name:을}`, `{count:이}`, `{test:와}`, `{value:으로}`: particle()
+picks the form that fits the filled value's last sound (을/를, 이/가, 은/는,
+과/와, 으로/로, 이라는/라는), so no sentence needs a fill-in form like 을(를).
+The language is, in order: the `lang` argument, the language
 set by `speaking(lang)` around a piece of work (grade() sets it for the hidden
 tests it runs), the AUTOGRADER_LANG environment variable (which reaches the
 processes of a batch), the locale variables (LC_ALL, LC_MESSAGES, LANG:
@@ -28,6 +32,7 @@ import contextlib
 import contextvars
 import locale
 import os
+import string
 import sys
 from functools import cache
 from pathlib import Path
@@ -151,7 +156,85 @@ def text(key: str, lang: str | None = None, **fields) -> str:
     sentences = catalogue(language(lang))
     if key not in sentences:
         raise KeyError(f"no message {key!r} in autograder/catalogue/{language(lang)}/")
-    return sentences[key].format(**fields) if fields else sentences[key]
+    return _FORMATTER.format(sentences[key], **fields) if fields else sentences[key]
+
+
+# -- Korean particles after a filled-in value ------------------------------------------
+
+# Each particle as (after a final consonant, after a vowel); a spec may name either form.
+PARTICLES = (("을", "를"), ("이", "가"), ("은", "는"), ("과", "와"), ("으로", "로"), ("이라는", "라는"),
+             ("이나", "나"), ("이에요", "예요"))
+_PAIRS = {form: pair for pair in PARTICLES for form in pair}
+_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+_RIEUL = 8  # the final consonant ㄹ, after which 으로 is 로
+# How digits and Latin letters are read aloud: the final consonant of the reading (0: none).
+# 0 영, 1 일, 3 삼, 6 육, 7 칠, 8 팔 end in a consonant; letters are read by their names
+# (L 엘, M 엠, N 엔, R 알), words by sound where the ending says it plainly.
+_DIGIT_FINAL = {"0": 21, "1": _RIEUL, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": _RIEUL, "8": _RIEUL, "9": 0}
+_LETTER_FINAL = {"l": _RIEUL, "m": 16, "n": 4, "r": _RIEUL}
+_SHORT_STOPS = {"t": 19, "k": 1, "p": 17}
+_WORD_ENDINGS = (("ng", 21), ("ck", 1), ("le", _RIEUL), ("l", _RIEUL), ("me", 16), ("m", 16),
+                 ("ne", 4), ("n", 4))
+
+
+def final_consonant(word: str) -> int | None:
+    """The final consonant of how `word` ends aloud (0: a vowel), or None when it ends in no letter or digit.
+
+    Closing brackets, quotes and punctuation are skipped: "Affine.backward(dout)"
+    ends in "dout", "grads[0]" in "0". Hangul gives its syllable's own final;
+    a digit its Korean reading; a lone Latin letter or an upper-case acronym its
+    letter name; a longer Latin word its plain English ending.
+    """
+    text = str(word).rstrip()
+    while text and not text[-1].isalnum():
+        text = text[:-1]
+    if not text:
+        return None
+    last = text[-1]
+    if _HANGUL_FIRST <= ord(last) <= _HANGUL_LAST:
+        return (ord(last) - _HANGUL_FIRST) % 28
+    if last in _DIGIT_FINAL:
+        return _DIGIT_FINAL[last]
+    if not last.isascii():
+        return None
+    letters = ""
+    for char in reversed(text):
+        if not (char.isascii() and char.isalpha()):
+            break
+        letters = char + letters
+    if len(letters) == 1 or letters.isupper() or not any(c in "aeiouy" for c in letters.lower()):
+        return _LETTER_FINAL.get(letters[-1].lower(), 0)  # read letter by letter: dW, db, N, BPTT
+    lower = letters.lower()
+    if len(lower) >= 2 and lower[-2] in "aeiou" and lower[-1] in _SHORT_STOPS:
+        return _SHORT_STOPS[lower[-1]]  # a short vowel and t, k or p: hot 핫, dout 아웃, set 셋, map 맵
+    return next((final for ending, final in _WORD_ENDINGS if lower.endswith(ending)), 0)
+
+
+def particle(word: str, form: str) -> str:
+    """The form of the particle `form` (either of its forms, "을" or "를") that follows `word`.
+
+    A value that ends in no letter or digit ("()") takes the form after a consonant.
+    """
+    after_consonant, after_vowel = _PAIRS[form]
+    final = final_consonant(word)
+    if final is None:
+        final = 1
+    if after_consonant == "으로":
+        return after_vowel if final in (0, _RIEUL) else after_consonant
+    return after_consonant if final else after_vowel
+
+
+class _Formatter(string.Formatter):
+    """str.format, where a field's spec may be a Korean particle: "{name:을}" -> "Affine을", "dx를"."""
+
+    def format_field(self, value, format_spec: str) -> str:
+        if format_spec in _PAIRS:
+            shown = format(value, "")
+            return shown + particle(shown, format_spec)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
 
 
 def has(key: str) -> bool:

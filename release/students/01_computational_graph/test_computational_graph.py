@@ -64,7 +64,7 @@ def test_apple_orange_example():
     orange_price = mul_orange_layer.forward(orange, orange_num)
     all_price = add_apple_orange_layer.forward(apple_price, orange_price)
     price = mul_tax_layer.forward(all_price, tax)
-    assert_close(price, 715, "MulLayer and AddLayer forward: price", rtol=1e-6, reveal=True)
+    assert_close(price, 715, "MulLayer, AddLayer: forward: price", rtol=1e-6, reveal=True)
 
     dprice = 1
     dall_price, dtax = mul_tax_layer.backward(dprice)
@@ -72,7 +72,7 @@ def test_apple_orange_example():
     dorange, dorange_num = mul_orange_layer.backward(dorange_price)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
     assert_close([dapple, dapple_num, dorange, dorange_num, dtax], [2.2, 110, 3.3, 165, 650],
-                 "MulLayer and AddLayer backward: [dapple, dapple_num, dorange, dorange_num, dtax]",
+                 "MulLayer, AddLayer: backward: [dapple, dapple_num, dorange, dorange_num, dtax]",
                  rtol=1e-6, reveal=True)
 
 
@@ -90,6 +90,18 @@ def test_layers_work_element_by_element_on_arrays():
     assert_shape(dy, y.shape, "MulLayer.backward(dout): dy", hint=not_elementwise(dy, y))
     assert_close(dx, dout * y, "MulLayer.backward(dout): dx", reveal=True, hint=swapped)
     assert_close(dy, dout * x, "MulLayer.backward(dout): dy", reveal=True, hint=swapped)
+
+    # the same layer again, on new inputs: numbers that are not whole
+    first = np.array(out, dtype=float)
+    out = mul.forward(1.5, 2.5)
+    assert_close(out, 3.75, "MulLayer.forward(1.5, 2.5)", reveal=True, hint=hints.stale_input(out, first, 3.75))
+    old = MulLayer()  # what a layer that kept the first inputs gives
+    old.forward(x, y)
+    kept = old.backward(2.0)
+    for _ in range(2):  # a second backward reads the same inputs again
+        dx, dy = mul.backward(2.0)
+        assert_close([dx, dy], [5.0, 3.0], "MulLayer.backward(2.0): [dx, dy]", reveal=True,
+                     hint=hints.stale_input([dx, dy], kept, [5.0, 3.0]))
 
     add = AddLayer()
     assert_close(add.forward(x, y), x + y, "AddLayer.forward(x, y)", reveal=True)

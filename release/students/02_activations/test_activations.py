@@ -8,9 +8,14 @@ more tests of the same kind on other inputs.
 import numpy as np
 import pytest
 
-from autograder import hints
+from autograder import hints, messages
 from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
 from layers import Relu, Sigmoid, Tanh
+
+
+def say(key: str, **fields) -> str:
+    """A label in the language of the check (the public tests' words live in the catalogue)."""
+    return messages.text(f"public.{key}", **fields)
 
 
 # The classic mistakes, recognised from what a method returned. A hint shows only when its check fails.
@@ -82,8 +87,44 @@ def test_forward_does_not_modify_its_input(layer_class):
     x = np.array([-1.0, 2.0, -3.0, 0.0])
     layer_class().forward(x)
     assert_close(x, [-1.0, 2.0, -3.0, 0.0],
-                 f"x after {layer_class.__name__}.forward(x) (forward must not change its input)",
+                 say("input_after_forward", method=f"{layer_class.__name__}.forward"),
                  rtol=0, atol=0, reveal=True)
+
+
+LIMITS = {  # each layer's output in closed form, finite for any x
+    "Relu": lambda x: np.maximum(x, 0.0),
+    "Sigmoid": lambda x: np.exp(-np.logaddexp(0.0, -x)),
+    "Tanh": np.tanh,
+}
+
+
+@pytest.mark.parametrize("layer_class", [Relu, Sigmoid, Tanh])
+def test_the_same_layer_on_new_and_large_inputs(layer_class):
+    """A layer used again follows its latest forward; at |x| = 1000 the output and dx stay finite."""
+    name = layer_class.__name__
+    layer = layer_class()
+    first = np.array([-1.0, 2.0, -3.0, 0.5])
+    first_out = np.array(layer.forward(first), dtype=float)
+    layer.backward(np.ones(4))
+    dx_once = np.array(layer.backward(np.ones(4)), dtype=float)  # a second backward: the same dx
+    fresh = layer_class()
+    fresh.forward(first)
+    assert_close(dx_once, fresh.backward(np.ones(4)), f"{name}.backward(dout): " + say("called_a_second_time"),
+                 reveal=True)
+    for x in (np.array([1.5, -2.0, 3.0, -0.5]), np.array([-1000.0, 1000.0, -30.0, 30.0])):
+        with np.errstate(over="ignore"):  # 1 / (1 + np.exp(1000)) overflows on the way to its right answer, 0
+            out = layer.forward(x)
+        expected = LIMITS[name](x)
+        overflow = "hint.sigmoid.overflow_nan" if name == "Sigmoid" and not np.all(np.isfinite(out)) else None
+        assert_close(out, expected, f"{name}.forward(x): " + say("reused_on_new_inputs", n=len(x)), reveal=True,
+                     hint=[hints.stale_input(out, first_out, expected), overflow])
+        with np.errstate(over="ignore"):
+            dx = layer.backward(np.ones(4))
+            fresh = layer_class()
+            fresh.forward(x)
+            fresh_dx = fresh.backward(np.ones(4))
+        assert_close(dx, fresh_dx, f"{name}.backward(dout): " + say("reused_on_new_inputs", n=len(x)),
+                     reveal=True)
 
 
 def test_sigmoid_small_example():

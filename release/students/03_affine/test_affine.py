@@ -7,9 +7,14 @@ autograder runs more tests of the same kind on other inputs.
 
 import numpy as np
 
-from autograder import hints
+from autograder import hints, messages
 from autograder.checks import assert_close, assert_gradients, assert_shape, numerical_gradient
 from layers import Affine
+
+
+def say(key: str, **fields) -> str:
+    """A label in the language of the check (the public tests' words live in the catalogue)."""
+    return messages.text(f"public.{key}", **fields)
 
 
 # The classic mistakes, recognised from what backward returned. A hint shows only when its check fails.
@@ -54,6 +59,37 @@ def test_affine_small_example():
                  hint=[dW_bug(layer.dW, W), hints.divided_by_batch(layer.dW, dW, 3, "dW")])
     assert_close(layer.db, db, "Affine.backward: self.db", reveal=True,
                  hint=[db_bug(layer.db, b), hints.divided_by_batch(layer.db, db, 3, "db")])
+    reused_like_a_fresh_layer(layer, W, b, x, out, dout)
+
+
+def reused_like_a_fresh_layer(layer, W, b, x1, out1, dout1):
+    """A layer used again (a second backward, new inputs, a batch of one) gives what a fresh layer gives."""
+    first = [np.array(layer.dW, dtype=float), np.array(layer.db, dtype=float)]
+    layer.backward(dout1.copy())
+    for name, value, once in (("dW", layer.dW, first[0]), ("db", layer.db, first[1])):
+        assert_close(value, once, f"Affine.backward: self.{name}, " + say("after_second_backward", name=name),
+                     reveal=True, hint=hints.accumulates(value, once, name))
+    for x2 in (x1[::-1] * 2.0, x1[:1] - 1.0):  # new inputs of the same batch size, then a batch of one
+        dout2 = np.ones((len(x2), W.shape[1]))
+        fresh = Affine(W, b)
+        expected = fresh.forward(x2)
+        out2 = layer.forward(x2)
+        label = say("reused_on_new_inputs", n=len(x2))
+        assert_shape(out2, (len(x2), W.shape[1]), f"Affine.forward(x): {label}")
+        assert_close(out2, expected, f"Affine.forward(x): {label}", reveal=True,
+                     hint=hints.stale_input(out2, out1, expected) if len(x2) == len(x1) else None)
+        dx2, fresh_dx = layer.backward(dout2.copy()), fresh.backward(dout2.copy())
+        assert_shape(dx2, x2.shape, f"Affine.backward(dout): dx, {label}")
+        assert_close(dx2, fresh_dx, f"Affine.backward(dout): dx, {label}", reveal=True)
+        stale = Affine(W, b)  # what the first inputs give with the new dout: a layer that kept them
+        stale.forward(x1)
+        if len(x2) == len(x1):
+            stale.backward(dout2.copy())
+        for name in ("dW", "db"):
+            got, right = getattr(layer, name), getattr(fresh, name)
+            kept = hints.stale_input(got, getattr(stale, name), right) if len(x2) == len(x1) else None
+            assert_close(got, right, f"Affine.backward: self.{name}, {label}", reveal=True,
+                         hint=[kept, hints.accumulates(got, right, name, previous=first[0] if name == "dW" else first[1])])
 
 
 def test_affine_shapes():

@@ -8,9 +8,14 @@ inputs.
 
 import numpy as np
 
-from autograder import hints
+from autograder import hints, messages
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import RNN
+
+
+def say(key: str, **fields) -> str:
+    """A label in the language of the check (the public tests' words live in the catalogue)."""
+    return messages.text(f"public.{key}", **fields)
 
 # loose enough for a float32 implementation, far tighter than any wrong formula
 TOL = {"rtol": 1e-4, "atol": 1e-6}
@@ -55,8 +60,13 @@ def test_backward_small_example():
     assert_close(dWh, [[0.16563913, 0.0, -0.43422165],
                        [-0.02533907, 0.59144227, 0.54371721],
                        [-0.26111117, -1.38003197, -0.42917831]], "RNN.backward: grads[1] (dWh)", reveal=True, **TOL)
-    assert_close(db, [0.79894516, 1.97147424, -0.50345807], "RNN.backward: grads[2] (db, summed over the batch)",
+    assert_close(db, [0.79894516, 1.97147424, -0.50345807], "RNN.backward: grads[2] (db, " + say("summed_over_batch") + ")",
                  reveal=True, hint=db_bug(db, 3), **TOL)
+    once = [np.array(g, dtype=float) for g in layer.grads]
+    layer.backward(np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 1.0]]))
+    for i, name in enumerate(("dWx", "dWh", "db")):
+        assert_close(layer.grads[i], once[i], "RNN.backward: " + say("after_second_backward", name=f"grads[{i}] ({name})"),
+                     reveal=True, hint=hints.accumulates(layer.grads[i], once[i], f"grads[{i}] ({name})"), **TOL)
 
 
 def test_shapes_when_h_differs_from_d():
@@ -70,6 +80,17 @@ def test_shapes_when_h_differs_from_d():
     assert_shape(dh_prev, (N, H), "RNN.backward(dh_next): dh_prev")
     for name, grad, shape in zip(("dWx", "dWh", "db"), layer.grads, [(D, H), (H, H), (H,)]):
         assert_shape(grad, shape, f"RNN.backward: grads ({name})", hint=db_bug(grad, H) if name == "db" else None)
+    # the same cell on a batch of one: what a fresh cell gives, with the batch axis kept
+    x1, h1, d1 = rng.normal(size=(1, D)), rng.normal(size=(1, H)), rng.normal(size=(1, H))
+    fresh = RNN(*layer.params)
+    label = say("reused_on_new_inputs", n=1)
+    h_next = layer.forward(x1, h1)
+    assert_shape(h_next, (1, H), f"RNN.forward(x, h_prev): {label}")
+    assert_close(h_next, fresh.forward(x1, h1), f"RNN.forward(x, h_prev): {label}", reveal=True, **TOL)
+    (dx, dh_prev), (fresh_dx, fresh_dh) = layer.backward(d1.copy()), fresh.backward(d1.copy())
+    assert_shape(dx, (1, D), f"RNN.backward(dh_next): dx, {label}")
+    assert_close(dx, fresh_dx, f"RNN.backward(dh_next): dx, {label}", reveal=True, **TOL)
+    assert_close(dh_prev, fresh_dh, f"RNN.backward(dh_next): dh_prev, {label}", reveal=True, **TOL)
 
 
 def test_grads_are_written_in_place():

@@ -9,7 +9,7 @@ the same kind on other inputs.
 
 import numpy as np
 
-from autograder import hints
+from autograder import hints, messages
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import Embedding, TimeAffine, TimeEmbedding, TimeRNN
 
@@ -21,6 +21,17 @@ def rnn_inputs(seed, N=2, T=3, D=3, H=4):
     rng = np.random.default_rng(seed)
     params = (rng.normal(scale=0.5, size=(D, H)), rng.normal(scale=0.5, size=(H, H)), rng.normal(scale=0.3, size=H))
     return params, rng.normal(size=(N, T, D)), rng.normal(size=(N, T, H))
+
+
+def say(key: str, **fields) -> str:
+    """A label in the language of the check (the public tests' words live in the catalogue)."""
+    return messages.text(f"public.{key}", **fields)
+
+
+def same_arrays(layer, kept: list, what: str):
+    """Fail when backward replaced the arrays of layer.grads instead of writing into them."""
+    if len(layer.grads) != len(kept) or any(g is not k for g, k in zip(layer.grads, kept)):
+        fail("check.public.grads_in_place", what=what, hint=hints.rebound())
 
 
 def gradients_of(checks: dict, dout, what: str) -> dict:
@@ -50,11 +61,11 @@ def test_embedding_backward_starts_from_zero_each_time():
     layer.backward(np.array([[5.0, 5.0]]))
     layer.forward(np.array([2]))
     layer.backward(np.array([[1.0, 2.0]]))
-    assert_close(layer.grads[0], [[0, 0], [0, 0], [1, 2]], "Embedding.backward: grads[0] after a second backward",
+    assert_close(layer.grads[0], [[0, 0], [0, 0], [1, 2]],
+                 "Embedding.backward: " + say("after_second_backward", name="grads[0]"),
                  reveal=True, hint=hints.accumulates(layer.grads[0], [[0, 0], [0, 0], [1, 2]], "grads[0] (dW)",
                                                      previous=[[0, 0], [5, 5], [0, 0]]))
-    if layer.grads[0] is not before:
-        fail("check.public.grads_in_place", what="Embedding.backward", hint=hints.rebound())
+    same_arrays(layer, [before], "Embedding.backward")
 
 
 def test_time_embedding_small_example():
@@ -65,9 +76,20 @@ def test_time_embedding_small_example():
     assert_shape(out, (2, 3, 2), "TimeEmbedding.forward(xs)")
     assert_close(out, [[[0, 1], [4, 5], [2, 3]], [[4, 5], [4, 5], [0, 1]]], "TimeEmbedding.forward(xs)",
                  reveal=True)
+    kept = list(layer.grads)
+    layer.backward(np.ones((2, 3, 2)))
+    last = np.zeros((3, 2))
+    np.add.at(last, xs[:, -1], 1.0)  # what the last time step alone gives
+    one_step = hints.hint("hint.time.one_step", name="dW") if hints.matches(layer.grads[0], last) else None
+    assert_close(layer.grads[0], [[2, 2], [1, 1], [3, 3]],
+                 "TimeEmbedding.backward: grads[0] (dW, " + say("summed_over_batch_and_time") + ")", reveal=True,
+                 hint=one_step)
+    same_arrays(layer, kept, "TimeEmbedding.backward")
+    layer.forward(xs)
     layer.backward(np.ones((2, 3, 2)))
     assert_close(layer.grads[0], [[2, 2], [1, 1], [3, 3]],
-                 "TimeEmbedding.backward: grads[0] (dW, summed over batch and time)", reveal=True)
+                 "TimeEmbedding.backward: " + say("after_second_backward", name="grads[0]"), reveal=True,
+                 hint=hints.accumulates(layer.grads[0], [[2, 2], [1, 1], [3, 3]], "grads[0] (dW)"))
 
 
 # -- TimeRNN
@@ -92,17 +114,26 @@ def test_time_rnn_stateful_continues_where_it_stopped():
     fresh = TimeRNN(*params).forward(xs[:, 2:, :])
     ignored = hints.hint("hint.time.stateful_ignored") if hints.matches(second, fresh) else None
     assert_close(np.concatenate([first, second], axis=1), whole,
-                 "TimeRNN(stateful=True).forward on two halves, joined", reveal=True, hint=ignored, **TOL)
+                 "TimeRNN(stateful=True).forward: " + say("two_halves_joined"), reveal=True, hint=ignored, **TOL)
     layer.reset_state()
-    assert_close(layer.forward(xs[:, 2:, :]), fresh, "TimeRNN.forward after reset_state()", reveal=True,
+    assert_close(layer.forward(xs[:, 2:, :]), fresh, "TimeRNN.forward: " + say("after_reset_state"), reveal=True,
                  hint="hint.time.reset_state", **TOL)
+    # after reset_state() the next batch may have another size: a new state of zeros, not the old one
+    _, other, _ = rnn_inputs(7, N=3, T=2)
+    layer.reset_state()
+    try:
+        again = layer.forward(other)
+    except ValueError as error:  # an old state of shape (2, H) against a batch of 3
+        fail("public.reset_state_batch", error=str(error).splitlines()[0][:80], hint="hint.time.reset_state")
+    assert_close(again, TimeRNN(*params).forward(other), "TimeRNN.forward: " + say("after_reset_state_new_batch"),
+                 reveal=True, hint="hint.time.reset_state", **TOL)
 
 
 def test_time_rnn_not_stateful_starts_from_zeros_every_time():
     params, xs, _ = rnn_inputs(2)
     layer = TimeRNN(*params)
     first = layer.forward(xs)
-    assert_close(layer.forward(xs), first, "TimeRNN(stateful=False).forward, called a second time",
+    assert_close(layer.forward(xs), first, "TimeRNN(stateful=False).forward: " + say("called_a_second_time"),
                  reveal=True, hint="hint.time.not_stateful_keeps_h", **TOL)
 
 
@@ -119,6 +150,7 @@ def test_time_rnn_gradients_match_central_differences():
     layer = TimeRNN(Wx, Wh, b, stateful=True)
     layer.set_state(h0)
     layer.forward(xs)
+    kept = list(layer.grads)
     dxs = layer.backward(dhs.copy())
     assert_shape(dxs, xs.shape, "TimeRNN.backward(dhs)")
     assert_shape(layer.dh, h0.shape, "TimeRNN.backward: self.dh",
@@ -130,7 +162,61 @@ def test_time_rnn_gradients_match_central_differences():
         "dWh": (layer.grads[1], lambda v: run(Wh=v), Wh),
         "db": (layer.grads[2], lambda v: run(b=v), b),
     }
-    assert_gradients(gradients_of(checks, dhs, "TimeRNN.forward"), "TimeRNN.backward", reveal=True)
+    gradients = gradients_of(checks, dhs, "TimeRNN.forward")
+    assert_gradients(gradients, "TimeRNN.backward", reveal=True,
+                     hint=bptt_hints(params, xs, h0, dhs, layer.grads[0], gradients["dWx"][1]))
+    same_arrays(layer, kept, "TimeRNN.backward")
+    once = [np.array(g, dtype=float) for g in layer.grads]
+    layer.set_state(h0)
+    layer.forward(xs)
+    layer.backward(dhs.copy())
+    for i, name in enumerate(("dWx", "dWh", "db")):
+        assert_close(layer.grads[i], once[i], "TimeRNN.backward: " + say("after_second_backward", name=f"grads[{i}]"),
+                     reveal=True, hint=hints.accumulates(layer.grads[i], once[i], f"grads[{i}] ({name})"), **TOL)
+
+
+def bptt_hints(params, xs, h0, dhs, dWx, numerical_dWx) -> list:
+    """The hints of BPTT's classic mistakes, told apart by what backward gives for special dhs.
+
+    With dhs only at the first step, the later inputs get no gradient (the
+    future cannot change the past): a backward that runs forwards in time gives
+    them one. With dhs only at the last step, the earlier inputs get theirs
+    through the carried dh alone: without the carry they get none. A dWx equal
+    to the gradient through the first step's use of Wx alone (central
+    differences) kept one step instead of the sum over the steps.
+    """
+    Wx, Wh, b = params
+
+    def piece(W, part, h):  # TimeRNN over the steps `part` from state h, with W as Wx
+        layer = TimeRNN(W, Wh, b, stateful=True)
+        layer.set_state(h)
+        return layer.forward(xs[:, part, :])
+
+    def backward_with(only_at):
+        dout = np.zeros_like(dhs)
+        dout[:, only_at, :] = dhs[:, only_at, :]
+        layer = TimeRNN(Wx, Wh, b, stateful=True)
+        layer.set_state(h0)
+        layer.forward(xs)
+        return np.asarray(layer.backward(dout), dtype=float)
+
+    def first_step_only(v):  # the forward with v as Wx in the first step and Wx in the others
+        head = piece(v, slice(0, 1), h0)
+        return np.concatenate([head, piece(Wx, slice(1, None), head[:, -1, :])], axis=1)
+
+    try:
+        first, last = backward_with(0), backward_with(-1)
+        scale = max(float(np.abs(last).max()), 1e-12)
+        if np.abs(first[:, 1:]).max() > 1e-3 * scale:
+            return [hints.hint("hint.time.backward_order")]
+        if np.abs(last[:, :-1]).max() <= 1e-6 * scale:
+            return [hints.hint("hint.time.bptt_no_carry")]
+        one = numerical_gradient(first_step_only, Wx, dhs, "TimeRNN.forward")
+        if hints.matches(dWx, one, rtol=1e-2, atol=1e-4) and not hints.matches(dWx, numerical_dWx, rtol=1e-2, atol=1e-4):
+            return [hints.hint("hint.time.one_step", name="dWx, dWh, db")]
+    except Exception:  # whatever the student's layer does here: no pattern recognised
+        pass
+    return []
 
 
 # -- TimeAffine
@@ -141,14 +227,20 @@ def test_time_affine_small_example():
     x = np.array([[[1.0, 1.0], [0.0, 2.0]]])           # (N, T, D) = (1, 2, 2)
     layer = TimeAffine(W, b)
     out = layer.forward(x)
+    expected = np.array([[[3.5, 1.0, -1.5], [4.5, 2.0, -0.5]]])
     flat = np.shape(out) == (2, 3)  # (N*T, M): the result of the matrix product, not reshaped back
-    assert_close(out, [[[3.5, 1.0, -1.5], [4.5, 2.0, -0.5]]], "TimeAffine.forward(x)", reveal=True,
-                 hint=hints.hint("hint.time_affine.reshape", actual=(2, 3), expected=(1, 2, 3)) if flat else None)
+    assert_close(out, expected, "TimeAffine.forward(x)", reveal=True,
+                 hint=[hints.hint("hint.time_affine.reshape", actual=(2, 3), expected=(1, 2, 3)) if flat else None,
+                       hints.no_bias(out, expected - b, expected)])
+    kept = list(layer.grads)
     dx = layer.backward(np.ones((1, 2, 3)))
     assert_close(dx, [[[0.0, 3.0], [0.0, 3.0]]], "TimeAffine.backward(dout): dx", reveal=True)
     assert_close(layer.grads[0], [[1, 1, 1], [3, 3, 3]], "TimeAffine.backward: grads[0] (dW)", reveal=True)
-    assert_close(layer.grads[1], [2, 2, 2], "TimeAffine.backward: grads[1] (db, summed over batch and time)",
-                 reveal=True)
+    db = layer.grads[1]
+    axis = hints.hint("hint.affine.db_batch_axis", actual=np.shape(db), expected=(3,)) if np.shape(db) != (3,) else None
+    assert_close(db, [2, 2, 2], "TimeAffine.backward: grads[1] (db, " + say("summed_over_batch_and_time") + ")",
+                 reveal=True, hint=[axis, hints.divided_by_batch(db, [2, 2, 2], 2, "grads[1] (db)")])
+    same_arrays(layer, kept, "TimeAffine.backward")
 
 
 def test_time_affine_gradients_match_central_differences():
