@@ -16,10 +16,10 @@ from autograder.submission import load
 
 IDS = course.assignment_ids()
 DESIGN_IDS = ["01_computational_graph", "02_activations", "03_affine", "04_softmax_loss",
-              "05_rnn_cell", "06_time_rnn", "07_many_to_one"]
+              "05_rnn_cell", "06_time_rnn", "07_many_to_one", "08_rnnlm"]
 
 
-def test_the_course_has_the_seven_assignments_of_the_design():
+def test_the_course_has_the_eight_assignments_of_the_design():
     assert IDS == DESIGN_IDS
 
 
