@@ -62,6 +62,8 @@ def run_public_tests(assignment, student_folder: Path, tmp_path: Path) -> subpro
         shutil.copy(test, work)
     for name in assignment.student_files:
         shutil.copy(student_folder / name, work)
+    for name in assignment.public_files:  # what the student gets beside the stub (08's corpus.txt)
+        shutil.copy(assignment.folder / name, work)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(work)],
                           cwd=work, capture_output=True, text=True, timeout=300)
 

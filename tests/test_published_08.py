@@ -32,7 +32,7 @@ RUN = _published_run()
 
 def test_the_readme_publishes_the_perplexities_the_solution_computes():
     _, _, untrained, ppl = RUN
-    for value in (ppl[0], ppl[-1], untrained):
+    for value in (ppl[0], ppl[1], ppl[-1], untrained):
         assert f"{value:.4f}" in README, f"{value:.4f} is not in the README"
 
 
@@ -46,6 +46,7 @@ def test_the_public_tests_check_the_same_figures():
                 constants[target.id] = value.value
     _, _, untrained, ppl = RUN
     assert constants["PUBLISHED_FIRST"] == round(ppl[0], 4)
+    assert constants["PUBLISHED_SECOND"] == round(ppl[1], 4)
     assert constants["PUBLISHED_LAST"] == round(ppl[-1], 4)
     assert f"{untrained:.4f}" in source
 

@@ -14,7 +14,7 @@ from autograder import hints
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from rnnlm import SimpleRnnlm, TimeSoftmaxWithLoss, bptt, load_corpus, perplexity, train, truncated_batches
 
-PUBLISHED_FIRST, PUBLISHED_LAST = 12.9481, 2.7824  # the README's figure, to the digits shown
+PUBLISHED_FIRST, PUBLISHED_SECOND, PUBLISHED_LAST = 12.9481, 8.0334, 2.7824  # the README's figures
 
 
 def hint_if(condition, key: str, **fields):
@@ -59,7 +59,9 @@ def test_time_softmax_loss_ignores_targets_of_minus_one():
     costs = -np.take_along_axis(logp, np.where(kept, ts, 0)[..., None], axis=-1)[..., 0] * kept
     layer = TimeSoftmaxWithLoss()
     loss = layer.forward(xs, ts.copy())
-    counted = hint_if(lambda: hints.matches(loss, costs.sum() / 6), "hint.rnnlm.ignore_counted")
+    as_last_word = np.where(kept, costs, -logp[..., -1])  # ts[n, t] = -1 indexes the last word
+    counted = hint_if(lambda: hints.matches(loss, costs.sum() / 6) or hints.matches(loss, as_last_word.sum() / 6),
+                      "hint.rnnlm.ignore_counted")
     assert_close(loss, costs.sum() / 4, "TimeSoftmaxWithLoss.forward(xs, ts) with two targets of -1",
                  reveal=True, hint=counted)
     dxs = layer.backward()
@@ -143,6 +145,23 @@ def test_simple_rnnlm_gradients_match_central_differences():
     assert_gradients(checks, "SimpleRnnlm.backward", reveal=True)
 
 
+def train_resetting(model, corpus, reset_every_window, epochs):
+    """The published training with the reset at a wrong place: before every window, or never (for the hints)."""
+    batches = truncated_batches(corpus, 5, 5)
+    ppl = []
+    for _ in range(epochs):
+        total = 0.0
+        for xs, ts in batches:
+            if reset_every_window:
+                model.reset_state()
+            total += model.forward(xs, ts)
+            model.backward()
+            for param, grad in zip(model.params, model.grads):
+                param -= 0.5 * grad
+        ppl.append(np.exp(total / len(batches)))
+    return ppl
+
+
 def test_train_and_perplexity_reproduce_the_published_figure():
     corpus, word_to_id, _ = load_corpus()
     model = SimpleRnnlm(len(word_to_id), 10, 10, seed=0)
@@ -151,8 +170,18 @@ def test_train_and_perplexity_reproduce_the_published_figure():
     ppl = train(model, corpus, batch_size=5, time_size=5, lr=0.5, epochs=20)
     if not isinstance(ppl, list) or len(ppl) != 20:
         fail("check.public.rnnlm_epochs", got=len(ppl) if isinstance(ppl, list) else type(ppl).__name__)
-    assert_close(np.round([ppl[0], ppl[-1]], 4), [PUBLISHED_FIRST, PUBLISHED_LAST],
-                 "train(...): the perplexity after the first and the twentieth epoch", reveal=True, rtol=1e-5, atol=0)
+    got = np.round([ppl[0], ppl[1]], 4)
+
+    def wrongly(every_window):
+        other_model = SimpleRnnlm(len(word_to_id), 10, 10, seed=0)
+        perplexity(other_model, corpus, 5, 5)  # as above: what it leaves behind is where a train without reset starts
+        other = train_resetting(other_model, corpus, every_window, 2)
+        return hints.matches(got, np.round(other, 4)) and not hints.matches(got, [PUBLISHED_FIRST, PUBLISHED_SECOND])
+
+    assert_close(np.round([ppl[0], ppl[1], ppl[-1]], 4), [PUBLISHED_FIRST, PUBLISHED_SECOND, PUBLISHED_LAST],
+                 "train(...): the perplexity after the first, the second and the twentieth epoch", reveal=True,
+                 rtol=1e-5, atol=0, hint=[hint_if(lambda: wrongly(True), "hint.rnnlm.reset_every_batch"),
+                                          hint_if(lambda: wrongly(False), "hint.rnnlm.reset_per_epoch")])
 
 
 # -- bptt
