@@ -2,7 +2,7 @@
 
 The solution trains the README's model on the shipped corpus; the README, the
 public tests and the hidden tests' settings must all agree with it, and the
-corpus and vocabulary the README lists must be the shipped corpus.txt.
+corpus and vocabulary the README lists must be the CORPUS that rnnlm.py ships.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def test_time_softmax_loss_small_example():
                  hint=hint_if(lambda: hints.matches(loss, costs.sum() / 2), "hint.rnnlm.mean_over_n"))
 
 
-def test_time_softmax_loss_ignores_targets_of_minus_one():
+def test_time_softmax_loss_leaves_out_targets_of_minus_one():
     rng = np.random.default_rng(0)
     xs = rng.normal(size=(2, 3, 4))
     ts = np.array([[1, -1, 3], [0, 2, -1]])

@@ -545,7 +545,7 @@ def _check_perplexities(got, expected, what, hint):
 
 
 def test_published_perplexity_is_reproduced(student, ref):
-    corpus = ref.load_corpus()[0]  # the shipped corpus.txt (solutions/08_rnnlm/ links to the assignment's)
+    corpus = ref.load_corpus()[0]  # the corpus rnnlm.py ships (CORPUS)
     p = PUBLISHED
     sizes = (int(corpus.max()) + 1, p["wordvec"], p["hidden"], p["seed"])
     args = (p["batch_size"], p["time_size"], p["lr"], p["epochs"])

@@ -11,21 +11,62 @@ The time layers of 06_time_rnn come first: paste yours. They are not graded
 again here (while SimpleRnnlm is graded, the reference layers take their place).
 """
 
-from pathlib import Path
-
 import numpy as np
 
 
-def load_corpus(path=None):
-    """Read a text of words separated by spaces (corpus.txt beside this file by default).
+CORPUS = """
+you say goodbye and i say hello .
+you say yes and i say no .
+you say stop and i say go .
+she says hello and he says goodbye .
+we say yes and they say no .
+you say high and i say low .
+he says go and she says stop .
+they say hello and we say goodbye .
+i say yes and you say no .
+you say goodbye and i say hello .
+she says stop and he says go .
+we say high and they say low .
+i say hello and you say goodbye .
+he says yes and she says no .
+they say go and we say stop .
+you say low and i say high .
+she says goodbye and he says hello .
+i say stop and you say go .
+we say no and they say yes .
+he says high and she says low .
+you say hello and i say goodbye .
+they say yes and we say no .
+i say go and you say stop .
+she says no and he says yes .
+we say goodbye and they say hello .
+you say no and i say yes .
+he says low and she says high .
+i say goodbye and you say hello .
+they say stop and we say go .
+she says yes and he says no .
+you say go and i say stop .
+we say hello and they say goodbye .
+he says stop and she says go .
+i say high and you say low .
+they say no and we say yes .
+she says high and he says low .
+you say yes and i say no .
+i say low and you say high .
+we say stop and they say go .
+he says hello and she says goodbye .
+"""
+
+
+def load_corpus(text=CORPUS):
+    """The word ids of a text of words separated by spaces (by default the corpus above).
 
     Returns (corpus, word_to_id, id_to_word): corpus, the word ids of the text
     in order, an int array of shape (L,); ids are given in order of first
     appearance, from 0.
     """
-    path = Path(__file__).with_name("corpus.txt") if path is None else Path(path)
     word_to_id, id_to_word, ids = {}, {}, []
-    for word in path.read_text(encoding="utf-8").split():
+    for word in text.split():
         if word not in word_to_id:
             word_to_id[word] = len(word_to_id)
             id_to_word[word_to_id[word]] = word
