@@ -352,7 +352,7 @@ def graded_outputs(nb) -> list[list]:
     return [c.outputs for c in nb.cells if meta(c).get("grade")]
 
 
-@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one"])
+@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one", "08_rnnlm"])
 def test_every_autograded_cell_passes_on_the_solution_in_a_kernel(aid, tmp_path):
     nb = executed(aid, tmp_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]

@@ -156,14 +156,16 @@ def scores(env, course_dir) -> dict[tuple[str, str], float]:
     (course_dir / "submitted" / "file-beside" / "03_affine" / "layers.py").write_text(SOLUTION)
     submit(course_dir, "07_many_to_one", "complete",
            {"classifier.py": notebook.student_source(rnn, "classifier.py", solved=True)})
-    for aid in ("03_affine", "07_many_to_one"):
+    rnnlm = course.load("08_rnnlm")
+    submit(course_dir, "08_rnnlm", "complete", {"rnnlm.py": notebook.student_source(rnnlm, "rnnlm.py", solved=True)})
+    for aid in ("03_affine", "07_many_to_one", "08_rnnlm"):
         nbgrader_cmd(env, course_dir, "autograde", aid, "--force")
     nbgrader_cmd(env, course_dir, "export", "--to", "grades.csv")
     with open(course_dir / "grades.csv", newline="") as handle:
         return {(row["assignment"], row["student_id"]): float(row["score"]) for row in csv.DictReader(handle)}
 
 
-@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one"])
+@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one", "08_rnnlm"])
 def test_autograde_gives_a_completed_submission_full_points(aid, scores):
     assert scores[(aid, "complete")] == course.load(aid).max_score
 

@@ -108,6 +108,10 @@ def _sizes(rng):
             (int(rng.integers(2, 5)), 1, int(rng.integers(3, 9)))]
 
 
+def _ignored(ts):
+    return _say("with_ignored", count=int(np.sum(ts == -1)), total=ts.size)
+
+
 def _softmax_where(xs):
     n, t, v = xs.shape
     return _say("scores_where", n=n, t=t, v=v)
@@ -135,7 +139,7 @@ def test_time_softmax_loss_ignores_targets_of_minus_one(student, ref):
         xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=int(rng.integers(1, n * t)))
         loss = student.TimeSoftmaxWithLoss().forward(xs, ts)
         _number(loss, ref.TimeSoftmaxWithLoss().forward(xs, ts),
-                f"TimeSoftmaxWithLoss.forward(xs, ts) {_say('with_ignored', count=int(np.sum(ts == -1)))}",
+                f"TimeSoftmaxWithLoss.forward(xs, ts) {_ignored(ts)}",
                 hint=[bugs.loss_mean(loss, xs, ts), IGNORE_HINT])
 
 
@@ -155,7 +159,7 @@ def test_time_softmax_loss_backward_gives_ignored_targets_no_gradient(student, r
     xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=int(rng.integers(1, n * t)))
     _, _, dxs = _softmax_run(student, xs, ts)
     _, _, rdxs = _softmax_run(ref, xs, ts)
-    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {_say('with_ignored', count=int(np.sum(ts == -1)))}",
+    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {_ignored(ts)}",
            hint=[bugs.dxs_mean(dxs, xs, ts), IGNORE_HINT])
 
 
@@ -337,7 +341,7 @@ def test_simple_rnnlm_carries_the_hidden_state_into_the_next_window(student, ref
     _, expected = _carried(ref, sizes, windows)
     for k in range(1, 3):
         fresh = ref.SimpleRnnlm(*sizes).forward(*windows[k])
-        _number(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k + 1)}",
+        _number(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}",
                 hint=[bugs.state_not_carried(losses[k], fresh, expected[k]), STATE_HINT])
 
 
@@ -373,8 +377,8 @@ def test_simple_rnnlm_windows_of_one_step(student, ref):
     expected, rlosses = _carried(ref, sizes, windows)
     expected.backward()
     for k, (loss, rloss) in enumerate(zip(losses, rlosses)):
-        _number(loss, rloss, f"SimpleRnnlm.forward(xs, ts) {_say('one_step_window', k=k + 1)}", hint=STATE_HINT)
-    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say('one_step_window', k=4), BACKWARD_HINT)
+        _number(loss, rloss, f"SimpleRnnlm.forward(xs, ts) {_say('one_step_window', k=k)}", hint=STATE_HINT)
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say('one_step_window', k=3), BACKWARD_HINT)
 
 
 def test_simple_rnnlm_grads_are_written_in_place(student, ref):
@@ -415,9 +419,9 @@ def _check_batches(got, expected, what, corpus, n, t, hint=None):
     got = _list(got, len(expected), what, hint=[hint, "hidden.rnnlm.count"])
     for k, (pair, (rxs, rts)) in enumerate(zip(got, expected)):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            fail("hidden.rnnlm.not_a_pair", what=f"{what}[{k}]", hint=BATCHES_HINT)
-        _array(pair[0], rxs, f"{what}[{k}][0] (xs)", hint=[hint, BATCHES_HINT])
-        _array(pair[1], rts, f"{what}[{k}][1] (ts)", hint=[hint, BATCHES_HINT])
+            fail("hidden.rnnlm.not_a_pair", what=f"{what} {_say('window_k', k=k)}", hint=BATCHES_HINT)
+        _array(pair[0], rxs, f"{what}: xs {_say('window_k', k=k)}", hint=[hint, BATCHES_HINT])
+        _array(pair[1], rts, f"{what}: ts {_say('window_k', k=k)}", hint=[hint, BATCHES_HINT])
 
 
 def _where_batches(corpus, n, t):
@@ -441,7 +445,7 @@ def test_truncated_batches_rows_start_at_their_offsets(student, ref):
     batches = _list(got, len(expected), f"truncated_batches(corpus, {n}, {t})", hint="hidden.rnnlm.count")
     if not batches or not isinstance(batches[0], (list, tuple)):
         fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t})[0]", hint=BATCHES_HINT)
-    _array(batches[0][0], expected[0][0], f"truncated_batches(corpus, {n}, {t})[0][0] (xs) {_where_batches(corpus, n, t)}",
+    _array(batches[0][0], expected[0][0], f"truncated_batches(corpus, {n}, {t}): xs {_say('window_k', k=0)} {_where_batches(corpus, n, t)}",
            hint=[bugs.offsets(got, corpus, n, t), "hidden.rnnlm.offsets"])
 
 
@@ -453,8 +457,9 @@ def test_truncated_batches_consecutive_windows_continue(student, ref):
     batches = _list(got, len(expected), f"truncated_batches(corpus, {n}, {t})", hint="hidden.rnnlm.count")
     for k in range(1, len(expected)):
         if not isinstance(batches[k], (list, tuple)) or len(batches[k]) != 2:
-            fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t})[{k}]", hint=BATCHES_HINT)
-        _array(batches[k][0], expected[k][0], f"truncated_batches(corpus, {n}, {t})[{k}][0] (xs)",
+            fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t}) {_say('window_k', k=k)}",
+                 hint=BATCHES_HINT)
+        _array(batches[k][0], expected[k][0], f"truncated_batches(corpus, {n}, {t}): xs {_say('window_k', k=k)}",
                hint="hidden.rnnlm.continue")
 
 
@@ -466,8 +471,9 @@ def test_truncated_batches_targets_are_the_next_words(student, ref):
                     hint="hidden.rnnlm.count")
     for k, pair in enumerate(batches):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t})[{k}]", hint=BATCHES_HINT)
-        _array(pair[1], expected[k][1], f"truncated_batches(corpus, {n}, {t})[{k}][1] (ts)", hint="hidden.rnnlm.next")
+            fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t}) {_say('window_k', k=k)}",
+                 hint=BATCHES_HINT)
+        _array(pair[1], expected[k][1], f"truncated_batches(corpus, {n}, {t}): ts {_say('window_k', k=k)}", hint="hidden.rnnlm.next")
 
 
 def test_truncated_batches_count_the_windows_of_one_epoch(student, ref):
@@ -498,7 +504,8 @@ def test_truncated_batches_returns_int_arrays(student, ref):
     for k, pair in enumerate(got):
         for name, array in zip(("xs", "ts"), pair):
             if not np.issubdtype(array.dtype, np.integer):
-                fail("hidden.rnnlm.not_int", what=f"truncated_batches(...)[{k}] ({name})", dtype=str(array.dtype),
+                fail("hidden.rnnlm.not_int", what=f"truncated_batches(...): {name} {_say('window_k', k=k)}",
+                     dtype=str(array.dtype),
                      hint="hidden.rnnlm.int_batches")
 
 
@@ -541,7 +548,7 @@ def _train_both(student, ref, sizes, corpus, n, t, lr, epochs):
 def _check_perplexities(got, expected, what, hint):
     got = _list(got, len(expected), what, hint=hint)
     for e, (value, right) in enumerate(zip(got, expected)):
-        _number(value, right, f"{what}[{e}]", hint=hint)
+        _number(value, right, f"{what} {_say('epoch', e=e)}", hint=hint)
 
 
 def test_published_perplexity_is_reproduced(student, ref):
