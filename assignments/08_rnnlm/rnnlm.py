@@ -295,6 +295,13 @@ class SimpleRnnlm:
     """
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, seed=0):
+        """Draw the parameters (given), then build the layers and the params and grads lists.
+
+        Sets self.layers = [TimeEmbedding(embed_W), TimeRNN(rnn_Wx, rnn_Wh,
+        rnn_b, stateful=True), TimeAffine(affine_W, affine_b)], self.loss_layer
+        = TimeSoftmaxWithLoss(), and self.params / self.grads, the layers'
+        own lists joined in that order.
+        """
         V, D, H = vocab_size, wordvec_size, hidden_size
         rn = np.random.RandomState(seed).randn
         embed_W = rn(V, D) / 100
