@@ -145,6 +145,15 @@ def test_simple_rnnlm_gradients_match_central_differences():
     assert_gradients(checks, "SimpleRnnlm.backward", reveal=True)
 
 
+def test_perplexity_of_a_model_that_guesses_uniformly_is_the_vocabulary_size():
+    model = SimpleRnnlm(7, 3, 4, seed=1)
+    model.params[4][...] = 0   # affine W and b at zero: every word gets probability 1 / 7
+    model.params[5][...] = 0
+    corpus = np.random.default_rng(7).integers(0, 7, size=40)
+    assert_close(perplexity(model, corpus, 3, 4), 7.0, "perplexity of a model that gives every word 1 / 7",
+                 reveal=True)
+
+
 def train_resetting(model, corpus, reset_every_window, epochs):
     """The published training with the reset at a wrong place: before every window, or never (for the hints)."""
     batches = truncated_batches(corpus, 5, 5)
