@@ -117,9 +117,8 @@ def second_half(whole, first):
     return 2 * whole - first
 
 
-def unit_scale_model():
-    """A small SimpleRnnlm whose word vectors are of unit scale (randn / 100 would make dWx tiny)."""
-    model = SimpleRnnlm(5, 3, 4, seed=5)
+def at_unit_scale(model):
+    """The model with word vectors of unit scale (randn / 100 would make dWx tiny)."""
     model.params[0][...] *= 100   # the layers hold these arrays: TimeEmbedding sees the change
     return model
 
@@ -127,7 +126,7 @@ def unit_scale_model():
 def test_simple_rnnlm_gradients_match_central_differences():
     rng = np.random.default_rng(4)
     xs, ts = rng.integers(0, 5, size=(2, 3)), rng.integers(0, 5, size=(2, 3))
-    model = unit_scale_model()
+    model = at_unit_scale(SimpleRnnlm(5, 3, 4, seed=5))
     model.forward(xs, ts)
     model.backward()
     names = ("embed W", "Wx", "Wh", "b", "affine W", "affine b")
@@ -136,7 +135,7 @@ def test_simple_rnnlm_gradients_match_central_differences():
 
     def loss_with(i):
         def f(value):
-            fresh = unit_scale_model()
+            fresh = at_unit_scale(SimpleRnnlm(5, 3, 4, seed=5))
             fresh.params[i][...] = value
             return fresh.forward(xs, ts)
         return f
