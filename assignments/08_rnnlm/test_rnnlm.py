@@ -144,7 +144,7 @@ def test_simple_rnnlm_gradients_match_central_differences():
     assert_gradients(checks, "SimpleRnnlm.backward", reveal=True)
 
 
-def test_perplexity_of_a_model_that_guesses_uniformly_is_the_vocabulary_size():
+def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
     model = SimpleRnnlm(7, 3, 4, seed=1)
     model.params[4][...] = 0   # affine W and b at zero: every word gets probability 1 / 7
     model.params[5][...] = 0
