@@ -10,7 +10,8 @@ A score must mean "this much of the maths is right", so each of these scores 0:
              it has none), and keeps only zeros;
 - ones:      a constant: ones of the right shapes, and ones kept;
 - published: the figures a README publishes, hard-coded for the published
-             inputs (01's apple examples, 07's example sentence), zeros elsewhere.
+             inputs (01's apple examples, 07's example sentence, 08's
+             perplexities), zeros elsewhere.
 
 The first three are the reference solution with every top-level function and
 every method but `__init__` wrapped: the real code still runs (so shapes, types
@@ -192,6 +193,59 @@ class ManyToOneRNN:
 
     def predict(self, xs):
         return np.zeros((len(xs), self.Wy.shape[1]), dtype=int)
+''',
+    "08_rnnlm": '''
+import numpy as np
+
+FIRST, LAST, UNTRAINED = 12.9481, 2.7824, 17.9250  # the README's published figure
+
+
+class TimeSoftmaxWithLoss:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.shape = None
+
+    def forward(self, xs, ts):
+        self.shape = xs.shape
+        return 0.0
+
+    def backward(self, dout=1):
+        return np.zeros(self.shape)
+
+
+class SimpleRnnlm:
+    def __init__(self, vocab_size, wordvec_size, hidden_size, seed=0):
+        V, D, H = vocab_size, wordvec_size, hidden_size
+        self.params = [np.zeros((V, D)), np.zeros((D, H)), np.zeros((H, H)), np.zeros(H), np.zeros((H, V)),
+                       np.zeros(V)]
+        self.grads = [np.zeros_like(p) for p in self.params]
+
+    def forward(self, xs, ts):
+        return 0.0
+
+    def backward(self, dout=1):
+        return None
+
+    def reset_state(self):
+        pass
+
+
+def truncated_batches(corpus, batch_size, time_size):
+    count = (len(corpus) - 1) // (batch_size * time_size)
+    return [(np.zeros((batch_size, time_size), dtype=int), np.zeros((batch_size, time_size), dtype=int))
+            for _ in range(count)]
+
+
+def perplexity(model, corpus, batch_size, time_size):
+    return UNTRAINED
+
+
+def train(model, corpus, batch_size, time_size, lr, epochs):
+    return [FIRST] + [LAST] * (epochs - 1)
+
+
+def bptt(U, V, W, x, y, truncate):
+    return np.zeros_like(U), np.zeros_like(V), np.zeros_like(W)
 ''',
 }
 

@@ -391,6 +391,8 @@ def check_rows(aid: str, entry: dict, place: Path):
     for name in a.student_files:
         source = (a.solution_folder / name).read_text(encoding="utf-8")
         (place / name).write_text(edited(source, entry) if name == filename else source, encoding="utf-8")
+    for name in a.public_files:  # what the student gets beside the stub (08's corpus.txt)
+        (place / name).write_bytes((a.folder / name).read_bytes())
     target = locate(place, aid)
     with messages.speaking("en"):
         return run(target, Explainer(target, "en")).rows

@@ -16,10 +16,10 @@ from autograder.submission import load
 
 IDS = course.assignment_ids()
 DESIGN_IDS = ["01_computational_graph", "02_activations", "03_affine", "04_softmax_loss",
-              "05_rnn_cell", "06_time_rnn", "07_many_to_one"]
+              "05_rnn_cell", "06_time_rnn", "07_many_to_one", "08_rnnlm"]
 
 
-def test_the_course_has_the_seven_assignments_of_the_design():
+def test_the_course_has_the_eight_assignments_of_the_design():
     assert IDS == DESIGN_IDS
 
 
@@ -62,6 +62,8 @@ def run_public_tests(assignment, student_folder: Path, tmp_path: Path) -> subpro
         shutil.copy(test, work)
     for name in assignment.student_files:
         shutil.copy(student_folder / name, work)
+    for name in assignment.public_files:  # what the student gets beside the stub (08's corpus.txt)
+        shutil.copy(assignment.folder / name, work)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(work)],
                           cwd=work, capture_output=True, text=True, timeout=300)
 

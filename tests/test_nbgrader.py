@@ -352,14 +352,15 @@ def graded_outputs(nb) -> list[list]:
     return [c.outputs for c in nb.cells if meta(c).get("grade")]
 
 
-@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one"])
+@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one", "08_rnnlm"])
 def test_every_autograded_cell_passes_on_the_solution_in_a_kernel(aid, tmp_path):
     nb = executed(aid, tmp_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, [f"{o.ename}: {o.evalue}" for o in errors]
     outputs = graded_outputs(nb)
     assert len(outputs) == len(course.load(aid).tests)
-    assert all([o.text for o in out] == ["Passed.\n"] for out in outputs)
+    # print() writes "Passed." and its newline separately: a slow cell's kernel may send them as two outputs
+    assert all("".join(o.text for o in out) == "Passed.\n" for out in outputs)
 
 
 def test_a_solution_cell_that_does_not_compile_fails_every_autograded_cell_with_a_message(tmp_path):

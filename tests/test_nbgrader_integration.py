@@ -210,14 +210,16 @@ def scores(env, course_dir) -> dict[tuple[str, str], float]:
     insert_before_solution(helper_cell / "03_affine.ipynb", HELPER)
     submit(course_dir, "03_affine", "edited-first-line", {"layers.py": "# my Affine, finished\n" + SOLUTION})
     editor_change(env, course_dir)
-    for aid in ("03_affine", "07_many_to_one"):
+    rnnlm = course.load("08_rnnlm")
+    submit(course_dir, "08_rnnlm", "complete", {"rnnlm.py": notebook.student_source(rnnlm, "rnnlm.py", solved=True)})
+    for aid in ("03_affine", "07_many_to_one", "08_rnnlm"):
         nbgrader_cmd(env, course_dir, "autograde", aid, "--force")
     nbgrader_cmd(env, course_dir, "export", "--to", "grades.csv")
     with open(course_dir / "grades.csv", newline="") as handle:
         return {(row["assignment"], row["student_id"]): float(row["score"]) for row in csv.DictReader(handle)}
 
 
-@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one"])
+@pytest.mark.parametrize("aid", ["03_affine", "07_many_to_one", "08_rnnlm"])
 def test_autograde_gives_a_completed_submission_full_points(aid, scores):
     assert scores[(aid, "complete")] == course.load(aid).max_score
 

@@ -43,5 +43,5 @@ def test_null_models_keep_the_api_of_the_solution(aid, fork_server):
 
 
 def test_every_assignment_with_published_figures_has_a_hard_coded_null_model():
-    for aid in ("01_computational_graph", "07_many_to_one"):
+    for aid in ("01_computational_graph", "07_many_to_one", "08_rnnlm"):
         assert null_models.published(course.load(aid)) is not None

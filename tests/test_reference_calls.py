@@ -248,7 +248,8 @@ def _scan_once():
 
 # -- the textbook's code, through the stubs ---------------------------------------------
 
-@pytest.mark.parametrize("aid", ["01_computational_graph", "04_softmax_loss", "06_time_rnn", "07_many_to_one"])
+@pytest.mark.parametrize("aid", ["01_computational_graph", "04_softmax_loss", "06_time_rnn", "07_many_to_one",
+                                 "08_rnnlm"])
 def test_solutions_score_full_with_their_earlier_units_as_reference_calls(aid, fork_server, monkeypatch):
     assignment = course.load(aid)
     assert any(unit.uses_reference for unit in assignment.units)

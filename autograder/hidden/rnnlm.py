@@ -1,0 +1,708 @@
+"""Hidden tests for 08_rnnlm: TimeSoftmaxWithLoss, SimpleRnnlm, truncated_batches, perplexity, train, bptt.
+
+The property matrix these tests cover is docs/property-matrix/08_rnnlm.md.
+
+The time layers of 06 in the student's file are not graded here: while
+SimpleRnnlm is tested, the reference TimeEmbedding, TimeRNN, TimeAffine and
+TimeSoftmaxWithLoss take their place, and while train and perplexity are
+tested, the reference SimpleRnnlm and truncated_batches (manifest
+uses_reference), so one mistake costs points once. Models are built on both
+sides from the same constructor arguments (the constructor's draws are given
+and seeded), so the student's model and the reference start from the same
+arrays without any copying.
+
+Inputs are drawn per submission (hidden/draw.py): sizes from small ranges, with
+N != T (a mean over the wrong axis cannot pass) and V != H; corpora of drawn
+word ids whose length leaves a remainder (a count of windows computed from L
+instead of L - 1 is one off on some draws and is drawn to be); targets of -1 at
+drawn places, never all of them. The README's published figure (the shipped
+corpus, the published settings) stays fixed, always next to a drawn seed.
+
+Tolerances are the engine's (checks.assert_close: rtol 1e-4 and 1e-4 of the
+expected value's scale), the same for every submission. The textbook's
+TimeSoftmaxWithLoss in float32 uses under 1 % of it on the shapes drawn here.
+Central differences: the student's own TimeSoftmaxWithLoss.forward, on N = 2,
+T = 3 (so the gradient's entries, divided by K <= 6, stay well above a float32
+forward's rounding), with steps of 5e-2 and 1e-1 combined by Richardson
+extrapolation, (4 D(h) - D(2h)) / 3, which cancels the h ** 2 error: a float32
+forward's rounding (about 1e-7 of a loss near 2, divided by 0.1) then stays
+near 1e-6 of the gradient, where a single step of 1e-3 gave errors of 1e-4
+against a floor of 1e-3 (the float32 variant failed it); bptt against
+central differences of the truncated loss the README defines, computed here
+(float64, step 1e-4), so that check needs no degeneracy guard.
+"""
+
+import numpy as np
+
+from autograder import hints
+from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.hidden import draw
+from autograder.messages import text
+from autograder.patterns import rnnlm as bugs
+
+LOSS_HINT = "hidden.rnnlm.loss"
+IGNORE_HINT = "hidden.rnnlm.ignore"
+BACKWARD_HINT = "hidden.rnnlm.backward"
+MODEL_HINT = "hidden.rnnlm.model"
+STATE_HINT = "hidden.rnnlm.state"
+BATCHES_HINT = "hidden.rnnlm.batches"
+TRAIN_HINT = "hidden.rnnlm.train"
+BPTT_HINT = "hidden.rnnlm.bptt"
+BPTT_STEP = 1e-4
+SOFTMAX_STEP = 5e-2  # with Richardson extrapolation: see the module docstring
+# The README's published training: the shipped corpus, SimpleRnnlm(V, 10, 10, seed=0), N 5, T 5, lr 0.5, 20 epochs.
+PUBLISHED = {"wordvec": 10, "hidden": 10, "seed": 0, "batch_size": 5, "time_size": 5, "lr": 0.5, "epochs": 20}
+
+
+def _say(key, **fields):
+    return text(f"hidden.rnnlm.{key}", **fields)
+
+
+def _kind(value):
+    return getattr(value, "remote_type", None) or type(value).__name__
+
+
+def _array(actual, expected, what, hint=None):
+    if not isinstance(actual, np.ndarray):
+        fail("hidden.rnnlm.not_array", what=what, kind=_kind(actual), hint=hint)
+    assert_close(actual, expected, what, hint=hint)
+
+
+def _number(value, expected, what, hint=None):
+    """One number (a float, a numpy scalar or a 0-d array) close to the reference's."""
+    if not (isinstance(value, (int, float, np.integer, np.floating)) or
+            (isinstance(value, np.ndarray) and value.shape == ())):
+        shape = getattr(value, "shape", None)
+        fail("hidden.rnnlm.not_a_number", what=what, kind=_kind(value) if shape is None else f"{_kind(value)} {shape}",
+             hint=hint)
+    assert_close(value, float(expected), what, hint=hint)
+
+
+def _list(value, count, what, hint=None):
+    if not isinstance(value, (list, tuple)):
+        fail("hidden.rnnlm.not_a_list", what=what, kind=_kind(value), hint=hint)
+    if len(value) != count:
+        fail("hidden.rnnlm.list_length", what=what, count=len(value), expected=count, hint=hint)
+    return list(value)
+
+
+# -- TimeSoftmaxWithLoss -------------------------------------------------------------
+
+def _scores(rng, n, t, v, scale=2.0):
+    return rng.normal(scale=scale, size=(n, t, v))
+
+
+def _targets(rng, n, t, v, ignored=0):
+    """(N, T) ids in 0..V-1 with `ignored` of them -1 (never all)."""
+    ts = rng.integers(0, v, size=(n, t))
+    if ignored:
+        flat = ts.reshape(-1)
+        flat[rng.choice(flat.size, size=min(ignored, flat.size - 1), replace=False)] = -1
+    return ts
+
+
+def _sizes(rng):
+    """(N, T, V): N != T, a batch of one with one step, then larger odd ones."""
+    n, t = rng.choice(np.arange(2, 7), size=2, replace=False)
+    return [(int(n), int(t), int(rng.integers(3, 9))), (1, 1, int(rng.integers(3, 9))),
+            (int(rng.integers(2, 5)), 1, int(rng.integers(3, 9)))]
+
+
+def _ignored(ts):
+    return _say("with_ignored", count=int(np.sum(ts == -1)), total=ts.size)
+
+
+def _softmax_where(xs):
+    n, t, v = xs.shape
+    return _say("scores_where", n=n, t=t, v=v)
+
+
+def _softmax_run(module, xs, ts, dout=None):
+    layer = module.TimeSoftmaxWithLoss()
+    loss = layer.forward(xs, ts)
+    dxs = layer.backward() if dout is None else layer.backward(dout)
+    return layer, loss, dxs
+
+
+def test_time_softmax_loss_forward_is_the_mean_over_every_target(student, ref):
+    rng = draw.rng("cases")
+    for n, t, v in _sizes(rng):
+        xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v)
+        loss = student.TimeSoftmaxWithLoss().forward(xs, ts)
+        _number(loss, ref.TimeSoftmaxWithLoss().forward(xs, ts), f"TimeSoftmaxWithLoss.forward(xs, ts) {_softmax_where(xs)}",
+                hint=[bugs.loss_mean(loss, xs, ts), LOSS_HINT])
+
+
+def test_time_softmax_loss_ignores_targets_of_minus_one(student, ref):
+    rng = draw.rng("cases")
+    for n, t, v in _sizes(rng)[::2]:
+        xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=int(rng.integers(1, n * t)))
+        loss = student.TimeSoftmaxWithLoss().forward(xs, ts)
+        _number(loss, ref.TimeSoftmaxWithLoss().forward(xs, ts),
+                f"TimeSoftmaxWithLoss.forward(xs, ts) {_ignored(ts)}",
+                hint=[bugs.loss_mean(loss, xs, ts), IGNORE_HINT])
+
+
+def test_time_softmax_loss_backward_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    for (n, t, v), dout in zip(_sizes(rng), (None, float(rng.uniform(1.5, 3.0)), None)):
+        xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v)
+        _, _, dxs = _softmax_run(student, xs, ts, dout)
+        _, _, rdxs = _softmax_run(ref, xs, ts, dout)
+        _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward({'' if dout is None else 'dout'}) {_softmax_where(xs)}",
+               hint=[bugs.dxs_mean(dxs, xs, ts, 1.0 if dout is None else dout), BACKWARD_HINT])
+
+
+def test_time_softmax_loss_backward_gives_ignored_targets_no_gradient(student, ref):
+    rng = draw.rng("cases")
+    n, t, v = _sizes(rng)[0]
+    xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=int(rng.integers(1, n * t)))
+    _, _, dxs = _softmax_run(student, xs, ts)
+    _, _, rdxs = _softmax_run(ref, xs, ts)
+    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {_ignored(ts)}",
+           hint=[bugs.dxs_mean(dxs, xs, ts), IGNORE_HINT])
+
+
+def test_time_softmax_loss_gradient_matches_numerical_gradient(student, ref):
+    rng = draw.rng("cases")
+    n, t, v = 2, 3, int(rng.integers(3, 9))
+    xs, ts = _scores(rng, n, t, v, scale=1.0), _targets(rng, n, t, v, ignored=1)
+    _, _, dxs = _softmax_run(student, xs, ts)
+    _, _, rdxs = _softmax_run(ref, xs, ts)
+
+    def central(step):
+        return numerical_gradient(lambda s: student.TimeSoftmaxWithLoss().forward(s, ts), xs, None,
+                                  "TimeSoftmaxWithLoss.forward(xs, ts)", step=step)
+
+    num = (4 * central(SOFTMAX_STEP) - central(2 * SOFTMAX_STEP)) / 3  # Richardson: the step ** 2 error cancels
+    assert_gradients({"dxs": (dxs, num)}, "TimeSoftmaxWithLoss.backward()", hint=BACKWARD_HINT,
+                     reference={"dxs": rdxs})
+
+
+def test_time_softmax_loss_is_finite_and_right_for_large_scores(student, ref):
+    rng = draw.rng("cases")
+    n, t, v = _sizes(rng)[0]
+    xs = _scores(rng, n, t, v) + rng.choice([-1.0, 1.0]) * rng.uniform(800, 1200)  # exp overflows without the shift
+    ts = _targets(rng, n, t, v)
+    layer, loss, dxs = _softmax_run(student, xs, ts)
+    _, rloss, rdxs = _softmax_run(ref, xs, ts)
+    what = _say("large_scores", n=n, t=t, v=v)
+    _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {what}", hint="hidden.rnnlm.stable")
+    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {what}", hint="hidden.rnnlm.stable")
+
+
+def test_time_softmax_loss_takes_targets_of_any_signed_integer_dtype(student, ref):
+    rng = draw.rng("cases")
+    for dtype in (np.int8, np.int16, np.int32, np.int64):
+        n, t, v = _sizes(rng)[0]
+        xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=1).astype(dtype)
+        _, loss, dxs = _softmax_run(student, xs, ts)
+        _, rloss, rdxs = _softmax_run(ref, xs, ts)
+        where = _say("targets_of", dtype=np.dtype(dtype).name)
+        _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {where}", hint=[LOSS_HINT, "hidden.rnnlm.int_ids"])
+        _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {where}", hint=[BACKWARD_HINT, "hidden.rnnlm.int_ids"])
+
+
+def test_time_softmax_loss_reused_on_a_new_n_and_t_before_backward(student, ref):
+    rng = draw.rng("cases")
+    (n, t, v), (n2, t2, _) = _sizes(rng)[0], _sizes(rng)[2]
+    first = _scores(rng, n, t, v), _targets(rng, n, t, v)
+    xs, ts = _scores(rng, n2, t2, v), _targets(rng, n2, t2, v)
+    layer = student.TimeSoftmaxWithLoss()
+    layer.forward(*first)
+    loss = layer.forward(xs, ts)
+    dxs = layer.backward()
+    _, rloss, rdxs = _softmax_run(ref, xs, ts)
+    _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {_say('second_forward')}", hint=LOSS_HINT)
+    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {_say('new_n_t')}", hint="hidden.rnnlm.latest_forward")
+
+
+def test_time_softmax_loss_leaves_scores_and_targets_unmodified(student, ref):
+    rng = draw.rng("cases")
+    n, t, v = _sizes(rng)[0]
+    xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=2)
+    layer = student.TimeSoftmaxWithLoss()
+    loss = layer.forward(xs, ts)
+    changed = student.mutated_arguments()
+    _number(loss, ref.TimeSoftmaxWithLoss().forward(xs, ts), "TimeSoftmaxWithLoss.forward(xs, ts)", hint=LOSS_HINT)
+    if changed:
+        fail("hidden.rnnlm.changed_inputs", hint="hidden.rnnlm.inputs")
+    dxs = layer.backward()
+    _array(dxs, _softmax_run(ref, xs, ts)[2], "TimeSoftmaxWithLoss.backward()", hint=BACKWARD_HINT)
+
+
+def test_time_softmax_loss_returns_one_number(student, ref):
+    rng = draw.rng("cases")
+    n, t, v = _sizes(rng)[0]
+    xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v)
+    loss = student.TimeSoftmaxWithLoss().forward(xs, ts)
+    if isinstance(loss, np.ndarray) and loss.shape != ():
+        fail("hidden.rnnlm.not_a_number", what="TimeSoftmaxWithLoss.forward(xs, ts)", kind=f"ndarray {loss.shape}",
+             hint="hidden.rnnlm.one_number")
+    _number(loss, ref.TimeSoftmaxWithLoss().forward(xs, ts), "TimeSoftmaxWithLoss.forward(xs, ts)",
+            hint="hidden.rnnlm.one_number")
+
+
+# -- SimpleRnnlm ----------------------------------------------------------------------
+
+PARAM_NAMES = ("embed W", "Wx", "Wh", "b", "affine W", "affine b")
+
+
+def _model_sizes(rng):
+    """(V, D, H, seed): V, D and H all different."""
+    v, d, h = rng.choice(np.arange(3, 10), size=3, replace=False)
+    return int(v), int(d), int(h), int(rng.integers(0, 2**31 - 1))
+
+
+def _windows(rng, v, n, t, count):
+    """`count` windows (xs, ts) of word ids, each (N, T)."""
+    return [(rng.integers(0, v, size=(n, t)), rng.integers(0, v, size=(n, t))) for _ in range(count)]
+
+
+def _model_where(sizes, n, t):
+    v, d, h, _ = sizes
+    return _say("model_where", v=v, d=d, h=h, n=n, t=t)
+
+
+def _nt(rng):
+    n, t = rng.choice(np.arange(2, 6), size=2, replace=False)
+    return int(n), int(t)
+
+
+def _grads_of(model, what):
+    return _list(model.grads, 6, f"{what}.grads", hint="hidden.rnnlm.params")
+
+
+def _check_grads(grads, rgrads, what, hint):
+    for i, (name, grad) in enumerate(zip(PARAM_NAMES, grads)):
+        _array(grad, rgrads[i], f"SimpleRnnlm.grads[{i}] ({name}) {what}", hint=hint)
+
+
+def test_simple_rnnlm_forward_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    for n, t in (_nt(rng), (1, 1)):
+        sizes = _model_sizes(rng)
+        (xs, ts), = _windows(rng, sizes[0], n, t, 1)
+        loss = student.SimpleRnnlm(*sizes).forward(xs, ts)
+        _number(loss, ref.SimpleRnnlm(*sizes).forward(xs, ts), f"SimpleRnnlm.forward(xs, ts) {_model_where(sizes, n, t)}",
+                hint=MODEL_HINT)
+
+
+def test_simple_rnnlm_params_are_the_six_arrays_in_order(student, ref):
+    rng = draw.rng("cases")
+    sizes = _model_sizes(rng)
+    model, expected = student.SimpleRnnlm(*sizes), ref.SimpleRnnlm(*sizes)
+    params = _list(model.params, 6, "SimpleRnnlm.params", hint="hidden.rnnlm.params")
+    for i, (name, param) in enumerate(zip(PARAM_NAMES, params)):
+        _array(param, expected.params[i], f"SimpleRnnlm.params[{i}] ({name})", hint="hidden.rnnlm.params")
+    n, t = _nt(rng)
+    (xs, ts), = _windows(rng, sizes[0], n, t, 1)
+    _number(model.forward(xs, ts), expected.forward(xs, ts), f"SimpleRnnlm.forward(xs, ts) {_model_where(sizes, n, t)}",
+            hint=MODEL_HINT)
+
+
+def test_simple_rnnlm_backward_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    for n, t in (_nt(rng), (1, 1)):
+        sizes = _model_sizes(rng)
+        (xs, ts), = _windows(rng, sizes[0], n, t, 1)
+        model, expected = student.SimpleRnnlm(*sizes), ref.SimpleRnnlm(*sizes)
+        model.forward(xs, ts)
+        model.backward()
+        expected.forward(xs, ts)
+        expected.backward()
+        _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _model_where(sizes, n, t), BACKWARD_HINT)
+
+
+def test_simple_rnnlm_backward_scales_with_dout(student, ref):
+    rng = draw.rng("cases")
+    sizes, (n, t) = _model_sizes(rng), _nt(rng)
+    (xs, ts), = _windows(rng, sizes[0], n, t, 1)
+    dout = float(rng.uniform(1.5, 3.0))
+    model, expected = student.SimpleRnnlm(*sizes), ref.SimpleRnnlm(*sizes)
+    model.forward(xs, ts)
+    model.backward(dout)
+    expected.forward(xs, ts)
+    expected.backward(dout)
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say("with_dout"), "hidden.rnnlm.dout")
+
+
+def _carried(module, sizes, windows):
+    """The losses of one model over consecutive windows."""
+    model = module.SimpleRnnlm(*sizes)
+    return model, [model.forward(xs, ts) for xs, ts in windows]
+
+
+def test_simple_rnnlm_carries_the_hidden_state_into_the_next_window(student, ref):
+    rng = draw.rng("cases")
+    sizes, (n, t) = _model_sizes(rng), _nt(rng)
+    windows = _windows(rng, sizes[0], n, t, 3)
+    _, losses = _carried(student, sizes, windows)
+    _, expected = _carried(ref, sizes, windows)
+    for k in range(1, 3):
+        fresh = ref.SimpleRnnlm(*sizes).forward(*windows[k])
+        hint = [bugs.state_not_carried(losses[k], fresh, expected[k]), STATE_HINT]
+        _number(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}", hint=hint)
+        # The given constructor's word vectors are randn / 100, so the carried state moves the loss by
+        # little: also within 1 % of how far the reference's carried loss is from a fresh one (the
+        # loss comes from the reference layers in float64, exact to 1e-12 for a right wiring).
+        assert_close(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}", hint=hint,
+                     rtol=0, atol=max(0.01 * abs(float(expected[k]) - float(fresh)), 1e-12))
+
+
+def test_simple_rnnlm_backward_stops_at_the_window_edge(student, ref):
+    rng = draw.rng("cases")
+    sizes, (n, t) = _model_sizes(rng), _nt(rng)
+    windows = _windows(rng, sizes[0], n, t, 2)
+    model, _ = _carried(student, sizes, windows)
+    model.backward()
+    expected, _ = _carried(ref, sizes, windows)
+    expected.backward()
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say("after_two_windows"), [STATE_HINT, BACKWARD_HINT])
+
+
+def test_simple_rnnlm_reset_state_starts_again_from_zeros(student, ref):
+    rng = draw.rng("cases")
+    sizes, (n, t) = _model_sizes(rng), _nt(rng)
+    (first,) = _windows(rng, sizes[0], n, t, 1)
+    model = student.SimpleRnnlm(*sizes)
+    model.forward(*first)
+    model.reset_state()
+    (xs, ts), = _windows(rng, sizes[0], n + 1, t, 1)  # a new batch size: nothing of the old state may remain
+    _number(model.forward(xs, ts), ref.SimpleRnnlm(*sizes).forward(xs, ts),
+            f"SimpleRnnlm.forward(xs, ts) {_say('after_reset')}", hint="hidden.rnnlm.reset")
+
+
+def test_simple_rnnlm_windows_of_one_step(student, ref):
+    rng = draw.rng("cases")
+    sizes = _model_sizes(rng)
+    windows = _windows(rng, sizes[0], int(rng.integers(2, 5)), 1, 4)
+    model, losses = _carried(student, sizes, windows)
+    model.backward()
+    expected, rlosses = _carried(ref, sizes, windows)
+    expected.backward()
+    for k, (loss, rloss) in enumerate(zip(losses, rlosses)):
+        _number(loss, rloss, f"SimpleRnnlm.forward(xs, ts) {_say('one_step_window', k=k)}", hint=STATE_HINT)
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say('one_step_window', k=3), BACKWARD_HINT)
+
+
+def test_simple_rnnlm_grads_are_written_in_place(student, ref):
+    rng = draw.rng("cases")
+    sizes, (n, t) = _model_sizes(rng), _nt(rng)
+    (xs, ts), = _windows(rng, sizes[0], n, t, 1)
+    model = student.SimpleRnnlm(*sizes)
+    before = student.identities(model, "grads")
+    model.forward(xs, ts)
+    model.backward()
+    if student.identities(model, "grads") != before:
+        fail("hidden.rnnlm.rebound", hint=hints.rebound())
+    expected = ref.SimpleRnnlm(*sizes)
+    expected.forward(xs, ts)
+    expected.backward()
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, "", "hidden.rnnlm.params")
+
+
+# -- truncated_batches ---------------------------------------------------------------
+
+def _corpus(rng, v=None, length=None):
+    """Word ids: V from 4 to 12, a length from 30 to 80."""
+    v = int(rng.integers(4, 13)) if v is None else v
+    length = int(rng.integers(30, 81)) if length is None else length
+    return rng.integers(0, v, size=length), v
+
+
+def _batch_sizes(rng):
+    """(N, T) with N != T, both from 2 to 5."""
+    return _nt(rng)
+
+
+def _batches(value, what):
+    return _list(value, len(value) if isinstance(value, (list, tuple)) else -1, what, hint=BATCHES_HINT)
+
+
+def _check_batches(got, expected, what, corpus, n, t, hint=None):
+    got = _list(got, len(expected), what, hint=[hint, "hidden.rnnlm.count"])
+    for k, (pair, (rxs, rts)) in enumerate(zip(got, expected)):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            fail("hidden.rnnlm.not_a_pair", what=f"{what} {_say('window_k', k=k)}", hint=BATCHES_HINT)
+        _array(pair[0], rxs, f"{what}: xs {_say('window_k', k=k)}", hint=[hint, BATCHES_HINT])
+        _array(pair[1], rts, f"{what}: ts {_say('window_k', k=k)}", hint=[hint, BATCHES_HINT])
+
+
+def _where_batches(corpus, n, t):
+    return _say("batches_where", length=len(corpus), n=n, t=t)
+
+
+def test_truncated_batches_match_reference(student, ref):
+    rng = draw.rng("cases")
+    for _ in range(2):
+        (corpus, _), (n, t) = _corpus(rng), _batch_sizes(rng)
+        got = student.truncated_batches(corpus, n, t)
+        _check_batches(got, ref.truncated_batches(corpus, n, t), f"truncated_batches(corpus, {n}, {t})",
+                       corpus, n, t, hint=bugs.offsets(got, corpus, n, t))
+
+
+def test_truncated_batches_rows_start_at_their_offsets(student, ref):
+    rng = draw.rng("cases")
+    (corpus, _), (n, t) = _corpus(rng), _batch_sizes(rng)
+    got = student.truncated_batches(corpus, n, t)
+    expected = ref.truncated_batches(corpus, n, t)
+    batches = _list(got, len(expected), f"truncated_batches(corpus, {n}, {t})", hint="hidden.rnnlm.count")
+    if not batches or not isinstance(batches[0], (list, tuple)):
+        fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t})[0]", hint=BATCHES_HINT)
+    _array(batches[0][0], expected[0][0], f"truncated_batches(corpus, {n}, {t}): xs {_say('window_k', k=0)} {_where_batches(corpus, n, t)}",
+           hint=[bugs.offsets(got, corpus, n, t), "hidden.rnnlm.offsets"])
+
+
+def test_truncated_batches_consecutive_windows_continue(student, ref):
+    rng = draw.rng("cases")
+    (corpus, _), (n, t) = _corpus(rng, length=int(rng.integers(60, 90))), _batch_sizes(rng)
+    got = student.truncated_batches(corpus, n, t)
+    expected = ref.truncated_batches(corpus, n, t)
+    batches = _list(got, len(expected), f"truncated_batches(corpus, {n}, {t})", hint="hidden.rnnlm.count")
+    for k in range(1, len(expected)):
+        if not isinstance(batches[k], (list, tuple)) or len(batches[k]) != 2:
+            fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t}) {_say('window_k', k=k)}",
+                 hint=BATCHES_HINT)
+        _array(batches[k][0], expected[k][0], f"truncated_batches(corpus, {n}, {t}): xs {_say('window_k', k=k)}",
+               hint="hidden.rnnlm.continue")
+
+
+def test_truncated_batches_targets_are_the_next_words(student, ref):
+    rng = draw.rng("cases")
+    (corpus, _), (n, t) = _corpus(rng), _batch_sizes(rng)
+    expected = ref.truncated_batches(corpus, n, t)
+    batches = _list(student.truncated_batches(corpus, n, t), len(expected), f"truncated_batches(corpus, {n}, {t})",
+                    hint="hidden.rnnlm.count")
+    for k, pair in enumerate(batches):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            fail("hidden.rnnlm.not_a_pair", what=f"truncated_batches(corpus, {n}, {t}) {_say('window_k', k=k)}",
+                 hint=BATCHES_HINT)
+        _array(pair[1], expected[k][1], f"truncated_batches(corpus, {n}, {t}): ts {_say('window_k', k=k)}", hint="hidden.rnnlm.next")
+
+
+def test_truncated_batches_count_the_windows_of_one_epoch(student, ref):
+    rng = draw.rng("cases")
+    n, t = _batch_sizes(rng)
+    # (L - 1) a multiple of N * T, where a count from L is the same, and L a multiple, where it is one more
+    for length in (n * t * int(rng.integers(3, 6)) + 1, n * t * int(rng.integers(3, 6))):
+        corpus, _ = _corpus(rng, length=length)
+        _check_batches(student.truncated_batches(corpus, n, t), ref.truncated_batches(corpus, n, t),
+                       f"truncated_batches(corpus, {n}, {t}) {_where_batches(corpus, n, t)}", corpus, n, t,
+                       hint="hidden.rnnlm.count")
+
+
+def test_truncated_batches_windows_of_one_step(student, ref):
+    rng = draw.rng("cases")
+    corpus, _ = _corpus(rng, length=int(rng.integers(12, 30)))
+    n = int(rng.integers(2, 5))
+    _check_batches(student.truncated_batches(corpus, n, 1), ref.truncated_batches(corpus, n, 1),
+                   f"truncated_batches(corpus, {n}, 1)", corpus, n, 1)
+
+
+def test_truncated_batches_returns_int_arrays(student, ref):
+    rng = draw.rng("cases")
+    (corpus, _), (n, t) = _corpus(rng), _batch_sizes(rng)
+    expected = ref.truncated_batches(corpus, n, t)
+    got = student.truncated_batches(corpus, n, t)
+    _check_batches(got, expected, f"truncated_batches(corpus, {n}, {t})", corpus, n, t)
+    for k, pair in enumerate(got):
+        for name, array in zip(("xs", "ts"), pair):
+            if not np.issubdtype(array.dtype, np.integer):
+                fail("hidden.rnnlm.not_int", what=f"truncated_batches(...): {name} {_say('window_k', k=k)}",
+                     dtype=str(array.dtype),
+                     hint="hidden.rnnlm.int_batches")
+
+
+# -- perplexity and train -----------------------------------------------------------
+
+def _training_case(rng):
+    """((V, D, H, seed), corpus, N, T): a corpus of 40 to 70 words over V ids."""
+    (v, d, h, seed), (n, t) = _model_sizes(rng), _nt(rng)
+    corpus, _ = _corpus(rng, v=v, length=int(rng.integers(40, 71)))
+    return (v, d, h, seed), corpus, n, t
+
+
+def test_perplexity_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    for _ in range(2):
+        sizes, corpus, n, t = _training_case(rng)
+        got = student.perplexity(student.SimpleRnnlm(*sizes), corpus, n, t)
+        _number(got, ref.perplexity(ref.SimpleRnnlm(*sizes), corpus, n, t),
+                f"perplexity(model, corpus, {n}, {t}) {_where_batches(corpus, n, t)}", hint="hidden.rnnlm.perplexity")
+
+
+def test_perplexity_starts_from_a_fresh_state(student, ref):
+    rng = draw.rng("cases")
+    sizes, corpus, n, t = _training_case(rng)
+    model = student.SimpleRnnlm(*sizes)
+    (xs, ts), = _windows(rng, sizes[0], n, t, 1)
+    model.forward(xs, ts)  # leaves a hidden state behind
+    _number(student.perplexity(model, corpus, n, t), ref.perplexity(ref.SimpleRnnlm(*sizes), corpus, n, t),
+            f"perplexity(model, corpus, {n}, {t}) {_say('after_a_forward')}", hint="hidden.rnnlm.fresh")
+
+
+def _train_both(student, ref, sizes, corpus, n, t, lr, epochs):
+    model = student.SimpleRnnlm(*sizes)
+    got = student.train(model, corpus, n, t, lr, epochs)
+    expected_model = ref.SimpleRnnlm(*sizes)
+    expected = ref.train(expected_model, corpus, n, t, lr, epochs)
+    return model, got, expected_model, expected
+
+
+def _check_perplexities(got, expected, what, hint):
+    got = _list(got, len(expected), what, hint=hint)
+    for e, (value, right) in enumerate(zip(got, expected)):
+        _number(value, right, f"{what} {_say('epoch', e=e)}", hint=hint)
+
+
+def test_published_perplexity_is_reproduced(student, ref):
+    corpus = ref.load_corpus()[0]  # the corpus rnnlm.py ships (CORPUS)
+    p = PUBLISHED
+    sizes = (int(corpus.max()) + 1, p["wordvec"], p["hidden"], p["seed"])
+    args = (p["batch_size"], p["time_size"], p["lr"], p["epochs"])
+    _, got, _, expected = _train_both(student, ref, sizes, corpus, *args)
+    _check_perplexities(got, expected, _say("published"), TRAIN_HINT)
+    rng = draw.rng("seed")
+    drawn = (sizes[0], p["wordvec"], p["hidden"], int(rng.integers(1, 2**31 - 1)))
+    _, got, _, expected = _train_both(student, ref, drawn, corpus, *args[:3], 3)
+    _check_perplexities(got, expected, _say("published_other_seed"), TRAIN_HINT)
+
+
+def test_train_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    sizes, corpus, n, t = _training_case(rng)
+    lr, epochs = float(rng.uniform(0.1, 0.5)), int(rng.integers(2, 5))
+    _, got, _, expected = _train_both(student, ref, sizes, corpus, n, t, lr, epochs)
+    _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, {epochs})", TRAIN_HINT)
+
+
+def test_train_resets_the_state_once_per_epoch(student, ref):
+    rng = draw.rng("cases")
+    sizes, corpus, n, t = _training_case(rng)
+    lr, epochs = float(rng.uniform(0.1, 0.5)), 3
+    _, got, _, expected = _train_both(student, ref, sizes, corpus, n, t, lr, epochs)
+    hint = bugs.reset_place(got, ref, lambda: ref.SimpleRnnlm(*sizes), corpus, n, t, lr, epochs)
+    _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, {epochs})", [hint, "hidden.rnnlm.reset_epoch"])
+
+
+def test_train_updates_the_model_in_place(student, ref):
+    rng = draw.rng("cases")
+    sizes, corpus, n, t = _training_case(rng)
+    model, got, expected_model, expected = _train_both(student, ref, sizes, corpus, n, t, 0.3, 2)
+    _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, 2)", TRAIN_HINT)
+    params = _list(model.params, 6, "SimpleRnnlm.params", hint="hidden.rnnlm.update")
+    for i, (name, param) in enumerate(zip(PARAM_NAMES, params)):
+        _array(param, expected_model.params[i], f"SimpleRnnlm.params[{i}] ({name}) {_say('after_train')}",
+               hint="hidden.rnnlm.update")
+
+
+# -- bptt ------------------------------------------------------------------------------
+
+def _bptt_case(rng, t=None):
+    """(U (H, C), V (C, H), W (H, H), x (T,), y (T,)): H != C, W scaled so that the gradient lives many steps."""
+    h, c = rng.choice(np.arange(3, 8), size=2, replace=False)
+    t = int(rng.integers(5, 9)) if t is None else t
+    U = rng.normal(scale=1.0, size=(h, c))
+    V = rng.normal(scale=1.0, size=(c, h))
+    W = rng.normal(scale=1.2 / np.sqrt(h), size=(h, h))
+    return U, V, W, [int(i) for i in rng.integers(0, c, size=t)], [int(i) for i in rng.integers(0, c, size=t)]
+
+
+def _bptt_where(U, x, truncate):
+    return _say("bptt_where", h=U.shape[0], c=U.shape[1], t=len(x), truncate=truncate)
+
+
+def _bptt_grads(value, U, V, W, what, hint):
+    grads = _list(value, 3, what, hint=[hint, "hidden.rnnlm.three"])
+    return grads
+
+
+def _check_bptt(student, ref, case, truncate, hint):
+    U, V, W, x, y = case
+    got = student.bptt(U, V, W, x, y, truncate)
+    what = f"bptt(U, V, W, x, y, truncate) {_bptt_where(U, x, truncate)}"
+    grads = _bptt_grads(got, U, V, W, what, hint)
+    expected = ref.bptt(U, V, W, x, y, truncate)
+    found = bugs.truncation(grads, ref, U, V, W, x, y, truncate)
+    for name, grad, right in zip(("dU", "dV", "dW"), grads, expected):
+        _array(grad, right, f"{what}: {name}", hint=[found, hint])
+    return grads, expected
+
+
+def test_bptt_full_length_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    for _ in range(2):
+        case = _bptt_case(rng)
+        _check_bptt(student, ref, case, len(case[3]) + int(rng.integers(0, 3)), BPTT_HINT)
+
+
+def test_bptt_truncated_matches_reference(student, ref):
+    rng = draw.rng("cases")
+    for _ in range(2):
+        case = _bptt_case(rng)
+        _check_bptt(student, ref, case, int(rng.integers(1, len(case[3]) - 2)), "hidden.rnnlm.truncate")
+
+
+def truncated_loss(U, V, W, x, y, truncate, base):
+    """The README's truncated loss: L_t from the constant state base[start] = s_(start-1), start = max(0, t - truncate)."""
+    total = 0.0
+    for t in range(len(x)):
+        start = max(0, t - truncate)
+        s = base[start]
+        for j in range(start, t + 1):
+            s = np.tanh(U[:, x[j]] + W @ s)
+        z = V @ s
+        z = z - z.max()
+        total -= z[y[t]] - np.log(np.exp(z).sum())
+    return total
+
+
+def _states(U, W, x):
+    """[s_(-1) = 0, s_0, ..., s_(T-1)]."""
+    states = [np.zeros(W.shape[0])]
+    for word in x:
+        states.append(np.tanh(U[:, word] + W @ states[-1]))
+    return states
+
+
+def test_bptt_matches_numerical_gradient_of_the_truncated_loss(student, ref):
+    rng = draw.rng("cases")
+    U, V, W, x, y = _bptt_case(rng)
+    truncate = int(rng.integers(1, len(x) - 2))
+    base = _states(U, W, x)
+    grads = _bptt_grads(student.bptt(U, V, W, x, y, truncate), U, V, W, "bptt(U, V, W, x, y, truncate)", BPTT_HINT)
+    checks = {
+        "dU": (grads[0], numerical_gradient(lambda u: truncated_loss(u, V, W, x, y, truncate, base), U, step=BPTT_STEP)),
+        "dV": (grads[1], numerical_gradient(lambda v: truncated_loss(U, v, W, x, y, truncate, base), V, step=BPTT_STEP)),
+        "dW": (grads[2], numerical_gradient(lambda w: truncated_loss(U, V, w, x, y, truncate, base), W, step=BPTT_STEP)),
+    }
+    assert_gradients(checks, f"bptt(U, V, W, x, y, truncate) {_bptt_where(U, x, truncate)}",
+                     hint=[bugs.truncation(grads, ref, U, V, W, x, y, truncate), "hidden.rnnlm.truncate"])
+
+
+def test_bptt_truncation_changes_du_and_dw_only_below_t_minus_one(student, ref):
+    rng = draw.rng("cases")
+    case = _bptt_case(rng)
+    T = len(case[3])
+    full, _ = _check_bptt(student, ref, case, T - 1, "hidden.rnnlm.truncate")  # T - 1 steps back: all of them
+    short, expected = _check_bptt(student, ref, case, T - 2, "hidden.rnnlm.truncate")
+    _array(short[1], full[1], f"bptt(..., truncate={T - 2}): dV {_say('same_as_full')}", hint="hidden.rnnlm.dv_full")
+    _array(short[1], expected[1], f"bptt(..., truncate={T - 2}): dV", hint="hidden.rnnlm.dv_full")
+
+
+def test_bptt_truncate_zero_keeps_only_the_current_step(student, ref):
+    rng = draw.rng("cases")
+    _check_bptt(student, ref, _bptt_case(rng), 0, "hidden.rnnlm.truncate")
+
+
+def test_bptt_sentence_of_one_word(student, ref):
+    rng = draw.rng("cases")
+    for truncate in (0, int(rng.integers(1, 4))):
+        _check_bptt(student, ref, _bptt_case(rng, t=1), truncate, BPTT_HINT)
+
+
+def test_bptt_returns_three_arrays_of_the_parameters_shapes(student, ref):
+    rng = draw.rng("cases")
+    case = _bptt_case(rng)
+    _check_bptt(student, ref, case, 2, "hidden.rnnlm.three")
