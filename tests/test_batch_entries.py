@@ -160,7 +160,7 @@ def test_json_names_are_safe_distinct_on_a_case_insensitive_disk_and_order_free(
 def test_unsafe_and_reserved_names_become_safe_stems():
     taken: set[str] = set()
     assert [safe_file_stem(n, taken) for n in ("a/b", "a_b", "A_B", "CON", "../..", "")] == \
-        ["a_b", "a_b-2", "A_B-3", "CON_", "student", "student-2"]
+        ["a_b", "a_b-2", "A_B-3", "_CON", "student", "student-2"]
 
 
 # ---------------------------------------------------------------- the command line

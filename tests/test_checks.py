@@ -225,4 +225,4 @@ def test_the_student_side_imports_with_numpy_alone(tmp_path):
                           capture_output=True, text=True,
                           env={"AUTOGRADER_LANG": "ko"}, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "2개 원소 중 2개가 기댓값과 다릅니다" in done.stdout
+    assert "원소 2개 중 2개가 기댓값과 다릅니다" in done.stdout

@@ -198,7 +198,7 @@ def test_each_students_repository_is_graded_at_its_last_commit_before_the_deadli
 
 def test_feedback_pages_say_what_a_repository_without_the_student_file_lacks(graded):
     out = graded[0]
-    assert sorted(p.name for p in (out / "feedback").glob("*.md")) == ["alice.md", "bob.md", "carol.md"]
+    assert sorted(p.name for p in (out / "feedback").glob("*.md")) == ["alice.md", "bob.md", "carol.md", "index.md"]  # and the index page
     assert "layers.py" in (out / "feedback" / "carol.md").read_text()
 
 

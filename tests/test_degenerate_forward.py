@@ -80,7 +80,7 @@ def test_a_buggy_forward_that_depends_on_its_input_keeps_its_consistent_backward
 def test_the_sentence_speaks_korean():
     with messages.speaking("ko"), pytest.raises(CheckFailed) as info:
         assert_gradient(np.zeros(3), np.zeros(3), "dx", reference=np.ones(3))
-    assert "forward는 dx에 의존하지 않습니다" in str(info.value)
+    assert "forward는 dx 값에 의존하지 않습니다" in str(info.value)
     assert "forward가 이 입력을 쓰지 않음" in str(info.value)
 
 

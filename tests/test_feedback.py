@@ -174,7 +174,7 @@ def test_the_result_table_and_a_grader_failure_speak_korean(monkeypatch):
         console = Console(width=200, record=True, file=io.StringIO())
         print_result(result, console)
     text = console.export_text()
-    assert "채점기가 이 제출물에서 실패했습니다" in result.tests[0].output and "no worker" in result.tests[0].output
+    assert "채점기가 실패했습니다" in result.tests[0].output and "no worker" in result.tests[0].output
     assert "테스트" in text and "피드백" in text and "실패" in text
     with messages.speaking("en"):
         english = safe_grade(assignment, submission, None)

@@ -157,7 +157,7 @@ def test_the_protections_name_the_import_limit(assignment, fork_server):
 def test_the_korean_sentence_names_the_limit(assignment, fork_server):
     result = grade(assignment, Submission("s", {"layers.py": (solution() + "\nwhile True:\n    pass\n").encode()}),
                    fork_server, lang="ko")
-    assert "layers.py import가 0.5초 안에 끝나지 않았습니다" in result.tests[0].output
+    assert "layers.py 파일의 import가 0.5초 안에 끝나지 않았습니다" in result.tests[0].output
 
 
 # -- calls after a timeout

@@ -10,11 +10,16 @@ figure; the autograder runs more tests of the same kind on other inputs.
 
 import numpy as np
 
-from autograder import hints
+from autograder import hints, messages
 from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from rnnlm import SimpleRnnlm, TimeSoftmaxWithLoss, bptt, load_corpus, perplexity, train, truncated_batches
 
 PUBLISHED_FIRST, PUBLISHED_SECOND, PUBLISHED_LAST = 12.9481, 8.0334, 2.7824  # the README's figures
+
+
+def say(key: str, **fields) -> str:
+    """A label in the language of the check (the public tests' words live in the catalogue)."""
+    return messages.text(f"public.{key}", **fields)
 
 
 def hint_if(condition, key: str, **fields):
@@ -62,11 +67,11 @@ def test_time_softmax_loss_leaves_out_targets_of_minus_one():
     as_last_word = np.where(kept, costs, -logp[..., -1])  # ts[n, t] = -1 indexes the last word
     counted = hint_if(lambda: hints.matches(loss, costs.sum() / 6) or hints.matches(loss, as_last_word.sum() / 6),
                       "hint.rnnlm.ignore_counted")
-    assert_close(loss, costs.sum() / 4, "TimeSoftmaxWithLoss.forward(xs, ts) with two targets of -1",
+    assert_close(loss, costs.sum() / 4, "TimeSoftmaxWithLoss.forward(xs, ts) " + say("rnnlm_two_ignored"),
                  reveal=True, hint=counted)
     dxs = layer.backward()
     assert_shape(dxs, xs.shape, "TimeSoftmaxWithLoss.backward()")
-    assert_close(dxs[~kept], np.zeros((2, 4)), "TimeSoftmaxWithLoss.backward(): the rows of the ignored targets",
+    assert_close(dxs[~kept], np.zeros((2, 4)), "TimeSoftmaxWithLoss.backward(): " + say("rnnlm_ignored_rows"),
                  reveal=True)
 
 
@@ -105,11 +110,11 @@ def test_simple_rnnlm_carries_the_hidden_state_across_windows():
     model = SimpleRnnlm(7, 4, 5, seed=3)
     halves = [model.forward(xs[:, :3], ts[:, :3]), model.forward(xs[:, 3:], ts[:, 3:])]
     fresh = SimpleRnnlm(7, 4, 5, seed=3).forward(xs[:, 3:], ts[:, 3:])
-    assert_close(halves[1], second_half(whole, halves[0]), "SimpleRnnlm.forward on the second of two windows",
+    assert_close(halves[1], second_half(whole, halves[0]), "SimpleRnnlm.forward " + say("rnnlm_second_window"),
                  reveal=True,
                  hint=hint_if(lambda: hints.matches(halves[1], fresh), "hint.rnnlm.state_not_carried"))
     model.reset_state()
-    assert_close(model.forward(xs[:, 3:], ts[:, 3:]), fresh, "SimpleRnnlm.forward after reset_state()", reveal=True)
+    assert_close(model.forward(xs[:, 3:], ts[:, 3:]), fresh, "SimpleRnnlm.forward " + say("after_reset_state"), reveal=True)
 
 
 def second_half(whole, first):
@@ -129,7 +134,7 @@ def test_simple_rnnlm_gradients_match_central_differences():
     model = at_unit_scale(SimpleRnnlm(5, 3, 4, seed=5))
     model.forward(xs, ts)
     model.backward()
-    names = ("embed W", "Wx", "Wh", "b", "affine W", "affine b")
+    names = ("embed_W", "Wx", "Wh", "b", "affine_W", "affine_b")
     if len(model.params) != 6 or len(model.grads) != 6:
         fail("check.public.rnnlm_params", count=len(model.params))
 
@@ -149,7 +154,7 @@ def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
     model.params[4][...] = 0   # affine W and b at zero: every word gets probability 1 / 7
     model.params[5][...] = 0
     corpus = np.random.default_rng(7).integers(0, 7, size=40)
-    assert_close(perplexity(model, corpus, 3, 4), 7.0, "perplexity of a model that gives every word 1 / 7",
+    assert_close(perplexity(model, corpus, 3, 4), 7.0, say("rnnlm_uniform_perplexity"),
                  reveal=True)
 
 
@@ -173,7 +178,7 @@ def train_resetting(model, corpus, reset_every_window, epochs):
 def test_train_and_perplexity_reproduce_the_published_figure():
     corpus, word_to_id, _ = load_corpus()
     model = SimpleRnnlm(len(word_to_id), 10, 10, seed=0)
-    assert_close(perplexity(model, corpus, 5, 5), 17.9250, "perplexity of the untrained model", reveal=True,
+    assert_close(perplexity(model, corpus, 5, 5), 17.9250, say("rnnlm_untrained_perplexity"), reveal=True,
                  rtol=1e-5, atol=0)
     ppl = train(model, corpus, batch_size=5, time_size=5, lr=0.5, epochs=20)
     if not isinstance(ppl, list) or len(ppl) != 20:
@@ -187,7 +192,7 @@ def test_train_and_perplexity_reproduce_the_published_figure():
         return hints.matches(got, np.round(other, 4)) and not hints.matches(got, [PUBLISHED_FIRST, PUBLISHED_SECOND])
 
     assert_close(np.round([ppl[0], ppl[1], ppl[-1]], 4), [PUBLISHED_FIRST, PUBLISHED_SECOND, PUBLISHED_LAST],
-                 "train(...): the perplexity after the first, the second and the twentieth epoch", reveal=True,
+                 "train(...): " + say("rnnlm_published_epochs"), reveal=True,
                  rtol=1e-5, atol=0, hint=[hint_if(lambda: wrongly(True), "hint.rnnlm.reset_every_batch"),
                                           hint_if(lambda: wrongly(False), "hint.rnnlm.reset_per_epoch")])
 
