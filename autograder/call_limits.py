@@ -36,7 +36,7 @@ import time
 import numpy as np
 
 from .course import Assignment, Limits
-from .student import Student
+from .proxy import Student
 
 log = logging.getLogger("autograder")
 

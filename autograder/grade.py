@@ -25,11 +25,11 @@ import numpy as np
 
 from . import call_limits, fault, messages, reference, untrusted
 from .hidden import draw
-from .checks import CheckFailed
+from .assertions import CheckFailed
 from .course import Assignment, CourseError
 from .result import Result, TestResult
 from .round_trips import CallKnowledge
-from .student import Student, StudentError, WorkerLost
+from .proxy import Student, StudentError, WorkerLost
 from .submission import Submission
 
 log = logging.getLogger("autograder")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 if TYPE_CHECKING:
-    from .student import RemoteObject, Student
+    from .proxy import RemoteObject, Student
 
 PROGRAM_OPS = ("getattr", "call", "callmethod", "setattr")  # what a program's steps may do
 PROGRAM_CHUNK = 16  # evaluations per request: one call time limit covers at most this many

@@ -16,7 +16,7 @@ import pytest
 from autograder.course import Limits
 from autograder.reference_calls import ReferenceCalls
 from autograder.sandbox.forkserver import ForkServer
-from autograder.student import Student
+from autograder.proxy import Student
 
 FAST = Limits(call_seconds=2.0, submission_seconds=20.0, cpu_seconds=5.0, memory_mb=256)
 

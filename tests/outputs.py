@@ -18,13 +18,13 @@ from pathlib import Path
 from rich.console import Console
 
 from autograder import course
-from autograder.report import student as student_report
-from autograder.report.batch import summary_table
+from autograder.report import feedback as student_report
+from autograder.report.console import summary_table
 from autograder.report.gradebook import Gradebook
 from autograder.report.table import print_result
 from autograder.result import Result, write_json
 
-# The tags the feedback pages are made of (report/student.py): anything else was injected.
+# The tags the feedback pages are made of (report/feedback.py): anything else was injected.
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "table", "tr", "th",
              "td", "code", "pre", "ul", "li", "strong", "footer", "hr", "img"}
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -37,3 +37,23 @@ def test_every_folder_of_the_repository_is_said_to_be_source_or_generated():
     said = {m.split("/")[0] for m in re.findall(r"^\| `([\w.-]+)/", MAP, re.M)}
     missing = sorted(d for d in tracked if d not in said and not d.endswith(".egg-info"))
     assert not missing, f"say in docs/architecture.md whether these are source or generated: {missing}"
+
+
+def test_no_two_modules_share_a_name():
+    """A name says what a module holds, once (checks.py beside check/, or report/student.py beside
+    student.py, read alike and held different things). The exception is by design: an assignment's
+    hidden tests (hidden/<slug>.py) and its bug patterns (bugs/<slug>.py) are both named for it."""
+    package = ROOT / "autograder"
+    per_assignment = {p.stem for p in (package / "hidden").glob("*.py")} & {p.stem for p in (package / "bugs").glob("*.py")}
+    seen: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        if path.name in ("__init__.py", "__main__.py") or "__pycache__" in path.parts:
+            continue
+        if path.parent.name in ("hidden", "bugs") and path.stem in per_assignment:
+            continue
+        seen.setdefault(path.stem, []).append(path.relative_to(ROOT).as_posix())
+    for path in sorted(package.rglob("__init__.py")):  # a package and a module of one name
+        if path.parent != package:
+            seen.setdefault(path.parent.name, []).append(path.parent.relative_to(ROOT).as_posix() + "/")
+    twice = {name: where for name, where in seen.items() if len(where) > 1}
+    assert not twice, f"modules that share a name: {twice}"

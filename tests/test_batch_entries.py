@@ -243,7 +243,7 @@ def test_duplicates_symlinks_and_strays_give_the_same_files_in_every_run_with_tw
 
 
 def test_run_batch_takes_plain_options_not_a_command_line(tmp_path, capsys):
-    from autograder.report.batch import BatchOptions, run_batch
+    from autograder.report.console import BatchOptions, run_batch
 
     touch(tmp_path / "subs" / "alice.py")
     touch(tmp_path / "subs" / "bob.py", b"")

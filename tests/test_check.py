@@ -238,7 +238,7 @@ def test_a_release_folder_checks_with_its_own_copy_of_the_engine(folder, tmp_pat
     assert probe.returncode == 1, probe.stdout + probe.stderr
     files = probe.stdout.split("FILES", 1)[1].split()
     assert files and all(Path(f).resolve().is_relative_to(place.resolve()) for f in files), files
-    assert {"checks.py", "hints.py", "messages.py", "runner.py"} <= {Path(f).name for f in files}
+    assert {"assertions.py", "hints.py", "messages.py", "runner.py"} <= {Path(f).name for f in files}
     assert messages.text("hint.affine.db_batch_axis", "en", actual="()", expected="(3,)") in probe.stdout
 
     run = subprocess.run([sys.executable, "-S", "-m", "autograder", "check", "--lang", "ko"], cwd=place,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder import messages
-from autograder.checks import CheckFailed, assert_gradient, assert_gradients, degenerate, numerical_gradient
+from autograder.assertions import CheckFailed, assert_gradient, assert_gradients, degenerate, numerical_gradient
 
 RNG = np.random.default_rng(11)
 X, W, B, DOUT = RNG.normal(size=(4, 3)), RNG.normal(size=(3, 2)), RNG.normal(size=2), RNG.normal(size=(4, 2))

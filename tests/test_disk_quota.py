@@ -20,7 +20,7 @@ import pytest
 from autograder.sandbox import quota
 from autograder.sandbox.namespaces import DISK_MB
 from autograder.sandbox.protocol import pack
-from autograder.student import WorkerLost
+from autograder.proxy import WorkerLost
 
 from .conftest import FAST
 

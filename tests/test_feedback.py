@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import batch, checks, course, messages
+from autograder import assertions, batch, course, messages
 from autograder.assign import mutants
 from autograder.grade import grade
 
@@ -132,11 +132,11 @@ def test_hidden_feedback_shows_no_expected_value(aid, name, fork_server, monkeyp
 
     def close(actual, expected, *args, **kwargs):
         seen.append(np.asarray(expected, dtype=float).ravel())
-        return checks.assert_close(actual, expected, *args, **kwargs)
+        return assertions.assert_close(actual, expected, *args, **kwargs)
 
     def gradients(pairs, *args, **kwargs):
         seen.extend(np.asarray(num, dtype=float).ravel() for _, num in pairs.values())
-        return checks.assert_gradients(pairs, *args, **kwargs)
+        return assertions.assert_gradients(pairs, *args, **kwargs)
 
     monkeypatch.setattr(module, "assert_close", close)
     if hasattr(module, "assert_gradients"):

@@ -21,10 +21,10 @@ import re
 import numpy as np
 import pytest
 
-from autograder import checks, course
+from autograder import assertions, course
 from autograder.assign import mutants
 from autograder.grade import grade
-from autograder.student import Student
+from autograder.proxy import Student
 
 MAX_OUTPUT = 2500  # characters of one test's output: a table of five gradients and two hints fit
 
@@ -158,7 +158,7 @@ def numbers_in(message: str) -> list[str]:
 def recorded(monkeypatch):
     """Record every expected array and every value a hidden test sends to student code."""
     seen = Recorded()
-    close, gradients = checks.assert_close, checks.assert_gradients
+    close, gradients = assertions.assert_close, assertions.assert_gradients
 
     def recording_close(actual, expected, *args, **kwargs):
         seen.add(expected)
@@ -171,7 +171,7 @@ def recorded(monkeypatch):
         return gradients(pairs, *args, **kwargs)
 
     replacements = {"assert_close": recording_close, "assert_gradients": recording_gradients}
-    modules = [checks] + [importlib.import_module(f"autograder.hidden.{course.load(aid).slug}")
+    modules = [assertions] + [importlib.import_module(f"autograder.hidden.{course.load(aid).slug}")
                           for aid in course.assignment_ids()]
     for module in modules:
         for name, replacement in replacements.items():
@@ -245,11 +245,11 @@ def test_a_submission_returning_ones_reads_back_no_more_than_one_significant_dig
 
 def test_a_hidden_value_message_has_no_digits_but_the_public_one_does():
     expected = np.array([[0.028659, -1.25], [3.5, 0.75]])
-    with pytest.raises(checks.CheckFailed) as hidden:
-        checks.assert_close(np.ones((2, 2)), expected, "Affine.forward(x)")
+    with pytest.raises(assertions.CheckFailed) as hidden:
+        assertions.assert_close(np.ones((2, 2)), expected, "Affine.forward(x)")
     assert [t for t in numbers_in(str(hidden.value)) if _significant_digits(t) >= 2] == []
-    with pytest.raises(checks.CheckFailed) as public:
-        checks.assert_close(np.ones((2, 2)), expected, "Affine.forward(x)", reveal=True)
+    with pytest.raises(assertions.CheckFailed) as public:
+        assertions.assert_close(np.ones((2, 2)), expected, "Affine.forward(x)", reveal=True)
     assert "0.028659" in str(public.value)
 
 
@@ -262,9 +262,9 @@ def test_the_bands_name_the_size_of_an_error():
                           (expected * [1, 1, 1.5], "the worst, at index (2,), is off by more than 10 %"),
                           (expected * [1, 1, 1.05], "is off by 1 to 10 %"),
                           (expected * [1, 1, 1.002], "is off by less than 1 %")]:
-        with pytest.raises(checks.CheckFailed) as info:
-            checks.assert_close(actual, expected, "f(x)")
+        with pytest.raises(assertions.CheckFailed) as info:
+            assertions.assert_close(actual, expected, "f(x)")
         assert words in str(info.value)
-    with pytest.raises(checks.CheckFailed, match=r"f\(x\) differs from the expected value: it is off by more"):
-        checks.assert_close(1.0, 0.028659, "f(x)")
-    assert math.isclose(checks.default_tolerance(expected)[1], 4e-4)
+    with pytest.raises(assertions.CheckFailed, match=r"f\(x\) differs from the expected value: it is off by more"):
+        assertions.assert_close(1.0, 0.028659, "f(x)")
+    assert math.isclose(assertions.default_tolerance(expected)[1], 4e-4)

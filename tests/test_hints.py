@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from autograder import hints, messages
-from autograder.checks import CheckFailed, assert_close, hints_of
-from autograder.patterns import affine, rnn_cell, softmax_loss, time_rnn
+from autograder.assertions import CheckFailed, assert_close, hints_of
+from autograder.bugs import affine, rnn_cell, softmax_loss, time_rnn
 
 rng = np.random.default_rng(0)
 X, W, DOUT = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=(4, 3))

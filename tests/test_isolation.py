@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.student import StudentError
+from autograder.proxy import StudentError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import landlock
-from autograder.student import StudentError
+from autograder.proxy import StudentError
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_VENV = sys.prefix != sys.base_prefix

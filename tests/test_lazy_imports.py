@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NEVER = ("autograder.batch", "autograder.executors.local", "autograder.report.batch", "autograder.assign",
+NEVER = ("autograder.batch", "autograder.executors.local", "autograder.report.console", "autograder.assign",
          "multiprocessing", "hypothesis", "dask")
 
 

@@ -51,7 +51,7 @@ PREFIXED = re.compile(r"""text\(f["']((?:hidden|hint|assert|grade)\.[a-z_.]*)\{k
 
 
 def _sources():
-    return sorted([*ENGINE.glob("*.py"), *ENGINE.glob("hidden/*.py"), *ENGINE.glob("patterns/*.py"),
+    return sorted([*ENGINE.glob("*.py"), *ENGINE.glob("hidden/*.py"), *ENGINE.glob("bugs/*.py"),
                    *ENGINE.glob("sandbox/*.py")])
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from autograder.sandbox.protocol import pack
 from autograder.round_trips import CallKnowledge, evaluate_all
-from autograder.student import Student, StudentError, WorkerLost
+from autograder.proxy import Student, StudentError, WorkerLost
 
 from .conftest import FAST
 

@@ -59,7 +59,7 @@ def test_export_writes_the_config_and_per_assignment_a_source_notebook_beside_th
     assert set(tree) == expected
     for aid in IDS:  # what the public-test cells import, and the hidden cells' cell.py
         assert all(tree[f"source/{aid}/{name}"] == data for name, data in kit.items())
-        assert f"source/{aid}/autograder/checks.py" in tree and f"source/{aid}/autograder/cell.py" in tree
+        assert f"source/{aid}/autograder/assertions.py" in tree and f"source/{aid}/autograder/cell.py" in tree
 
 
 def test_config_sets_the_course_the_code_stub_and_the_cell_timeout(tree):

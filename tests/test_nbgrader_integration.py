@@ -96,7 +96,7 @@ def test_generate_assignment_gives_a_student_notebook_without_solutions(aid, cou
 
 @pytest.mark.parametrize("aid", IDS)
 def test_generate_assignment_ships_the_student_kit_beside_the_notebook(aid, course_dir):
-    """The public-test cells import autograder.checks and autograder.hints: students get them."""
+    """The public-test cells import autograder.assertions and autograder.hints: students get them."""
     kit = student_kit.engine_files()
     release = course_dir / "release" / aid
     for name, data in kit.items():

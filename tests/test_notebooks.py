@@ -100,10 +100,10 @@ def test_the_notebook_in_the_student_folder_uses_the_kit_and_replaces_the_stub(t
     nb = nbformat.read(folder / f"{a.id}.ipynb", as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code"]
     cells[[c.id for c in cells].index("layers-py")] = notebook.student_cell(a, "layers.py", solved=True)
-    cells.append(notebook.code("import autograder.checks\nprint(autograder.checks.__file__)", "where"))
+    cells.append(notebook.code("import autograder.assertions\nprint(autograder.assertions.__file__)", "where"))
     nb = run(notebook.new_notebook(cells), folder)
     assert not outputs(nb, "error")
-    assert Path(nb.cells[-1].outputs[0].text.strip()).resolve() == (folder / "autograder" / "checks.py").resolve()
+    assert Path(nb.cells[-1].outputs[0].text.strip()).resolve() == (folder / "autograder" / "assertions.py").resolve()
     assert (folder / "layers.py").read_text() == notebook.student_source(a, "layers.py", solved=True) + "\n"
     check = subprocess.run([sys.executable, "-m", "autograder", "check", "--plain"], cwd=folder,
                            capture_output=True, text=True, timeout=300)
@@ -273,8 +273,8 @@ def test_public_test_cells_explain_a_failure_as_check_does_hint_included(tmp_pat
 
 
 def test_run_public_test_quietly_raises_the_explanation_and_prints_nothing_on_pass(capsys):
-    from autograder.check.notebook import run_public_test
-    from autograder.checks import assert_close
+    from autograder.check.in_notebook import run_public_test
+    from autograder.assertions import assert_close
 
     def test_sum():
         assert_close([1.0, 2.0], [1.0, 3.0], "sum(x)", reveal=True)

@@ -357,7 +357,7 @@ def test_otter_assign_succeeds_and_the_student_version_holds_no_solution_or_hidd
     filename = assignment.student_files[0]
     (cell,) = [c for c in student.cells if c.source.startswith(notebook.marker(filename))]
     assert cell.source == notebook.student_source(assignment, filename)  # exactly the stub
-    kit = student_kit.engine_files()  # the public-test cells import autograder.checks and .hints
+    kit = student_kit.engine_files()  # the public-test cells import autograder.assertions and .hints
     assert all((dist / "student" / name).read_bytes() == data for name, data in kit.items())
     assert not (dist / "student" / "autograder" / "grade.py").exists()
     student_tests = "\n".join(p.read_text() for p in (dist / "student" / "tests").glob("*.py"))

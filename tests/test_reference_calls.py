@@ -30,7 +30,7 @@ from autograder.grade import grade
 from autograder.reference_calls import ReferenceCalls
 from autograder.sandbox import InProcess
 from autograder.sandbox.protocol import ProtocolError, pack, unpack
-from autograder.student import Student, StudentError, WorkerLost
+from autograder.proxy import Student, StudentError, WorkerLost
 from autograder.submission import Submission, load
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -134,7 +134,7 @@ def test_student_release_holds_the_readme_stub_public_tests_and_requirements(aid
 
 
 def test_each_student_folder_holds_its_notebook_beside_the_kit(tree):
-    """The notebook's public tests import autograder.checks: it ships where the kit is, and only there."""
+    """The notebook's public tests import autograder.assertions: it ships where the kit is, and only there."""
     notebooks = sorted(n for n in tree if n.endswith(".ipynb"))
     assert notebooks == [f"students/{aid}/{aid}.ipynb" for aid in IDS]
     assert not [n for n in tree if n.startswith("notebooks/")]
@@ -145,8 +145,8 @@ def test_each_student_folder_holds_its_notebook_beside_the_kit(tree):
         a = course.load(aid)
         for name in a.student_files:  # the stub, as in the student folder
             assert (a.folder / name).read_text(encoding="utf-8").rstrip("\n") in sources
-        assert "from autograder.checks import" in sources
-        assert f"students/{aid}/autograder/checks.py" in tree and f"students/{aid}/autograder/hints.py" in tree
+        assert "from autograder.assertions import" in sources
+        assert f"students/{aid}/autograder/assertions.py" in tree and f"students/{aid}/autograder/hints.py" in tree
         with zipfile.ZipFile(io.BytesIO(tree[f"students/{aid}.zip"])) as archive:
             assert archive.read(f"{aid}/{aid}.ipynb") == tree[f"students/{aid}/{aid}.ipynb"]
 
@@ -158,7 +158,7 @@ def test_student_release_has_no_manifest(tree):
 
 # What a release folder may hold of the engine: the check verb, its assertions and messages. Never the
 # grader's side (sandbox, student proxy, reference loader, grading, reports, releases, hidden tests).
-STUDENT_SIDE = {"__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
+STUDENT_SIDE = {"__init__.py", "__main__.py", "cli.py", "course.py", "assertions.py", "hints.py", "messages.py",
                 "untrusted.py", "cell.py", "check", "catalogue"}
 
 
@@ -174,8 +174,8 @@ def test_student_release_ships_only_the_student_side_of_the_engine(tree):
     assert not [n for n in shipped if n.endswith("hidden.toml")], "the hidden tests' sentences are shipped"
     for aid in IDS:  # each folder holds what `python -m autograder check` imports
         assert f"students/{aid}/autograder/check/runner.py" in tree
-        assert f"students/{aid}/autograder/checks.py" in tree
-        assert f"classroom/{aid}/autograder/checks.py" in tree
+        assert f"students/{aid}/autograder/assertions.py" in tree
+        assert f"classroom/{aid}/autograder/assertions.py" in tree
 
 
 def test_student_engine_imports_on_its_own_from_a_release_folder(tree, tmp_path):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder import messages
-from autograder.report import analytics, filenames, hints, histogram, instructor, student
+from autograder.report import analytics, feedback, filenames, hint_text, histogram, instructor
 from autograder.report.gradebook import Gradebook
 from autograder.result import Result, TestResult
 
@@ -33,18 +33,18 @@ def buggy() -> Result:
 # ---------------------------------------------------------------- hint sentences
 
 def test_a_hint_sentence_leaves_its_fields_open():
-    assert hints.sentence(DB_HINT, "en").startswith("db has shape … but b has shape …: sum dout")
-    assert "{" not in hints.sentence(DB_HINT, "ko") and "…" in hints.sentence(DB_HINT, "ko")
+    assert hint_text.sentence(DB_HINT, "en").startswith("db has shape … but b has shape …: sum dout")
+    assert "{" not in hint_text.sentence(DB_HINT, "ko") and "…" in hint_text.sentence(DB_HINT, "ko")
 
 
 def test_an_unknown_hint_key_is_shown_as_itself():
-    assert hints.sentence("hint.gone.from_the_catalogue", "en") == "hint.gone.from_the_catalogue"
+    assert hint_text.sentence("hint.gone.from_the_catalogue", "en") == "hint.gone.from_the_catalogue"
 
 
 # ---------------------------------------------------------------- student reports
 
 def test_markdown_report_has_score_units_and_each_failure_with_its_hint():
-    text = student.markdown(buggy(), "en")
+    text = feedback.markdown(buggy(), "en")
     assert "# 03_affine: feedback for student01" in text and "**Score: 3 / 6**" in text
     assert "| `Affine` | 1 / 3 | 2 / 5 |" in text and "| `softmax` | 1 / 1 | 1 / 1 |" in text
     assert "`test_db` (0 / 2 points)" in text and "Affine.db has shape (), expected (3,)." in text
@@ -55,12 +55,12 @@ def test_markdown_report_has_score_units_and_each_failure_with_its_hint():
 
 
 def test_korean_report_speaks_korean():
-    text = student.markdown(buggy(), "ko")
+    text = feedback.markdown(buggy(), "ko")
     assert "student01 학생 피드백" in text and "**점수: 3 / 6**" in text and "**힌트:**" in text
     assert messages.catalogue("ko")[DB_HINT].split("{")[0] in text
     for english in ("Score", "Hint", "What to fix", "feedback for"):
         assert english not in text
-    assert '<html lang="ko">' in student.html(buggy(), "ko")
+    assert '<html lang="ko">' in feedback.html(buggy(), "ko")
 
 
 def test_a_hint_the_message_already_holds_is_not_repeated_but_one_in_another_language_is():
@@ -68,33 +68,33 @@ def test_a_hint_the_message_already_holds_is_not_repeated_but_one_in_another_lan
     result = Result("03_affine", "yoon", (TestResult("test_db", "Affine", 0.0, 2.0,
                                                      f"Affine.db has shape (), expected (3,).\nHint: {filled}",
                                                      hints=(DB_HINT,)),))
-    english = student.markdown(result, "en")
+    english = feedback.markdown(result, "en")
     assert english.count("sum dout over the batch axis only") == 1 and "**Hint:**" not in english
-    korean = student.markdown(result, "ko")  # graded in English, reported in Korean: the Korean hint is added
-    assert "**힌트:**" in korean and hints.sentence(DB_HINT, "ko") in korean
-    assert "<strong>Hint:</strong>" not in student.html(result, "en")
+    korean = feedback.markdown(result, "ko")  # graded in English, reported in Korean: the Korean hint is added
+    assert "**힌트:**" in korean and hint_text.sentence(DB_HINT, "ko") in korean
+    assert "<strong>Hint:</strong>" not in feedback.html(result, "en")
 
 
 def test_full_marks_say_so():
     result = Result("03_affine", "student02", (TestResult("test_a", "Affine", 1.0, 1.0, "Passed."),))
-    assert messages.text("report.student.all_passed", "en") in student.markdown(result, "en")
-    assert messages.text("report.student.all_passed", "ko") in student.html(result, "ko")
+    assert messages.text("report.student.all_passed", "en") in feedback.markdown(result, "en")
+    assert messages.text("report.student.all_passed", "ko") in feedback.html(result, "ko")
 
 
 def test_tests_that_failed_with_the_same_message_are_grouped():
     broken = "importing layers.py failed: SyntaxError: expected ':' (layers.py, line 14)"
     result = Result("03_affine", "student03", tuple(TestResult(f"test_{i}", "Affine", 0.0, 1.0, broken)
                                                for i in range(5)))
-    text = student.markdown(result, "en")
+    text = feedback.markdown(result, "en")
     assert text.count(broken) == 1 and "5 tests failed with the same message" in text
     assert all(f"`test_{i}`" in text for i in range(5))
-    assert student.html(result, "en").count("SyntaxError") == 1
+    assert feedback.html(result, "en").count("SyntaxError") == 1
 
 
 def test_html_escapes_what_the_submission_controls():
     result = Result("03_affine", '<img src=x onerror="alert(1)">', (TestResult(
         "test_a", "Affine", 0.0, 1.0, "raised ValueError: <script>alert('x')</script> & more"),))
-    page = student.html(result, "en")
+    page = feedback.html(result, "en")
     assert "<script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
 
@@ -102,7 +102,7 @@ def test_html_escapes_what_the_submission_controls():
 def test_markdown_output_cannot_close_its_code_block():
     result = Result("03_affine", "choi", (TestResult(
         "test_a", "Affine", 0.0, 1.0, "raised: ```\n# Score: 100 / 100\n````"),))
-    text = student.markdown(result, "en")
+    text = feedback.markdown(result, "en")
     fence = re.search(r"^(`{3,})text$", text, re.M).group(1)
     assert len(fence) == 5 and text.count(fence) == 2  # opened and closed once, longer than any run inside
 
@@ -110,20 +110,20 @@ def test_markdown_output_cannot_close_its_code_block():
 def test_reports_are_written_one_per_student_and_format_with_safe_names(tmp_path):
     results = [buggy(), Result("03_affine", "../../etc/passwd", ()), Result("03_affine", "a b", ()),
                Result("03_affine", "a_b", ())]
-    written = student.write_reports(results, tmp_path / "fb", "en")
+    written = feedback.write_reports(results, tmp_path / "fb", "en")
     names = sorted(p.name for p in written)
     assert names == ["a_b-2.html", "a_b-2.md", "a_b.html", "a_b.md", "etc_passwd.html", "etc_passwd.md",
                      "student01.html", "student01.md"]
     assert all(p.parent == tmp_path / "fb" for p in written)
     assert (tmp_path / "fb" / "student01.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(ValueError, match="unknown report format"):
-        student.write_reports(results, tmp_path / "fb", "en", ["pdf"])
+        feedback.write_reports(results, tmp_path / "fb", "en", ["pdf"])
 
 
 def test_feedback_pages_are_named_for_students_distinct_without_case_and_listed_on_an_index(tmp_path):
     names = ["Alice", "alice", "김민수", "index", "Kim Min-su", "CON", ".hidden"]
     results = [Result("03_affine", n, (TestResult("test_a", "Affine", 1.0, 2.0, "x"),)) for n in names]
-    written = student.write_reports(results, tmp_path / "fb", "en", ("html",))
+    written = feedback.write_reports(results, tmp_path / "fb", "en", ("html",))
     stems = [p.stem for p in written]
     assert len({s.casefold() for s in stems}) == len(names)  # one file each, on macOS and Windows too
     assert "김민수" in stems and "Kim_Min-su" in stems and "index" not in stems and "CON" not in stems
@@ -136,7 +136,7 @@ def test_feedback_pages_are_named_for_students_distinct_without_case_and_listed_
 
 def test_the_markdown_index_links_every_page(tmp_path):
     results = [Result("03_affine", n, ()) for n in ("b c", "a")]
-    written = student.write_reports(results, tmp_path, "en", ("md",))
+    written = feedback.write_reports(results, tmp_path, "en", ("md",))
     index = (tmp_path / "index.md").read_text(encoding="utf-8")
     assert [p.name for p in written] == ["a.md", "b_c.md"]
     assert "](a.md)" in index and "](b_c.md)" in index
@@ -322,7 +322,7 @@ def test_batch_summary_keeps_names_whole_or_ends_them_with_an_ellipsis():
     from rich.console import Console
 
     from autograder import course
-    from autograder.report.batch import summary_table
+    from autograder.report.console import summary_table
     from autograder.result import Result, TestResult
 
     assignment = course.load("03_affine")
@@ -330,7 +330,7 @@ def test_batch_summary_keeps_names_whole_or_ends_them_with_an_ellipsis():
     student = "bug_dx_as_np_dot_w_dout_t_without_the_final_transpose"
     tests = tuple(TestResult(n, "Affine", 0.0 if i < 3 else 1.0, 1.0, "wrong") for i, n in enumerate(names))
     console = Console(width=80, record=True, file=io.StringIO())
-    console.print(summary_table(assignment, {student: Result("03_affine", student, tests)}))
+    console.print(summary_table(assignment, {student: Result("03_affine", feedback, tests)}))
     lines = console.export_text().splitlines()
     row = next(line for line in lines if line.startswith("│ bug_dx"))
     assert "…" in row and student[:20] in row                       # cut, not folded onto a second line

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course, messages
-from autograder.report import hints, histogram
+from autograder.report import hint_text, histogram
 
 SAMPLES = course.find_root() / "examples" / "submissions" / "03_affine"
 CHOSEN = ("correct.py", "bug_db_summed_over_every_axis_a_scalar.py", "bug_dx_without_the_transpose_np_dot_dout_w.py",
@@ -66,7 +66,7 @@ def test_a_buggy_students_report_carries_the_hidden_tests_messages(graded):
     for name, output in failed:
         assert f"`{name}`" in report and output in report
     assert "**Score: 16 / 16**" not in report
-    fixed = [p.strip() for p in hints.sentence("hint.affine.db_batch_axis", "en").split(hints.PLACEHOLDER)]
+    fixed = [p.strip() for p in hint_text.sentence("hint.affine.db_batch_axis", "en").split(hint_text.PLACEHOLDER)]
     assert all(part in report for part in fixed if part)  # the hint of this bug, filled in by the test
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from autograder import course, messages
 from autograder.assign import mutants
-from autograder.report import hints
+from autograder.report import hint_text
 
 AID = "02_activations"
 
@@ -59,7 +59,7 @@ def test_each_students_report_gives_the_hint_of_their_bug_without_repeating_it(g
     for student, key in declared.items():
         report = (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
         # the fixed words of the hint's sentence, in the report's language
-        fixed = [p.strip() for p in hints.sentence(key, lang).split(hints.PLACEHOLDER) if p.strip()]
+        fixed = [p.strip() for p in hint_text.sentence(key, lang).split(hint_text.PLACEHOLDER) if p.strip()]
         assert all(part in report for part in fixed), (student, key)
         # printed by the hidden test in its message; the report does not add it a second time
         assert f"**{label}:**" not in report, (student, key)

@@ -1,7 +1,7 @@
 """Fewer requests, the same answers: what the student proxy saves and what it must not change.
 
 A hidden test's calls cross to the worker as requests; each costs both
-processes a wake-up. The proxy saves requests three ways (autograder/student.py):
+processes a wake-up. The proxy saves requests three ways (autograder/proxy.py):
 what one test learned about the module (which names are classes, which are
 methods) lets the next call them in one request; a new instance waits and goes
 with the request that first uses it; and the answer to a method call carries the
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.round_trips import CallKnowledge
-from autograder.student import Student, StudentError
+from autograder.proxy import Student, StudentError
 
 from .conftest import FAST
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from autograder.course import Limits
-from autograder.student import MissingName, StudentError, WorkerLost
+from autograder.proxy import MissingName, StudentError, WorkerLost
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ from autograder.check.explain import Explanation
 from autograder.check.runner import Row
 from autograder.check.show import _next_step
 from autograder.check.target import PublicTest
-from autograder.checks import CheckFailed, assert_close, assert_gradient, assert_gradients, relative_error
+from autograder.assertions import CheckFailed, assert_close, assert_gradient, assert_gradients, relative_error
 
 from .test_check import folder, mutant, run_check, solution, students  # noqa: F401  (fixtures)
 from .test_release import third_party_only
@@ -172,7 +172,7 @@ def test_the_student_help_lists_the_check_and_no_instructor_command(folder):
 def test_pytest_tracebacks_show_the_test_line_and_not_the_assertion_helpers(tmp_path):
     (tmp_path / "test_values.py").write_text(textwrap.dedent("""
         import numpy as np
-        from autograder.checks import assert_close, assert_gradients
+        from autograder.assertions import assert_close, assert_gradients
 
         def test_values():
             assert_close(np.array([1.0, 2.0]), np.array([1.0, 3.0]), "Affine.forward(x)", reveal=True)
@@ -183,7 +183,7 @@ def test_pytest_tracebacks_show_the_test_line_and_not_the_assertion_helpers(tmp_
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "2 failed" in run.stdout, run.stdout
-    assert "checks.py" not in run.stdout, run.stdout
+    assert "assertions.py" not in run.stdout, run.stdout
     assert 'assert_close(np.array([1.0, 2.0])' in run.stdout and "Affine.forward(x): 1 of 2 entries" in run.stdout
 
 

@@ -1,6 +1,6 @@
 """Tolerances no submission can steer: a float32 cast gains nothing and loses nothing.
 
-checks.assert_close judges every dtype by the same rule, taken from the
+assertions.assert_close judges every dtype by the same rule, taken from the
 reference alone (RTOL of each entry plus ATOL_SCALE of the expected array's
 largest magnitude), and gradient checks by one tolerance with one step. So a
 float32 implementation the READMEs allow keeps full marks, a systematic error of
@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import checks, course
+from autograder import assertions, course
 from autograder.assign import mutants
-from autograder.checks import CheckFailed, assert_close, assert_gradients, numerical_gradient
+from autograder.assertions import CheckFailed, assert_close, assert_gradients, numerical_gradient
 from autograder.grade import grade
 
 # Appended to a solution: every function and method returns its floats as float32
@@ -144,15 +144,15 @@ def test_a_systematic_error_of_a_tenth_of_a_percent_fails_in_either_dtype(expect
 
 def test_the_tolerance_depends_on_the_expected_array_alone():
     expected = np.array([2.0, -0.5, 1e-6])
-    assert checks.default_tolerance(expected) == (checks.RTOL, checks.ATOL_SCALE * 2.0)
-    assert checks.default_tolerance(np.zeros(3)) == (checks.RTOL, checks.ATOL_FLOOR)
-    assert checks.default_tolerance(expected.astype(np.float32))[1] == pytest.approx(checks.ATOL_SCALE * 2.0)
+    assert assertions.default_tolerance(expected) == (assertions.RTOL, assertions.ATOL_SCALE * 2.0)
+    assert assertions.default_tolerance(np.zeros(3)) == (assertions.RTOL, assertions.ATOL_FLOOR)
+    assert assertions.default_tolerance(expected.astype(np.float32))[1] == pytest.approx(assertions.ATOL_SCALE * 2.0)
 
 
 def test_the_deprecated_precision_helpers_change_nothing():
     value = np.linspace(0, 1, 4)
-    assert checks.judged_precision(value.astype(np.float32), value, "x") == "float64"
-    assert checks.at_precision(value, "float32") is value
+    assert assertions.judged_precision(value.astype(np.float32), value, "x") == "float64"
+    assert assertions.at_precision(value, "float32") is value
 
 
 def test_numerical_gradient_uses_the_same_step_for_float32_and_float64_forwards():
@@ -165,7 +165,7 @@ def test_numerical_gradient_uses_the_same_step_for_float32_and_float64_forwards(
     x = np.array([0.3])
     numerical_gradient(f, x, np.ones(1))
     steps = sorted({round(float(p[0] - x[0]), 12) for p in seen[1:]})  # evaluate_all may call f twice
-    assert steps == pytest.approx([-checks.STEP, checks.STEP])
+    assert steps == pytest.approx([-assertions.STEP, assertions.STEP])
     assert not hasattr(numerical_gradient(np.tanh, x, np.ones(1)), "precision")
 
 

@@ -27,7 +27,7 @@ from autograder.batch import plan
 from autograder.report.gradebook import Gradebook
 from autograder.result import Result, TestResult
 from autograder.sandbox.protocol import MAX_DEPTH, Decoder, ProtocolError, pack, unpack
-from autograder.student import RemoteObject, Student, StudentError, WorkerLost
+from autograder.proxy import RemoteObject, Student, StudentError, WorkerLost
 from autograder.submission import Submission
 from tests.outputs import assert_every_output_safe, assert_printable
 

@@ -3,7 +3,7 @@
     nbgrader_config.py
     source/<id>/<id>.ipynb      one notebook per assignment, solutions and hidden tests in it
     source/<id>/autograder/     the student kit's engine (student_kit.py): the public-test cells
-                                import autograder.checks and autograder.hints
+                                import autograder.assertions and autograder.hints
 
 `nbgrader generate_assignment <id>` makes the student version from it:
 nbgrader replaces each `### BEGIN SOLUTION` / `### END SOLUTION` region of

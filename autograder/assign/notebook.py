@@ -16,7 +16,7 @@ A student notebook holds, in order:
 What is graded is what the student ran. The autograder, and the hidden-test
 cells of an nbgrader or otter notebook, grade the student file, layers.py, and
 nothing else of the notebook. So the notebook's public tests test exactly that
-code: the setup cell (check/notebook.py of the student kit, which ships beside
+code: the setup cell (check/in_notebook.py of the student kit, which ships beside
 every notebook) makes the cell that starts with the line `# layers.py` run, not
 in the notebook's namespace, but as the module `layers` on its own, from its
 source alone, as the grader imports the saved file; the tests say `from layers
@@ -156,7 +156,7 @@ SETUP = '''\
 # Run this cell first. The cell that starts with "# {first}" then runs as the module
 # {modules} on its own, as the autograder imports the file: the tests below import your code
 # from there, and running that cell saves it as {names} beside this notebook, the file you upload.
-from autograder.check.notebook import run_public_test, start_notebook
+from autograder.check.in_notebook import run_public_test, start_notebook
 
 start_notebook({id!r}, {files}, {stubs}, {tested})'''
 

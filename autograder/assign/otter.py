@@ -4,7 +4,7 @@
     <out>/<id>/autograder/     the student kit's engine (student_kit.py), named in the config's
                                `files:`, so otter copies it beside the notebook into dist/student/
                                and into the autograder zip, which puts it beside each submission:
-                               the public-test cells import autograder.checks and autograder.hints
+                               the public-test cells import autograder.assertions and autograder.hints
 
 The master is the student notebook of notebook.py (the same README, setup,
 student and public-test cells) laid out in otter's blocks:
@@ -58,7 +58,7 @@ _OTTER_MARKERS = ("# SOLUTION", "#SOLUTION", "# SEED", "# BEGIN PROMPT", "# END 
 KIT = "autograder"  # the folder beside each master that holds the student kit's engine
 # A public test runs through the kit's run_public_test: silent when it passes, and when it fails an
 # AssertionError holding the explanation `check` gives, hints included, which otter shows the student.
-RUNNER = "from autograder.check.notebook import run_public_test\n"
+RUNNER = "from autograder.check.in_notebook import run_public_test\n"
 
 
 def config_text(assignment: Assignment) -> str:

@@ -35,7 +35,7 @@ do not depend on the zlib of the machine that built them (and git keeps each
 new version as a small delta).
 
 The notebook lives in the student folder, not apart: its public-test cells import
-`autograder.checks` and `autograder.hints`, which the student kit beside it
+`autograder.assertions` and `autograder.hints`, which the student kit beside it
 provides (the kernel's working directory comes first on sys.path), and running
 its code cell replaces the untouched stub beside it, so `make check` and the
 upload see the notebook's code.

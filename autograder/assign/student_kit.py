@@ -7,7 +7,7 @@
     assignment.toml    which assignment the folder holds, for `check` (no hidden test names: not the manifest)
     autograder/        the student side of the engine: the check verb (check/; its notebook.py is
                        what a notebook's setup and public-test cells call), the assertions the
-                       public tests call (checks.py, hints.py), the message catalogue (messages.py,
+                       public tests call (assertions.py, hints.py), the message catalogue (messages.py,
                        catalogue/), and cli.py, course.py and __main__.py for `python -m autograder`;
                        cell.py, what the autograded cells of an nbgrader or otter notebook import: it
                        holds no test and asks the installed engine for everything (cell.py says why)
@@ -28,7 +28,7 @@ from ..course import Assignment, CourseError
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # The engine files a student gets, as globs under autograder/.
-STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "checks.py", "hints.py", "messages.py",
+STUDENT_ENGINE = ("__init__.py", "__main__.py", "cli.py", "course.py", "assertions.py", "hints.py", "messages.py",
                   "untrusted.py", "cell.py", "check/*.py", "check/pytest.ini", "catalogue/*/*.toml")
 # What the hidden tests say (their advice names the properties they check) and what batches and
 # classroom-grade tell the instructor: for the grader only.

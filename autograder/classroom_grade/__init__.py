@@ -9,7 +9,7 @@ Steps, each in the module named:
      file given with --repos (repositories.py);
   2. map each repository to its student by the Classroom naming rule (repositories.py);
   3. clone each into OUT/repos/<student>/ at its last commit before the deadline;
-  4. grade OUT/repos/ with the hidden tests as one batch (autograder/report/batch.py):
+  4. grade OUT/repos/ with the hidden tests as one batch (autograder/report/console.py):
      OUT/grades.db, OUT/grades.csv and OUT/feedback/<student>.md|.html;
   5. write OUT/repositories.csv (each repository: student, commit, date, what happened);
   6. with --post-feedback, write each graded student's feedback page into an
@@ -73,7 +73,7 @@ def say(line: str) -> None:
 
 def grade_classroom(assignment: Assignment, options: ClassroomOptions) -> int:
     """Steps 1 to 6 above; the exit status."""
-    from ..report.batch import BatchOptions, run_batch
+    from ..report.console import BatchOptions, run_batch
 
     lang = options.lang
     token = os.environ.get(options.token_variable, "")
@@ -160,7 +160,7 @@ def _write_table(checkouts: list[Checkout], path: Path) -> None:
 def _post(assignment: Assignment, graded: list[Checkout], api: github.Api, options: ClassroomOptions) -> bool:
     """Each graded student's feedback into an issue of their repository; False if any could not be posted."""
     from ..report.gradebook import Gradebook
-    from ..report.student import markdown
+    from ..report.feedback import markdown
     from ..submission import load
 
     lang, every = options.lang, True

@@ -12,7 +12,7 @@ are normal with a standard deviation of 2; the large-magnitude tests mix
 are drawn, never all ones.
 
 Tolerances: assert_close's defaults, which come from the reference alone
-(checks.py: 1e-4 of each expected entry and of the expected array's scale,
+(assertions.py: 1e-4 of each expected entry and of the expected array's scale,
 which keeps the tiny sigmoid values near x = -40 from counting as relative
 errors), never from what the student returns. An activation is one to three
 operations per entry: a float64 layer is within about 1e-16 of the reference,
@@ -41,10 +41,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
-from autograder.patterns import activations as bugs
+from autograder.bugs import activations as bugs
 
 RELU_HINT = "hidden.activations.relu_rule"
 SIGMOID_HINT = "hidden.activations.sigmoid_rule"

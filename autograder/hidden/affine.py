@@ -9,7 +9,7 @@ right shape and only the values are wrong) and a narrow output. A missing
 transpose therefore either raises or gives wrong values.
 
 Tolerances: assert_close's defaults, which come from the reference alone
-(checks.py: 1e-4 of each expected entry and of the expected array's scale),
+(assertions.py: 1e-4 of each expected entry and of the expected array's scale),
 never from what the student returns. The layer is one matrix product per
 output: a correct float64 layer agrees with the reference to about 1e-15
 whatever the order of its sums (np.dot, @, np.matmul, einsum, loops). Float32
@@ -34,10 +34,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
-from autograder.patterns import affine as bugs
+from autograder.bugs import affine as bugs
 
 FORWARD_HINT = "hidden.affine.forward"
 DX_HINT = "hidden.affine.dx"

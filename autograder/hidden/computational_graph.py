@@ -13,7 +13,7 @@ dout cannot pass by chance. The README's two worked examples stay fixed, each
 next to the same graph on drawn prices.
 
 Tolerances: assert_close's defaults, which come from the reference alone
-(checks.py: 1e-4 of each expected entry and of the expected array's scale),
+(assertions.py: 1e-4 of each expected entry and of the expected array's scale),
 never from what the student returns. A node is one multiplication or addition
 per entry: a float64 layer is exact to about 1e-16 relative, a float32 one to
 about 6e-8 (the float32 variants in tests/mutants/01_computational_graph.toml
@@ -34,10 +34,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
-from autograder.patterns import computational_graph as bugs
+from autograder.bugs import computational_graph as bugs
 
 MUL_HINT = "hidden.graph.mul_rule"
 ADD_HINT = "hidden.graph.add_rule"

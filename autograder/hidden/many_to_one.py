@@ -48,7 +48,7 @@ Central differences of the student's own loss: parameters drawn at scale 0.5
 1 - h ** 2 to cancellation) and every gradient at least 0.1 somewhere; steps of
 3e-2 and 6e-2 combined by Richardson extrapolation, (4 D(h) - D(2h)) / 3, which
 cancels the h ** 2 error of central differences. Against the engine's one
-allowed error for every submission (checks.GRADIENT_TOLERANCE, 2e-2, with a
+allowed error for every submission (assertions.GRADIENT_TOLERANCE, 2e-2, with a
 floor of 1e-2 of each gradient's largest entry), measured over 400 such draws:
 float32 models use at most 26 % of it (the loss cast to float32 18 %, float32
 hidden states 18 %), whereas one step of 1e-2 on the constructor's parameters
@@ -63,10 +63,10 @@ then means the same thing for np.mean and for a sum divided by N.
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
-from autograder.patterns import many_to_one as bugs
+from autograder.bugs import many_to_one as bugs
 
 NAMES = ("Wxh", "Whh", "Bh", "Wy", "By")
 SENTENCES = [("as", "as", "soon"), ("as", "soon", "as"), ("soon", "as", "as")]  # sorted order

@@ -39,8 +39,8 @@ import numpy as np
 
 from autograder import hints
 from autograder.hidden import draw
-from autograder.patterns import rnn_cell as bugs
-from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.bugs import rnn_cell as bugs
+from autograder.assertions import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
 STEP = 2e-2  # central differences of the student's forward, extrapolated (see above)

@@ -35,10 +35,10 @@ central differences of the truncated loss the README defines, computed here
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
-from autograder.patterns import rnnlm as bugs
+from autograder.bugs import rnnlm as bugs
 
 LOSS_HINT = "hidden.rnnlm.loss"
 IGNORE_HINT = "hidden.rnnlm.ignore"

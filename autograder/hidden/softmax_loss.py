@@ -44,9 +44,9 @@ import numpy as np
 
 from autograder import hints
 from autograder.hidden import draw
-from autograder.patterns import softmax_loss as bugs
-from autograder.student import StudentError
-from autograder.checks import as_array, assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.bugs import softmax_loss as bugs
+from autograder.proxy import StudentError
+from autograder.assertions import as_array, assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from autograder.messages import text
 
 LOSS_ATOL = 1e-5  # accepts log(y) and log(y + 1e-7) alike (see above)

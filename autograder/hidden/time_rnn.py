@@ -27,7 +27,7 @@ Gradient checks take central differences of the student's own forward with a
 fixed step of 1e-2 (every unit but TimeRNN is linear in what is perturbed, so
 any step is exact there; TimeRNN's truncation error at 1e-2 is about 1e-5
 relative, and a float32 forward's rounding about 1e-4) against the engine's
-one allowed error for every submission (checks.GRADIENT_TOLERANCE, 2e-2),
+one allowed error for every submission (assertions.GRADIENT_TOLERANCE, 2e-2),
 which a wrong transpose or a missing step exceeds many times over. They count
 only where the student's forward depends on what is perturbed: the reference's
 gradient goes along as `reference`.
@@ -36,10 +36,10 @@ gradient goes along as `reference`.
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
-from autograder.patterns import time_rnn as bugs
+from autograder.bugs import time_rnn as bugs
 
 RTOL, ATOL_SCALE = 1e-4, 1e-6  # measured above
 STEP = 1e-2

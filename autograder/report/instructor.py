@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import messages
-from . import hints
+from . import hint_text
 from .analytics import ClassStats, analyse
 from .gradebook import Gradebook, GradebookError
-from .student import page
+from .feedback import page
 
 FORMATS = ("html", "md")
 TOP_HINTS = 10   # how many hinted bugs the report lists
@@ -123,7 +123,7 @@ def markdown(all_stats: list[ClassStats], figures: dict[str, Path], gradebook: P
         if stats.hints:
             lines += [f"| {_say('instructor.hint_key', lang)} | {_say('instructor.sentence', lang)} | "
                       f"{_say('instructor.count', lang)} |", "|---|---|---:|"]
-            lines += [f"| `{h.key}` | {_md_cell(hints.sentence(h.key, lang))} | {h.students} |"
+            lines += [f"| `{h.key}` | {_md_cell(hint_text.sentence(h.key, lang))} | {h.students} |"
                       for h in stats.hints[:TOP_HINTS]]
         else:
             lines.append(_say("instructor.no_hints", lang))
@@ -170,7 +170,7 @@ def html(all_stats: list[ClassStats], figures: dict[str, Path], gradebook: Path,
         body.append(f"<h2>{_e(_say('instructor.hinted', lang))}</h2>")
         if stats.hints:
             body += _table([_say(f"instructor.{k}", lang) for k in ("hint_key", "sentence", "count")],
-                           [[h.key, hints.sentence(h.key, lang), str(h.students)] for h in stats.hints[:TOP_HINTS]],
+                           [[h.key, hint_text.sentence(h.key, lang), str(h.students)] for h in stats.hints[:TOP_HINTS]],
                            {2})
         else:
             body.append(f"<p>{_e(_say('instructor.no_hints', lang))}</p>")

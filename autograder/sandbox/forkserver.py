@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from ..messages import text
-from ..student import WorkerLost
+from ..proxy import WorkerLost
 from . import launch, protocol
 from .namespaces import DISK_MB
 from .protocol import ProtocolError, receive_message, unpack

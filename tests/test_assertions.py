@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
+from autograder.assertions import assert_close, assert_gradient, assert_shape, numerical_gradient
 
 
 def message(fn, *args, **kwargs) -> str:
@@ -131,7 +131,7 @@ def test_hidden_message_keeps_expected_values_out():
 
 
 def test_a_failure_carries_the_bug_hints_that_fired():
-    from autograder.checks import CheckFailed
+    from autograder.assertions import CheckFailed
     from autograder.hints import hint
 
     with pytest.raises(CheckFailed) as info:
@@ -159,7 +159,7 @@ def test_messages_speak_the_chosen_language():
 
 
 def test_gradient_table_has_a_row_per_parameter():
-    from autograder.checks import assert_gradients
+    from autograder.assertions import assert_gradients
 
     rng = np.random.default_rng(4)
     x, W, dout = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
@@ -189,7 +189,7 @@ def test_numerical_gradient_takes_a_step():
 
 
 def test_the_student_side_imports_with_numpy_alone(tmp_path):
-    """checks.py, hints.py and messages.py ship to students: no sandbox, no grader modules."""
+    """assertions.py, hints.py and messages.py ship to students: no sandbox, no grader modules."""
     import shutil
     import subprocess
     import sys
@@ -201,18 +201,18 @@ def test_the_student_side_imports_with_numpy_alone(tmp_path):
     copy = tmp_path / "autograder"
     copy.mkdir()
     (copy / "__init__.py").write_text("")
-    for name in ("checks.py", "hints.py", "messages.py"):
+    for name in ("assertions.py", "hints.py", "messages.py"):
         shutil.copy(package / name, copy / name)
     shutil.copytree(package / "catalogue", copy / "catalogue")
     script = (
         "import sys; sys.path[:0] = [sys.argv[1]]; sys.path.append(sys.argv[2])\n"
         "import numpy as np\n"
-        "from autograder.checks import assert_close, numerical_gradient, assert_gradients\n"
+        "from autograder.assertions import assert_close, numerical_gradient, assert_gradients\n"
         "g = numerical_gradient(lambda v: v * 2, np.ones(3), np.ones(3))\n"
         "assert_gradients({'dx': (2 * np.ones(3), g)}, 'double')\n"
-        "import autograder.checks as c; assert c.__file__.startswith(sys.argv[1]), c.__file__\n"
+        "import autograder.assertions as c; assert c.__file__.startswith(sys.argv[1]), c.__file__\n"
         "assert not [m for m in sys.modules if m.startswith('autograder.') and m.split('.')[1] not in\n"
-        "            ('checks', 'hints', 'messages')], sorted(sys.modules)\n"
+        "            ('assertions', 'hints', 'messages')], sorted(sys.modules)\n"
         "try:\n"
         "    assert_close(np.zeros(2), np.ones(2), 'x', reveal=True)\n"
         "except AssertionError as exc:\n"

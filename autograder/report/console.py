@@ -151,7 +151,7 @@ def write_student_reports(assignment: Assignment, all_entries: list, results: di
     Returns the sentence saying what was written.
     """
     from ..submission import load
-    from .student import write_reports
+    from .feedback import write_reports
 
     everyone = dict(results)
     if gradebook is not None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from .. import messages
 from ..result import Result, TestResult
-from . import filenames, hints
+from . import filenames, hint_text
 
 FORMATS = ("md", "html")
 
@@ -113,10 +113,10 @@ def markdown(result: Result, lang: str | None = None) -> str:
         if t.output:
             lines += [f"{_say('message', lang)}:", "", _fence(t.output), ""]
         for key in t.hints:
-            if hints.already_said(key, lang, t.output):
+            if hint_text.already_said(key, lang, t.output):
                 continue
             # The sentence comes from the catalogue, not the submission: its code prints as written.
-            lines += [f"> **{_say('hint', lang)}:** {hints.sentence(key, lang)}", ""]
+            lines += [f"> **{_say('hint', lang)}:** {hint_text.sentence(key, lang)}", ""]
     lines += ["---", "", f"*{_say('footer', lang)}*", ""]
     return "\n".join(lines)
 
@@ -174,10 +174,10 @@ def html(result: Result, lang: str | None = None) -> str:
         if t.output:
             body += [f"<p>{_e(_say('message', lang))}:</p>", f"<pre>{_e(t.output)}</pre>"]
         for key in t.hints:
-            if hints.already_said(key, lang, t.output):
+            if hint_text.already_said(key, lang, t.output):
                 continue
             body.append(f'<p class="hint"><strong>{_e(_say("hint", lang))}:</strong> '
-                        f"{_e(hints.sentence(key, lang))}</p>")
+                        f"{_e(hint_text.sentence(key, lang))}</p>")
     body.append(f"<footer><hr><p>{_e(_say('footer', lang))}</p></footer>")
     return page(title, lang, body)
 
