@@ -222,7 +222,7 @@ def _grade_in_language(args) -> int:
         if args.test:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
-        from .report.batch import BatchOptions, reports_inside, run_batch
+        from .report.console import BatchOptions, reports_inside, run_batch
         clash = args.reports and reports_inside(args.reports, args.submission, args.lang)
         if clash:
             print(f"error: {clash}", file=sys.stderr)
@@ -245,8 +245,8 @@ def _grade_in_language(args) -> int:
 
         print_result(result)
     if args.reports:
-        from .report.batch import cannot_write, report_formats
-        from .report.student import write_reports
+        from .report.console import cannot_write, report_formats
+        from .report.feedback import write_reports
         try:
             paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format),
                                   index=False)  # one submission: its page alone

@@ -7,7 +7,7 @@ formula would return on the same inputs ("dx matches dout @ W instead of
 dout @ W.T"). It returns a Hint, a catalogue key under "hint." plus fields,
 when the pattern matches, and None otherwise; it never raises, whatever the
 student returned. Tests pass what the detectors return to the assertions of
-checks.py, which show the hint only when the check fails and record its key in
+assertions.py, which show the hint only when the check fails and record its key in
 the failure (and grade() in TestResult.hints).
 
 A hint names the pattern and its fix; its fields are shapes and names, never
@@ -18,9 +18,9 @@ variant.
 This module holds the Hint type and the detectors of bugs that any layer can
 have (a gradient without dout, divided by N, accumulated across calls, ...).
 The detectors of one assignment's bugs compute its right answers, so they live
-with the grader, in autograder/patterns/<assignment>.py, never in what
+with the grader, in autograder/bugs/<assignment>.py, never in what
 students get. This module needs numpy and messages.py only: it ships to
-students with checks.py.
+students with assertions.py.
 """
 
 from __future__ import annotations

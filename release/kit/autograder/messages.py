@@ -23,7 +23,7 @@ goes to a file or a pipe, where Python would otherwise use the system's code
 page (Windows' cp1252 turns Korean into question marks).
 
 This module needs only the standard library (and tomli before Python 3.11):
-it ships to students with checks.py and hints.py.
+it ships to students with assertions.py and hints.py.
 """
 
 from __future__ import annotations

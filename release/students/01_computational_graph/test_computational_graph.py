@@ -8,7 +8,7 @@ autograder runs more tests of the same kind on other inputs.
 import numpy as np
 
 from autograder import hints
-from autograder.checks import assert_close, assert_gradients, assert_shape, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, assert_shape, numerical_gradient
 from layers import AddLayer, MulLayer
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import hints, messages
-from autograder.checks import assert_close, assert_gradient, assert_shape, numerical_gradient
+from autograder.assertions import assert_close, assert_gradient, assert_shape, numerical_gradient
 from layers import Relu, Sigmoid, Tanh
 
 

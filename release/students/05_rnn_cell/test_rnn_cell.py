@@ -9,7 +9,7 @@ inputs.
 import numpy as np
 
 from autograder import hints, messages
-from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import RNN
 
 

@@ -10,7 +10,7 @@ the same kind on other inputs.
 import numpy as np
 
 from autograder import hints, messages
-from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from layers import Embedding, TimeAffine, TimeEmbedding, TimeRNN
 
 # loose enough for float32 arrays (the textbook's dtype='f'), far tighter than any wrong formula

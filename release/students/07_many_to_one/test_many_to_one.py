@@ -16,7 +16,7 @@ import numpy as np
 
 import classifier
 from autograder import hints, messages
-from autograder.checks import (assert_close, assert_gradients, assert_shape, at_precision, fail, judged_precision,
+from autograder.assertions import (assert_close, assert_gradients, assert_shape, at_precision, fail, judged_precision,
                                numerical_gradient)
 from classifier import ManyToOneRNN, bce_loss, make_dataset, one_hot
 

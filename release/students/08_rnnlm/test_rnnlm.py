@@ -11,7 +11,7 @@ figure; the autograder runs more tests of the same kind on other inputs.
 import numpy as np
 
 from autograder import hints, messages
-from autograder.checks import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.assertions import assert_close, assert_gradients, assert_shape, fail, numerical_gradient
 from rnnlm import SimpleRnnlm, TimeSoftmaxWithLoss, bptt, load_corpus, perplexity, train, truncated_batches
 
 PUBLISHED_FIRST, PUBLISHED_SECOND, PUBLISHED_LAST = 12.9481, 8.0334, 2.7824  # the README's figures

@@ -11,7 +11,7 @@ The pipeline, one module per step:
 
 It needs numpy and pytest (rich is optional), runs no sandbox (the code is the
 student's own) and so works on Linux, macOS and Windows alike. A release folder
-ships this package with autograder/checks.py, hints.py, messages.py and the
+ships this package with autograder/assertions.py, hints.py, messages.py and the
 catalogue, and nothing of the grader's: no hidden test, no solution.
 """
 

@@ -3,7 +3,7 @@
 Messages come in the order a student debugs: the student file does not load
 (syntax error, an error at import), a name is missing, a method is not
 written yet, a method raised, and last the values (the assertions of
-autograder.checks, whose messages already show shapes, the first mismatching
+autograder.assertions, whose messages already show shapes, the first mismatching
 entries, the errors and the gradient table).
 """
 
@@ -129,7 +129,7 @@ class Explainer:
             frame, lineno = student[-1]
             return Explanation([self.text("check.not_implemented", method=_method(frame),
                                           file=Path(frame.f_code.co_filename).name, line=lineno)])
-        if isinstance(exc, AssertionError):  # checks.CheckFailed's message holds the values and the hints
+        if isinstance(exc, AssertionError):  # assertions.CheckFailed's message holds the values and the hints
             message = str(exc).strip() or self.text("check.assertion_without_message")
             return Explanation([message, *test_line], tuple(getattr(exc, "hints", ())))
         missing = _missing_attribute(exc, self.student) if isinstance(exc, AttributeError) and not student else None

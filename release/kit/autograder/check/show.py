@@ -15,7 +15,7 @@ import sys
 from typing import Callable
 
 from .. import untrusted
-from ..checks import table as plain_table
+from ..assertions import table as plain_table
 from .runner import Row
 from .target import Target
 
