@@ -249,9 +249,10 @@ def test_an_endless_loop_in_forward_costs_under_a_second_in_the_peers_mix(fork_s
             scores[name] = result.score
     assert [scores[n] for n in ("correct", "correct_at", "solution", "pure_python", "float32")] == [a.max_score] * 5
     assert scores["loop"] == scores["syntax"] == 0 and scores["wrong_dx"] < a.max_score
-    # Under 1 s on a quiet machine, where the correct solution takes about QUIET_SOLUTION_SECONDS to grade;
-    # a machine busy with other work slows both alike.
-    assert seconds["loop"] < 1.0 * max(1.0, seconds["solution"] / QUIET_SOLUTION_SECONDS), seconds
+    # Under 1 s on a quiet machine (make bench prints the figure), where the correct solution takes about
+    # QUIET_SOLUTION_SECONDS to grade; a busy machine slows both, the loop's forks and kills more: the bound
+    # allows twice that, still far from the 5 s and then 0.5 s per later test that a loop cost before.
+    assert seconds["loop"] < 2.0 * max(1.0, seconds["solution"] / QUIET_SOLUTION_SECONDS), seconds
 
 
 def test_the_shipped_limits_keep_every_unit_within_its_submission_limit():

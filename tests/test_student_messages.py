@@ -194,6 +194,7 @@ def test_a_missing_attribute_is_named_before_python_3_10_too(folder, monkeypatch
     place = folder("03_affine")
     monkeypatch.syspath_prepend(str(place))
     import importlib
+    monkeypatch.delitem(sys.modules, "layers", raising=False)  # another test's layers.py may be imported already
     layers = importlib.import_module("layers")
     try:
         files = {(place / "layers.py").resolve()}
