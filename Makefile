@@ -75,7 +75,7 @@ otter: $(READY)                          ## export the Otter Assign master noteb
 	$(BIN)/python -m autograder otter
 
 test-integration: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## the slow tests: the real nbgrader and otter-grader, every mutant and variant under several secrets
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m slow -n $(TEST_JOBS) --dist loadgroup
 
 # After the peer venvs' variables: make expands a rule's prerequisites where it reads the rule.
 test-all: $(READY) $(NBGRADER_READY) $(OTTER_READY)  ## everything, the slow integration tests too
