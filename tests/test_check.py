@@ -415,6 +415,7 @@ def test_public_tests_hint_only_the_bug_a_mutant_has(tmp_path):
         rows = check_rows(aid, entry, tmp_path / str(i))
         fired = {key for r in rows for _, why in r.failures for key in why.hints}
         written_for = {entry["hint"]} if isinstance(entry.get("hint"), str) else set(entry.get("hint", []))
+        written_for |= {entry["public_hint"]} if isinstance(entry.get("public_hint"), str) else set(entry.get("public_hint", []))
         if fired - written_for:
             wrong[f"{aid}: {entry['name']}"] = sorted(fired - written_for)
         hinted += bool(fired)

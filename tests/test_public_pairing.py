@@ -54,8 +54,12 @@ def listed() -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def written_for(entry: dict) -> set[str]:
-    given = entry.get("hint", [])
-    return {given} if isinstance(given, str) else set(given)
+    """The hints a mutant was written for, and those only the public tests give it (`public_hint`)."""
+    found = set()
+    for field in ("hint", "public_hint"):
+        given = entry.get(field, [])
+        found |= {given} if isinstance(given, str) else set(given)
+    return found
 
 
 def pairing_problem(aid: str, entry: dict, run, listing) -> str | None:
