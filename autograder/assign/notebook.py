@@ -60,6 +60,7 @@ from pathlib import Path
 import nbformat
 from nbformat import v4
 
+from ..check.in_notebook import top_level_names
 from ..course import Assignment, CourseError
 from .stubs import BEGIN, END
 
@@ -327,25 +328,14 @@ def _calls(node: ast.FunctionDef, path: Path) -> tuple[str, str]:
     return "\n".join(out), cases
 
 
-def _top_level_names(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    return names
-
-
 def _refuse_clashes(assignment: Assignment, path: Path, tree: ast.Module) -> None:
     """The tests share the notebook's namespace with the student's code: no name may mean two things."""
-    ours = _top_level_names(tree)
+    ours = top_level_names(tree)
     for filename in assignment.student_files:
         solution = assignment.solution_folder / filename
         if not solution.is_file():
             continue
-        clash = ours & _top_level_names(ast.parse(solution.read_text(encoding="utf-8")))
+        clash = ours & top_level_names(ast.parse(solution.read_text(encoding="utf-8")))
         if clash:
             raise CourseError(f"{path} defines {', '.join(sorted(clash))}, which {filename} defines too; "
                               "in a notebook they share one namespace: rename the test's helper")

@@ -130,9 +130,14 @@ def _autograder_notebook_hook(result) -> None:
 def _defined_names(source: str) -> set[str]:
     import ast
     try:
-        tree = ast.parse(source)
+        return top_level_names(ast.parse(source))
     except SyntaxError:  # IPython syntax (magics) or a mistake: Python says so itself
         return set()
+
+
+def top_level_names(tree) -> set[str]:
+    """The names a module's top level defines: functions, classes and assigned names."""
+    import ast
     names = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -321,14 +326,8 @@ def _report(name: str, failures) -> list[str]:
     if not failures:
         return [text("passed", test=name)]
     lines: list[str] = []
-    groups: list[tuple[list[str], object]] = []  # the cases with the same explanation together
-    for case, why in failures:
-        for cases, seen in groups:
-            if seen.lines == why.lines:
-                cases.append(case)
-                break
-        else:
-            groups.append(([case], why))
+    from .show import grouped
+    groups = grouped(failures)  # the cases with the same explanation together
     for cases, why in groups:
         label = name + (f" [{'; '.join(cases)}]" if any(cases) else "")
         lines.append(text("failed", test=label))

@@ -50,7 +50,7 @@ def show(target: Target, rows: list[Row], text: Text, plain: bool = False, out=N
         lines += ["", note]
     first_with: dict[tuple[str, ...], str] = {}  # an explanation -> the first test it was shown for
     for row in rows:
-        for cases, why in _grouped(row):
+        for cases, why in grouped(row.failures):
             lines.append("")
             name = row.test.name + (f" [{', '.join(cases)}]" if any(cases) else "")
             lines.append(text("check.failure", test=name, units=", ".join(row.test.units) or "-"))
@@ -84,10 +84,10 @@ def _safe(line: str) -> str:
     return untrusted.clean(line, untrusted.OUTPUT_CHARS)
 
 
-def _grouped(row: Row) -> list[tuple[list[str], object]]:
-    """The failures of a row, cases with the same explanation together."""
+def grouped(failures) -> list[tuple[list[str], object]]:
+    """A row's failures, (case, explanation) pairs, with the cases of the same explanation together."""
     groups: list[tuple[list[str], object]] = []
-    for case, why in row.failures:
+    for case, why in failures:
         for cases, seen in groups:
             if seen.lines == why.lines:
                 cases.append(case)
