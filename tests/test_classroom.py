@@ -163,10 +163,11 @@ def test_instructor_workflow_command_is_one_the_cli_accepts(monkeypatch):
               .replace("$ASSIGNMENT", "03_affine").replace("$ORG", "org").replace("$PREFIX", "p"))
     words = shlex.split(filled)
     seen = []
-    monkeypatch.setattr(cli, "_classroom_grade", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(cli, "run_classroom_grade", lambda assignment, **given: seen.append((assignment, given)) or 0)
     assert cli.main(words[words.index("classroom-grade"):]) == 0
-    args = seen[0]
-    assert (args.assignment, args.org, args.prefix, args.jobs, args.post_feedback) == ("03_affine", "org", "p", 2, True)
+    assignment, given = seen[0]
+    assert (assignment, given["org"], given["prefix"], given["jobs"], given["post_feedback"]) == \
+        ("03_affine", "org", "p", 2, True)
 
 
 def test_instructor_workflow_uploads_grades_gradebook_and_feedback_even_after_a_failure():
