@@ -100,6 +100,8 @@ class _Run:
         except CheckFailed as exc:
             return _failed(test, str(exc), exc.hints)
         except AssertionError as exc:
+            if fault.engine_fault(exc):  # an invariant of our own helpers broke, not a check of the student's code
+                return self._grader_error(test, exc)
             return _failed(test, str(exc) or messages.text("grade.check_failed"))
         except StudentError as exc:
             return _failed(test, str(exc))
@@ -113,10 +115,7 @@ class _Run:
             return _failed(test, message)
         except Exception as exc:  # the test tripped over what student code returned, or over our own mistake
             if fault.engine_fault(exc):
-                log.error("%s %s on %s failed in the grader:\n%s", self.assignment.id, test.name,
-                          self.submission_name, traceback.format_exc())
-                return TestResult.of(test, False, messages.text("fault.test", kind=type(exc).__name__),
-                                     grader_error=fault.detail(exc))
+                return self._grader_error(test, exc)
             # The exception's text may quote what the student returned (and so a hidden input):
             # cleaned for the log, and without its numbers for the student.
             log.warning("%s %s on %s:\n%s", self.assignment.id, test.name, self.submission_name,
@@ -124,6 +123,13 @@ class _Run:
             return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__,
                                                message=untrusted.without_numbers(untrusted.message(exc))))
         return TestResult.of(test, True, "Passed.")
+
+    def _grader_error(self, test, exc: BaseException) -> TestResult:
+        """The test failed because our own code did (fault.py): a sentence for the student, the detail kept."""
+        log.error("%s %s on %s failed in the grader:\n%s", self.assignment.id, test.name,
+                  self.submission_name, traceback.format_exc())
+        return TestResult.of(test, False, messages.text("fault.test", kind=fault.kind(exc)),
+                             grader_error=fault.detail(exc))
 
     def _fresh_module(self, uses_reference, call_seconds: call_limits.CallLimit, spare: bool) -> Student:
         """The student's module, imported afresh; each call within `call_seconds`.

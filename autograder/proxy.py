@@ -14,7 +14,7 @@ import time
 from typing import Protocol
 
 
-from . import untrusted
+from . import fault, untrusted
 from .messages import text
 from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
 from .round_trips import _RECORDING, PROGRAM_OPS, CallKnowledge, Deferred, ModuleName, Pending, RemoteMethod, _snapshot
@@ -341,6 +341,9 @@ class Student:
             kind, message, importing = map(untrusted.without_numbers, (kind, message, importing))
         if importing:
             return StudentError(text("grade.import_failed", importing=importing, kind=kind, message=message, place=place))
+        if "engine" in error:  # our code in the worker raised it, not the student's (fault.raised_by_worker)
+            ours = untrusted.where(_text(error.get("engine")))
+            return fault.EngineFault(kind, f"{kind}: {message} ({ours})")
         if error.get("missing") is True and op in ("getattr", "identities", "callmethod"):
             if fields.get("target") is None:
                 return MissingName(text("grade.missing_name", filename=self._filename, name=fields["name"]))

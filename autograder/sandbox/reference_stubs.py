@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..fault import for_student
 from .protocol import Decoder, ProtocolError, pack, unpack
 from .sharing import Rebuilder, SharedEncoder, fingerprint, read_links, resolve
 
@@ -185,7 +186,7 @@ class Transport:
 
     def _exchange(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         if self.send is None:
-            raise RuntimeError("reference units can only be called while the grader runs a test")
+            raise for_student(RuntimeError("reference units can only be called while the grader runs a test"))
         header["release"], self.released = self.released, []
         answer, answer_blobs = unpack(self.send(pack(header, blobs)))
         if "error" in answer:
@@ -225,7 +226,7 @@ def _stub_class(unit: str, methods: list[str], transport: Transport) -> type:
     def __getattr__(self, name):  # only for names the instance lacks: params before the first call
         if not name.startswith("__") and transport.resolve(self):
             return getattr(self, name)
-        raise AttributeError(f"'{unit}' object has no attribute '{name}'")
+        raise for_student(AttributeError(f"'{unit}' object has no attribute '{name}'"))
 
     namespace = {"__init__": __init__, "__getattr__": __getattr__,
                  "__doc__": f"{unit}, computed by the grader: the reference takes the place of yours in this test."}
@@ -274,7 +275,8 @@ def _no_handles(ref):
 
 
 def _exception(error) -> Exception:
-    """The exception the grader's answer describes (a builtin exception type, else RuntimeError)."""
+    """The exception the grader's answer describes (a builtin exception type, else RuntimeError),
+    raised at the student's code: the reference's error for the student's arguments is the student's."""
     if not isinstance(error, dict):
         return ProtocolError("malformed answer to a reference call")
     message = str(error.get("message", ""))
@@ -282,6 +284,6 @@ def _exception(error) -> Exception:
     if not (isinstance(kind, type) and issubclass(kind, Exception)):
         kind = RuntimeError
     try:
-        return kind(message)
+        return for_student(kind(message))
     except Exception:
-        return RuntimeError(message)
+        return for_student(RuntimeError(message))

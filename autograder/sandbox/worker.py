@@ -20,7 +20,8 @@ Requests (header "op"):
                order, a step's target or arguments may be an earlier step's result
                (a negative ref); answers the values of the steps in `results`
 Answers: {"value": ...} (for a callmethod with "state", also {"state": {...}}) or
-{"error": {"type", "message", "where", "missing"}}. The answer to a call, callmethod
+{"error": {"type", "message", "where", "missing"}}, with "engine" (the place, file:line)
+when our own code here raised it rather than the student's (fault.raised_by_worker). The answer to a call, callmethod
 or program (value or error alike) also carries {"mutated": [...]}: the positions
 (int) and keyword names (str) of the ndarray arguments the last call into student
 code changed in place (see Arguments).
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import fault
 from . import reference_stubs
 from .protocol import Decoder, Encoder, ProtocolError, Ref, pack, receive_message, unpack
 
@@ -249,6 +251,7 @@ class Session:
             "missing": bool(getattr(exc, "missing", False)),
             "importing": str(getattr(exc, "while_importing", ""))[:200],
             "step": getattr(exc, "step", None) if type(getattr(exc, "step", None)) is int else None,
+            **({"engine": fault.where(exc)} if fault.raised_by_worker(exc, self.student_paths) else {}),
         }
 
 
