@@ -7,51 +7,7 @@
     numerical_gradient(f, x, dout=None, what="forward", *, step=None)
     fail(key, *, hint=None, **fields)
 
-Every failure raises CheckFailed, an AssertionError whose message a student
-can act on, in the catalogue's language (autograder/messages.py): the method,
-the shapes, how many entries are off and by how much, then the hints.
-
-Two audiences. With reveal=False (hidden tests, the default) a message is no
-oracle: it says what failed, the shape, how many entries are wrong and where
-the worst one is, and the size of the error in coarse words ("off by more than
-10 %", "about twice the expected value", "the wrong sign": see error_words),
-never a digit from which an expected value or a hidden input could be read back
-(no relative error to three digits, no tolerance scaled to the expected values).
-With reveal=True (public tests, whose inputs the student has) it gives the
-largest absolute and relative errors, the first mismatching entries with index,
-actual and expected value, and both arrays, as numpy.testing does; a gradient
-check shows analytic and numerical values at the worst entry of every parameter.
-
-A gradient check through the student's own forward proves something only when
-that forward depends on its input: given `reference` (the reference's gradient
-of the same quantity), assert_gradients fails a parameter whose numerical
-gradient is zero wherever the reference's is clearly not, so a constant or zero
-forward with a backward to match earns nothing.
-
-`hint` takes a catalogue key (a sentence that is not a key is shown as
-written, for an instructor's one-off test), a Hint (a key plus fields, from hints.py's
-detectors), None, or a list of these. A "hint." key names a recognised bug: a
-failure carries those keys in `CheckFailed.hints` (grade() copies them into
-TestResult.hints). Other keys give general advice for the property checked.
-Keys are checked when the assertion is called, so a typo fails on a correct
-submission too.
-
-Tolerances never follow what the student returned (its dtype or its last
-digits), so no submission can steer them: a value passes when every entry is
-within RTOL * |expected| + ATOL_SCALE * max|expected| (ATOL_FLOOR at least) of
-the reference. float32 code (the textbook's TimeRNN builds float32 arrays) carries
-about 6e-8 relative rounding per operation, amplified by a few dozen multiply-adds
-and tanh to a few 1e-6 of the array's scale in the assignments' units (the worst
-float32 variant of the mutation suite used 2 % of the allowance): 1e-4 passes it
-with a margin of fifty while a systematic error of 0.1 % fails in every dtype (a wrong transpose, a missing sum or a wrong derivative is off by
-1e-1 or more). The floor covers an expected array of zeros, where float32 code
-that cancels terms leaves rounding of its inputs' scale. Gradient checks
-(analytic against central differences of the student's own forward) have one
-tolerance as well, GRADIENT_TOLERANCE, with a step STEP that suits float32 and
-float64 forwards alike (see numerical_gradient).
-
-This module needs numpy, messages.py and hints.py only (no sandbox): it ships
-to students, whose public tests use it.
+How it works and why: docs/assertions.md (Assertions).
 """
 
 from __future__ import annotations

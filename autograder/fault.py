@@ -36,12 +36,16 @@ class EngineFault(Exception):
         self.kind = kind
 
 
+class EngineError(RuntimeError):
+    """A failure of the engine's own making that a hidden test detects (no input of the kind it needs drawn)."""
+
+
 def engine_fault(exc: BaseException) -> bool:
     """Whether `exc`, caught on the trusted side where a hidden test is called, is a mistake of the engine's.
 
     Its traceback starts at the frame that called the hidden test.
     """
-    if isinstance(exc, (EngineFault, *ENGINE_MISTAKES)):
+    if isinstance(exc, (EngineFault, EngineError, *ENGINE_MISTAKES)):
         return True
     if isinstance(exc, EXHAUSTION):
         return False

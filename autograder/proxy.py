@@ -339,6 +339,10 @@ class Student:
         importing = untrusted.name(_text(error.get("importing")))
         if op != "load":  # whatever the answer claims
             kind, message, importing = map(untrusted.without_numbers, (kind, message, importing))
+        if kind == "SystemExit":
+            message = text("worker.sys_exit", code=message)
+        elif error.get("unshowable") is True:
+            message = text("worker.unshowable")
         if importing:
             return StudentError(text("grade.import_failed", importing=importing, kind=kind, message=message, place=place))
         if "engine" in error:  # our code in the worker raised it, not the student's (fault.raised_by_worker)

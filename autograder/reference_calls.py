@@ -1,50 +1,6 @@
 """The trusted side of reference calls: earlier units computed here, for a student's stub in the worker.
 
-While a unit that builds on an earlier one is tested (manifest `uses_reference`:
-TimeRNN on RNN, SoftmaxWithLoss on softmax), the student's module holds a stub
-of the earlier unit (sandbox/reference_stubs.py). Each call of the stub reaches the grader
-in the middle of a request, as a message of the usual protocol going the other
-way; `ReferenceCalls.answer` computes it with the reference module already
-imported here (autograder.reference.module) and sends back values only. No
-reference source, bytecode or object ever exists in the worker.
-
-What the worker may ask, and all it gets:
-
-  new       {unit, args, kwargs}: build an instance of a reference class; its
-            handle, and the plain data attributes of the new object
-  method    {handle, name, args, kwargs, state}: apply `state` (the stub's
-            plain attributes that changed since the last call) to the object,
-            call one of its public methods; the return value and the object's
-            plain attributes that changed. Instead of a handle, {unit, new_args,
-            new_kwargs}: build the object first (a stub's first call), and the
-            answer carries its handle
-  function  {unit, args, kwargs}: call a reference function; its value
-  complain  {about, unit, name, kind}: the stub could not make a call (an
-            argument that is not plain data, a copied instance); an error
-            phrased here, in the course's language
-  every call may carry `release` (handles of stubs that are gone) and `links`
-  (which of its arrays are the same array: sandbox/sharing.py)
-
-Everything the worker sends is decoded by protocol.Decoder (plain data, no
-handles of its own) and checked: a handle must be one this object gave out, a
-method name a public method of that handle's reference class, an attribute name
-a public one that no method or property of the class holds. Anything else is a
-ProtocolError: a bad answer, and the grader replaces the worker.
-
-Limits: MAX_CALLS reference calls per request, the request's own call time on
-the trusted side (seconds, see begin), MAX_OBJECTS live reference objects and
-MAX_HELD_BYTES of their data per test. Past a limit the call is refused (the
-stub raises RuntimeError in the student's code); a further call in the same
-request is a bad answer.
-
-Time: the grader's time computing a reference call is not the student's call
-time (student.Student._exchange charges a call only for the worker's share,
-less ROUND_TRIP_SECONDS per reference call for the wake-ups of a busy
-machine), but it has a budget of its own: as many seconds as the call's limit.
-A correct unit's reference calls take a small fraction of the worker's own
-time per call, so the budget never fails correct code; both count towards the
-submission's whole time limit, as wall-clock time does. A worker that calls
-without end gains at most MAX_CALLS * ROUND_TRIP_SECONDS (5 s) per request.
+How it works and why: docs/reference-calls.md (The trusted side).
 """
 
 from __future__ import annotations

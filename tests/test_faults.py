@@ -175,3 +175,8 @@ def test_a_students_frame_below_ours_makes_it_the_students(tmp_path):
 def test_numpy_raising_for_an_engine_helper_is_the_helpers():
     exc = _raised(lambda: assertions.relative_error(np.zeros(2), np.zeros(3), 1e-8))
     assert fault.raised_in_engine(exc.__traceback__)
+
+
+def test_a_hidden_test_that_cannot_draw_its_inputs_says_the_grader_failed():
+    exc = _raised(lambda: (_ for _ in ()).throw(fault.EngineError("no large case found in 200 draws")))
+    assert fault.engine_fault(exc)

@@ -5,37 +5,7 @@
     source/<id>/autograder/     the student kit's engine (student_kit.py): the public-test cells
                                 import autograder.assertions and autograder.hints
 
-`nbgrader generate_assignment <id>` makes the student version from it:
-nbgrader replaces each `### BEGIN SOLUTION` / `### END SOLUTION` region of
-the solution cell with ClearSolutions.code_stub, and drops each
-`### BEGIN HIDDEN TESTS` / `### END HIDDEN TESTS` region of the autograded cells.
-
-The notebook is the student notebook of notebook.py with nbgrader's metadata
-(`{"nbgrader": {"grade", "solution", "locked", "task", "grade_id", "points",
-"schema_version": 3}}`):
-
-    README sections, a guide        markdown, no metadata
-    setup cell                      locked (read-only; nbgrader checksums it)
-    the student file(s)             solution cells: the solution with its regions
-    public tests                    locked, not graded: the student's own checks
-    one cell per hidden test        locked, graded, with the manifest's points; its
-                                    hidden region calls autograder.cell.hidden_test
-
-A hidden cell copies no test code: it calls into the installed `autograder`
-package, which grades the student file saved from the solution cell in the
-sandbox, one test per cell (cell.py says what that protects and what it
-trusts). Its visible part, which students see, names neither the test nor its
-inputs: 'Autograded test 3 of 11 (Affine): 2 points'. Every hidden cell keeps
-warnings off stderr, where nbgrader would give it 0.
-
-The kit: `generate_assignment` copies every other file of source/<id>/ into
-release/<id>/, so students get autograder/ beside the notebook and its public
-tests run. `autograde` copies the source's files over each submission in
-autograded/<student>/<id>/ too, so the kit is there whether or not the student
-submitted it (and as released, if they changed it). The kernel's working
-directory comes first on sys.path, so the hidden cells import the kit's
-cell.py; it imports nothing of the engine and runs the installed one in a fresh
-`python -I` (cell.py), so grading is the same with or without the kit.
+How it works and why: docs/notebooks.md (nbgrader).
 """
 
 from __future__ import annotations

@@ -3,49 +3,7 @@
     student_notebook(assignment, solved=False) -> nbformat.NotebookNode
     to_bytes(notebook) -> bytes                       # what `make release` writes
 
-A student notebook holds, in order:
-
-    readme_cells      the README, one markdown cell per section (split at headings),
-                      without the sections about running pytest in a folder
-    guide_cell        how the notebook works (markdown)
-    setup_cell        a code cell that makes the student cell run as its module (below)
-    student_cell      per student file, a code cell: the stub, or the solution when asked
-    public_test_cells the public tests: per test file a cell with its imports and
-                      helpers, then one cell per test function that defines and runs it
-
-What is graded is what the student ran. The autograder, and the hidden-test
-cells of an nbgrader or otter notebook, grade the student file, layers.py, and
-nothing else of the notebook. So the notebook's public tests test exactly that
-code: the setup cell (check/in_notebook.py of the student kit, which ships beside
-every notebook) makes the cell that starts with the line `# layers.py` run, not
-in the notebook's namespace, but as the module `layers` on its own, from its
-source alone, as the grader imports the saved file; the tests say `from layers
-import Affine`, as in a folder, and get that module's Affine. Its names are then
-copied into the notebook's namespace for the student's own cells. So:
-
-- a helper defined in another cell is not there when graded, nor when tested:
-  the student cell says so as soon as it runs, and each test that reaches it
-  fails with a sentence naming it, instead of passing on code the grader will
-  not see;
-- a cell that defines a name the tests import, without `# layers.py` as its
-  first line (an edited first line), is neither saved nor tested, and says so
-  when it runs; the tests say the student cell has not run;
-- the student cell is saved as `layers.py` beside the notebook before it runs
-  (its source, ending with a newline): what the student uploads, what `make
-  check` checks and what a hidden-test cell grades. An existing `layers.py` is
-  replaced only when it is the untouched stub (the setup cell holds the stub's
-  sha256) or exactly what the notebook saved last (its sha256 is kept beside it
-  in `.layers.py.notebook-sha256`, across kernel restarts): a file changed in
-  an editor, before or after a save, is never overwritten, and the cell says so.
-
-The public-test cells call `run_public_test`, which prints one line when the
-test passes and otherwise the explanation `check` gives (hints included), and
-never raises: Run All reaches the end of the notebook. The notebook is released
-in the student folder, beside the stub and the student kit (release.py).
-
-Cells carry fixed ids (`cell_id`), so the same sources always give the same
-bytes. Exporters (nbgrader, otter-grader) build their notebooks from the same
-cell builders and add their own metadata.
+How it works and why: docs/notebooks.md (The student notebook).
 """
 
 from __future__ import annotations

@@ -6,33 +6,7 @@
                                and into the autograder zip, which puts it beside each submission:
                                the public-test cells import autograder.assertions and autograder.hints
 
-The master is the student notebook of notebook.py (the same README, setup,
-student and public-test cells) laid out in otter's blocks:
-
-    raw       # ASSIGNMENT CONFIG (YAML: name, init/check-all/export cells, test files, no PDFs)
-    markdown  the README's sections and a guide
-    code      the setup cell: the student cell then runs as its module alone, and is saved as the file
-    per graded unit of the manifest, one question (raw # BEGIN QUESTION, name: the unit,
-    points: one entry per test cell), holding
-      - in the first question only: the student cell, the whole student file (one cell,
-        as the setup cell saves it), its solution regions in otter's markers with the
-        stub's `raise NotImplementedError(...)` as the prompt students get instead;
-      - its public tests, one cell each (preamble and test, run by the kit's run_public_test,
-        which raises check's explanation of a failure): 0 points, the student's checks;
-      - one `# HIDDEN` cell per hidden test of the unit, worth the manifest's points.
-
-A hidden cell holds no test code: it calls autograder.cell.hidden_test, which grades the
-student file the setup cell saved with the hidden tests of autograder/hidden/, in a fresh
-interpreter and the sandbox, once per file content, and reports its one test's result
-(cell.py says what that protects and what it trusts).
-Otter turns test cells into doctests that compare printed output, so the call runs with
-stdout captured: a passed test prints nothing, a failed one raises AssertionError with the
-engine's message. The whole kit must be installed where otter grades the notebooks
-(`make venv-otter` installs it, with otter-grader, into .venv-otter/): the kernel imports
-the student kit beside the notebook first, whose cell.py runs the installed engine in a
-`python -I` of its own. Otter turns each unindented line of a test cell into a doctest
-example of its own, so the test cells carry no decorator line and no bracket closed at
-the left margin (without_decorators, doctest_safe).
+How it works and why: docs/notebooks.md (otter-grader).
 """
 
 from __future__ import annotations

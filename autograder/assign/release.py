@@ -1,44 +1,6 @@
 """Releases: what students get, and the bundles each platform grades with.
 
-What a release makes (`build`, the products, by logical name):
-
-    students/<id>/          README.md, the stub file(s), the public tests, requirements.txt,
-                            what `make check` needs (student_kit.py), and <id>.ipynb, the
-                            assignment as a Jupyter notebook (notebook.py)
-    students/<id>.zip       the same files under a folder <id>/
-    classroom/<id>/         a GitHub Classroom template repository (classroom.py)
-
-Where they land in release/ (`layout`): git tracks every source once, and the
-self-contained products are assembled beside it, in dist/, which git ignores:
-
-    release/README.md               what the folder holds
-    release/kit/                    what every student folder shares: the student side of the
-                                    engine (autograder/), Makefile, requirements.txt, once
-    release/students/<id>/          what is this assignment's own: README.md, stub, public tests,
-                                    assignment.toml, the notebook
-    release/classroom/<id>/         what the Classroom template adds: its workflow
-    release/dist/students/<id>.zip  the student zip, self-contained: what you hand out
-    release/dist/classroom/<id>/    the whole template folder, ready to push
-
-A review then shows an engine change once (in kit/), and `release --check`
-compares the tracked part always and dist/ whenever it exists.
-
-The Gradescope autograders (gradescope_zips) are not part of it: they carry
-the course secret, and release/ is committed. `python -m autograder
-gradescope` writes them to out/gradescope/.
-
-Everything is built in memory as a Tree, {relative path: bytes}, and then
-written or compared, so `--check` sees exactly what a write would produce.
-The bytes depend on the sources alone: zips have a fixed timestamp, fixed
-permissions and sorted names, and store their files uncompressed, so that they
-do not depend on the zlib of the machine that built them (and git keeps each
-new version as a small delta).
-
-The notebook lives in the student folder, not apart: its public-test cells import
-`autograder.assertions` and `autograder.hints`, which the student kit beside it
-provides (the kernel's working directory comes first on sys.path), and running
-its code cell replaces the untouched stub beside it, so `make check` and the
-upload see the notebook's code.
+How it works and why: docs/releases.md (The release folder).
 """
 
 from __future__ import annotations

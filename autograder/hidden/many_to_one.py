@@ -63,6 +63,7 @@ then means the same thing for np.mean and for a sum divided by N.
 import numpy as np
 
 from autograder import hints
+from autograder.fault import EngineError
 from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
 from autograder.hidden import draw
 from autograder.messages import text
@@ -410,7 +411,7 @@ def _large_case(rng, ref):
         logits = np.asarray(expected.hs[-1]) @ params[3] + params[4]
         if np.any(logits > 1000) and np.any(logits < -1000):
             return sizes, params, xs
-    raise RuntimeError("no large case found in 200 draws")  # the grader's fault, not the student's
+    raise EngineError("no large case found in 200 draws")  # the grader's fault, not the student's (fault.py)
 
 
 def test_forward_is_finite_and_right_for_large_inputs(student, ref):
@@ -469,7 +470,7 @@ def _gentle_case(rng, ref, n, steps):
         _grads(expected, xs, t)
         if min(float(np.max(np.abs(g))) for g in expected.grads) >= 0.1:
             return sizes, params, xs, t, expected
-    raise RuntimeError("no gentle case found in 200 draws")  # the grader's fault, not the student's
+    raise EngineError("no gentle case found in 200 draws")  # the grader's fault, not the student's (fault.py)
 
 
 def _richardson(f, x, what):
@@ -574,7 +575,7 @@ def _moving_fit(rng, ref):
         steady = np.all(np.abs(np.diff(losses)) >= 1e-2 * losses[:-1]) and abs(losses[0] - losses[-1]) <= 0.4 * losses[-1]
         if steady and 0.02 * scale <= moved <= scale:
             return sizes, xs, t, lr, epochs, before, expected, losses
-    raise RuntimeError("no moving fit found in 200 draws")  # the grader's fault, not the student's
+    raise EngineError("no moving fit found in 200 draws")  # the grader's fault, not the student's (fault.py)
 
 
 def test_fit_follows_plain_gradient_descent(student, ref):
@@ -627,7 +628,7 @@ def _spread_model(rng, ref):
         p = ref.ManyToOneRNN(**sizes).forward(xs)
         if all(np.any((lo < p) & (p < hi)) for lo, hi in ((0.48, 0.5), (0.5, 0.52), (0.0, 0.3), (0.7, 1.0))):
             return sizes, xs
-    raise RuntimeError("no spread of probabilities found in 200 draws")  # the grader's fault, not the student's
+    raise EngineError("no spread of probabilities found in 200 draws")  # the grader's fault, not the student's (fault.py)
 
 
 def test_predict_thresholds_probabilities_at_one_half(student, ref):

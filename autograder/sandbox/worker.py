@@ -225,12 +225,11 @@ class Session:
 
     # -- errors -----------------------------------------------------------------
     def _describe(self, exc: BaseException) -> dict:
+        unshowable = False  # the grader phrases both cases (proxy.Student._error): the worker speaks no language
         try:
-            message = str(exc)
+            message = repr(exc.code) if isinstance(exc, SystemExit) else str(exc)
         except BaseException:
-            message = "(the exception's message could not be shown)"
-        if isinstance(exc, SystemExit):
-            message = f"the code called sys.exit({exc.code!r})"
+            message, unshowable = "", True
         where = ""
         tb = exc.__traceback__
         while tb is not None:
@@ -252,6 +251,7 @@ class Session:
             "importing": str(getattr(exc, "while_importing", ""))[:200],
             "step": getattr(exc, "step", None) if type(getattr(exc, "step", None)) is int else None,
             **({"engine": fault.where(exc)} if fault.raised_by_worker(exc, self.student_paths) else {}),
+            **({"unshowable": True} if unshowable else {}),
         }
 
 
