@@ -63,7 +63,7 @@ def hidden_test(assignment_id: str, test_name: str, folder: str | os.PathLike = 
         result = _grade_one(assignment_id, test_name, Path(folder))
     if result.get("status") == "passed":
         # one write: a kernel may send print's text and its newline as two outputs
-        sys.stdout.write((result.get("output") or _say("cell.passed")) + "\n")
+        sys.stdout.write((result.get("output") or _say("grade.passed")) + "\n")
         return
     raise AssertionError(result.get("output") or _say("cell.failed"))
 

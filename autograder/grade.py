@@ -122,7 +122,7 @@ class _Run:
                         untrusted.clean(traceback.format_exc(), untrusted.OUTPUT_CHARS))
             return _failed(test, messages.text("grade.unusable", kind=type(exc).__name__,
                                                message=untrusted.without_numbers(untrusted.message(exc))))
-        return TestResult.of(test, True, "Passed.")
+        return TestResult.of(test, True, messages.text("grade.passed"))
 
     def _grader_error(self, test, exc: BaseException) -> TestResult:
         """The test failed because our own code did (fault.py): a sentence for the student, the detail kept."""
