@@ -1,29 +1,6 @@
 """The Gradescope autograder of one assignment: the files of its zip.
 
-Gradescope unpacks the zip into /autograder/source/, runs setup.sh once while
-it builds the image, and then runs run_autograder for every submission, with
-the student's files in /autograder/submission/; Gradescope reads
-/autograder/results/results.json. The zip is a minimal course:
-
-    setup.sh, run_autograder
-    .course-secret                   the course secret, which seeds hidden inputs per submission
-    autograder/                      the engine; autograder/hidden/ holds no other assignment's tests
-    assignments/<id>/manifest.toml
-    solutions/<id>/                  the reference solution, which expected values are computed from
-
-Student code sees none of it. It runs in the engine's sandbox as uid nobody
-(Gradescope runs the grader as root), and both scripts leave /autograder
-readable by root alone, but for the virtual environment that holds numpy: so
-the bundle stays out of reach where the kernel lacks Landlock too.
-
-The zips carry the course secret, so they are written readable by their owner
-only and never into release/ (which is committed): `python -m autograder
-gradescope` writes them to out/gradescope/.
-
-Options of the zip: `--lang ko` makes run_autograder grade in that language
-(every message a student reads on Gradescope); setup.sh installs numpy at the
-version the zip was built with, where the course's tests ran (`pinned`), so
-that the image computes what the course was tested with.
+How it works and why: docs/releases.md (The Gradescope autograder).
 """
 
 from __future__ import annotations
