@@ -65,8 +65,8 @@ def raised_in_engine(tb: TracebackType | None) -> bool:
     """
     frames = traceback.extract_tb(tb)
     for depth in range(len(frames) - 1, -1, -1):
-        path = Path(frames[depth].filename).resolve()
-        if PACKAGE not in path.parents:
+        path = _ours(frames[depth].filename)
+        if path is None:
             continue
         if depth == 0 and len(frames) > 1:
             return False
@@ -92,8 +92,8 @@ def raised_by_worker(exc: BaseException, student_paths: set[str]) -> bool:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename in student_paths:
             return False
-        path = Path(frame.filename).resolve()
-        if PACKAGE in path.parents:
+        path = _ours(frame.filename)
+        if path is not None:
             return not (path.name == "worker.py" and frame.name in WORKER_INTO_STUDENT)
     return False
 
@@ -112,7 +112,7 @@ def kind(exc: BaseException) -> str:
 def where(exc: BaseException) -> str:
     """file:line of the innermost frame of the package's code (else the innermost), for the instructor."""
     frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if PACKAGE in Path(f.filename).resolve().parents] or frames
+    ours = [f for f in frames if _ours(f.filename) is not None] or frames
     return f"{ours[-1].filename}:{ours[-1].lineno}" if ours else ""
 
 
@@ -122,6 +122,15 @@ def detail(exc: BaseException) -> str:
         return f"{exc} in the worker"
     place = where(exc)
     return f"{type(exc).__name__}: {exc}" + (f" ({place})" if place else "")
+
+
+def _ours(filename: str) -> Path | None:
+    """The path of a frame's file if it is a module of this package, else None (a name that is no path too)."""
+    try:
+        path = Path(filename).resolve()
+    except (OSError, RuntimeError, ValueError):  # a walled-off folder in the worker, a loop of links, a NUL
+        return None
+    return path if PACKAGE in path.parents else None
 
 
 def _hidden_test(path: Path) -> bool:
