@@ -13,7 +13,8 @@ What the worker may ask, and all it gets:
   new       {unit, args, kwargs}: build an instance of a reference class; its
             handle, and the plain data attributes of the new object
   method    {handle, name, args, kwargs, state}: apply `state` (the stub's
-            plain attributes that changed since the last call) to the object,
+            plain attributes that changed since the last call; arrays its links
+            name as the object's own are written into: sharing.held_targets),
             call one of its public methods; the return value and the object's
             plain attributes that changed. Instead of a handle, {unit, new_args,
             new_kwargs}: build the object first (a stub's first call), and the
