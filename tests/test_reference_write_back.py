@@ -29,7 +29,7 @@ from autograder import course, reference
 from autograder.assign import mutants
 from autograder.grade import grade
 from autograder.reference_calls import ReferenceCalls
-from autograder.sandbox import sharing
+from autograder.sandbox import reference_stubs, sharing
 from autograder.sandbox.protocol import Decoder, Encoder, ProtocolError, pack, unpack
 
 from .sweeps import everyday_share
@@ -275,6 +275,51 @@ def test_the_stubs_arrays_reach_the_graders_by_identity(held, sent, resend, chan
     for path, array in mine.items():  # arrays the stub holds twice are one array on the grader's side
         for other, same in mine.items():
             assert (theirs[path] is theirs[other]) == (array is same)
+
+
+# -- the worker's side alone: what its stubs link to -------------------------------------------------
+
+@pytest.fixture
+def stub_module(rnnlm):
+    """(a module holding a SimpleRnnlm stub, its transport, the grader's calls), talking without a process between."""
+    calls = reference.calls(rnnlm, ("SimpleRnnlm",))
+    transport = reference_stubs.Transport()
+    module = types.ModuleType("stubbed")
+    reference_stubs.install(module, calls.stubs(), transport)
+    transport.send = lambda message: calls.answer(message[8:])[8:]
+    return module, transport, calls
+
+
+def test_a_message_the_grader_never_got_leaves_the_links_as_they_were(stub_module):
+    module, transport, calls = stub_module
+    send = transport.send
+    model = module.SimpleRnnlm(*SIZES)
+    model.reset_state()
+    obj, = (entry[1] for entry in calls.objects.values())
+    model.params = [param + 1.0 for param in model.params]  # rebound: the layers must not see it
+    transport.send = None  # the call cannot reach the grader
+    with pytest.raises(RuntimeError):
+        model.reset_state()
+    transport.send = send
+    model.reset_state()
+    assert obj.params[0] is not obj.layers[0].params[0]
+    np.testing.assert_array_equal(obj.params[0], model.params[0])
+
+
+def test_an_in_place_change_after_a_reference_error_still_reaches_the_layers(stub_module, rnnlm):
+    module, transport, calls = stub_module
+    model = module.SimpleRnnlm(*SIZES)
+    xs, ts = _window()
+    for param in model.params:
+        param += 0.5
+    with pytest.raises(Exception):  # noqa: B017 - whatever the reference raises on a window of the wrong rank
+        model.forward(xs[0], ts)
+    model.reset_state()
+    loss = model.forward(xs, ts)
+    expected = reference.module(rnnlm).SimpleRnnlm(*SIZES)
+    for param in expected.params:
+        param += 0.5
+    assert loss == pytest.approx(expected.forward(xs, ts))
 
 
 # -- through a worker: the textbook's training on a stub -------------------------------------------

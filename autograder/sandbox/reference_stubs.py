@@ -136,7 +136,7 @@ class Transport:
         """Send one reference call; (answer, rebuilder, decoder). pending: (unit, args, kwargs) to build first."""
         shared = self.shared.setdefault(stub, {}) if stub is not None and pending is None else {}
         encoder = SharedEncoder(_held_paths(shared))  # what the grader's object holds: linked to, written into
-        roots = {}
+        roots, indexed = {}, {}
         if pending is not None:
             unit, new_args, new_kwargs = pending
             header["unit"] = unit
@@ -164,17 +164,20 @@ class Transport:
                     try:
                         state[name] = encoder.encode(value, ("s", name))
                         agreed[name] = mark
-                        shared[name] = _index(value, name)
+                        indexed[name] = _index(value, name)
                     except ProtocolError:
                         del roots[("s", name)]  # not plain data (the student hung an object on it): stays here
             header["state"] = state
         header["links"] = encoder.links
         try:
             answer, blobs = self._exchange(header, encoder.blobs)
-        except BaseException:
+        except BaseException as exc:
             if stub is not None:  # the grader may not have taken the state: send all of it next time
                 self.agreed[stub] = {}
+            if isinstance(exc, _Raised):  # it took the state, then the reference raised
+                shared.update(indexed)
             raise
+        shared.update(indexed)  # what the grader's object holds now, by identity: only once it got the message
         rebuilder = Rebuilder(read_links(answer.get("links"), check=False),  # the grader's links: no need to check
                               lambda path: resolve(roots, path), strict=False)
         return answer, rebuilder, Decoder(blobs, _no_handles)
