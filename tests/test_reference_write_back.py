@@ -126,6 +126,22 @@ def test_what_backward_writes_into_grads_is_sent_with_links_to_the_stubs_own_arr
     assert links.get(("a", "grads")) == ("s", "grads")
 
 
+def _trees(leaves):
+    return st.recursive(leaves, lambda children: st.lists(children, max_size=3)
+                        | st.lists(children, max_size=3).map(tuple)
+                        | st.dictionaries(st.sampled_from("abc"), children, max_size=3), max_leaves=8)
+
+
+def _build(tree, leaf):
+    if type(tree) is list:
+        return [_build(t, leaf) for t in tree]
+    if type(tree) is tuple:
+        return tuple(_build(t, leaf) for t in tree)
+    if type(tree) is dict:
+        return {k: _build(t, leaf) for k, t in tree.items()}
+    return leaf(tree)
+
+
 # -- forged links: refused, or taken as new values ------------------------------------------------
 
 HOLDER = '''
@@ -213,23 +229,47 @@ def test_a_forged_held_link_is_a_bad_answer(holder, forgery):
         _answer(calls, header, encoder.blobs)
 
 
+def _holds_itself(value, seen=()) -> bool:
+    if type(value) in (list, tuple, dict):
+        if id(value) in seen:
+            return True
+        items = value.values() if type(value) is dict else value
+        return any(_holds_itself(v, seen + (id(value),)) for v in items)
+    return False
+
+
+_NAMES = ["params", "view", "shared", "nested"]
+_array = st.sampled_from([2, 4]).map(lambda n: np.full(n, 5.0))
+_state_values = st.recursive(_array | st.just(7), lambda children: st.lists(children, min_size=1, max_size=2),
+                             max_leaves=4)
+_held_paths = st.tuples(st.just("h"), st.sampled_from(_NAMES), st.lists(st.integers(0, 1), max_size=1))
+_state_paths = st.tuples(st.just("s"), st.sampled_from(_NAMES), st.lists(st.integers(0, 1), max_size=1))
+
+
+def _path(parts) -> tuple:
+    root, name, rest = parts
+    return (root, name, *rest)
+
+
+@settings(max_examples=300, deadline=None)
+@given(state=st.dictionaries(st.sampled_from(_NAMES), _state_values, min_size=1, max_size=4),
+       links=st.lists(st.tuples(_state_paths.map(_path), _held_paths.map(_path)), min_size=1, max_size=6))
+def test_any_forged_held_link_is_answered_or_refused_and_never_reaches_module_data(state, links):
+    module = types.ModuleType("holder_reference")
+    exec(compile(HOLDER, "holder_reference.py", "exec"), vars(module))
+    calls = ReferenceCalls(module, ("Holder",))
+    handle, obj = _built(calls, "Holder", [])
+    try:
+        _method(calls, handle, "total", state=state, links=links)
+    except ProtocolError:
+        pass
+    np.testing.assert_array_equal(module.TABLE, np.arange(4.0))
+    assert len(module.SHARED) == 1 and isinstance(module.SHARED[0], np.ndarray)
+    np.testing.assert_array_equal(module.SHARED[0], np.zeros(2))
+    assert not any(_holds_itself(value) for value in vars(obj).values())
+
+
 # -- through the protocol: what the stub's encoder links, the grader writes into ----------------------
-
-def _trees(leaves):
-    return st.recursive(leaves, lambda children: st.lists(children, max_size=3)
-                        | st.lists(children, max_size=3).map(tuple)
-                        | st.dictionaries(st.sampled_from("abc"), children, max_size=3), max_leaves=8)
-
-
-def _build(tree, leaf):
-    if type(tree) is list:
-        return [_build(t, leaf) for t in tree]
-    if type(tree) is tuple:
-        return tuple(_build(t, leaf) for t in tree)
-    if type(tree) is dict:
-        return {k: _build(t, leaf) for k, t in tree.items()}
-    return leaf(tree)
-
 
 def _arrays(value, path=()):
     if isinstance(value, np.ndarray):
