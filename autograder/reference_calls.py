@@ -13,7 +13,7 @@ import numpy as np
 
 from .messages import text
 from .sandbox.protocol import Decoder, ProtocolError, pack, unpack
-from .sandbox.sharing import Rebuilder, SharedEncoder, fingerprint, index, read_links
+from .sandbox.sharing import Rebuilder, SharedEncoder, fingerprint, held_targets, index, module_data, read_links
 
 PREFIX = b'{"refcall": '  # how a reference call's header begins (protocol.pack keeps the key order)
 MAX_CALLS = 5_000  # reference calls in one request: 07's fit(300 epochs) makes 300, a numerical gradient 16 T
@@ -53,6 +53,7 @@ class ReferenceCalls:
                 raise LookupError(name)
             self.units[name] = unit
         self.objects: dict[int, list] = {}  # handle -> [unit name, object, bytes of its plain data]
+        self._fixed = module_data(module)
         self.held = 0
         self._handles = itertools.count(1)
         self.begin(None)
@@ -133,7 +134,10 @@ class ReferenceCalls:
         method = self.methods[unit].get(name) if type(name) is str else None
         if method is None:
             raise ProtocolError(f"{unit} has no public method by that name")
-        decoder, rebuilder, args, kwargs = _arguments(header, blobs)
+        # the stub's links may name the object's own arrays ("h"): its in-place changes are written into them
+        old = None if building is not None else held_targets({key: value for key, value in _public(entry[1]).items()
+                                                      if key in entry[3]}, self._fixed)
+        decoder, rebuilder, args, kwargs = _arguments(header, blobs, old=old)
         if building is not None:
             if len(self.objects) >= MAX_OBJECTS:
                 return self._refuse(text("grade.reference_limits.objects", count=MAX_OBJECTS))
@@ -282,11 +286,13 @@ def _settable(cls: type, key) -> bool:
     return True
 
 
-def _arguments(header: dict, blobs: list[bytes], names=("args", "kwargs", "p", "k"), decoder=None, rebuilder=None):
+def _arguments(header: dict, blobs: list[bytes], names=("args", "kwargs", "p", "k"), decoder=None, rebuilder=None,
+               old=None):
     """(decoder, rebuilder, args, kwargs) of a call, validated: plain data, identifier keywords, links.
 
     names: the header's fields and the links' roots (the constructor's of a call that builds first:
-    new_args, new_kwargs, n, m); decoder and rebuilder: those of the same message, if made already.
+    new_args, new_kwargs, n, m); decoder and rebuilder: those of the same message, if made already;
+    old: what the links may name besides this message (sharing.held_targets), for a new rebuilder.
     """
     args, kwargs = header.get(names[0], []), header.get(names[1], {})
     if type(args) is not list or type(kwargs) is not dict or len(args) + len(kwargs) > MAX_ARGUMENTS:
@@ -294,7 +300,7 @@ def _arguments(header: dict, blobs: list[bytes], names=("args", "kwargs", "p", "
     if not all(type(k) is str and k.isidentifier() and not k.startswith("_") and len(k) <= 100 for k in kwargs):
         raise ProtocolError("malformed keyword argument in a reference call")
     decoder = decoder or Decoder(blobs, _no_handles)
-    rebuilder = rebuilder or Rebuilder(read_links(header.get("links"), same=False), None, strict=True)
+    rebuilder = rebuilder or Rebuilder(read_links(header.get("links"), same=False), old, strict=True)
     args = [rebuilder.value(decoder.decode(node), (names[2], i)) for i, node in enumerate(args)]
     kwargs = {key: rebuilder.value(decoder.decode(node), (names[3], key)) for key, node in kwargs.items()}
     return decoder, rebuilder, args, kwargs

@@ -12,6 +12,10 @@ An instance mirrors the plain data of its counterpart (params, grads, cache, dW,
 ...): before a method call the stub sends its attributes along (the student may
 have changed them), after it the grader sends them back, with links that keep
 every array the student already holds the same object (sandbox/sharing.py).
+Both ways an array that is the same object on both sides is written into, not
+replaced: what the student's `param -= lr * grad` changes reaches the arrays
+the grader's object shares with its parts (a model's layers), and what the
+grader writes into `grads` reaches the list and arrays the student holds.
 
 Everything here runs next to student code: nothing here is trusted, and nothing
 here knows how a reference unit computes.
@@ -28,7 +32,7 @@ import numpy as np
 
 from ..fault import for_student
 from .protocol import Decoder, ProtocolError, pack, unpack
-from .sharing import Rebuilder, SharedEncoder, fingerprint, read_links, resolve
+from .sharing import Rebuilder, SharedEncoder, fingerprint, index, read_links, resolve
 
 
 class Transport:
@@ -41,6 +45,9 @@ class Transport:
         self.pending: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # stub -> (unit, args, kwargs)
         # stub -> {attribute: fingerprint} of what the grader's object holds too: not sent again
         self.agreed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # stub -> {attribute: (paths, keep)}: the arrays and lists that are the same objects on the grader's
+        # side, by identity when last agreed on ({id: ("h", name, ...)}, the objects kept alive for their ids)
+        self.shared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.released: list[int] = []  # handles of stubs gone since the last call, sent with the next
         self.generation = 0
 
@@ -50,6 +57,7 @@ class Transport:
         self.handles = weakref.WeakKeyDictionary()
         self.pending = weakref.WeakKeyDictionary()
         self.agreed = weakref.WeakKeyDictionary()
+        self.shared = weakref.WeakKeyDictionary()
         self.released = []
 
     # -- what the stubs do --------------------------------------------------------
@@ -114,6 +122,7 @@ class Transport:
     def _register(self, stub, handle: int) -> None:
         self.handles[stub] = handle
         self.agreed[stub] = {}
+        self.shared[stub] = {}
         weakref.finalize(stub, self._release, self.generation, handle)
 
     def function(self, unit: str, args: tuple, kwargs: dict):
@@ -126,8 +135,9 @@ class Transport:
     # -- the exchange ---------------------------------------------------------------
     def _call(self, header: dict, label: str, args: tuple, kwargs: dict, stub, pending=None):
         """Send one reference call; (answer, rebuilder, decoder). pending: (unit, args, kwargs) to build first."""
-        encoder = SharedEncoder()
-        roots = {}
+        shared = self.shared.setdefault(stub, {}) if stub is not None and pending is None else {}
+        encoder = SharedEncoder(_held_paths(shared))  # what the grader's object holds: linked to, written into
+        roots, indexed = {}, {}
         if pending is not None:
             unit, new_args, new_kwargs = pending
             header["unit"] = unit
@@ -145,6 +155,7 @@ class Transport:
                 header["deleted"] = deleted
                 for name in deleted:
                     del agreed[name]
+                    shared.pop(name, None)
             for name, value in list(namespace.items()):
                 if type(name) is str and not name.startswith("_"):
                     roots[("s", name)] = value
@@ -154,16 +165,20 @@ class Transport:
                     try:
                         state[name] = encoder.encode(value, ("s", name))
                         agreed[name] = mark
+                        indexed[name] = _index(value, name)
                     except ProtocolError:
                         del roots[("s", name)]  # not plain data (the student hung an object on it): stays here
             header["state"] = state
         header["links"] = encoder.links
         try:
             answer, blobs = self._exchange(header, encoder.blobs)
-        except BaseException:
+        except BaseException as exc:
             if stub is not None:  # the grader may not have taken the state: send all of it next time
                 self.agreed[stub] = {}
+            if isinstance(exc, _Raised):  # it took the state, then the reference raised
+                shared.update(indexed)
             raise
+        shared.update(indexed)  # what the grader's object holds now, by identity: only once it got the message
         rebuilder = Rebuilder(read_links(answer.get("links"), check=False),  # the grader's links: no need to check
                               lambda path: resolve(roots, path), strict=False)
         return answer, rebuilder, Decoder(blobs, _no_handles)
@@ -197,9 +212,11 @@ class Transport:
         """Take the attributes the grader sent (those that changed) onto the stub."""
         state = answer.get("state") or {}
         namespace, agreed = vars(stub), self.agreed.setdefault(stub, {})
+        shared = self.shared.setdefault(stub, {})
         for name, node in state.items():
             namespace[name] = value = rebuilder.value(decoder.decode(node), ("a", name))
             agreed[name] = fingerprint(value)
+            shared[name] = _index(value, name)
 
     def _release(self, generation: int, handle: int) -> None:
         if generation == self.generation:
@@ -250,6 +267,22 @@ def _stub_function(unit: str, transport: Transport):
     function.__name__ = function.__qualname__ = unit
     function.__doc__ = f"{unit}, computed by the grader: the reference takes the place of yours in this test."
     return function
+
+
+def _index(value, name: str) -> tuple[dict, list]:
+    """({id: ("h", name, ...)} of every array, list and dict inside an attribute's value, the objects kept)."""
+    paths, keep = {}, []
+    index(value, ("h", name), paths, keep)
+    return paths, keep
+
+
+def _held_paths(shared: dict) -> dict:
+    """The paths of everything a stub's attributes share with the grader's object, by id (the first path wins)."""
+    paths = {}
+    for name_paths, _ in shared.values():
+        for key, path in name_paths.items():
+            paths.setdefault(key, path)
+    return paths
 
 
 def _plain(value):

@@ -17,10 +17,12 @@ A path is a tuple: a root tag, then list indices and dict keys. Roots:
     ("s", name)  attribute `name` of the object as the stub sent it, before the call
     ("a", name)  attribute `name` after the call
     ("r",)       the call's return value
+    ("h", name)  attribute `name` of the grader's object as both sides last agreed on
+                 it, before this call (a stub's message only: see held)
 
 Only arrays, lists and dicts carry identity (tuples and numbers do not). A
 link's target is either an object the receiver held before this message
-(p, k, n, m, s) or one met earlier in the same message (aliasing inside it).
+(p, k, n, m, s, h) or one met earlier in the same message (aliasing inside it).
 `SharedEncoder` writes values and links; `Rebuilder` reads them back, writing
 new contents into the objects the links name (arrays in place, lists and dicts
 refilled), so that the receiver's references stay valid.
@@ -37,8 +39,8 @@ import numpy as np
 
 from .protocol import MAX_DEPTH, Encoder, ProtocolError
 
-ROOTS = ("p", "k", "n", "m", "s", "a", "r")
-HELD = ("p", "k", "n", "m", "s")  # roots of what the receiver held before the message
+ROOTS = ("p", "k", "n", "m", "s", "a", "r", "h")
+HELD = ("p", "k", "n", "m", "s", "h")  # roots of what the receiver held before the message
 MAX_PATH = MAX_DEPTH + 2
 MAX_LINKS = 100_000
 
@@ -196,7 +198,8 @@ class Rebuilder:
         if type(decoded) is list:
             items = [self.value(v, path + (i,)) for i, v in enumerate(decoded)]
             result = items
-            if type(target) is list:
+            # From the worker a list it held is refilled with arrays only: no list can come to hold itself.
+            if type(target) is list and not (self.strict and not all(isinstance(v, np.ndarray) for v in items)):
                 target[:] = items
                 result = target
         elif type(decoded) is tuple:
@@ -236,6 +239,58 @@ class Rebuilder:
         if self.strict:
             raise ProtocolError("a link names an object that is not there")
         return None
+
+
+def held_targets(attributes: dict, fixed: Callable[[object], bool]) -> Callable[[tuple], object]:
+    """`old` for a Rebuilder reading a stub's links on the trusted side: the object at ("h", name, ...).
+
+    attributes: {name: value} of the grader's object that the stub holds too,
+    as they are before the call; fixed(obj): whether obj must never be written
+    into (the reference module's own data). Only an array, or a list of arrays,
+    is named: the stub's in-place changes are written into them, so arrays the
+    reference object shares (a model's params, its layers' own) see them, as
+    in one process. Anything else at an "h" path is None: the value is taken
+    as new (a stub's link there is no fault: the grader's object may have
+    changed it since). KeyError for other roots.
+    """
+    roots = {("h", name): value for name, value in attributes.items()}
+
+    def old(path: tuple):
+        if path[:1] != ("h",):
+            raise KeyError(path)
+        try:
+            target = resolve(roots, path)
+        except KeyError:
+            return None
+        if isinstance(target, np.ndarray) and target.flags.writeable and not fixed(target):
+            return target
+        if type(target) is list and not fixed(target) and all(isinstance(v, np.ndarray) for v in target):
+            return target
+        return None
+
+    return old
+
+
+def module_data(module) -> Callable[[object], bool]:
+    """Whether an object is (or shares memory with) data of the reference module itself: its globals
+    and its classes' attributes, one level into lists, tuples and dicts. A stub may never write into
+    those, whatever a reference object keeps (sharing.held_targets)."""
+    values = []
+    for value in (vars(module).values() if module is not None else ()):
+        values.extend(vars(value).values() if isinstance(value, type) else (value,))
+    found = []
+    for value in values:
+        found.extend(value.values() if type(value) is dict else value if type(value) in (list, tuple) else ())
+        found.append(value)
+    arrays = [v for v in found if isinstance(v, np.ndarray)]
+    lists = {id(v) for v in found if type(v) is list}
+
+    def fixed(obj) -> bool:
+        if isinstance(obj, np.ndarray):
+            return any(np.may_share_memory(obj, array) for array in arrays)
+        return id(obj) in lists
+
+    return fixed
 
 
 def fingerprint(value, depth: int = 0):
