@@ -46,7 +46,7 @@ _measured: dict[tuple, dict | None] = {}  # (course root, assignment id, test) -
 # (CPU). A cheap test runs again, so that a first run's warm-up does not make its limits; a long one runs
 # once (08's published training takes the reference about 2 s, and each run is that again), where
 # warm-up is a small part, and CPU time sees through a busy machine's stalls without a second run.
-RUNS = 3
+RUNS = 2
 RERUN_SECONDS = 0.1
 _workers: dict[int, object] = {}  # pid -> the in-process worker its measurements share (one folder)
 _lock = threading.Lock()  # one measurement at a time: it reseeds numpy's global state while it runs
