@@ -13,11 +13,13 @@ answer up to the floor; almost every call of every submission answers well
 within it, and then nothing is measured. When a call is still running at the
 floor, the grader runs the same hidden test on the reference solution, in this
 process (trusted code: the solution, through an in-process worker), timing each
-request the test makes in this process's CPU time (so a stall of a busy machine,
-when other processes have the cores, does not become a limit, and one run
-suffices), and lets the call go on until the factor times the reference's time
-for it. That time is the grader's, not the
-student's: the call's limit is pushed back by as much (student.Student._exchange).
+request the test makes (twice: each name keeps its faster run, so a stall of
+a busy machine does not become a limit; once when the first run took more than
+RERUN_SECONDS of CPU, as 08's published training does, where a second run would cost
+as much again and a stall only makes the limit more generous), and lets the
+call go on until the factor times the reference's time for it. That time is
+the grader's, not the student's: the call's limit is pushed back by as much
+(student.Student._exchange).
 Each test is measured at most once per process and assignment (a batch
 measures a test the first time a submission needs it): inputs are
 drawn per submission, but their sizes come from small fixed ranges, and the
@@ -43,9 +45,9 @@ log = logging.getLogger("autograder")
 
 _measured: dict[tuple, dict | None] = {}  # (course root, assignment id, test) -> reference_seconds()
 # Runs of the reference per measured test: up to RUNS, while the runs so far took less than RERUN_SECONDS
-# (CPU). A cheap test runs again, so that a first run's warm-up does not make its limits; a long one runs
-# once (08's published training takes the reference about 2 s, and each run is that again), where
-# warm-up is a small part, and CPU time sees through a busy machine's stalls without a second run.
+# of this process's CPU time.
+# A long test runs once (08's published training takes the reference about 2 s, and each run is that
+# again): one run is never faster than the faster of two, so its limits are never the stricter.
 RUNS = 2
 RERUN_SECONDS = 0.1
 _workers: dict[int, object] = {}  # pid -> the in-process worker its measurements share (one folder)
@@ -103,11 +105,10 @@ def for_test(assignment: Assignment, test: str, secret: bytes, sha256: str, afte
 def reference_seconds(assignment: Assignment, test: str, secret: bytes, sha256: str) -> dict[str, float] | None:
     """The reference solution's time for each request of hidden test `test`, in seconds (cached).
 
-    {label: the slowest request of that label, "": the slowest of all}, in
-    CPU seconds of this process (the reference's calls run in it): what other
-    processes take of the cores while it runs does not count. The test runs
-    again while its runs took less than RERUN_SECONDS, at most RUNS times, and
-    each label keeps its fastest run. None when the reference
+    {label: the slowest request of that label, "": the slowest of all}. The
+    test runs again while its runs took less than RERUN_SECONDS, at most RUNS
+    times, and each label keeps its fastest run: a busy machine that stalls one
+    request of a short test does not make its limit. None when the reference
     could not run the test (a fault of the course: the call then gets the
     manifest's call_seconds, and the log says why).
     """
@@ -128,7 +129,7 @@ def _time_reference(assignment: Assignment, test: str, secret: bytes, sha256: st
     names = [name.rsplit(".", 1)[0] for name in assignment.student_files]
     kept = (np.random.get_state(), random.getstate(), {name: sys.modules.get(name) for name in names})
     try:
-        runs, started = [], time.process_time()
+        runs, started = [], time.process_time()  # CPU: a stall of a busy machine does not make a test long
         while len(runs) < RUNS and (not runs or time.process_time() - started < RERUN_SECONDS):
             runs.append(_run_reference(assignment, test, secret, sha256))
     except Exception as exc:  # the reference fails its own test: a course fault, not the student's
@@ -169,22 +170,18 @@ def _run_reference(assignment: Assignment, test: str, secret: bytes, sha256: str
 
 
 class _TimedStudent(Student):
-    """The proxy, keeping the CPU time of the slowest request of each label in `times`.
-
-    CPU time of the whole process, not of this thread: numpy's BLAS threads count, so a reference
-    that computes on several cores is not timed short.
-    """
+    """The proxy, keeping the time of the slowest request of each label in `times`."""
 
     def __init__(self, *args):
         super().__init__(*args)
         object.__setattr__(self, "times", {})
 
     def _exchange(self, message: bytes, seconds, label: str = "") -> bytes:
-        started = time.process_time()
+        started = time.perf_counter()
         try:
             return super()._exchange(message, seconds, label)
         finally:
-            took = time.process_time() - started
+            took = time.perf_counter() - started
             self.times[label] = max(self.times.get(label, 0.0), took)
 
 

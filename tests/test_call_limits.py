@@ -99,29 +99,18 @@ def test_the_reference_is_timed_once_per_test_and_takes_well_under_the_floor(mon
     assert 0 < first[""] < a.limits.call_seconds_floor / a.limits.call_time_factor * 10  # well under: 8 ms
 
 
-def test_a_stall_while_the_reference_is_timed_does_not_become_a_limit(monkeypatch):
-    """Other processes taking the cores (here: a sleep in every request) are not the reference's time, and a
-    cheap test runs a few times (its fastest run kept, warm-up aside)."""
-    from autograder.proxy import Student
-
-    a = course.load(AID)
+def test_a_short_tests_reference_runs_twice_and_each_request_keeps_its_faster_run(monkeypatch):
+    """A stall of a busy machine in one run of a short test does not make its limit."""
+    made = iter([{"Affine.forward": 0.004, "Affine": 0.001}, {"Affine.forward": 0.002, "Affine": 0.003}])
     monkeypatch.setattr(call_limits, "_measured", {})  # what is measured here is not another test's limit
-    runs, stall = [], 0.05
-    exchange, run = Student._exchange, call_limits._run_reference
-
-    def stalled(self, *args, **kwargs):
-        time.sleep(stall)
-        return exchange(self, *args, **kwargs)
-
-    monkeypatch.setattr(Student, "_exchange", stalled)
-    monkeypatch.setattr(call_limits, "_run_reference", lambda *args: runs.append(args) or run(*args))
-    timed = call_limits.reference_seconds(a, "test_affine_forward_matches_reference", b"", "x")
-    assert len(runs) == call_limits.RUNS
-    assert 0 < timed[""] < stall / 2, timed
+    monkeypatch.setattr(call_limits, "_run_reference", lambda *args: next(made))
+    timed = call_limits.reference_seconds(course.load(AID), "test_affine_forward_matches_reference", b"", "x")
+    assert timed == {"Affine.forward": 0.002, "Affine": 0.001, "": 0.002}
 
 
 def test_a_long_reference_run_is_not_repeated(monkeypatch):
-    """08's published training takes the reference seconds: measuring it costs one run, not RUNS."""
+    """08's published training takes the reference seconds: measuring it costs one run, not two (one run is
+    never faster than the faster of two: its limits are never the stricter)."""
     runs = []
 
     def slow_run(*args):
