@@ -14,9 +14,12 @@ within it, and then nothing is measured. When a call is still running at the
 floor, the grader runs the same hidden test on the reference solution, in this
 process (trusted code: the solution, through an in-process worker), timing each
 request the test makes (twice: each name keeps its faster run, so a stall of
-a busy machine does not become a limit), and lets the call go on until the
-factor times the reference's time for it. That time is the grader's, not the
-student's: the call's limit is pushed back by as much (student.Student._exchange).
+a busy machine does not become a limit; once when the first run took more than
+RERUN_SECONDS of CPU, as 08's published training does, where a second run would cost
+as much again and a stall only makes the limit more generous), and lets the
+call go on until the factor times the reference's time for it. That time is
+the grader's, not the student's: the call's limit is pushed back by as much
+(student.Student._exchange).
 Each test is measured at most once per process and assignment (a batch
 measures a test the first time a submission needs it): inputs are
 drawn per submission, but their sizes come from small fixed ranges, and the
@@ -41,7 +44,12 @@ from .proxy import Student
 log = logging.getLogger("autograder")
 
 _measured: dict[tuple, dict | None] = {}  # (course root, assignment id, test) -> reference_seconds()
-RUNS = 2  # runs of the reference per measured test
+# Runs of the reference per measured test: up to RUNS, while the runs so far took less than RERUN_SECONDS
+# of this process's CPU time.
+# A long test runs once (08's published training takes the reference about 2 s, and each run is that
+# again): one run is never faster than the faster of two, so its limits are never the stricter.
+RUNS = 2
+RERUN_SECONDS = 0.5  # CPU: far above a first run's warm-up (about 0.05 s), far below 08's training (2 s)
 _workers: dict[int, object] = {}  # pid -> the in-process worker its measurements share (one folder)
 _lock = threading.Lock()  # one measurement at a time: it reseeds numpy's global state while it runs
 
@@ -98,8 +106,9 @@ def reference_seconds(assignment: Assignment, test: str, secret: bytes, sha256: 
     """The reference solution's time for each request of hidden test `test`, in seconds (cached).
 
     {label: the slowest request of that label, "": the slowest of all}. The
-    test runs RUNS times, and each label keeps its fastest run: a busy machine
-    that stalls one request does not make its limit. None when the reference
+    test runs again while its runs took less than RERUN_SECONDS, at most RUNS
+    times, and each label keeps its fastest run: a busy machine that stalls one
+    request of a short test does not make its limit. None when the reference
     could not run the test (a fault of the course: the call then gets the
     manifest's call_seconds, and the log says why).
     """
@@ -120,7 +129,9 @@ def _time_reference(assignment: Assignment, test: str, secret: bytes, sha256: st
     names = [name.rsplit(".", 1)[0] for name in assignment.student_files]
     kept = (np.random.get_state(), random.getstate(), {name: sys.modules.get(name) for name in names})
     try:
-        runs = [_run_reference(assignment, test, secret, sha256) for _ in range(RUNS)]
+        runs, started = [], time.process_time()  # CPU: a stall of a busy machine does not make a test long
+        while len(runs) < RUNS and (not runs or time.process_time() - started < RERUN_SECONDS):
+            runs.append(_run_reference(assignment, test, secret, sha256))
     except Exception as exc:  # the reference fails its own test: a course fault, not the student's
         log.warning("%s %s: could not time the reference solution (%s: %s); its calls get call_seconds",
                     assignment.id, test, type(exc).__name__, exc)

@@ -2,7 +2,9 @@
 
 The process's time is mostly imports: the batch machinery (executors' lanes and
 multiprocessing), the report and assign packages, rich (unless a table is
-printed), hypothesis and dask have no part in one grade.
+printed), hypothesis and dask have no part in one grade. Nor has most of the
+message catalogue: a sentence is read from its own file (grade.toml for
+"grade." keys) when first asked for.
 """
 
 from __future__ import annotations
@@ -37,3 +39,23 @@ def test_one_grade_imports_no_batch_machinery(tmp_path, extra):
 
 def test_a_quiet_grade_imports_no_rich(tmp_path):
     assert not [m for m in imported(tmp_path, "--quiet") if m.split(".")[0] == "rich"]
+
+
+def test_a_sentence_is_read_from_its_own_catalogue_file_only(monkeypatch):
+    from autograder import messages
+
+    read = []
+    load = messages.tomllib.load
+    monkeypatch.setattr(messages.tomllib, "load", lambda handle: read.append(Path(handle.name).name) or load(handle))
+    messages.namespace.cache_clear()
+    try:
+        assert messages.text("grade.then", lang="en", first="a", last="b")
+        assert messages.text("grade.check_failed", lang="en") and messages.has("grade.then")
+        assert read == ["grade.toml"]
+        with pytest.raises(KeyError):
+            messages.text("nowhere.at_all", lang="en")
+        with pytest.raises(KeyError):
+            messages.text("../en/grade.then", lang="en")
+        assert read == ["grade.toml"]
+    finally:
+        messages.namespace.cache_clear()

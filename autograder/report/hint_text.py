@@ -34,7 +34,7 @@ def already_said(key: str, lang: str | None, output: str) -> bool:
 
 def sentence(key: str, lang: str | None = None) -> str:
     """The hint's sentence in the chosen language with its fields left open; the key if unknown."""
-    template = messages.catalogue(messages.language(lang)).get(key)
+    template = messages.namespace(messages.language(lang), key.split(".", 1)[0]).get(key)
     if template is None:
         return key
     try:
