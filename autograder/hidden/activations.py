@@ -41,7 +41,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, fail
+from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
 from autograder.bugs import activations as bugs
@@ -254,9 +255,8 @@ def _gradient_check(student, ref, name):
     hint = [_detected(ref, name, x, dout, dx), RULE[name]]
     if hints.matches(out, x):  # forward is the identity, which no activation here is on these inputs
         fail("hidden.activations.forward_identity", what=f"{name}.forward(x)", hint=FORWARD_HINT[name])
-    num = numerical_gradient(lambda v: getattr(student, name)().forward(v), x, dout, f"{name}.forward(x)",
-                             step=STEP)
-    assert_gradients({"dx": (dx, num)}, f"{name}.backward", hint=hint, reference={"dx": rdx})
+    num = Numerical(lambda v: getattr(student, name)().forward(v), x, dout, f"{name}.forward(x)", step=STEP)
+    check_gradients({"dx": (dx, num)}, f"{name}.backward", hint=hint, reference={"dx": rdx})
 
 
 # -- Relu -----------------------------------------------------------------------

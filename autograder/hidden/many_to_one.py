@@ -63,7 +63,8 @@ then means the same thing for np.mean and for a sum divided by N.
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, fail
+from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
 from autograder.bugs import many_to_one as bugs
@@ -130,12 +131,12 @@ def _list(value, length, what, hint):
 
 
 def _gradients(checks, what, hint, reference):
-    """assert_gradients that counts only where the student's loss is not degenerate (rule 2).
+    """The gradient check, counting only where the student's loss is not degenerate (rule 2).
 
-    checks: {name: (analytic, numerical)}; reference: {name: the reference's gradient}.
+    checks: {name: (analytic, Numerical)}; reference: {name: the reference's gradient}.
     Every submission gets the same allowed error (module docstring).
     """
-    assert_gradients(checks, what, hint=hint, reference=reference, through="ManyToOneRNN.loss")
+    check_gradients(checks, what, hint=hint, reference=reference, through="ManyToOneRNN.loss")
 
 
 # -- data ------------------------------------------------------------------------
@@ -474,7 +475,7 @@ def _gentle_case(rng, ref, n, steps):
 
 def _richardson(f, x, what):
     """Central differences at STEP and 2 * STEP combined to cancel their h ** 2 error: (4 D(h) - D(2h)) / 3."""
-    return (4 * numerical_gradient(f, x, what=what, step=STEP) - numerical_gradient(f, x, what=what, step=2 * STEP)) / 3
+    return Numerical(f, x, what=what, step=STEP, extrapolated=True)
 
 
 def test_backward_matches_numerical_gradient_of_your_loss(student, ref):
