@@ -45,6 +45,7 @@ from autograder.directional import Numerical, check_gradients
 from autograder.messages import text
 
 STEP = 2e-2  # central differences of the student's forward, extrapolated (see above)
+ALONG_STEP = 3e-2  # the same along a random direction (see above)
 
 FORWARD_HINT = "hidden.rnn.forward"
 GRAD_HINTS = {name: f"hidden.rnn.{name}" for name in ("dx", "dh_prev", "dWx", "dWh", "db")}
@@ -86,7 +87,7 @@ def _saturating(rng, n, d, h):
 
 def _numerical(f, x, dout, what):
     """Central differences of sum(f(x) * dout) at STEP and 2 * STEP, extrapolated: (4 D(h) - D(2h)) / 3."""
-    return Numerical(f, x, dout, what, step=STEP, extrapolated=True)
+    return Numerical(f, x, dout, what, step=STEP, extrapolated=True, along_step=ALONG_STEP)
 
 
 # -- running a cell ----------------------------------------------------------------
@@ -354,7 +355,7 @@ def test_rnn_parameter_gradients_match_numerical_gradient(student, ref):
     builds = [lambda v: student.RNN(v, Wh, b), lambda v: student.RNN(Wx, v, b), lambda v: student.RNN(Wx, Wh, v)]
     checks, reference, hint = {}, {}, []
     for i, (name, build, param) in enumerate(zip(NAMES, builds, (Wx, Wh, b))):
-        num = _numerical(lambda v: build(v).forward(x, h_prev), param, dh_next, "RNN.forward(x, h_prev)")
+        num = _numerical(lambda v, build=build: build(v).forward(x, h_prev), param, dh_next, "RNN.forward(x, h_prev)")
         key = f"grads[{i}] ({name})"
         checks[key], reference[key] = (grads[i], num), rgrads[i]
         hint += _hint(name, grads[i], inputs)
