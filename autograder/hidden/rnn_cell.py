@@ -32,7 +32,11 @@ one of the two only: at a step of 1e-3, float32 rounding of
 sum(h_next * dh_next) reaches 1.1e-2; at 1e-2, truncation reaches 6e-3 in
 float64. The checks count only where the forward depends on the input
 (assert_gradients' reference=): a constant forward, or one without the bias,
-earns nothing there.
+earns nothing there. Each input is checked along random directions first
+(autograder/directional.py), extrapolated from ALONG_STEP = 3e-2 and twice it:
+the largest error along a direction over the suite's and the corpus's
+correct submissions (30 draws each) was 1.0e-3 of the 2e-3 allowed (float32
+cells; 2.1e-3 at 2e-2, and float64 truncation reaches 1.8e-3 at 4e-2).
 """
 
 import numpy as np

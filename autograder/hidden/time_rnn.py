@@ -30,7 +30,14 @@ relative, and a float32 forward's rounding about 1e-4) against the engine's
 one allowed error for every submission (assertions.GRADIENT_TOLERANCE, 2e-2),
 which a wrong transpose or a missing step exceeds many times over. They count
 only where the student's forward depends on what is perturbed: the reference's
-gradient goes along as `reference`.
+gradient goes along as `reference`. Each input is checked along random
+directions first (autograder/directional.py): Embedding, TimeEmbedding and
+TimeAffine with one central difference at STEP (they are linear), TimeRNN
+extrapolated from ALONG_STEP = 2e-2 and twice it (at 3e-2 and above, the
+truncation of a move of every entry at once shows; float32 rounding grows
+below). The largest error along a direction over the suite's and the corpus's
+correct submissions, 20 draws each: 1.0e-3 for TimeRNN, 1.3e-3 for a float32
+TimeAffine, of the 2e-3 allowed.
 """
 
 import numpy as np
