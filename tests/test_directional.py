@@ -189,3 +189,29 @@ def test_over_shapes_exact_gradients_pass_and_one_wrong_entry_is_caught(shape, s
     assert np.max(direction_errors(wrong, numerical, z)) > THRESHOLD
     with pytest.raises(CheckFailed):
         check_gradients({"dx": (wrong, numerical)}, "f", rng=rng)
+
+
+# -- graded: the student reads the same feedback ------------------------------------------------
+
+GRADIENT_BUGS = [("05_rnn_cell", "tanh derivative 1 - h_next instead of 1 - h_next ** 2"),
+                 pytest.param("06_time_rnn", "TimeRNN does not add dh from the next step", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("aid, name", GRADIENT_BUGS)
+def test_a_gradient_bug_gets_the_feedback_of_the_per_entry_check(aid, name, fork_server, monkeypatch):
+    import tomllib
+    from pathlib import Path
+
+    from autograder import course, reference
+    from autograder.assign import mutants
+    from autograder.grade import grade
+
+    assignment = course.load(aid)
+    entries = tomllib.loads((Path(__file__).parent / "mutants" / f"{aid}.toml").read_text(encoding="utf-8"))["mutant"]
+    submission = mutants.submission(assignment, next(e for e in entries if e["name"] == name))
+    only = tuple(test for test in reference.hidden_tests(assignment) if "numerical" in test)
+    along = grade(assignment, submission, fork_server, lang="en", only=only)
+    monkeypatch.setattr(directional, "ALONG", False)
+    per_entry = grade(assignment, submission, fork_server, lang="en", only=only)
+    assert [(t.passed, t.output, t.hints) for t in along.tests] == [(t.passed, t.output, t.hints) for t in per_entry.tests]
+    assert not all(t.passed for t in along.tests)
