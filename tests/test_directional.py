@@ -107,6 +107,14 @@ def test_an_input_with_fewer_entries_than_the_directions_cost_is_checked_entry_b
     assert not seen
 
 
+def test_a_loss_computed_on_the_grader_side_is_evaluated_once_per_point():
+    from autograder.round_trips import evaluate_all
+
+    calls = []
+    values = evaluate_all(lambda v: calls.append(1) or float(np.sum(v ** 2)), [np.ones(2), np.zeros(2), 2 * np.ones(2)])
+    assert values == [2.0, 0.0, 8.0] and len(calls) == 3
+
+
 def _message(function, *args, **kwargs) -> str:
     with pytest.raises(CheckFailed) as caught:
         function(*args, **kwargs)
