@@ -308,6 +308,23 @@ def _evaluate_all(f: Callable, points: list) -> list:
     return evaluate_all(f, points)
 
 
+def scalar_of(result, weights: np.ndarray | None, what: str) -> float:
+    """sum(result * weights) in float64, or the single number result when weights is None.
+
+    The quantity a numerical gradient differentiates; a result that is not an
+    array of numbers, or not of the weights' shape, fails with its own message.
+    """
+    __tracebackhide__ = True  # pytest: the test's line and the message, not this frame
+    value = as_array(result, what).astype(np.float64)
+    if weights is None:
+        if value.size != 1:
+            _raise(_say("single_number", what=what, shape=value.shape), [])
+        return float(value.reshape(()))
+    if value.shape != weights.shape:
+        _raise(_say("shape", what=what, actual=value.shape, expected=weights.shape), [])
+    return float(np.sum(value * weights))
+
+
 def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None,
                        what: str = "forward", *, step: float | None = None) -> np.ndarray:
     """Central-difference gradient of sum(f(x) * dout) (or of the scalar f(x)) with respect to x.
@@ -323,19 +340,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
     __tracebackhide__ = True  # pytest: the test's line and the message, not this frame
     x = np.array(x, dtype=np.float64)
     weights = None if dout is None else np.asarray(dout, dtype=np.float64)
-
-    def scalar_of(result):
-        out = as_array(result, what)
-        value = out.astype(np.float64)
-        if weights is None:
-            if value.size != 1:
-                _raise(_say("single_number", what=what, shape=value.shape), [])
-            return float(value.reshape(())), out
-        if value.shape != weights.shape:
-            _raise(_say("shape", what=what, actual=value.shape, expected=weights.shape), [])
-        return float(np.sum(value * weights)), out
-
-    scalar_of(f(x))  # the student's output checked once, with its own message, before the perturbed calls
+    scalar_of(f(x), weights, what)  # the student's output checked once, with its own message, before the perturbed calls
     h = STEP if step is None else float(step)
     points = []
     for i in np.ndindex(x.shape):
@@ -343,7 +348,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
             point = x.copy()
             point[i] += delta
             points.append(point)
-    values = [scalar_of(out)[0] for out in _evaluate_all(f, points)]
+    values = [scalar_of(out, weights, what) for out in _evaluate_all(f, points)]
     grad = np.zeros_like(x)
     for k, i in enumerate(np.ndindex(x.shape)):
         grad[i] = (values[2 * k] - values[2 * k + 1]) / (2 * h)

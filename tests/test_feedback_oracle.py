@@ -21,7 +21,7 @@ import re
 import numpy as np
 import pytest
 
-from autograder import assertions, course
+from autograder import assertions, course, directional
 from autograder.assign import mutants
 from autograder.grade import grade
 from autograder.proxy import Student
@@ -171,7 +171,7 @@ def recorded(monkeypatch):
         return gradients(pairs, *args, **kwargs)
 
     replacements = {"assert_close": recording_close, "assert_gradients": recording_gradients}
-    modules = [assertions] + [importlib.import_module(f"autograder.hidden.{course.load(aid).slug}")
+    modules = [assertions, directional] + [importlib.import_module(f"autograder.hidden.{course.load(aid).slug}")
                           for aid in course.assignment_ids()]
     for module in modules:
         for name, replacement in replacements.items():

@@ -54,7 +54,12 @@ float32 models use at most 26 % of it (the loss cast to float32 18 %, float32
 hidden states 18 %), whereas one step of 1e-2 on the constructor's parameters
 used up to 20 times it.
 These checks count only where the student's loss depends on the parameter:
-the reference's gradient goes along as `reference`.
+the reference's gradient goes along as `reference`. Each parameter is checked
+along random directions first (autograder/directional.py), at the same steps:
+over the suite's and the corpus's correct submissions (12 draws each) models
+in float32 throughout reach 3.5e-3 along a direction against the 2e-3
+allowed there on 0.7 % of their parameters, which the per-entry check then
+judges (2e-2 and 4e-2 did worse: rounding below, truncation above).
 
 Losses and gradients are tested with output_size = 1: "mean over the batch"
 then means the same thing for np.mean and for a sum divided by N.
@@ -64,7 +69,8 @@ import numpy as np
 
 from autograder import hints
 from autograder.fault import EngineError
-from autograder.assertions import assert_close, assert_gradients, fail, numerical_gradient
+from autograder.assertions import assert_close, fail
+from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
 from autograder.bugs import many_to_one as bugs
@@ -131,12 +137,12 @@ def _list(value, length, what, hint):
 
 
 def _gradients(checks, what, hint, reference):
-    """assert_gradients that counts only where the student's loss is not degenerate (rule 2).
+    """The gradient check, counting only where the student's loss is not degenerate (rule 2).
 
-    checks: {name: (analytic, numerical)}; reference: {name: the reference's gradient}.
+    checks: {name: (analytic, Numerical)}; reference: {name: the reference's gradient}.
     Every submission gets the same allowed error (module docstring).
     """
-    assert_gradients(checks, what, hint=hint, reference=reference, through="ManyToOneRNN.loss")
+    check_gradients(checks, what, hint=hint, reference=reference, through="ManyToOneRNN.loss")
 
 
 # -- data ------------------------------------------------------------------------
@@ -475,7 +481,7 @@ def _gentle_case(rng, ref, n, steps):
 
 def _richardson(f, x, what):
     """Central differences at STEP and 2 * STEP combined to cancel their h ** 2 error: (4 D(h) - D(2h)) / 3."""
-    return (4 * numerical_gradient(f, x, what=what, step=STEP) - numerical_gradient(f, x, what=what, step=2 * STEP)) / 3
+    return Numerical(f, x, what=what, step=STEP, extrapolated=True)
 
 
 def test_backward_matches_numerical_gradient_of_your_loss(student, ref):

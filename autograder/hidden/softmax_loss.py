@@ -34,7 +34,10 @@ over 300 draws in assert_gradients' measure (allowed 1e-2): worst error 7e-7
 for a float64 forward (the 1e-7 inside the log) and 1.2e-3 for a float32 one;
 a plain central difference at 1e-3 left the float32 forward at 1.6e-2. A
 forward that does not depend on x (a constant loss) earns nothing there
-(assert_gradients' reference=).
+(assert_gradients' reference=). The check goes along random directions first
+(autograder/directional.py), at the same steps: the largest error along a
+direction over the suite's and the corpus's correct submissions (20 draws
+each) was 1.2e-3 of the 2e-3 allowed (a float32 forward).
 
 SoftmaxWithLoss is backward(dout=1): the textbook's version ignores dout, so
 backward is only ever called with its default here.
@@ -46,7 +49,8 @@ from autograder import hints
 from autograder.hidden import draw
 from autograder.bugs import softmax_loss as bugs
 from autograder.proxy import StudentError
-from autograder.assertions import as_array, assert_close, assert_gradients, assert_shape, fail, numerical_gradient
+from autograder.assertions import as_array, assert_close, assert_shape, fail
+from autograder.directional import Numerical, check_gradients
 from autograder.messages import text
 
 LOSS_ATOL = 1e-5  # accepts log(y) and log(y + 1e-7) alike (see above)
@@ -125,9 +129,7 @@ def _array(value, what, hint=None):
 
 def _numerical(f, x, what):
     """Central differences of the scalar f(x) at STEP and 2 * STEP, extrapolated: (4 D(h) - D(2h)) / 3."""
-    fine = numerical_gradient(f, x, what=what, step=STEP)
-    coarse = numerical_gradient(f, x, what=what, step=2 * STEP)
-    return (4 * fine - coarse) / 3
+    return Numerical(f, x, what=what, step=STEP, extrapolated=True)
 
 
 def _on_a_vector(call, key, advice, *args):
@@ -412,5 +414,5 @@ def test_softmax_with_loss_gradient_matches_numerical_gradient(student, ref):
         _, _, dx = _run(student, x, t)
         _, _, rdx = _run(ref, x, t)
         num = _numerical(lambda v: student.SoftmaxWithLoss().forward(v, t), x, "SoftmaxWithLoss.forward(x, t)")
-        assert_gradients({"dx": (dx, num)}, f"SoftmaxWithLoss.backward() {_say('with', kind=_say(kind))}",
-                         reference={"dx": rdx}, hint=[bugs.softmax_with_loss_dx(dx, x, t), DX_HINT])
+        check_gradients({"dx": (dx, num)}, f"SoftmaxWithLoss.backward() {_say('with', kind=_say(kind))}",
+                        reference={"dx": rdx}, hint=[bugs.softmax_with_loss_dx(dx, x, t), DX_HINT])
