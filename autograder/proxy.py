@@ -16,7 +16,7 @@ from typing import Protocol
 
 from . import fault, untrusted
 from .messages import text
-from .reference_calls import ROUND_TRIP_SECONDS, ReferenceCalls
+from .reference_calls import FORGIVEN_SECONDS, REFERENCE_LEG_SECONDS, ReferenceCalls
 from .round_trips import _RECORDING, PROGRAM_OPS, CallKnowledge, Deferred, ModuleName, Pending, RemoteMethod, _snapshot
 from .sandbox.protocol import DECODING_ERRORS, Decoder, Encoder, ProtocolError, Ref, pack, unpack
 
@@ -194,8 +194,8 @@ class Student:
         limit of a request named `label` (measured from the reference solution)
         and waits up to that.
         The call's time limit covers the worker's time only: each leg of the
-        exchange gets what the earlier legs left (less ROUND_TRIP_SECONDS of each
-        leg after a reference call), and the grader's time computing the
+        exchange gets what the earlier legs left (each leg after a reference call is
+        forgiven up to REFERENCE_LEG_SECONDS, FORGIVEN_SECONDS in all), and the grader's time computing the
         reference (between legs) has its own budget (reference_calls.py).
         """
         references = self._references
@@ -211,22 +211,23 @@ class Student:
         if serving is not None:  # no process boundary: the worker calls the reference directly
             with serving(references.answer):
                 return self._channel.exchange(message, seconds)
-        used, legs = 0.0, 0
+        used, legs, forgiven = 0.0, 0, 0.0
         while True:
+            forgivable = min(REFERENCE_LEG_SECONDS, FORGIVEN_SECONDS - forgiven) if legs else 0.0
             started, measuring = time.monotonic(), [0.0]
             longer = {}
             if policy is not None and not policy.measured():  # past the first wait: the whole limit, less what's used
 
-                def later(used=used, measuring=measuring):
+                def later(used=used, measuring=measuring, forgivable=forgivable):
                     """The leg's whole limit, plus the grader's time measuring the reference: not the student's."""
                     begun = time.monotonic()
                     whole = policy.whole(label)
                     measuring[0] = time.monotonic() - begun
-                    return whole - used + measuring[0]
+                    return whole - used + forgivable + measuring[0]
 
                 longer["later"] = later
             try:
-                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001),
+                body = self._channel.exchange(message, seconds if limit is None else max(limit - used, 0.001) + forgivable,
                                               **longer)
             except WorkerLost as exc:
                 if policy is not None:
@@ -237,7 +238,8 @@ class Student:
             if policy is not None:
                 limit = policy.current(label)
             leg = time.monotonic() - started - measuring[0]
-            used += max(leg - ROUND_TRIP_SECONDS, 0.0) if legs else leg  # a busy machine's wake-ups are not the student's
+            forgiven += min(leg, forgivable)  # the reference call's own cost in the worker, not the student's
+            used += leg - min(leg, forgivable)
             if not references.is_call(body):
                 return body
             legs += 1

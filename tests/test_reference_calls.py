@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from autograder import proxy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -703,14 +705,36 @@ class _SlowRoundTrips:
         return pack({"value": len(self.given)}, [])[8:]
 
 
-def test_a_busy_machines_round_trips_are_not_the_students_time():
+def _charged_legs(calls: int, leg: float, forgiven_most: float | None = None, monkeypatch=None):
+    """A request of `calls` reference calls whose legs take `leg` s: the channel, after the request."""
+    if forgiven_most is not None:
+        monkeypatch.setattr(proxy, "FORGIVEN_SECONDS", forgiven_most)
     module = types.ModuleType("quick_reference")
     module.f = lambda: 0
-    channel = _SlowRoundTrips(calls=40, leg=0.003)
+    channel = _SlowRoundTrips(calls=calls, leg=leg)
     student = Student(channel, "layers.py", references=ReferenceCalls(module, ("f",)))
-    assert student._request("getattr", "x", target=None, name="x") == 41
-    # 41 legs of 3 ms or more: the first is the student's, each later one less the 1 ms allowed for its round trip
+    assert student._request("getattr", "x", target=None, name="x") == calls + 1
+    return channel
+
+
+def test_a_busy_machines_round_trips_are_not_the_students_time():
+    channel = _charged_legs(calls=40, leg=0.03)
+    # 41 legs of 30 ms or more: the first is the student's, each later one less the 20 ms a reference call's
+    # own cost in the worker may take; each later leg may run that much past what is left
     assert channel.given[0] == 1.0
-    charged = channel.took[0] + sum(leg - 0.001 for leg in channel.took[1:-1])
+    allowed = proxy.REFERENCE_LEG_SECONDS
+    charged = channel.took[0] + sum(leg - allowed for leg in channel.took[1:-1])
+    assert abs(channel.given[-1] - (1.0 - charged + allowed)) < 0.01
+    assert channel.given[-1] > 1.0 - sum(channel.took[:-1]) + 0.3
+
+
+def test_legs_within_a_reference_calls_own_cost_are_not_charged_at_all():
+    channel = _charged_legs(calls=60, leg=0.015)  # 60 x 15 ms: 0.9 s of legs, none the student's
+    assert abs(channel.given[-1] - (1.0 - channel.took[0] + proxy.REFERENCE_LEG_SECONDS)) < 0.01
+
+
+def test_a_worker_calling_the_reference_without_end_gains_at_most_the_forgiven_seconds(monkeypatch):
+    channel = _charged_legs(calls=30, leg=0.02, forgiven_most=0.1, monkeypatch=monkeypatch)
+    # only the first 0.1 s of legs is forgiven; from there on every leg counts in full
+    charged = sum(channel.took[:-1]) - 0.1
     assert abs(channel.given[-1] - (1.0 - charged)) < 0.01
-    assert channel.given[-1] > 1.0 - sum(channel.took[:-1]) + 0.03
