@@ -16,57 +16,9 @@ gradient that is not a finite array of the input's shape, a forward that
 raises or returns something else, a gradient near zero, an input with fewer
 entries than directions) goes to the per-entry check directly.
 
-What is compared. With a the analytic gradient, n the numerical one the
-per-entry check would compute, the per-entry check fails when some entry has
-    |a_i - n_i| / max(|n_i|, F_n) > GRADIENT_TOLERANCE (tol),
-F_n = max(GRADIENT_FLOOR_SCALE * max|n|, GRADIENT_FLOOR) (assertions.relative_error).
-n is unknown here, so each entry's scale comes from a instead:
-w_i = max(|a_i|, F_a), and u_i = (a_i - n_i) / w_i is each entry's relative
-error in that scale. A direction is v = z / w with z uniform in [-1, 1] per
-entry (drawn from the submission's own seed, hidden/draw.py), and the central
-difference of sum(f * dout) along v gives <n, v> (to the numerical gradient's
-own rounding and truncation); the direction's error is
-    S = |<a, v> - <n, v>| = |sum_i z_i u_i|,
-the entries' relative errors summed with random weights of at most 1. An
-input passes when S <= THRESHOLD (tol / 10) along every direction.
-
-Why that catches what the per-entry check catches. If the per-entry check
-fails at an entry i, then max_i |u_i| > tol / (1 + tol): with E = max|a - n|,
-w_i <= max(|n_i|, F_n) + max(|a_i - n_i|, E / 100), so either that entry's u_i
-exceeds |e_i| / (max(|n_i|, F_n) + |e_i|) > tol / (1 + tol), or the largest
-error E, at an entry whose w is at most max|n| + E with E > tol * max|n|,
-does. Write S = c + z_m u_m for the largest |u_m| = U: whatever c the other
-entries add, z_m u_m is uniform on [-U, U] (density 1 / 2U), so
-    P(S <= THRESHOLD) <= THRESHOLD / U < (1 + tol) / 10 = 0.102
-per direction, whatever the bug's pattern (one entry of many, a row of
-wrong signs, a small missing term), and DIRECTIONS = 4 independent
-directions all miss it with probability at most 0.102 ** 4 = 1.1e-4. That is
-for an error just over the allowed one; a bug off by 10 % at some entry
-(U >= 0.1) passes one direction with probability at most 0.02 and all four
-with 1.6e-7. The directions are fixed by the submission's seed: the same
-submission always gets the same verdict.
-
-Why correct code passes. A correct analytic gradient leaves in S only the
-central differences' own error along v: rounding of f (float32 above all)
-divided by the step, and truncation. v's largest entry is scaled to the
-step, so a direction's rounding is about that of one entry's numerical
-gradient at the floor F_a; a nonlinear unit extrapolates (Richardson) at a
-step of its own (`along_step`), where truncation of a move of every entry at
-once stays small. Measured over the correct submissions of the mutation suite
-and the corpus (the solution, every variant, every correct_*.py, 12 to 30
-draws each), the largest S was 1.3e-3 for float32 forwards and a few 1e-4 for
-float64 ones, against THRESHOLD 2e-3; only 07's models computed in float32
-throughout exceed it, on 0.7 % of inputs, which then take the per-entry check.
-
-The per-entry check and this one estimate the same derivative, each with its
-own error: where the per-entry numerical gradient is itself off by about the
-allowed error (a kink of a wrong forward within the step, truncation at an
-unusually large gradient), the check along directions follows the derivative
-and may pass an entry the per-entry check called off. Over the mutation
-suite and the corpus that happened twice: the dx of a ReLU cell (05's corpus,
-a wrong forward with a backward to match, failed by its dh_prev still) with
-pre-activations within the step of the kink, and a correct TimeRNN's dWx (06)
-whose per-entry central difference at 1e-2 was 2.2 % off at one entry.
+What is compared, why it catches what the per-entry check catches (the
+probabilities), why correct code passes and where the two checks may differ:
+docs/gradient-checks.md.
 """
 
 from __future__ import annotations

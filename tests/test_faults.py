@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder import assertions, course, fault, grade as grading
+from autograder import assertions, course, directional, fault, grade as grading
 from autograder.sandbox import InProcess, reference_stubs
 from autograder.sandbox.protocol import pack
 from autograder.submission import load
@@ -85,17 +85,23 @@ def test_a_hidden_test_tripping_over_a_returned_value_says_so_to_the_student(for
 
 # -- planted bugs in our own code: a grader error, never the student's
 
-def test_a_planted_bug_in_an_assertion_helper_is_a_grader_error(monkeypatch, fork_server):
+@pytest.mark.parametrize("module, helper, file", [
+    (assertions, "relative_error", "assertions.py"),  # the gradient table's, run when a direction is in doubt
+    (directional, "direction_errors", "directional.py"),  # the gradient checks' first pass
+], ids=["assertions", "directional"])
+def test_a_planted_bug_in_an_assertion_helper_is_a_grader_error(monkeypatch, fork_server, module, helper, file):
     def planted(*args, **kwargs):
         raise TypeError("a planted bug in the engine")
 
-    monkeypatch.setattr(assertions, "relative_error", planted)
+    monkeypatch.setattr(module, helper, planted)
+    if module is assertions:  # every input in doubt, so that the table runs
+        monkeypatch.setattr(directional, "_passes", lambda *args, **kwargs: False)
     assignment, submission = solution("03_affine")
     result = grading.grade(assignment, submission, fork_server, lang="en")
     broken = [t for t in result.tests if t.grader_error]
     assert broken and result.failed_by_grader
     for test in broken:
-        assert "planted bug" in test.grader_error and "assertions.py" in test.grader_error
+        assert "planted bug" in test.grader_error and file in test.grader_error
         assert NOT_YOURS in test.output and RETURNED not in test.output and not test.passed
 
 
