@@ -7,51 +7,7 @@
     numerical_gradient(f, x, dout=None, what="forward", *, step=None)
     fail(key, *, hint=None, **fields)
 
-Every failure raises CheckFailed, an AssertionError whose message a student
-can act on, in the catalogue's language (autograder/messages.py): the method,
-the shapes, how many entries are off and by how much, then the hints.
-
-Two audiences. With reveal=False (hidden tests, the default) a message is no
-oracle: it says what failed, the shape, how many entries are wrong and where
-the worst one is, and the size of the error in coarse words ("off by more than
-10 %", "about twice the expected value", "the wrong sign": see error_words),
-never a digit from which an expected value or a hidden input could be read back
-(no relative error to three digits, no tolerance scaled to the expected values).
-With reveal=True (public tests, whose inputs the student has) it gives the
-largest absolute and relative errors, the first mismatching entries with index,
-actual and expected value, and both arrays, as numpy.testing does; a gradient
-check shows analytic and numerical values at the worst entry of every parameter.
-
-A gradient check through the student's own forward proves something only when
-that forward depends on its input: given `reference` (the reference's gradient
-of the same quantity), assert_gradients fails a parameter whose numerical
-gradient is zero wherever the reference's is clearly not, so a constant or zero
-forward with a backward to match earns nothing.
-
-`hint` takes a catalogue key (a sentence that is not a key is shown as
-written, for an instructor's one-off test), a Hint (a key plus fields, from hints.py's
-detectors), None, or a list of these. A "hint." key names a recognised bug: a
-failure carries those keys in `CheckFailed.hints` (grade() copies them into
-TestResult.hints). Other keys give general advice for the property checked.
-Keys are checked when the assertion is called, so a typo fails on a correct
-submission too.
-
-Tolerances never follow what the student returned (its dtype or its last
-digits), so no submission can steer them: a value passes when every entry is
-within RTOL * |expected| + ATOL_SCALE * max|expected| (ATOL_FLOOR at least) of
-the reference. float32 code (the textbook's TimeRNN builds float32 arrays) carries
-about 6e-8 relative rounding per operation, amplified by a few dozen multiply-adds
-and tanh to a few 1e-6 of the array's scale in the assignments' units (the worst
-float32 variant of the mutation suite used 2 % of the allowance): 1e-4 passes it
-with a margin of fifty while a systematic error of 0.1 % fails in every dtype (a wrong transpose, a missing sum or a wrong derivative is off by
-1e-1 or more). The floor covers an expected array of zeros, where float32 code
-that cancels terms leaves rounding of its inputs' scale. Gradient checks
-(analytic against central differences of the student's own forward) have one
-tolerance as well, GRADIENT_TOLERANCE, with a step STEP that suits float32 and
-float64 forwards alike (see numerical_gradient).
-
-This module needs numpy, messages.py and hints.py only (no sandbox): it ships
-to students, whose public tests use it.
+How it works and why: docs/assertions.md (Assertions).
 """
 
 from __future__ import annotations
@@ -352,6 +308,23 @@ def _evaluate_all(f: Callable, points: list) -> list:
     return evaluate_all(f, points)
 
 
+def scalar_of(result, weights: np.ndarray | None, what: str) -> float:
+    """sum(result * weights) in float64, or the single number result when weights is None.
+
+    The quantity a numerical gradient differentiates; a result that is not an
+    array of numbers, or not of the weights' shape, fails with its own message.
+    """
+    __tracebackhide__ = True  # pytest: the test's line and the message, not this frame
+    value = as_array(result, what).astype(np.float64)
+    if weights is None:
+        if value.size != 1:
+            _raise(_say("single_number", what=what, shape=value.shape), [])
+        return float(value.reshape(()))
+    if value.shape != weights.shape:
+        _raise(_say("shape", what=what, actual=value.shape, expected=weights.shape), [])
+    return float(np.sum(value * weights))
+
+
 def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None,
                        what: str = "forward", *, step: float | None = None) -> np.ndarray:
     """Central-difference gradient of sum(f(x) * dout) (or of the scalar f(x)) with respect to x.
@@ -367,19 +340,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
     __tracebackhide__ = True  # pytest: the test's line and the message, not this frame
     x = np.array(x, dtype=np.float64)
     weights = None if dout is None else np.asarray(dout, dtype=np.float64)
-
-    def scalar_of(result):
-        out = as_array(result, what)
-        value = out.astype(np.float64)
-        if weights is None:
-            if value.size != 1:
-                _raise(_say("single_number", what=what, shape=value.shape), [])
-            return float(value.reshape(())), out
-        if value.shape != weights.shape:
-            _raise(_say("shape", what=what, actual=value.shape, expected=weights.shape), [])
-        return float(np.sum(value * weights)), out
-
-    scalar_of(f(x))  # the student's output checked once, with its own message, before the perturbed calls
+    scalar_of(f(x), weights, what)  # the student's output checked once, with its own message, before the perturbed calls
     h = STEP if step is None else float(step)
     points = []
     for i in np.ndindex(x.shape):
@@ -387,7 +348,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=No
             point = x.copy()
             point[i] += delta
             points.append(point)
-    values = [scalar_of(out)[0] for out in _evaluate_all(f, points)]
+    values = [scalar_of(out, weights, what) for out in _evaluate_all(f, points)]
     grad = np.zeros_like(x)
     for k, i in enumerate(np.ndindex(x.shape)):
         grad[i] = (values[2 * k] - values[2 * k + 1]) / (2 * h)

@@ -2,45 +2,7 @@
 
     hidden_test("03_affine", "<the name of one of its hidden tests>")
 
-An exported notebook (assign/nbgrader.py) has one autograded cell per hidden
-test, and that cell is two lines: this import and this call. The hidden tests
-stay in autograder/hidden/ and are never copied into a notebook.
-
-What is graded is the student file that the notebook's setup cell saved beside
-the notebook when the student's code cell ran (assign/notebook.py): the
-solution cell's source (ending with a newline). It is graded like any upload, in the
-sandbox, by a fresh interpreter (`python -I -m autograder grade`), so that
-nothing the student's cells did to this kernel (replacing `np.allclose`, patching the engine's modules, setting PYTHONPATH or
-AUTOGRADER_* variables, planting an `autograder` folder in the working
-directory) reaches the checks. Python's -I flag ignores PYTHON* variables, the
-user's site-packages and the working directory; AUTOGRADER_* variables are
-dropped, so the course is the one beside the installed package (an editable
-install of this repository, as `make venv-nbgrader` makes).
-
-This module imports nothing of the engine, so that it works the same from the
-installed package and from the student kit, which ships it (assign/student_kit.py):
-a student notebook sits beside the kit, and the kernel's working directory comes
-first on sys.path, so `from autograder.cell import hidden_test` may find either.
-What it needs to know of the assignment (its student files, its hidden tests and
-time limit) it asks the installed engine, in a fresh `python -I` as well, once
-per assignment and kernel.
-
-One run of the engine grades every hidden test of the file (each test with a
-fresh import of the student module, as always), in the first autograded cell;
-the other cells take their test's result from a memo in this module, keyed by
-the sha256 of the student files, so a notebook costs one start of the engine
-rather than one per cell. A changed file is graded again.
-
-What remains trusted: this module itself and the modules it uses
-(subprocess, json, tempfile) run in the student's kernel, which nbgrader runs
-without a sandbox; a student who rewrites those in the kernel on purpose, or
-who can write to the course's files from the kernel, can fool this cell as
-they could fool any nbgrader test. The sandbox makes the cheap tricks, the ones
-that work against plain nbgrader tests, worthless.
-
-Every message goes to stdout or into the raised AssertionError, never to
-stderr: nbgrader gives 0 to a cell that writes to stderr, and warnings are
-not errors.
+How it works and why: docs/notebooks.md (The hidden-test cell).
 """
 
 from __future__ import annotations
@@ -101,9 +63,16 @@ def hidden_test(assignment_id: str, test_name: str, folder: str | os.PathLike = 
         result = _grade_one(assignment_id, test_name, Path(folder))
     if result.get("status") == "passed":
         # one write: a kernel may send print's text and its newline as two outputs
-        sys.stdout.write((result.get("output") or "Passed.") + "\n")
+        sys.stdout.write((result.get("output") or _say("grade.passed")) + "\n")
         return
-    raise AssertionError(result.get("output") or "The test failed.")
+    raise AssertionError(result.get("output") or _say("cell.failed"))
+
+
+def _say(key: str, **fields) -> str:
+    """A sentence of the catalogue shipped beside this module (the kit's or the installed engine's)."""
+    from . import messages  # the standard library alone: the same from the kit and the installed package
+
+    return messages.text(key, **fields)
 
 
 def _engine_env() -> dict[str, str]:
@@ -125,17 +94,14 @@ def _ask_engine(assignment_id: str) -> Assignment:
                                  env=_engine_env(), stdin=subprocess.DEVNULL, capture_output=True,
                                  timeout=STARTUP_SECONDS)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise GradingUnavailable(f"The autograder did not start ({exc}). "
-                                     "Please tell your instructor.") from None
+            raise GradingUnavailable(_say("cell.not_started", reason=exc)) from None
     try:
         data = json.loads(run.stdout)
     except ValueError:
         last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no answer"]
-        raise GradingUnavailable(f"The autograder is not installed where this notebook runs ({last[0]}). "
-                                 "Please tell your instructor.") from None
+        raise GradingUnavailable(_say("cell.not_installed", reason=last[0])) from None
     if "error" in data:
-        raise GradingUnavailable(f"The autograder cannot find this assignment ({data['error']}). "
-                                 "Please tell your instructor.")
+        raise GradingUnavailable(_say("cell.unknown_assignment", reason=data["error"]))
     return Assignment(assignment_id, tuple(data["student_files"]),
                       tuple((unit, name) for unit, name in data["tests"]), data["seconds"])
 
@@ -143,15 +109,12 @@ def _ask_engine(assignment_id: str) -> Assignment:
 def _grade_one(assignment_id: str, test_name: str, folder: Path) -> dict:
     assignment = describe(assignment_id)
     if test_name not in {name for _, name in assignment.tests}:
-        raise GradingUnavailable(f"The autograder has no test {test_name!r} for {assignment.id}. "
-                                 "Please tell your instructor.")
+        raise GradingUnavailable(_say("cell.unknown_test", test=repr(test_name), assignment=assignment.id))
     files = {}
     for name in assignment.student_files:
         saved = folder / name
         if not saved.is_file():
-            raise AssertionError(
-                f"{name} was not found beside the notebook. The cell holding your code must start "
-                f"with the line '# {name}', and the notebook's first code cell must run before it.")
+            raise AssertionError(_say("cell.not_saved", name=name))
         files[name] = saved.read_bytes()
     digest = hashlib.sha256(b"".join(n.encode() + b"\0" + files[n] + b"\0" for n in sorted(files))).hexdigest()
     key = (assignment.id, digest)
@@ -180,7 +143,7 @@ def _grade_all(assignment, files: dict[str, bytes]) -> dict[str, dict]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise AssertionError(f"Grading took longer than {limit:g} s and was stopped.") from None
+            raise AssertionError(_say("cell.too_long", seconds=f"{limit:g}")) from None
         try:
             tests = json.loads(out.read_text(encoding="utf-8"))["tests"]
         except (OSError, ValueError, KeyError):
@@ -188,6 +151,5 @@ def _grade_all(assignment, files: dict[str, bytes]) -> dict[str, dict]:
         expected = [f"{unit}: {name}" for unit, name in assignment.tests]
         if [t.get("name") for t in tests] != expected:
             last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-            raise GradingUnavailable(f"The autograder could not grade this notebook (exit status "
-                                     f"{process.returncode}: {last[0]}). Please tell your instructor.")
+            raise GradingUnavailable(_say("cell.not_graded", status=process.returncode, reason=last[0]))
         return {name: result for (_, name), result in zip(assignment.tests, tests)}

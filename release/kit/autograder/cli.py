@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import course
@@ -142,53 +143,87 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.verb == "check":
-        return _check(args)
+        return _check_words(args)
     try:
-        if args.verb == "grade":
-            return _grade(args)
-        if args.verb == "release":
-            return _release(args)
-        if args.verb == "gradescope":
-            return _gradescope(args)
-        if args.verb == "nbgrader":
-            return _nbgrader(args)
-        if args.verb == "otter":
-            return _otter(args)
-        if args.verb == "report":
-            return _report(args)
-        if args.verb == "classroom-grade":
-            return _classroom_grade(args)
-        return _stubs(args)
+        return _verb(args)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
-def _is_batch(args, assignment) -> bool:
+def _verb(args: argparse.Namespace) -> int:
+    """The one place that reads argparse's namespace: each verb gets explicit arguments."""
+    if args.verb == "grade":
+        return run_grade(args.assignment, args.submission, GradeOptions(
+            out=args.out, quiet=args.quiet, batch=args.batch, jobs=args.jobs, gradebook=args.gradebook,
+            csv=args.csv, duplicates=args.duplicates, regrade=args.regrade, reports=args.reports,
+            report_format=args.report_format, lang=args.lang, executor=args.executor, scheduler=args.scheduler,
+            tests=tuple(args.test or ())))
+    if args.verb == "release":
+        return run_release(out=args.out, check=args.check)
+    if args.verb == "gradescope":
+        return run_gradescope(out=args.out, lang=args.lang)
+    if args.verb == "nbgrader":
+        return run_nbgrader(out=args.out, course_id=args.course_id)
+    if args.verb == "otter":
+        return run_otter(out=args.out)
+    if args.verb == "report":
+        return run_report(args.gradebook, assignment=args.assignment, out=args.out, report_format=args.format,
+                          lang=args.lang)
+    if args.verb == "classroom-grade":
+        return run_classroom_grade(
+            args.assignment, org=args.org, prefix=args.prefix, repos=args.repos, deadline=args.deadline,
+            out=args.out, jobs=args.jobs, lang=args.lang, regrade=args.regrade, quiet=args.quiet,
+            post_feedback=args.post_feedback, api_url=args.api_url, token_env=args.token_env)
+    return run_stubs(check=args.check)
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """The grade verb's options, as on its command line (see `grade --help`); the defaults are its defaults."""
+
+    out: Path | None = None
+    quiet: bool = False
+    batch: bool = False
+    jobs: int | None = None
+    gradebook: Path | None = None
+    csv: Path | None = None
+    duplicates: str = "error"
+    regrade: bool = False
+    reports: Path | None = None
+    report_format: str = "both"
+    lang: str | None = None
+    executor: str = "local"
+    scheduler: str | None = None
+    tests: tuple[str, ...] = ()  # --test NAME ...: only these hidden tests (one submission)
+
+
+def _is_batch(submission: Path, options: GradeOptions, assignment) -> bool:
     """Whether SUBMISSION is a folder of students rather than one student's submission."""
-    if args.batch or args.jobs is not None or args.gradebook or args.csv or args.executor != "local":
+    if options.batch or options.jobs is not None or options.gradebook or options.csv or options.executor != "local":
         return True
-    if not args.submission.is_dir() or (args.out and args.out.suffix == ".json"):
+    if not submission.is_dir() or (options.out and options.out.suffix == ".json"):
         return False  # one results.json: one submission (Gradescope's submission folder)
     # One student's folder holds the student file at its top, or once further in with no other
     # .py or zip at its top; a folder of alice.py, bob.py or of students' folders is a batch.
     wanted = assignment.student_files[0]
-    top = [p for p in args.submission.iterdir() if not p.name.startswith(".")]
+    top = [p for p in submission.iterdir() if not p.name.startswith(".")]
     if any(p.suffix.lower() == ".zip" for p in top):
         return True
-    if (args.submission / wanted).is_file():
+    if (submission / wanted).is_file():
         return False
-    copies = sum(1 for _ in args.submission.rglob(wanted))
+    copies = sum(1 for _ in submission.rglob(wanted))
     return copies != 1 or any(p.suffix == ".py" for p in top)
 
 
-def _grade(args) -> int:
-    if args.executor == "local":
+def run_grade(assignment: str, submission: Path, options: GradeOptions = GradeOptions()) -> int:
+    """`grade`: one submission (a file, folder or zip) or a folder of them; the exit status."""
+    if options.executor == "local":
         from .sandbox import prestart
 
         prestart()  # the zygote starts (about 0.2 s) while this process imports the grader
-    with _hidden_tests_speaking(args.lang):
-        return _grade_in_language(args)
+    with _hidden_tests_speaking(options.lang):
+        return _grade_in_language(assignment, Path(submission), options)
 
 
 @contextlib.contextmanager
@@ -207,64 +242,70 @@ def _hidden_tests_speaking(lang: str | None):
             os.environ["AUTOGRADER_LANG"] = saved
 
 
-def _grade_in_language(args) -> int:
+def _grade_in_language(assignment_id: str, submission: Path, options: GradeOptions) -> int:
     # One submission imports what grading it needs only (batch, executors' lanes, rich: when used).
     from .executors import safe_grade
     from .result import write_json
     from .sandbox import default_sandbox
     from .submission import load
 
-    assignment = course.load(args.assignment)
-    if not args.submission.exists():
-        print(f"error: {args.submission} does not exist", file=sys.stderr)
+    assignment = course.load(assignment_id)
+    if not submission.exists():
+        print(f"error: {submission} does not exist", file=sys.stderr)
         return 2
-    if _is_batch(args, assignment):
-        if args.test:
+    if _is_batch(submission, options, assignment):
+        if options.tests:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
         from .report.console import BatchOptions, reports_inside, run_batch
-        clash = args.reports and reports_inside(args.reports, args.submission, args.lang)
+        clash = options.reports and reports_inside(options.reports, submission, options.lang)
         if clash:
             print(f"error: {clash}", file=sys.stderr)
             return 2
-        return run_batch(assignment, args.submission, BatchOptions(
-            jobs=args.jobs or 1, gradebook=args.gradebook, csv=args.csv, out=args.out, regrade=args.regrade,
-            reports=args.reports, report_format=args.report_format, lang=args.lang, quiet=args.quiet,
-            executor=args.executor, scheduler=args.scheduler, duplicates=args.duplicates))
-    if args.out and args.out.is_dir():
-        print(f"error: --out {args.out} is a folder; give the results file's name, e.g. {args.out / 'results.json'}",
-              file=sys.stderr)
+        return run_batch(assignment, submission, BatchOptions(
+            jobs=options.jobs or 1, gradebook=options.gradebook, csv=options.csv, out=options.out,
+            regrade=options.regrade, reports=options.reports, report_format=options.report_format,
+            lang=options.lang, quiet=options.quiet, executor=options.executor, scheduler=options.scheduler,
+            duplicates=options.duplicates))
+    if options.out and options.out.is_dir():
+        print(f"error: --out {options.out} is a folder; give the results file's name, "
+              f"e.g. {options.out / 'results.json'}", file=sys.stderr)
         return 2
-    submission = load(args.submission, assignment.student_files)
+    loaded = load(submission, assignment.student_files)
     with default_sandbox() as sandbox:
-        result = safe_grade(assignment, submission, sandbox, only=tuple(args.test) if args.test else None)
-    if args.out:
-        write_json(result, args.out)
-    if not args.quiet:
+        result = safe_grade(assignment, loaded, sandbox, only=options.tests or None)
+    if options.out:
+        write_json(result, options.out)
+    if not options.quiet:
         from .report.table import print_result
 
         print_result(result)
-    if args.reports:
+    if options.reports:
         from .report.console import cannot_write, report_formats
         from .report.feedback import write_reports
         try:
-            paths = write_reports([result], args.reports, args.lang, report_formats(args.report_format),
+            paths = write_reports([result], options.reports, options.lang, report_formats(options.report_format),
                                   index=False)  # one submission: its page alone
         except OSError as exc:
-            print(f"error: {cannot_write(exc, args.reports, args.lang)}", file=sys.stderr)
+            print(f"error: {cannot_write(exc, options.reports, options.lang)}", file=sys.stderr)
             return 2
         for path in paths:
             print(f"wrote {path}")
     return 0
 
 
-def _classroom_grade(args) -> int:
+def run_classroom_grade(assignment_id: str, *, org: str | None = None, prefix: str | None = None,
+                        repos: Path | None = None, deadline: str | None = None, out: Path | None = None,
+                        jobs: int = 1, lang: str | None = None, regrade: bool = False, quiet: bool = False,
+                        post_feedback: bool = False, api_url: str = "https://api.github.com",
+                        token_env: str = "CLASSROOM_TOKEN") -> int:
+    """`classroom-grade`: a GitHub Classroom assignment's repositories, graded as a batch; the exit status."""
     from .classroom_grade import ClassroomError, ClassroomOptions, grade_classroom
     from .classroom_grade.repositories import parse_deadline
 
-    assignment = course.load(args.assignment)
+    assignment = course.load(assignment_id)
     try:
-        deadline = parse_deadline(args.deadline, args.lang) if args.deadline else None
+        when = parse_deadline(deadline, lang) if deadline else None
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -272,35 +313,38 @@ def _classroom_grade(args) -> int:
 
     prestart()  # the zygote starts while the repositories are cloned
     try:
-        with _hidden_tests_speaking(args.lang):
+        with _hidden_tests_speaking(lang):
             return grade_classroom(assignment, ClassroomOptions(
-                out=args.out or course.find_root() / "out" / "classroom" / assignment.id, org=args.org,
-                prefix=args.prefix, repos=args.repos, deadline=deadline, jobs=args.jobs, lang=args.lang,
-                regrade=args.regrade, quiet=args.quiet, post_feedback=args.post_feedback, api_url=args.api_url,
-                token_variable=args.token_env))
+                out=out or course.find_root() / "out" / "classroom" / assignment.id, org=org,
+                prefix=prefix, repos=repos, deadline=when, jobs=jobs, lang=lang,
+                regrade=regrade, quiet=quiet, post_feedback=post_feedback, api_url=api_url,
+                token_variable=token_env))
     except ClassroomError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
-def _report(args) -> int:
+def run_report(gradebook: Path, *, assignment: str | None = None, out: Path | None = None,
+               report_format: str = "html", lang: str | None = None) -> int:
+    """`report`: the class report of a gradebook; the exit status."""
     from .report import instructor
 
     try:
-        written = instructor.write(args.gradebook, args.out, args.assignment, args.lang, args.format)
+        written = instructor.write(gradebook, out, assignment, lang, report_format)
     except instructor.ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from . import messages
-    print(messages.text("report.instructor.wrote", args.lang, report=written.report, count=len(written.figures)))
+    print(messages.text("report.instructor.wrote", lang, report=written.report, count=len(written.figures)))
     return 0
 
 
-def _stubs(args) -> int:
+def run_stubs(*, check: bool = False) -> int:
+    """`stubs`: write the stubs from the solutions, or (check) only list the stale ones; the exit status."""
     from .assign.stubs import stale_stubs, write_stubs
 
     assignments = [course.load(i) for i in course.assignment_ids()]
-    if args.check:
+    if check:
         stale = stale_stubs(assignments)
         for path in stale:
             print(f"stale stub: {path} (run `make stubs`)")
@@ -310,12 +354,13 @@ def _stubs(args) -> int:
     return 0
 
 
-def _release(args) -> int:
+def run_release(*, out: Path | None = None, check: bool = False) -> int:
+    """`release`: write the release folder (default: release/), or (check) only compare it; the exit status."""
     from .assign import release
 
-    out = args.out or course.find_root() / "release"
+    out = out or course.find_root() / "release"
     files = release.layout(release.build([course.load(i) for i in course.assignment_ids()]))
-    if args.check:  # dist/ is compared once `make release` has assembled it; git tracks the rest
+    if check:  # dist/ is compared once `make release` has assembled it; git tracks the rest
         checked = files if (out / release.DIST).is_dir() else release.tracked(files)
         owned = release.OWNED if (out / release.DIST).is_dir() else \
             tuple(n for n in release.OWNED if n != release.DIST)
@@ -334,22 +379,21 @@ def _release(args) -> int:
     return 0
 
 
-def _gradescope(args) -> int:
-    from .assign import release
-
-    from .assign import gradescope
+def run_gradescope(*, out: Path | None = None, lang: str | None = None) -> int:
+    """`gradescope`: one autograder zip per assignment, grading in `lang` (default en); the exit status."""
+    from .assign import gradescope, release
 
     root = course.find_root()
-    out = args.out or root / gradescope.OUT
+    out = out or root / gradescope.OUT
     secret, made = gradescope.instructor_secret(root)
     if made:
         print(made)
-    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()], secret, args.lang)
+    tree = release.gradescope_zips([course.load(i) for i in course.assignment_ids()], secret, lang)
     for line in gradescope.write_zips(tree, out):
         print(line)
     for name in sorted(tree):
         print(f"{out / name}: upload it as the autograder of assignment {Path(name).stem}")
-    print(f"The zips grade in {args.lang or 'en'} and install "
+    print(f"The zips grade in {lang or 'en'} and install "
           f"{', '.join(gradescope.pinned(list(gradescope.PINNED)))}, the version here.")
     return 0
 
@@ -366,7 +410,7 @@ def _student_main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=f"{STUDENT_USAGE}\n\n{say('help')}",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_check(parser.add_subparsers(dest="verb", required=True), argv)
-    return _check(parser.parse_args(argv))
+    return _check_words(parser.parse_args(argv))
 
 
 def _add_check(verbs, argv: list[str] | None) -> None:
@@ -389,39 +433,47 @@ def _check_help(argv: list[str] | None):
     return lambda key: messages.text(f"check.cli.{key}", lang)
 
 
-def _check(args) -> int:
+def _check_words(args: argparse.Namespace) -> int:
+    return run_check(folder=args.folder, assignment=args.assignment, lang=args.lang, plain=args.plain)
+
+
+def run_check(*, folder: Path = Path("."), assignment: str | None = None, lang: str | None = None,
+              plain: bool = False) -> int:
+    """`check`: the public tests of the assignment in `folder`, explained; the exit status."""
     from . import messages
     from .check import CheckError, check
 
     try:
-        return check(args.folder, args.assignment, args.lang, plain=args.plain)
+        return check(Path(folder), assignment, lang, plain=plain)
     except CheckError as exc:
-        print(messages.text(exc.key, args.lang, **exc.fields), file=sys.stderr)
+        print(messages.text(exc.key, lang, **exc.fields), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(messages.text("check.interrupted", args.lang), file=sys.stderr)
+        print(messages.text("check.interrupted", lang), file=sys.stderr)
         return 130
     except BrokenPipeError:  # `check | head`: the reader has gone, and Python's exit must not print a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
-def _nbgrader(args) -> int:
+def run_nbgrader(*, out: Path | None = None, course_id: str | None = None) -> int:
+    """`nbgrader`: the nbgrader course tree (default: out/nbgrader/); the exit status."""
     from .assign import nbgrader, release
 
-    out = args.out or course.find_root() / "out" / "nbgrader"
+    out = out or course.find_root() / "out" / "nbgrader"
     tree = nbgrader.course_tree([course.load(i) for i in course.assignment_ids()],
-                                args.course_id or nbgrader.COURSE_ID)
+                                course_id or nbgrader.COURSE_ID)
     for line in release.write(tree, out):  # nbgrader's own files (gradebook.db, submitted/, ...) stay
         print(line)
     print(f"{out}: an nbgrader course; from there, run `nbgrader generate_assignment ID` for each assignment")
     return 0
 
 
-def _otter(args) -> int:
+def run_otter(*, out: Path | None = None) -> int:
+    """`otter`: one Otter Assign master notebook per assignment (default: out/otter/); the exit status."""
     from .assign import otter, release
 
-    out = args.out or course.find_root() / "out" / "otter"
+    out = out or course.find_root() / "out" / "otter"
     if out.exists() and not out.is_dir():
         print(f"error: {out} is a file; --out names the folder the notebooks go in", file=sys.stderr)
         return 2

@@ -8,32 +8,7 @@
     clean(value, limit, lines) -> Safe   any of the above with limits of one's own
     without_numbers(text) -> Safe        every number replaced by "…" (hidden-test feedback)
 
-Everything a submission can make the grader hold as text (its exception
-messages, the names of its types and attributes, the `where` line of a
-traceback, the names of its files, folders and zip members) passes through
-here once, where it enters the trusted side, before anything stores or shows
-it. What comes out is a `Safe` string:
-
-- no lone surrogates (a valid UTF-16 pair becomes its character, anything else
-  U+FFFD) and no NUL (U+FFFD), so UTF-8 files, JSON and SQLite take it as is;
-- no terminal escape sequences (ANSI CSI such as clear-screen, OSC such as the
-  clipboard write OSC 52, DCS/APC/PM/SOS strings, two-character escapes, their
-  8-bit forms) and no other control character (C0, DEL, C1), no bidirectional
-  override (which can show a line in an order other than the one it has);
-  "\\r\\n" becomes "\\n", a lone "\\r" goes, so nothing can overwrite a line with
-  a fake "passed";
-- in a multi-line field "\\n" stays and a tab becomes four spaces; in a
-  one-line field both become a space;
-- at most `limit` characters and `max_lines` lines, a cut shown by "…".
-
-Markup is not removed here, because what is markup depends on the output:
-every output escapes on its own (rich gets rich.text.Text, HTML html.escape,
-Markdown a backslash or a fence; CSV cells that a spreadsheet would run as a
-formula get a leading quote). Cleaning is idempotent and cheap (one regex pass
-over at most a few KiB), so later layers may clean again.
-
-This module needs only the standard library and Python 3.9: it ships to
-students with the check command.
+How it works and why: docs/untrusted-text.md (The boundary).
 """
 
 from __future__ import annotations

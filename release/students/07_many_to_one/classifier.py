@@ -62,9 +62,14 @@ class ManyToOneRNN:
 
     def __init__(self, input_size=2, hidden_size=3, output_size=1, seed=230907):
         D, H, O = input_size, hidden_size, output_size
+        # The published figures (0.57238818 for ("as", "as", "soon")) come from these exact draws: the
+        # global generator seeded here, then randn in this order. A layer of a library would take an
+        # np.random.Generator instead of resetting numpy's global state; this one reproduces the post.
         np.random.seed(seed)
         self.Wxh = np.random.randn(D, H)
         self.Whh = np.random.randn(H, H)
+        # Both biases are one number, (1, 1), broadcast over every hidden unit and output, as in the
+        # post: an (H,) bias would draw more numbers and change every weight drawn after it.
         self.Bh = np.random.randn(1, 1)
         self.Wy = np.random.randn(H, O)
         self.By = np.random.randn(1, 1)

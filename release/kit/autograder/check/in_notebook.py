@@ -5,32 +5,7 @@
                                          explanation `check` gives (hints included); never raises,
                                          so Run All reaches the end of the notebook
 
-What is graded is what the student ran. The autograder (and an nbgrader or otter
-hidden-test cell) grades the student file, layers.py, and nothing else of the
-notebook. So the public tests in the notebook import exactly that file's code:
-the cell that starts with `# layers.py` runs, not in the notebook's namespace,
-but as the module `layers` on its own, from its source alone, as the grader will
-import the saved file. Its names are then copied into the notebook's namespace,
-so later cells of the student's can still use them.
-
-- A helper defined in another cell is not in the module: the student cell says
-  so as soon as it runs (when the helper is already defined), and a test that
-  reaches it fails with that sentence instead of passing on code the grader
-  would not see.
-- A cell that defines a name the public tests import (Affine) without the first
-  line `# layers.py` is neither saved nor tested: it says so when it runs.
-- The cell's source is saved as layers.py beside the notebook, byte for byte,
-  before it runs. An existing layers.py is replaced only when it is the stub as
-  released or exactly what the notebook saved last (its sha256 is kept in
-  .layers.py.notebook-sha256 beside it, so this holds across kernel restarts):
-  a file changed in an editor is never overwritten, and the cell says so.
-
-A name the tests import that the module lacks is a `Missing` stand-in, so that
-the preamble cell (`from layers import Affine`) runs and each test explains
-itself, rather than the first import error stopping Run All.
-
-It needs the standard library, IPython (the kernel) and the rest of the check
-package; the explanations come from check/explain.py, as `check` gives them.
+How it works and why: docs/notebooks.md (The notebook side of the student kit).
 """
 
 from __future__ import annotations
