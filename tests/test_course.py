@@ -14,6 +14,8 @@ from autograder import course, reference
 from autograder.grade import grade
 from autograder.submission import load
 
+from . import graded
+
 IDS = course.assignment_ids()
 DESIGN_IDS = ["01_computational_graph", "02_activations", "03_affine", "04_softmax_loss",
               "05_rnn_cell", "06_time_rnn", "07_many_to_one", "08_rnnlm"]
@@ -33,10 +35,10 @@ def test_manifest_and_hidden_tests_agree(aid):
         reference.calls(assignment, unit.uses_reference)  # every named reference exists
 
 
-@pytest.mark.parametrize("aid", IDS)
+@pytest.mark.parametrize("aid", graded.solution_params())
 def test_every_solution_scores_full(aid, fork_server):
     assignment = course.load(aid)
-    result = grade(assignment, load(assignment.solution_folder, assignment.student_files), fork_server)
+    result = graded.solution(aid, fork_server).result
     failed = {t.name: t.output for t in result.tests if not t.passed}
     assert not failed, failed
     assert result.score == assignment.max_score
