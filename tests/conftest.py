@@ -59,6 +59,29 @@ def pytest_collection_modifyitems(config, items):
                   for d in (defs.name2fixturedefs.get(name) or ())}
         if "module" in scopes:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            _join_group(item)
+
+
+def _join_group(item) -> None:
+    """Give a test of an xdist_group the node id `<id>@<group>` by which `--dist loadgroup` schedules groups.
+
+    pytest-xdist (3.8) does this by setting `item._nodeid`, which pytest 9 no longer reads: its node ids are
+    NodeId objects. Without this, every group is silently split over both processes and each process
+    repeats the group's module-scoped work. Done here the same way for both; xdist's own suffix, where it
+    takes effect (pytest 8), lands after ours, and the scheduler reads the last one.
+    """
+    names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                    for mark in item.iter_markers("xdist_group")})
+    if not names or "@" in item.nodeid.rsplit("]", 1)[-1]:
+        return
+    grouped = f"{item.nodeid}@{'_'.join(names)}"
+    node_id = getattr(item, "_id", None)
+    if node_id is not None and hasattr(node_id, "_str_cache"):
+        object.__setattr__(node_id, "_str_cache", grouped)  # NodeId is frozen; its text is what nodeid returns
+    else:
+        item._nodeid = grouped
 
 
 _SENT = [0, 0]  # how much of MUTATION_LOG and NULL_MODEL_LOG this process has passed on

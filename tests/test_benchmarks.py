@@ -30,6 +30,7 @@ def tables(text: str) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow  # a whole benchmark run (batches at --jobs 1 and 2, the peers' hang mix): minutes, run in CI
 def test_quick_bench_writes_a_well_formed_report(tmp_path):
     out = tmp_path / "docs" / "benchmarks.md"
     run = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--assignments", "03_affine", "--out",

@@ -70,12 +70,23 @@ def _files(prefix: str):
             yield aid, path
 
 
-def _params(prefix: str, known: dict[tuple[str, str], str]):
-    """A case per file; a stable third of each assignment's every day, the rest in the slow set (tests/sweeps.py)."""
+def _property_class(param) -> str:
+    """A bug file's property class: bug_<class>_<short>.py."""
+    return param.values[1].stem.split("_")[1]
+
+
+def _one_group(param) -> str:
+    """Computing nothing scores 0 on every assignment every day through the null models (tests/test_null_models.py):
+    of the corpus's own such files, the everyday share alone, with at least one."""
+    return "all"
+
+
+def _params(prefix: str, known: dict[tuple[str, str], str], **grouping):
+    """A case per file; a stable fifth of each assignment's every day, the rest in the slow set (tests/sweeps.py)."""
     return everyday_share([pytest.param(aid, path, id=f"{aid}/{path.stem}",
                                         marks=[pytest.mark.xfail(strict=True, reason=known[aid, path.name])]
                                         if (aid, path.name) in known else [])
-                           for aid, path in _files(prefix)])
+                           for aid, path in _files(prefix)], 5, **grouping)
 
 
 _GRADED: dict[Path, object] = {}  # one grade per file, though bug_nothing files are asserted on twice
@@ -100,13 +111,13 @@ def test_correct_submission_scores_full_marks(aid, path, fork_server):
     assert result.score == result.max_score, f"{result.score}/{result.max_score}\n{_failures(result)}"
 
 
-@pytest.mark.parametrize("aid, path", _params("bug_", SURVIVORS))
+@pytest.mark.parametrize("aid, path", _params("bug_", SURVIVORS, kinds=_property_class))
 def test_buggy_submission_loses_points(aid, path, fork_server):
     result = _grade(fork_server, aid, path)
     assert result.score < result.max_score, f"{path.name} kept {result.score}/{result.max_score}"
 
 
-@pytest.mark.parametrize("aid, path", _params("bug_nothing", NULL_POINTS))
+@pytest.mark.parametrize("aid, path", _params("bug_nothing", NULL_POINTS, group=_one_group))
 def test_submission_computing_nothing_scores_zero(aid, path, fork_server):
     result = _grade(fork_server, aid, path)
     paid = [t.name for t in result.tests if t.score > 0]

@@ -74,6 +74,7 @@ def test_dask_gives_every_sample_the_local_executors_scores(assignment, client, 
     assert "did not finish" in results["endless_loop_at_import"].tests[0].output
 
 
+@pytest.mark.slow  # a real Dask cluster losing workers or its scheduler: minutes on a busy machine, run in CI
 def test_a_dask_worker_killed_mid_batch_leaves_each_submission_once(assignment, client, tmp_path):
     folder = quick_samples(tmp_path / "subs", copies=4)
     expected = scores(dict((e.student, r) for e, r in _local(assignment, folder)))
@@ -110,6 +111,7 @@ def die_on_doomed(assignment_id, expected, submission):
     return grade_on_worker(assignment_id, expected, submission)
 
 
+@pytest.mark.slow  # a real Dask cluster losing workers or its scheduler: minutes on a busy machine, run in CI
 def test_a_submission_whose_workers_keep_dying_ends_with_a_failed_row(assignment, client, tmp_path):
     folder = tmp_path / "subs"
     folder.mkdir()
@@ -167,6 +169,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow  # a real Dask cluster losing workers or its scheduler: minutes on a busy machine, run in CI
 def test_losing_the_scheduler_mid_batch_is_a_sentence_and_a_rerun_finishes_the_batch(assignment, tmp_path):
     """The scheduler's process is killed mid-batch: the command says what happened, every result that
     arrived is in the gradebook, and the same command again grades the rest, each submission once."""

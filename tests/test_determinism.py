@@ -52,7 +52,7 @@ def test_what_ran_before_does_not_matter(fork_server):
     assert outcome(grade(assignment, submission, fork_server)) == outcome(first)
 
 
-@pytest.mark.parametrize("seed", ["1", "12345"])
+@pytest.mark.parametrize("seed", [pytest.param("1", marks=pytest.mark.slow), "12345"])
 def test_pythonhashseed_of_the_grader_does_not_matter(seed, tmp_path):
     assignment = course.load(AID)
     path = tmp_path / "layers.py"

@@ -1,7 +1,7 @@
 """The mutation suite: realistic bugs (tests/mutants/*.toml) must each lose points,
 and correct rewrites (float32, @, in-place dout, the textbook's phrasing) must keep full marks.
-`make test` grades a stable third of each assignment's mutants and variants (tests/sweeps.py),
-the slow set (CI) the rest.
+`make test` grades a stable fifth of each assignment's mutants, with at least one of each property
+class, and a quarter of its variants (tests/sweeps.py); the slow set (CI) the rest.
 
 A mutant's `hint` names the catalogue key (or keys) of the bug hint it was
 written for: grading it must record that hint in some failed test's
@@ -19,6 +19,7 @@ from autograder import course, messages
 from autograder.assign import mutants
 from autograder.grade import grade
 
+from . import graded
 from .conftest import MUTATION_LOG
 from .sweeps import everyday_share
 
@@ -41,7 +42,12 @@ def test_there_are_at_least_forty_mutants():
     assert len(list(cases("mutant"))) >= 40
 
 
-@pytest.mark.parametrize("aid, entry", everyday_share(cases("mutant")))  # all in the slow set (CI)
+def property_class(param) -> str | None:
+    """The property class a mutant breaks (values, gradients, state, ...), where its entry names one."""
+    return param.values[1].get("class")
+
+
+@pytest.mark.parametrize("aid, entry", everyday_share(cases("mutant"), 5, kinds=property_class))  # all in CI
 def test_mutant_loses_points(aid, entry, fork_server):
     assignment, submission = apply(aid, entry)
     result = grade(assignment, submission, fork_server)
@@ -82,7 +88,7 @@ def matched(monkeypatch):
     return keys
 
 
-@pytest.mark.parametrize("aid, entry", everyday_share(cases("variant")))
+@pytest.mark.parametrize("aid, entry", everyday_share(cases("variant"), 4))
 def test_correct_variant_keeps_full_marks(aid, entry, fork_server, matched):
     assignment, submission = apply(aid, entry)
     result = grade(assignment, submission, fork_server)
@@ -92,12 +98,11 @@ def test_correct_variant_keeps_full_marks(aid, entry, fork_server, matched):
     assert not matched, f"detectors matched correct code: {sorted(set(matched))}"
 
 
-@pytest.mark.parametrize("aid", course.assignment_ids())
-def test_no_detector_matches_a_solution(aid, fork_server, matched):
-    assignment = course.load(aid)
-    result = grade(assignment, mutants.submission(assignment, {"name": "solution", "edits": []}), fork_server)
-    assert result.score == assignment.max_score
-    assert not matched, f"detectors matched the solution: {sorted(set(matched))}"
+@pytest.mark.parametrize("aid", graded.solution_params())
+def test_no_detector_matches_a_solution(aid, fork_server):
+    solution = graded.solution(aid, fork_server)  # the grade test_course.py's full marks are asserted on
+    assert solution.result.score == course.load(aid).max_score
+    assert not solution.matched_hints, f"detectors matched the solution: {sorted(solution.matched_hints)}"
 
 
 def test_an_edit_that_does_not_apply_once_is_a_sentence():

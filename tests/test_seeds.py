@@ -2,9 +2,10 @@
 
 Under every course secret tried, every solution and every correct variant keeps
 full marks and every mutant and null model keeps losing points. The everyday run
-tries three secrets on the solutions and null models; the slow run (CI's
-`make test-integration`) also sweeps every correct variant and every mutant
-under every secret.
+grades each assignment's solution under one of the three secrets and its null
+models under another, in turn, so that every secret is tried every day; the slow
+run (CI's `make test-integration`) grades them under the other secrets, and
+sweeps every correct variant and every mutant under every secret.
 """
 
 from __future__ import annotations
@@ -21,13 +22,21 @@ from .test_mutants import apply, cases
 SECRETS = ("first course secret", "a second one", "0123456789abcdef" * 4)
 
 
-@pytest.fixture(params=SECRETS)
+@pytest.fixture
 def secret(request, monkeypatch):
+    """The course secret of the test's parameter `secret`, set for the grade."""
     monkeypatch.setenv("AUTOGRADER_SECRET", request.param)
     return request.param
 
 
-@pytest.mark.parametrize("aid", course.assignment_ids())
+def in_turn(offset: int) -> list:
+    """(assignment, secret) for every pair: the i-th assignment's (i + offset)-th secret every day, the rest slow."""
+    return [pytest.param(aid, secret, id=f"{aid}-{n}",
+                         marks=[] if (i + offset) % len(SECRETS) == n else [pytest.mark.slow])
+            for i, aid in enumerate(course.assignment_ids()) for n, secret in enumerate(SECRETS)]
+
+
+@pytest.mark.parametrize("aid, secret", in_turn(0), indirect=["secret"])
 def test_solution_scores_full_under_every_secret(aid, secret, fork_server):
     assignment = course.load(aid)
     result = grade(assignment, mutants.submission(assignment, {"name": "solution", "edits": []}), fork_server)
@@ -35,6 +44,7 @@ def test_solution_scores_full_under_every_secret(aid, secret, fork_server):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("secret", SECRETS, indirect=True)
 @pytest.mark.parametrize("aid, entry", list(cases("variant")))
 def test_variant_keeps_full_marks_under_every_secret(aid, entry, secret, fork_server):
     assignment, submission = apply(aid, entry)
@@ -42,7 +52,7 @@ def test_variant_keeps_full_marks_under_every_secret(aid, entry, secret, fork_se
     assert result.score == assignment.max_score, {t.name: t.output for t in result.tests if not t.passed}
 
 
-@pytest.mark.parametrize("aid", course.assignment_ids())
+@pytest.mark.parametrize("aid, secret", in_turn(1), indirect=["secret"])
 def test_null_models_score_zero_under_every_secret(aid, secret, fork_server):
     assignment = course.load(aid)
     for model in null_models.all_for(assignment):
@@ -50,6 +60,7 @@ def test_null_models_score_zero_under_every_secret(aid, secret, fork_server):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("secret", SECRETS, indirect=True)
 @pytest.mark.parametrize("aid, entry", list(cases("mutant")))
 def test_mutant_loses_points_under_every_secret(aid, entry, secret, fork_server):
     assignment, submission = apply(aid, entry)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .sweeps import everyday_share
+from .sweeps import _picked, everyday_share
 
 
 def _slow(param) -> bool:
@@ -40,3 +40,14 @@ def test_a_case_keeps_its_own_marks_when_it_goes_to_the_slow_set():
     params = [pytest.param("01_a", str(i), id=f"01_a: {i}", marks=[xfail]) for i in range(20)]
     for param in everyday_share(params, 4):
         assert xfail in param.marks
+
+
+@given(st.lists(st.tuples(st.sampled_from(["01_a", "02_b"]), st.sampled_from(["values", "state", "edges", None]),
+                          st.text(min_size=1, max_size=12)), min_size=1, max_size=40, unique_by=lambda t: t[2]),
+       st.integers(1, 8))
+def test_every_kind_keeps_an_everyday_case_as_well_as_every_assignment(cases, share):
+    params = [pytest.param(aid, kind, id=name) for aid, kind, name in cases]
+    everyday = [p for p in everyday_share(params, share, kinds=lambda p: p.values[1]) if not _slow(p)]
+    assert {p.values[0] for p in everyday} == {aid for aid, _, _ in cases}
+    assert {p.values[1] for p in everyday} >= {kind for _, kind, _ in cases if kind is not None}
+    assert len(everyday) <= len({aid for aid, _, _ in cases}) + 3 + sum(_picked(name, share) for _, _, name in cases)
