@@ -109,7 +109,8 @@ class _Run:
             self._drop_worker()
             message = str(exc)
             if exc.timed_out and shortened:
-                message += " " + messages.text("grade.shortened", unit=test.unit, seconds=f"{limit.first:g}")
+                message += " " + messages.text("grade.shortened", unit=test.unit, seconds=f"{limit.first:g}",
+                                                      factor=f"{limit.factor:g}")
             elif exc.timed_out:
                 self.timed_out_units.add(test.unit)
             return _failed(test, message)
