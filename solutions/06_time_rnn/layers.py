@@ -51,7 +51,7 @@ class RNN:
         Writes dWx (D, H), dWh (H, H) and db (H,) into self.grads in place.
         """
         ### BEGIN SOLUTION
-        Wx, Wh = self.params[:2]
+        Wx, Wh, b = self.params
         x, h_prev, h_next = self.cache
         dt = dh_next * (1 - h_next ** 2)
         db = np.sum(dt, axis=0)
@@ -126,7 +126,7 @@ class TimeEmbedding:
         """
         ### BEGIN SOLUTION
         N, T = xs.shape
-        D = self.W.shape[1]
+        V, D = self.W.shape
         out = np.empty((N, T, D))
         self.layers = []
         for t in range(T):
@@ -143,7 +143,7 @@ class TimeEmbedding:
         Returns None. Writes dW (V, D) into self.grads[0] in place.
         """
         ### BEGIN SOLUTION
-        T = dout.shape[1]
+        N, T, D = dout.shape
         grad = 0
         for t in range(T):
             layer = self.layers[t]
@@ -182,8 +182,9 @@ class TimeRNN:
         else zeros of shape (N, H). Afterwards self.h is the last hidden state.
         """
         ### BEGIN SOLUTION
-        N, T = xs.shape[:2]
-        H = self.params[1].shape[0]  # Wh is (H, H)
+        Wx, Wh, b = self.params
+        N, T, D = xs.shape
+        D, H = Wx.shape
         self.layers = []
         hs = np.empty((N, T, H))
         if not self.stateful or self.h is None:
@@ -206,8 +207,9 @@ class TimeRNN:
         the gradient with respect to the initial hidden state, of shape (N, H).
         """
         ### BEGIN SOLUTION
-        N, T = dhs.shape[:2]
-        D = self.params[0].shape[0]  # Wx is (D, H)
+        Wx, Wh, b = self.params
+        N, T, H = dhs.shape
+        D = Wx.shape[0]
         dxs = np.empty((N, T, D))
         dh = 0
         grads = [0, 0, 0]
@@ -258,7 +260,7 @@ class TimeAffine:
         Returns out, of shape (N, T, M).
         """
         ### BEGIN SOLUTION
-        N, T = x.shape[:2]
+        N, T, D = x.shape
         W, b = self.params
         rx = x.reshape(N * T, -1)
         out = np.dot(rx, W) + b
@@ -275,8 +277,8 @@ class TimeAffine:
         """
         ### BEGIN SOLUTION
         x = self.x
-        N, T = x.shape[:2]
-        W = self.params[0]
+        N, T, D = x.shape
+        W, b = self.params
         dout = dout.reshape(N * T, -1)
         rx = x.reshape(N * T, -1)
         db = np.sum(dout, axis=0)
