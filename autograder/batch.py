@@ -37,7 +37,8 @@ from collections.abc import Iterator
 from typing import Callable
 
 from .course import Assignment
-from .executors import Executor, failed_result, safe_grade
+from .executors import Executor
+from .grade import failed_result
 from .executors.local import LocalExecutor
 from . import messages, untrusted
 from .messages import text
@@ -45,7 +46,7 @@ from .result import Result
 from .submission import Submission, load
 
 __all__ = ["DUPLICATE_POLICIES", "BatchError", "Entry", "Ledger", "Plan", "entries", "grade_batch",
-           "iter_pending", "plan", "safe_grade"]
+           "iter_pending", "plan"]
 
 DUPLICATE_POLICIES = ("error", "newest")
 SUBMISSION_SUFFIXES = (".py", ".zip")   # a file entry is a submission when its name ends so

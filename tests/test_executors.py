@@ -60,7 +60,7 @@ def test_ledger_records_each_entry_once_and_fills_what_an_executor_left_out(assi
         """Delivers the first entry three times, an index it was never given, and forgets the last."""
 
         def run(self, assignment, work, deliver):
-            from autograder.executors import failed_result
+            from autograder.grade import failed_result
             for index, submission in work[:-1]:
                 deliver(index, failed_result(assignment, submission, "graded"))
             deliver(0, failed_result(assignment, work[0][1], "again"))

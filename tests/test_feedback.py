@@ -158,7 +158,7 @@ def test_the_result_table_and_a_grader_failure_speak_korean(monkeypatch):
     from rich.console import Console
 
     from autograder import course, messages
-    from autograder.executors import safe_grade
+    from autograder.grade import safe_grade
     from autograder.report.table import print_result
     from autograder.submission import Submission
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from autograder import course, grade as grading
 from autograder.cli import main
 from autograder.course import VISIBILITIES, HiddenTest
-from autograder.executors import failed_result, safe_grade
+from autograder.grade import failed_result, safe_grade
 from autograder.report.gradebook import Gradebook
 from autograder.result import Result, TestResult, write_json
 from autograder.submission import load

@@ -17,12 +17,10 @@ retry, is recorded once.
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import Callable, Protocol
 
-from .. import messages
-from ..course import Assignment, CourseError
-from ..result import Result, TestResult
+from ..course import Assignment
+from ..result import Result
 from ..submission import Submission
 
 Deliver = Callable[[int, Result], None]
@@ -36,37 +34,6 @@ class ExecutorError(Exception):
 class Executor(Protocol):
     def run(self, assignment: Assignment, work: list[tuple[int, Submission]], deliver: Deliver) -> None:
         """Grade every (index, submission); call deliver(index, result) in this process as each finishes."""
-
-
-def failed_result(assignment: Assignment, submission: Submission, message: str,
-                  only: tuple[str, ...] | None = None, grader_error: str = "") -> Result:
-    """A result that fails every test (of `only`, if given) with `message`: a row the grader could not grade.
-
-    `grader_error` is the detail for the instructor (empty: the message says it all); the row is
-    marked as the engine's failure either way, so that a rerun grades the submission again.
-    """
-    detail = grader_error or message
-    return Result(assignment.id, submission.name,
-                  tuple(TestResult.of(t, False, message, grader_error=detail) for t in assignment.tests
-                        if only is None or t.name in only),
-                  submission.sha256, output=message, grader_error=detail)
-
-
-def safe_grade(assignment: Assignment, submission: Submission, sandbox,
-               only: tuple[str, ...] | None = None) -> Result:
-    """grade(), except that a failure of the grader itself still gives a (failed) result."""
-    from ..grade import grade
-
-    try:
-        return grade(assignment, submission, sandbox, only=only)
-    except CourseError:
-        raise  # the course itself is broken: no result would be fair
-    except Exception as exc:  # a bug of ours must not cost the student their row
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        log.error("grading %s of %s failed in the grader:\n%s", assignment.id, submission.name,
-                  traceback.format_exc())
-        return failed_result(assignment, submission, messages.text("grade.grader_failed", detail=detail), only,
-                             grader_error=detail)
 
 
 def make(kind: str = "local", jobs: int = 1, scheduler: str | None = None, sandbox_factory=None) -> Executor:

@@ -35,7 +35,8 @@ from .. import course, messages, reference
 from ..course import Assignment, CourseError
 from ..result import Result
 from ..submission import Submission
-from . import Deliver, ExecutorError, failed_result, safe_grade
+from ..grade import failed_result, safe_grade
+from . import Deliver, ExecutorError
 
 PLUGIN = "autograder-sandbox"
 CONNECT_SECONDS = 10

@@ -33,7 +33,8 @@ import threading
 from ..course import Assignment
 from ..result import Result
 from ..submission import Submission
-from . import Deliver, safe_grade
+from ..grade import safe_grade
+from . import Deliver
 
 # A lane is worth a grader process for at least this many submissions: a forked
 # one grades within milliseconds, a spawned one costs most of a second of a core
