@@ -292,35 +292,35 @@ def test_simple_rnnlm_forward_matches_reference(student, ref):
                 hint=MODEL_HINT)
 
 
-def test_simple_rnnlm_params_are_the_six_arrays_in_order(student, ref):
-    rng = draw.rng("cases")
+def _check_params(student, ref, rng, also=None):
+    """A new model's six params against the reference's, then `also(model)`, then a forward on the same params."""
     sizes = _model_sizes(rng)
     model, expected = student.SimpleRnnlm(*sizes), ref.SimpleRnnlm(*sizes)
     params = _list(model.params, 6, "SimpleRnnlm.params", hint="hidden.rnnlm.params")
     for i, (name, param) in enumerate(zip(PARAM_NAMES, params)):
         _array(param, expected.params[i], f"SimpleRnnlm.params[{i}] ({name})", hint="hidden.rnnlm.params")
+    if also is not None:
+        also(model)
     n, t = _nt(rng)
     (xs, ts), = _windows(rng, sizes[0], n, t, 1)
     _number(model.forward(xs, ts), expected.forward(xs, ts), f"SimpleRnnlm.forward(xs, ts) {_model_where(sizes, n, t)}",
             hint=MODEL_HINT)
+
+
+def test_simple_rnnlm_params_are_the_six_arrays_in_order(student, ref):
+    _check_params(student, ref, draw.rng("cases"))
 
 
 def test_simple_rnnlm_params_are_the_layers_own_arrays(student, ref):
     """train updates model.params in place: only the layers' own arrays (not copies) pass the update on."""
-    rng = draw.rng("cases")
-    sizes = _model_sizes(rng)
-    model, expected = student.SimpleRnnlm(*sizes), ref.SimpleRnnlm(*sizes)
-    params = _list(model.params, 6, "SimpleRnnlm.params", hint="hidden.rnnlm.params")
-    for i, (name, param) in enumerate(zip(PARAM_NAMES, params)):
-        _array(param, expected.params[i], f"SimpleRnnlm.params[{i}] ({name})", hint="hidden.rnnlm.params")
-    layers = _list(model.layers, 3, "SimpleRnnlm.layers", hint=MODEL_HINT)
-    held = [identity for layer in layers for identity in student.identities(layer, "params")]
-    if sorted(student.identities(model, "params")) != sorted(held):
-        fail("hidden.rnnlm.params_not_the_layers", hint="hidden.rnnlm.params")
-    n, t = _nt(rng)
-    (xs, ts), = _windows(rng, sizes[0], n, t, 1)
-    _number(model.forward(xs, ts), expected.forward(xs, ts), f"SimpleRnnlm.forward(xs, ts) {_model_where(sizes, n, t)}",
-            hint=MODEL_HINT)
+
+    def held_by_the_layers(model):
+        layers = _list(model.layers, 3, "SimpleRnnlm.layers", hint=MODEL_HINT)
+        held = [identity for layer in layers for identity in student.identities(layer, "params")]
+        if sorted(student.identities(model, "params")) != sorted(held):
+            fail("hidden.rnnlm.params_not_the_layers", hint="hidden.rnnlm.params")
+
+    _check_params(student, ref, draw.rng("cases"), also=held_by_the_layers)
 
 
 def test_simple_rnnlm_backward_matches_reference(student, ref):
