@@ -421,26 +421,39 @@ def test_simple_rnnlm_backward_scales_with_dout(student, ref):
     _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say("with_dout"), "hidden.rnnlm.dout")
 
 
-def _carried(module, sizes, windows):
-    """The losses of one model over consecutive windows."""
+def _carried(module, sizes, windows, backward=False):
+    """The losses of one model over consecutive windows; with backward, a backward after each, as in training."""
     model = module.SimpleRnnlm(*sizes)
-    return model, [model.forward(xs, ts) for xs, ts in windows]
+    losses = []
+    for xs, ts in windows:
+        losses.append(model.forward(xs, ts))
+        if backward:
+            model.backward()
+    return model, losses
 
 
 def test_simple_rnnlm_carries_the_hidden_state_into_the_next_window(student, ref):
+    """Forward after forward, then forward after backward: backward cuts the gradient, not the state (README)."""
     rng = draw.rng("cases")
     sizes, (n, t) = _model_sizes(rng), _nt(rng)
     windows = _windows(rng, sizes[0], n, t, 3)
-    _, losses = _carried(student, sizes, windows)
-    _, expected = _carried(ref, sizes, windows)
+    for backward in (False, True):
+        _check_carried(student, ref, sizes, windows, backward)
+
+
+def _check_carried(student, ref, sizes, windows, backward):
+    _, losses = _carried(student, sizes, windows, backward)
+    _, expected = _carried(ref, sizes, windows, backward)
     for k in range(1, 3):
         fresh = ref.SimpleRnnlm(*sizes).forward(*windows[k])
-        hint = [bugs.state_not_carried(losses[k], fresh, expected[k]), STATE_HINT]
-        _number(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}", hint=hint)
+        hint = ["hidden.rnnlm.backward_keeps_state" if backward else bugs.state_not_carried(losses[k], fresh, expected[k]),
+                STATE_HINT]
+        what = f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}" + (f" {_say('after_backward')}" if backward else "")
+        _number(losses[k], expected[k], what, hint=hint)
         # The given constructor's word vectors are randn / 100, so the carried state moves the loss by
         # little: also within 1 % of how far the reference's carried loss is from a fresh one (the
         # loss comes from the reference layers in float64, exact to 1e-12 for a right wiring).
-        assert_close(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}", hint=hint,
+        assert_close(losses[k], expected[k], what, hint=hint,
                      rtol=0, atol=max(0.01 * abs(float(expected[k]) - float(fresh)), 1e-12))
 
 
