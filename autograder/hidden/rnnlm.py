@@ -15,8 +15,12 @@ Inputs are drawn per submission (hidden/draw.py): sizes from small ranges, with
 N != T (a mean over the wrong axis cannot pass) and V != H; corpora of drawn
 word ids whose length leaves a remainder (a count of windows computed from L
 instead of L - 1 is one off on some draws and is drawn to be); targets of -1 at
-drawn places, never all of them. The README's published figure (the shipped
-corpus, the published settings) stays fixed, always next to a drawn seed.
+drawn places, never all of them; corpora too short for one window (K = 0)
+next to those of exactly one; large scores whose rows lie 1000 apart (one
+shift for the whole batch underflows a row); int8 and int16 targets at
+N * T * V past the dtype's range (a flat index in their dtype overflows).
+The README's published figure (the shipped corpus, the published settings)
+stays fixed, always next to a drawn seed.
 
 Tolerances are the engine's (checks.assert_close: rtol 1e-4 and 1e-4 of the
 expected value's scale), the same for every submission. The textbook's
