@@ -15,8 +15,12 @@ Inputs are drawn per submission (hidden/draw.py): sizes from small ranges, with
 N != T (a mean over the wrong axis cannot pass) and V != H; corpora of drawn
 word ids whose length leaves a remainder (a count of windows computed from L
 instead of L - 1 is one off on some draws and is drawn to be); targets of -1 at
-drawn places, never all of them. The README's published figure (the shipped
-corpus, the published settings) stays fixed, always next to a drawn seed.
+drawn places, never all of them; corpora too short for one window (K = 0)
+next to those of exactly one; large scores whose rows lie 1000 apart (one
+shift for the whole batch underflows a row); int8 and int16 targets at
+N * T * V past the dtype's range (a flat index in their dtype overflows).
+The README's published figure (the shipped corpus, the published settings)
+stays fixed, always next to a drawn seed.
 
 Tolerances are the engine's (checks.assert_close: rtol 1e-4 and 1e-4 of the
 expected value's scale), the same for every submission. The textbook's
@@ -42,6 +46,7 @@ import numpy as np
 from autograder import hints
 from autograder.assertions import assert_close, fail
 from autograder.directional import Numerical, check_gradients
+from autograder.round_trips import evaluate_all
 from autograder.hidden import draw
 from autograder.messages import text
 from autograder.bugs import rnnlm as bugs
@@ -56,6 +61,8 @@ TRAIN_HINT = "hidden.rnnlm.train"
 BPTT_HINT = "hidden.rnnlm.bptt"
 BPTT_STEP = 1e-4
 BPTT_ALONG_STEP = 1e-3  # along a direction, extrapolated: truncation far below the allowed error
+# Module attributes that hold the test's xs and ts in the worker while forward and backward run on them
+SCORES_KEPT, TARGETS_KEPT = "_hidden_test_scores", "_hidden_test_targets"
 SOFTMAX_STEP = 5e-2  # with Richardson extrapolation: see the module docstring
 # The README's published training: the shipped corpus, SimpleRnnlm(V, 10, 10, seed=0), N 5, T 5, lr 0.5, 20 epochs.
 PUBLISHED = {"wordvec": 10, "hidden": 10, "seed": 0, "batch_size": 5, "time_size": 5, "lr": 0.5, "epochs": 20}
@@ -183,10 +190,23 @@ def test_time_softmax_loss_gradient_matches_numerical_gradient(student, ref):
                      reference={"dxs": rdxs})
 
 
+def _scales_apart(rng, n, t):
+    """(N, T, 1) offsets of -c, 0 or +c per row, c near 1000; at least one row at +c and one at -c or 0.
+
+    exp overflows without a shift; with one shift for the whole batch (its largest
+    score) instead of each row's own, a row 1000 below it underflows to exp = 0
+    everywhere, and its loss to log(0).
+    """
+    sides = rng.choice([-1.0, 0.0, 1.0], size=n * t)
+    high, low = rng.choice(n * t, size=2, replace=False)
+    sides[high], sides[low] = 1.0, rng.choice([-1.0, 0.0])
+    return (sides * rng.uniform(800, 1200, size=n * t)).reshape(n, t, 1)
+
+
 def test_time_softmax_loss_is_finite_and_right_for_large_scores(student, ref):
     rng = draw.rng("cases")
     n, t, v = _sizes(rng)[0]
-    xs = _scores(rng, n, t, v) + rng.choice([-1.0, 1.0]) * rng.uniform(800, 1200)  # exp overflows without the shift
+    xs = _scores(rng, n, t, v) + _scales_apart(rng, n, t)
     ts = _targets(rng, n, t, v)
     layer, loss, dxs = _softmax_run(student, xs, ts)
     _, rloss, rdxs = _softmax_run(ref, xs, ts)
@@ -195,11 +215,43 @@ def test_time_softmax_loss_is_finite_and_right_for_large_scores(student, ref):
     _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {what}", hint="hidden.rnnlm.stable")
 
 
+def _wide_vocabulary(rng, n, t, dtype):
+    """An odd V < the dtype's largest value with N * T * V past it (a flat index N * T * V in the dtype overflows).
+
+    V odd: N * T * V is then no multiple of 2 ** bits, where a wrapped flat index would
+    land on the right entry again through negative indexing.
+    """
+    top = np.iinfo(dtype).max
+    low = -(-2 * (top + 1) // (n * t))  # N * T * V at least twice the range
+    return min(int(rng.integers(low, low + 40)) | 1, top - (top % 2 == 0))
+
+
+def _dtype_sizes(rng, dtype):
+    """(N, T, V) for targets of `dtype`: drawn as elsewhere, and V wide where the flat index could overflow."""
+    n, t, v = _sizes(rng)[0]
+    if dtype == np.int16:
+        n, t = int(rng.integers(4, 9)), int(rng.integers(20, 33))  # N * T * V near 65536: 0.5 MB of scores
+    if dtype in (np.int8, np.int16):
+        v = _wide_vocabulary(rng, n, t, dtype)
+    return n, t, v
+
+
+def _favour_targets(xs, ts, by=6.0):
+    """Raise each counted target's score by `by`, as a trained model's scores do (in place).
+
+    A probability read from any other entry is then smaller than the target's, so
+    reading wrong entries moves the loss one way: a few hundred of them cannot cancel out.
+    """
+    n, t = np.nonzero(ts != -1)
+    xs[n, t, ts[n, t]] += by
+
+
 def test_time_softmax_loss_takes_targets_of_any_signed_integer_dtype(student, ref):
     rng = draw.rng("cases")
     for dtype in (np.int8, np.int16, np.int32, np.int64):
-        n, t, v = _sizes(rng)[0]
+        n, t, v = _dtype_sizes(rng, dtype)
         xs, ts = _scores(rng, n, t, v), _targets(rng, n, t, v, ignored=1).astype(dtype)
+        _favour_targets(xs, ts)
         _, loss, dxs = _softmax_run(student, xs, ts)
         _, rloss, rdxs = _softmax_run(ref, xs, ts)
         where = _say("targets_of", dtype=np.dtype(dtype).name)
@@ -233,6 +285,30 @@ def test_time_softmax_loss_leaves_scores_and_targets_unmodified(student, ref):
         fail("hidden.rnnlm.changed_inputs", hint="hidden.rnnlm.inputs")
     dxs = layer.backward()
     _array(dxs, _softmax_run(ref, xs, ts)[2], "TimeSoftmaxWithLoss.backward()", hint=BACKWARD_HINT)
+    kept_xs, kept_ts = _inputs_after_backward(student, xs, ts)
+    if not (np.array_equal(kept_xs, xs) and np.array_equal(kept_ts, ts)):
+        fail("hidden.rnnlm.changed_inputs_backward", hint="hidden.rnnlm.inputs")
+
+
+def _inputs_after_backward(student, xs, ts):
+    """The worker's own xs and ts as they are after forward(xs, ts) and backward(): one program.
+
+    Arguments cross as copies, so the copies a layer keeps from forward are only
+    seen by reading them in the worker after backward: the test parks xs and ts on
+    the student's module, passes those very arrays to forward, and reads them back
+    at the end of the same program (round_trips.evaluate_all records the steps).
+    """
+    def run(which):  # a program returns one value per evaluation: xs (0) or ts (1), each its own forward
+        setattr(student, SCORES_KEPT, xs)
+        setattr(student, TARGETS_KEPT, ts)
+        kept = getattr(student, SCORES_KEPT), getattr(student, TARGETS_KEPT)
+        layer = student.TimeSoftmaxWithLoss()
+        layer.forward(*kept)
+        layer.backward()
+        return kept[which]
+
+    kept_xs, kept_ts = evaluate_all(run, [0, 1])
+    return kept_xs, kept_ts
 
 
 def test_time_softmax_loss_returns_one_number(student, ref):
@@ -349,26 +425,39 @@ def test_simple_rnnlm_backward_scales_with_dout(student, ref):
     _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say("with_dout"), "hidden.rnnlm.dout")
 
 
-def _carried(module, sizes, windows):
-    """The losses of one model over consecutive windows."""
+def _carried(module, sizes, windows, backward=False):
+    """The losses of one model over consecutive windows; with backward, a backward after each, as in training."""
     model = module.SimpleRnnlm(*sizes)
-    return model, [model.forward(xs, ts) for xs, ts in windows]
+    losses = []
+    for xs, ts in windows:
+        losses.append(model.forward(xs, ts))
+        if backward:
+            model.backward()
+    return model, losses
 
 
 def test_simple_rnnlm_carries_the_hidden_state_into_the_next_window(student, ref):
+    """Forward after forward, then forward after backward: backward cuts the gradient, not the state (README)."""
     rng = draw.rng("cases")
     sizes, (n, t) = _model_sizes(rng), _nt(rng)
     windows = _windows(rng, sizes[0], n, t, 3)
-    _, losses = _carried(student, sizes, windows)
-    _, expected = _carried(ref, sizes, windows)
+    for backward in (False, True):
+        _check_carried(student, ref, sizes, windows, backward)
+
+
+def _check_carried(student, ref, sizes, windows, backward):
+    _, losses = _carried(student, sizes, windows, backward)
+    _, expected = _carried(ref, sizes, windows, backward)
     for k in range(1, 3):
         fresh = ref.SimpleRnnlm(*sizes).forward(*windows[k])
-        hint = [bugs.state_not_carried(losses[k], fresh, expected[k]), STATE_HINT]
-        _number(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}", hint=hint)
+        hint = ["hidden.rnnlm.backward_keeps_state" if backward else bugs.state_not_carried(losses[k], fresh, expected[k]),
+                STATE_HINT]
+        what = f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}" + (f" {_say('after_backward')}" if backward else "")
+        _number(losses[k], expected[k], what, hint=hint)
         # The given constructor's word vectors are randn / 100, so the carried state moves the loss by
         # little: also within 1 % of how far the reference's carried loss is from a fresh one (the
         # loss comes from the reference layers in float64, exact to 1e-12 for a right wiring).
-        assert_close(losses[k], expected[k], f"SimpleRnnlm.forward(xs, ts) {_say('window', k=k)}", hint=hint,
+        assert_close(losses[k], expected[k], what, hint=hint,
                      rtol=0, atol=max(0.01 * abs(float(expected[k]) - float(fresh)), 1e-12))
 
 
@@ -503,11 +592,26 @@ def test_truncated_batches_targets_are_the_next_words(student, ref):
         _array(pair[1], expected[k][1], f"truncated_batches(corpus, {n}, {t}): ts {_say('window_k', k=k)}", hint="hidden.rnnlm.next")
 
 
+def _edges_of_one_window(rng):
+    """(L, N, T) at K = 0 and K = 1: the README's 'empty list when K = 0', for two drawn (N, T).
+
+    L = N * T (no window, though a count from L finds one), a drawn L from 2 to N * T - 1,
+    L = N * T + 1 (exactly one window) and L = 2 * N * T (one window and a remainder).
+    """
+    cases = []
+    for _ in range(2):
+        n, t = _batch_sizes(rng)
+        cases += [(n * t, n, t), (int(rng.integers(2, n * t)), n, t), (n * t + 1, n, t), (2 * n * t, n, t)]
+    return cases
+
+
 def test_truncated_batches_count_the_windows_of_one_epoch(student, ref):
     rng = draw.rng("cases")
     n, t = _batch_sizes(rng)
-    # (L - 1) a multiple of N * T, where a count from L is the same, and L a multiple, where it is one more
-    for length in (n * t * int(rng.integers(3, 6)) + 1, n * t * int(rng.integers(3, 6))):
+    # (L - 1) a multiple of N * T, where a count from L is the same, and L a multiple, where it is one more;
+    # then corpora too short for a window (K = 0: an empty list) and long enough for one
+    cases = [(n * t * int(rng.integers(3, 6)) + 1, n, t), (n * t * int(rng.integers(3, 6)), n, t)]
+    for length, n, t in cases + _edges_of_one_window(rng):
         corpus, _ = _corpus(rng, length=length)
         _check_batches(student.truncated_batches(corpus, n, t), ref.truncated_batches(corpus, n, t),
                        f"truncated_batches(corpus, {n}, {t}) {_where_batches(corpus, n, t)}", corpus, n, t,
