@@ -244,7 +244,7 @@ def _hidden_tests_speaking(lang: str | None):
 
 def _grade_in_language(assignment_id: str, submission: Path, options: GradeOptions) -> int:
     # One submission imports what grading it needs only (batch, executors' lanes, rich: when used).
-    from .executors import safe_grade
+    from .grade import safe_grade
     from .result import write_json
     from .sandbox import default_sandbox
     from .submission import load
