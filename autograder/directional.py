@@ -30,7 +30,8 @@ from typing import Callable
 import numpy as np
 
 from .assertions import (GRADIENT_FLOOR, GRADIENT_FLOOR_SCALE, GRADIENT_TOLERANCE, LIVE, STEP, TINY, CheckFailed,
-                         _evaluate_all, assert_gradients, hints_of, numerical_gradient, scalar_of)
+                         _evaluate_all, assert_gradients, gradient_floor, hints_of, numerical_gradient,
+                         scalar_of)
 
 DIRECTIONS = 4  # random directions per input (module docstring)
 THRESHOLD = GRADIENT_TOLERANCE / 10  # the largest error allowed along a direction, in relative-error units
@@ -183,7 +184,7 @@ def direction_errors(a: np.ndarray, numerical: Numerical, z: np.ndarray) -> np.n
     """
     from .proxy import StudentError
 
-    floor = max(GRADIENT_FLOOR_SCALE * float(np.max(np.abs(a))), GRADIENT_FLOOR)
+    floor = gradient_floor(a)  # a is finite: the floor assert_gradients takes of the numerical gradient
     v = z / np.maximum(np.abs(a), floor)  # per-entry relative errors weighted by z
     largest = np.max(np.abs(v.reshape(len(v), -1)), axis=1)
     units = v / largest.reshape(-1, *([1] * a.ndim))  # every entry moves by the step at most
