@@ -16,6 +16,7 @@ $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q autograder solutions benchmarks  # an editable install compiles nothing
 	touch $(READY)
 
 setup: $(READY)                          ## create .venv and install the kit

@@ -141,6 +141,34 @@ def test_solution_scores_full_and_stub_scores_zero_with_the_bundled_engine(aid, 
     assert list((engine / "hidden" / "__pycache__").glob(f"{a.slug}.*.pyc"))
 
 
+def compile_as_setup_does(root: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """setup.sh's compileall line, run by bash with this interpreter as the venv's python."""
+    (root / "venv" / "bin").mkdir(parents=True)
+    (root / "venv" / "bin" / "python").symlink_to(sys.executable)
+    with bundle(IDS[0]) as archive:
+        (line,) = [x for x in archive.read("setup.sh").decode().splitlines() if "compileall" in x]
+    return subprocess.run(["bash", "-c", f'ROOT="$AUTOGRADER_ROOT"; {line}'], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**grader_env(tmp_path), "AUTOGRADER_ROOT": str(root)})
+
+
+def test_setup_compiles_the_bundle_so_that_an_upload_compiles_nothing(open_dir, tmp_path):
+    # Each upload runs in a fresh container made from the image setup.sh built: what it
+    # compiled is lost with the container, so each upload would compile the engine again.
+    a = course.load(IDS[0])
+    root = fake_autograder(a.id, open_dir)
+    run = compile_as_setup_does(root, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    sources = [p for p in (root / "source").rglob("*.py")]
+    bytecode = {p: p.stat().st_mtime_ns for p in (root / "source").rglob("*.pyc")}
+    assert len(bytecode) >= len(sources) > 50
+    for name in a.student_files:
+        shutil.copy(a.solution_folder / name, root / "submission" / name)
+    graded = run_autograder(root, tmp_path)
+    assert graded.returncode == 0 and results_of(root)["score"] == a.max_score, graded.stdout + graded.stderr
+    after = {p: p.stat().st_mtime_ns for p in (root / "source").rglob("*.pyc")}
+    assert after == bytecode, f"compiled again by the upload: {sorted(set(after.items()) - set(bytecode.items()))}"
+
+
 def test_run_autograder_writes_a_result_even_when_the_engine_cannot_run(open_dir, tmp_path):
     root = fake_autograder(IDS[0], open_dir)
     shutil.rmtree(root / "source" / "assignments")  # the course is broken: the engine exits 2

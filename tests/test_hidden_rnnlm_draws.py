@@ -2,7 +2,8 @@
 
 The hidden tests draw their inputs per submission, so an edge a test exists for
 (a flat index that overflows the targets' dtype, rows of scores 1000 apart, a
-corpus too short for one window) must be there on every draw, not on most.
+corpus too short for one window) must be there on every draw, not on most. The
+one run nothing is drawn for, the published training, is the reference's once a batch.
 """
 
 from __future__ import annotations
@@ -59,3 +60,31 @@ def test_short_corpora_give_no_window_and_the_boundaries_one(seed):
     counts = [(length - 1) // (n * t) for length, n, t in cases]
     assert counts.count(0) >= 4 and counts.count(1) >= 4
     assert all(length >= 2 for length, _, _ in cases)
+
+
+def test_the_published_run_trains_the_reference_once_for_a_whole_batch(monkeypatch, fork_server):
+    # Nothing of the published run is drawn: the reference's perplexities are the same for every
+    # submission, so a batch trains the reference once; a wrong train still loses the test each time.
+    from autograder import course, reference
+    from autograder.grade import grade
+    from autograder.submission import Submission
+
+    assignment = course.load("08_rnnlm")
+    ref = reference.module(assignment)
+    published = (hidden.PUBLISHED["batch_size"], hidden.PUBLISHED["time_size"], hidden.PUBLISHED["lr"],
+                 hidden.PUBLISHED["epochs"])
+    trained, real_train = [], ref.train
+    monkeypatch.setattr(ref, "train", lambda model, corpus, *args: trained.append(args) or
+                        real_train(model, corpus, *args))
+    monkeypatch.setattr(hidden, "_published_runs", {})
+    solution = (assignment.solution_folder / "rnnlm.py").read_text()
+    ascends = solution.replace("param -= lr * grad", "param += lr * grad")
+    assert ascends != solution
+    only = ("test_published_perplexity_is_reproduced",)
+    scores = []
+    for name, source in (("solution", solution), ("ascends", ascends), ("solution again", solution)):
+        result = grade(assignment, Submission(name, {"rnnlm.py": source.encode()}), fork_server, only=only)
+        scores.append(result.score)
+    full = sum(t.points for t in assignment.tests if t.name in only)
+    assert scores == [full, 0, full]
+    assert trained.count(published) == 1, trained

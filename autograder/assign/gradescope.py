@@ -68,6 +68,9 @@ if ! "$PYTHON" -m venv --clear "$ROOT/venv"; then
     "$PYTHON" -m venv --clear "$ROOT/venv"
 fi
 "$ROOT/venv/bin/python" -m pip install -q {requirements}
+# Every upload runs in a fresh container made from this image: bytecode compiled now is read
+# by each upload, instead of each compiling the engine and the course again (about 0.2 s).
+"$ROOT/venv/bin/python" -m compileall -q "$ROOT/source"
 lock_down  # run_autograder does it again before every submission
 """
 

@@ -682,13 +682,24 @@ def _check_perplexities(got, expected, what, hint):
         _number(value, right, f"{what} {_say('epoch', e=e)}", hint=hint)
 
 
+_published_runs: dict[int, tuple] = {}  # id(reference module) -> (the module, its perplexities on the published run)
+
+
+def _published_reference(ref, sizes, corpus, args) -> tuple[float, ...]:
+    """The reference's perplexities on the published run. Nothing of that run is drawn, so they are
+    the same for every submission: a batch trains the reference once, not once per student."""
+    if id(ref) not in _published_runs:  # the module is kept beside them: its id names no other
+        _published_runs[id(ref)] = (ref, tuple(ref.train(ref.SimpleRnnlm(*sizes), corpus, *args)))
+    return _published_runs[id(ref)][1]
+
+
 def test_published_perplexity_is_reproduced(student, ref):
     corpus = ref.load_corpus()[0]  # the corpus rnnlm.py ships (CORPUS)
     p = PUBLISHED
     sizes = (int(corpus.max()) + 1, p["wordvec"], p["hidden"], p["seed"])
     args = (p["batch_size"], p["time_size"], p["lr"], p["epochs"])
-    _, got, _, expected = _train_both(student, ref, sizes, corpus, *args)
-    _check_perplexities(got, expected, _say("published"), TRAIN_HINT)
+    got = student.train(student.SimpleRnnlm(*sizes), corpus, *args)
+    _check_perplexities(got, _published_reference(ref, sizes, corpus, args), _say("published"), TRAIN_HINT)
     rng = draw.rng("seed")
     drawn = (sizes[0], p["wordvec"], p["hidden"], int(rng.integers(1, 2**31 - 1)))
     _, got, _, expected = _train_both(student, ref, drawn, corpus, *args[:3], 3)
