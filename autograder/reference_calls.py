@@ -265,10 +265,11 @@ def _nbytes(value, depth: int = 0) -> int:
     """The bytes of the arrays inside value (what a reference object keeps, for MAX_HELD_BYTES)."""
     if isinstance(value, np.ndarray):
         return value.nbytes
-    if depth < 32 and type(value) in (list, tuple):
-        return sum(_nbytes(v, depth + 1) for v in value)
-    if depth < 32 and type(value) is dict:
-        return sum(_nbytes(v, depth + 1) for v in value.values())
+    if depth < 32 and type(value) in (list, tuple, dict):
+        total = 0
+        for item in (value.values() if type(value) is dict else value):
+            total += item.nbytes if isinstance(item, np.ndarray) else _nbytes(item, depth + 1)
+        return total
     return 0
 
 

@@ -260,8 +260,10 @@ def encode_message(header: dict, values: dict, make_ref=None) -> bytes:
 SPIN_SECONDS = float(os.environ.get("AUTOGRADER_SPIN_SECONDS", "0.0005"))
 
 
-def receive_message(sock: socket.socket, deadline: float | None = None, later=None) -> bytes:
+def receive_message(sock: socket.socket, deadline: float | None = None, later=None, spin: float | None = None) -> bytes:
     """One message body from `sock`; socket.timeout once time.monotonic() passes `deadline`.
+
+    spin: how long to spin before sleeping (default SPIN_SECONDS).
 
     later: () -> a later deadline (or None), asked once when `deadline` passes:
     the wait goes on until then, keeping what has arrived.
@@ -271,7 +273,7 @@ def receive_message(sock: socket.socket, deadline: float | None = None, later=No
     oversized length or unrequested bytes.
     """
     data = bytearray()
-    spin_until = time.perf_counter() + SPIN_SECONDS
+    spin_until = time.perf_counter() + (SPIN_SECONDS if spin is None else spin)
     while not data and time.perf_counter() < spin_until:
         try:
             chunk = sock.recv(RECV_BYTES, socket.MSG_DONTWAIT)

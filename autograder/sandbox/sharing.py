@@ -167,9 +167,11 @@ def read_links(node, same: bool = True, check: bool = True) -> dict[tuple, tuple
 
 
 def _path(node) -> tuple:
-    if (type(node) is not list or not 1 <= len(node) <= MAX_PATH or node[0] not in ROOTS
-            or not all(type(step) in (int, str) and (type(step) is int or len(step) <= 200) for step in node)):
+    if type(node) is not list or not 1 <= len(node) <= MAX_PATH or node[0] not in ROOTS:
         raise ProtocolError("malformed path in a link")
+    for step in node:  # a loop, not all(...): every link of every reference call comes here
+        if type(step) is not int and (type(step) is not str or len(step) > 200):
+            raise ProtocolError("malformed path in a link")
     return tuple(node)
 
 
@@ -344,8 +346,8 @@ def never_plain(value, depth: int = 0) -> bool:
     """
     if not isinstance(value, _SENDABLE):
         return True
-    if depth < 2 and isinstance(value, (list, tuple)):
-        return any(never_plain(item, depth + 1) for item in value)
-    if depth < 2 and isinstance(value, dict):
-        return any(never_plain(item, depth + 1) for item in value.values())
+    if depth < 2 and isinstance(value, (list, tuple, dict)):
+        for item in (value.values() if isinstance(value, dict) else value):
+            if not isinstance(item, np.ndarray) and never_plain(item, depth + 1):  # arrays first: the common case
+                return True
     return False
