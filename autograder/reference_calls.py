@@ -13,9 +13,10 @@ import numpy as np
 
 from .messages import text
 from .sandbox.protocol import Decoder, ProtocolError, pack, unpack
-from .sandbox.sharing import Rebuilder, SharedEncoder, fingerprint, held_targets, index, module_data, read_links
+from .sandbox.sharing import (Rebuilder, SharedEncoder, fingerprint, held_targets, index, module_data, never_plain,
+                              read_links)
 
-PREFIX = b'{"refcall": '  # how a reference call's header begins (protocol.pack keeps the key order)
+PREFIX = b'{"refcall":'  # how a reference call's header begins (protocol.pack keeps the key order)
 MAX_CALLS = 5_000  # reference calls in one request: 07's fit(300 epochs) makes 300, a numerical gradient 16 T
 # Of each leg of a request that follows a reference call, up to this much is the call's own cost in
 # the worker (decoding the answer, writing arrays back, encoding the next call) and the wake-ups
@@ -216,6 +217,8 @@ class ReferenceCalls:
             agreed, state, size = entry[3], {}, 0
             for key, attribute in _public(entry[1]).items():
                 size += _nbytes(attribute)
+                if never_plain(attribute):
+                    continue  # not plain data (a model's layers): it stays on the trusted side
                 mark = fingerprint(attribute)
                 if agreed.get(key) == mark:
                     continue  # the stub holds the same already
@@ -262,10 +265,11 @@ def _nbytes(value, depth: int = 0) -> int:
     """The bytes of the arrays inside value (what a reference object keeps, for MAX_HELD_BYTES)."""
     if isinstance(value, np.ndarray):
         return value.nbytes
-    if depth < 32 and type(value) in (list, tuple):
-        return sum(_nbytes(v, depth + 1) for v in value)
-    if depth < 32 and type(value) is dict:
-        return sum(_nbytes(v, depth + 1) for v in value.values())
+    if depth < 32 and type(value) in (list, tuple, dict):
+        total = 0
+        for item in (value.values() if type(value) is dict else value):
+            total += item.nbytes if isinstance(item, np.ndarray) else _nbytes(item, depth + 1)
+        return total
     return 0
 
 

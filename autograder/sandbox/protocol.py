@@ -53,6 +53,7 @@ DECODING_ERRORS = (RecursionError, MemoryError, ValueError, OverflowError, struc
 _DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
     np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
     np.uint64, np.float16, np.float32, np.float64, np.complex64, np.complex128)}
+_NAMES = {dtype: name for name, dtype in _DTYPES.items()}  # the encoder's lookup: no dtype.str built per array
 
 
 class ProtocolError(Exception):
@@ -91,14 +92,16 @@ class Encoder:
         if isinstance(value, Ref):
             return {"$ref": value.id}
         if isinstance(value, np.ndarray):
-            if np.dtype(value.dtype).str in _DTYPES:
+            name = _NAMES.get(value.dtype)
+            if name is not None:
                 array = np.ascontiguousarray(np.asarray(value))
                 self.blobs.append(array.tobytes())
-                return {"$nd": len(self.blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
+                return {"$nd": len(self.blobs) - 1, "dtype": name, "shape": list(array.shape)}
         elif isinstance(value, np.generic):  # before float: np.float64 is a float
-            if np.dtype(value.dtype).str in _DTYPES:
+            name = _NAMES.get(value.dtype)
+            if name is not None:
                 self.blobs.append(np.asarray(value).tobytes())
-                return {"$np": len(self.blobs) - 1, "dtype": np.dtype(value.dtype).str}
+                return {"$np": len(self.blobs) - 1, "dtype": name}
         elif isinstance(value, bool):
             return bool(value)
         elif isinstance(value, int):
@@ -119,8 +122,11 @@ class Encoder:
         return self.make_ref(value)
 
 
+_JSON = json.JSONEncoder(allow_nan=True, separators=(",", ":"))  # made once: pack runs at every reference call
+
+
 def pack(header: dict, blobs: list[bytes]) -> bytes:
-    head = json.dumps({**header, "blobs": [len(b) for b in blobs]}, allow_nan=True).encode()
+    head = _JSON.encode({**header, "blobs": [len(b) for b in blobs]}).encode()
     body = struct.pack(">I", len(head)) + head + b"".join(blobs)
     return struct.pack(">Q", len(body)) + body
 
@@ -254,8 +260,10 @@ def encode_message(header: dict, values: dict, make_ref=None) -> bytes:
 SPIN_SECONDS = float(os.environ.get("AUTOGRADER_SPIN_SECONDS", "0.0005"))
 
 
-def receive_message(sock: socket.socket, deadline: float | None = None, later=None) -> bytes:
+def receive_message(sock: socket.socket, deadline: float | None = None, later=None, spin: float | None = None) -> bytes:
     """One message body from `sock`; socket.timeout once time.monotonic() passes `deadline`.
+
+    spin: how long to spin before sleeping (default SPIN_SECONDS).
 
     later: () -> a later deadline (or None), asked once when `deadline` passes:
     the wait goes on until then, keeping what has arrived.
@@ -265,7 +273,7 @@ def receive_message(sock: socket.socket, deadline: float | None = None, later=No
     oversized length or unrequested bytes.
     """
     data = bytearray()
-    spin_until = time.perf_counter() + SPIN_SECONDS
+    spin_until = time.perf_counter() + (SPIN_SECONDS if spin is None else spin)
     while not data and time.perf_counter() < spin_until:
         try:
             chunk = sock.recv(RECV_BYTES, socket.MSG_DONTWAIT)

@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from .protocol import MAX_DEPTH, Encoder, ProtocolError
+from .protocol import MAX_DEPTH, Encoder, ProtocolError, Ref
 
 ROOTS = ("p", "k", "n", "m", "s", "a", "r", "h")
 HELD = ("p", "k", "n", "m", "s", "h")  # roots of what the receiver held before the message
@@ -47,15 +47,6 @@ MAX_LINKS = 100_000
 
 def _has_identity(value) -> bool:
     return isinstance(value, np.ndarray) or type(value) in (list, dict)
-
-
-def _children(value):
-    """(key, child) pairs a path may step through: list and tuple items, str-keyed dict values."""
-    if type(value) in (list, tuple):
-        return enumerate(value)
-    if type(value) is dict and all(type(k) is str for k in value):
-        return value.items()
-    return ()
 
 
 class SharedEncoder:
@@ -96,22 +87,23 @@ class SharedEncoder:
         """value with each array the receiver has as it is replaced by None; the links recorded."""
         if depth > MAX_DEPTH:
             return value  # the encoder refuses it
-        if _has_identity(value):
+        kind = type(value)
+        if kind is list or kind is dict or isinstance(value, np.ndarray):
             earlier = self.known.get(id(value))
             if earlier is None:
                 self.known[id(value)] = path
                 added.append(id(value))
                 self._keep.append(value)
-            elif isinstance(value, np.ndarray) and (earlier[0] in ("a", "r") or self.contents.get(id(value))
-                                                    == (value.dtype.str, value.shape, value.tobytes())):
+            elif isinstance(value, np.ndarray) and (earlier[0] in ("a", "r")
+                                                    or self.contents.get(id(value)) == array_contents(value)):
                 self.links.append([list(path), list(earlier), 1])
                 return None
             else:
                 self.links.append([list(path), list(earlier)])
-        if type(value) in (list, tuple):
+        if kind is list or kind is tuple:
             items = [self._prepare(v, path + (i,), depth + 1, added) for i, v in enumerate(value)]
-            return items if type(value) is list else tuple(items)
-        if type(value) is dict and all(type(k) is str for k in value):
+            return items if kind is list else tuple(items)
+        if kind is dict and all(type(k) is str for k in value):
             return {k: self._prepare(v, path + (k,), depth + 1, added) for k, v in value.items()}
         return value
 
@@ -119,16 +111,39 @@ class SharedEncoder:
 def index(value, path: tuple, known: dict[int, tuple], keep: list, depth: int = 0,
           contents: dict[int, tuple] | None = None) -> None:
     """Record in `known` the path of every array, list and dict inside value (the first path wins),
-    and in `contents` (if given) what each array holds now."""
+    and in `contents` (if given) what each array holds now (array_contents)."""
     if depth > MAX_DEPTH:
         return
-    if _has_identity(value) and id(value) not in known:
+    kind = type(value)
+    if kind is list or kind is tuple:
+        if kind is list:
+            if id(value) in known:
+                return _index_children(value, path, known, keep, depth, contents)
+            known[id(value)] = path
+            keep.append(value)
+        _index_children(value, path, known, keep, depth, contents)
+    elif kind is dict:
+        if id(value) not in known:
+            known[id(value)] = path
+            keep.append(value)
+        if all(type(k) is str for k in value):
+            for key, child in value.items():
+                index(child, path + (key,), known, keep, depth + 1, contents)
+    elif isinstance(value, np.ndarray) and id(value) not in known:
         known[id(value)] = path
         keep.append(value)
-        if contents is not None and isinstance(value, np.ndarray):
-            contents[id(value)] = (value.dtype.str, value.shape, value.tobytes())
-    for key, child in _children(value):
-        index(child, path + (key,), known, keep, depth + 1, contents)
+        if contents is not None:
+            contents[id(value)] = array_contents(value)
+
+
+def _index_children(value, path, known, keep, depth, contents) -> None:
+    for i, child in enumerate(value):
+        index(child, path + (i,), known, keep, depth + 1, contents)
+
+
+def array_contents(array: np.ndarray) -> tuple:
+    """What an array holds: equal for arrays of the same dtype, shape and bytes."""
+    return (array.dtype, array.shape, array.tobytes())
 
 
 def read_links(node, same: bool = True, check: bool = True) -> dict[tuple, tuple]:
@@ -152,9 +167,11 @@ def read_links(node, same: bool = True, check: bool = True) -> dict[tuple, tuple
 
 
 def _path(node) -> tuple:
-    if (type(node) is not list or not 1 <= len(node) <= MAX_PATH or node[0] not in ROOTS
-            or not all(type(step) in (int, str) and (type(step) is int or len(step) <= 200) for step in node)):
+    if type(node) is not list or not 1 <= len(node) <= MAX_PATH or node[0] not in ROOTS:
         raise ProtocolError("malformed path in a link")
+    for step in node:  # a loop, not all(...): every link of every reference call comes here
+        if type(step) is not int and (type(step) is not str or len(step) > 200):
+            raise ProtocolError("malformed path in a link")
     return tuple(node)
 
 
@@ -299,16 +316,38 @@ def fingerprint(value, depth: int = 0):
     Each side keeps the fingerprints of the attributes both sides last agreed on
     and sends only those that changed since (in place or rebound), so a call
     of RNN.forward carries its arguments and the new cache, not params and grads.
+    This runs for every attribute of a reference object at every call: the
+    common kinds come first, and a list's items go through a list comprehension.
     """
-    if isinstance(value, np.ndarray):
-        return ("nd", id(value), value.dtype.str, value.shape, value.tobytes())
-    if value is None or type(value) in (bool, int, float, str):
-        return (type(value).__name__, value)
+    kind = type(value)
+    if kind is np.ndarray or isinstance(value, np.ndarray):
+        return ("nd", id(value), value.dtype, value.shape, value.tobytes())
+    if depth < MAX_DEPTH and (kind is list or kind is tuple):
+        return (kind, id(value) if kind is list else 0, tuple([fingerprint(v, depth + 1) for v in value]))
+    if value is None or kind is bool or kind is int or kind is float or kind is str:
+        return (kind, value)
     if isinstance(value, np.generic):
-        return ("np", value.dtype.str, value.tobytes())
-    if depth < MAX_DEPTH and type(value) in (list, tuple):
-        return (type(value).__name__, id(value) if type(value) is list else 0,
-                tuple(fingerprint(v, depth + 1) for v in value))
-    if depth < MAX_DEPTH and type(value) is dict:
-        return ("dict", id(value), tuple((repr(k), fingerprint(v, depth + 1)) for k, v in value.items()))
+        return ("np", value.dtype, value.tobytes())
+    if depth < MAX_DEPTH and kind is dict:
+        return ("dict", id(value), tuple([(repr(k), fingerprint(v, depth + 1)) for k, v in value.items()]))
     return ("object", id(value), object())  # never equal to anything: always sent (or found not plain)
+
+
+# What protocol.Encoder sends as plain data (an array only of a numeric dtype); anything else it refuses.
+_SENDABLE = (type(None), bool, int, float, str, np.ndarray, np.generic, list, tuple, dict, Ref)
+
+
+def never_plain(value, depth: int = 0) -> bool:
+    """Whether the trusted side's Encoder is sure to refuse value: value is, or holds within two levels
+    of lists, tuples and dict values, an object of a kind it never sends (a model's layers).
+
+    False says nothing (encoding may still fail). It lets an answer skip such an attribute without
+    fingerprinting it and trying to encode it again at every call.
+    """
+    if not isinstance(value, _SENDABLE):
+        return True
+    if depth < 2 and isinstance(value, (list, tuple, dict)):
+        for item in (value.values() if isinstance(value, dict) else value):
+            if not isinstance(item, np.ndarray) and never_plain(item, depth + 1):  # arrays first: the common case
+                return True
+    return False
