@@ -507,6 +507,19 @@ def test_time_rnn_grads_sum_over_time_steps(student, ref):
     for i, name in enumerate(RNN_NAMES):
         _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_say('after_set_state')}",
                hint=[bugs.bptt(name, grads[i], params, xs, dhs, h0), SUM_HINT, BPTT_HINT])
+    # ... and from the state a stateful layer carried out of its previous forward: backward uses that h_0 too.
+    earlier = rng.normal(size=xs.shape)
+
+    def carried(module):
+        layer = module.TimeRNN(*params, stateful=True)
+        layer.forward(earlier)
+        layer.forward(xs)
+        layer.backward(dhs)
+        return _grads(layer, RNN_NAMES, "TimeRNN")
+
+    grads, rgrads = carried(student), carried(ref)
+    for i, name in enumerate(RNN_NAMES):
+        _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_say('stateful_second')}", hint=[SUM_HINT, BPTT_HINT])
 
 
 def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
@@ -562,6 +575,13 @@ def test_time_rnn_layer_that_is_not_stateful_starts_from_zeros_every_time(studen
         _close(hs, expected, f"TimeRNN.forward(xs) {_say('not_stateful_second')}",
                hint=[bugs.second_forward(hs, params, first, second, False) if n == 2 else None,
                      "hidden.time.not_stateful"])
+    # set_state gives the state a *stateful* forward starts from (README): this layer still starts from zeros.
+    h0 = _rnn_state(rng, first.shape[0], params[1].shape[0])
+    layer = student.TimeRNN(*params)
+    layer.set_state(h0)
+    hs = layer.forward(first)
+    _close(hs, ref.TimeRNN(*params).forward(first), f"TimeRNN.forward(xs) {_say('not_stateful_set_state')}",
+           hint="hidden.time.not_stateful")
 
 
 def test_time_rnn_set_state_gives_the_initial_state(student, ref):
