@@ -608,6 +608,11 @@ def test_time_rnn_reset_state_forgets_h_and_starts_again_from_zeros(student, ref
     hs = layer.forward(second)
     _close(hs, ref.TimeRNN(*params).forward(second), f"TimeRNN.forward(xs) {_say('after_reset')}",
            hint="hidden.time.reset")
+    # reset_state forgets h only: the layer is still stateful, so the next call goes on from where this one ended
+    third = rng.normal(size=(second.shape[0], int(rng.integers(1, 4)), first.shape[2]))
+    hs = layer.forward(third)
+    _close(hs, _two_calls(ref, params, second, third, True), f"TimeRNN.forward(xs) {_say('after_reset_carry')}",
+           hint=[bugs.second_forward(hs, params, second, third, True), "hidden.time.stateful"])
 
 
 def test_time_rnn_reused_on_a_new_n_and_t_before_backward(student, ref):
