@@ -11,7 +11,8 @@ ranges that keep the deliberate configurations: D, H and M differ from each
 other (a missing transpose cannot keep its shape), a batch of one with a single
 time step, N == T where indexing xs by the wrong axis keeps its shape, and
 word ids that repeat inside a batch and across steps (a gradient written with
-`dW[idx] = dout` or `dW[idx] += dout` loses the repeats). Every test of a
+`dW[idx] = dout` or `dW[idx] += dout` loses the repeats), and ids of a
+vocabulary of LARGE_V words, beyond what int8 and uint8 hold. Every test of a
 property (reuse, a second backward, grads in place, state) also compares the
 values with the reference.
 
@@ -147,6 +148,17 @@ def _embed_where(W, idx):
     return _say("embed_where", shape=W.shape, count=len(idx))
 
 
+LARGE_V = 300  # ids from 128 and from 256 on: a cast of the ids to int8 or uint8 wraps them onto other rows
+
+
+def _large_vocabulary_ids(rng, shape):
+    """Ids in 0..LARGE_V-1 of the given shape, with one of 128..255 and one of 256..LARGE_V-1 among them."""
+    ids = rng.integers(0, LARGE_V, size=shape)
+    flat = ids.reshape(-1)
+    flat[0], flat[-1] = rng.integers(128, 256), rng.integers(256, LARGE_V)
+    return ids
+
+
 def test_embedding_forward_picks_the_rows_of_w(student, ref):
     rng = draw.rng("cases")
     for n in (1, int(rng.integers(2, 5)), int(rng.integers(6, 12))):
@@ -182,6 +194,15 @@ def test_embedding_takes_ids_of_any_integer_dtype(student, ref):
     for dtype in INT_DTYPES:
         W, idx, dout = _embed_case(rng, int(rng.integers(3, 7)), dtype=dtype)
         where = _say("ids_of", dtype=np.dtype(dtype).name)
+        layer, out, dW, _ = _embed_run(student, W, idx, dout)
+        _, rout, rdW, _ = _embed_run(ref, W, idx, dout)
+        _close(out, rout, f"Embedding.forward(idx) {where}", hint=[EMBED_HINT, "hidden.time.int_ids"])
+        _close(dW, rdW, f"Embedding.grads[0] (dW) {where}", hint=[EMBED_BACK_HINT, "hidden.time.int_ids"])
+    # Word ids are integers in 0..V-1 (README), whatever V: a vocabulary larger than int8 or uint8 can hold.
+    for dtype in (np.int16, np.uint32, np.int64):
+        W, dout = rng.normal(size=(LARGE_V, 2)), rng.normal(size=(4, 2))
+        idx = _large_vocabulary_ids(rng, 4).astype(dtype)
+        where = f"{_say('ids_of', dtype=np.dtype(dtype).name)} {_embed_where(W, idx)}"
         layer, out, dW, _ = _embed_run(student, W, idx, dout)
         _, rout, rdW, _ = _embed_run(ref, W, idx, dout)
         _close(out, rout, f"Embedding.forward(idx) {where}", hint=[EMBED_HINT, "hidden.time.int_ids"])
@@ -313,6 +334,14 @@ def test_time_embedding_takes_ids_of_any_integer_dtype(student, ref):
         _, rout, rdW, _ = _time_embed_run(ref, W, xs, dout)
         _close(out, rout, f"TimeEmbedding.forward(xs) {where}", hint=[TIME_EMBED_HINT, "hidden.time.int_ids"])
         _close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {where}", hint=[TIME_EMBED_BACK_HINT, "hidden.time.int_ids"])
+    # A vocabulary larger than int8 or uint8 can hold (README: ids in 0..V-1).
+    W, dout = rng.normal(size=(LARGE_V, 2)), rng.normal(size=(2, 3, 2))
+    xs = _large_vocabulary_ids(rng, (2, 3))
+    where = _time_embed_where(W, xs)
+    _, out, dW, _ = _time_embed_run(student, W, xs, dout)
+    _, rout, rdW, _ = _time_embed_run(ref, W, xs, dout)
+    _close(out, rout, f"TimeEmbedding.forward(xs) {where}", hint=[TIME_EMBED_HINT, "hidden.time.int_ids"])
+    _close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {where}", hint=[TIME_EMBED_BACK_HINT, "hidden.time.int_ids"])
 
 
 def test_time_embedding_reused_on_a_new_n_and_t_before_backward(student, ref):
@@ -469,6 +498,28 @@ def test_time_rnn_grads_sum_over_time_steps(student, ref):
         for i, name in enumerate(RNN_NAMES):
             _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_rnn_where(xs, params)}",
                    hint=[bugs.bptt(name, grads[i], params, xs, dhs), SUM_HINT, BPTT_HINT])
+    # From a state given by set_state: the first step's dWh term is h_0.T @ dt, not zeros (a BPTT written
+    # from the cached hs alone that takes h_0 as zeros is right only from zeros).
+    params, xs, dhs = _rnn_case(rng, 2, 3)
+    h0 = _rnn_state(rng, 2, params[1].shape[0])
+    (*_, grads), (*_, rgrads) = (_rnn_run(student, params, xs, dhs, h0, stateful=True),
+                                 _rnn_run(ref, params, xs, dhs, h0, stateful=True))
+    for i, name in enumerate(RNN_NAMES):
+        _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_say('after_set_state')}",
+               hint=[bugs.bptt(name, grads[i], params, xs, dhs, h0), SUM_HINT, BPTT_HINT])
+    # ... and from the state a stateful layer carried out of its previous forward: backward uses that h_0 too.
+    earlier = rng.normal(size=xs.shape)
+
+    def carried(module):
+        layer = module.TimeRNN(*params, stateful=True)
+        layer.forward(earlier)
+        layer.forward(xs)
+        layer.backward(dhs)
+        return _grads(layer, RNN_NAMES, "TimeRNN")
+
+    grads, rgrads = carried(student), carried(ref)
+    for i, name in enumerate(RNN_NAMES):
+        _close(grads[i], rgrads[i], f"TimeRNN.grads[{i}] ({name}) {_say('stateful_second')}", hint=[SUM_HINT, BPTT_HINT])
 
 
 def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
@@ -524,6 +575,13 @@ def test_time_rnn_layer_that_is_not_stateful_starts_from_zeros_every_time(studen
         _close(hs, expected, f"TimeRNN.forward(xs) {_say('not_stateful_second')}",
                hint=[bugs.second_forward(hs, params, first, second, False) if n == 2 else None,
                      "hidden.time.not_stateful"])
+    # set_state gives the state a *stateful* forward starts from (README): this layer still starts from zeros.
+    h0 = _rnn_state(rng, first.shape[0], params[1].shape[0])
+    layer = student.TimeRNN(*params)
+    layer.set_state(h0)
+    hs = layer.forward(first)
+    _close(hs, ref.TimeRNN(*params).forward(first), f"TimeRNN.forward(xs) {_say('not_stateful_set_state')}",
+           hint="hidden.time.not_stateful")
 
 
 def test_time_rnn_set_state_gives_the_initial_state(student, ref):
@@ -550,6 +608,11 @@ def test_time_rnn_reset_state_forgets_h_and_starts_again_from_zeros(student, ref
     hs = layer.forward(second)
     _close(hs, ref.TimeRNN(*params).forward(second), f"TimeRNN.forward(xs) {_say('after_reset')}",
            hint="hidden.time.reset")
+    # reset_state forgets h only: the layer is still stateful, so the next call goes on from where this one ended
+    third = rng.normal(size=(second.shape[0], int(rng.integers(1, 4)), first.shape[2]))
+    hs = layer.forward(third)
+    _close(hs, _two_calls(ref, params, second, third, True), f"TimeRNN.forward(xs) {_say('after_reset_carry')}",
+           hint=[bugs.second_forward(hs, params, second, third, True), "hidden.time.stateful"])
 
 
 def test_time_rnn_reused_on_a_new_n_and_t_before_backward(student, ref):
@@ -573,18 +636,21 @@ def test_time_rnn_reused_on_a_new_n_and_t_before_backward(student, ref):
 def test_time_rnn_backward_twice_gives_the_same_gradients(student, ref):
     rng = draw.rng("cases")
     params, xs, dhs = _rnn_case(rng, 2, 3)
-    layer = student.TimeRNN(*params)
-    layer.forward(xs)
     earlier = rng.normal(size=dhs.shape)
-    layer.backward(earlier)
-    dxs = layer.backward(dhs)
     expected = _rnn_run(ref, params, xs, dhs)
     *_, first = _rnn_run(ref, params, xs, earlier)
-    grads = _grads(layer, RNN_NAMES, "TimeRNN")
-    for i, (name, grad) in enumerate(zip(RNN_NAMES, grads)):
-        _close(grad, expected[3][i], f"TimeRNN.grads[{i}] ({name}) {_say('second_backward')}",
-               hint=[hints.accumulates(grad, expected[3][i], name, first[i]), REPLACE_HINT])
-    _rnn_all((layer, None, dxs, grads), expected, params, xs, dhs, _say("second_backward"), hint="hidden.time.cache")
+    # stateful too: the state carries across forward calls, never the gradient (each backward starts from dh = 0)
+    for stateful in (False, True):
+        layer = student.TimeRNN(*params, stateful=stateful)
+        layer.forward(xs)
+        layer.backward(earlier)
+        dxs = layer.backward(dhs)
+        grads = _grads(layer, RNN_NAMES, "TimeRNN")
+        for i, (name, grad) in enumerate(zip(RNN_NAMES, grads)):
+            _close(grad, expected[3][i], f"TimeRNN.grads[{i}] ({name}) {_say('second_backward')}",
+                   hint=[hints.accumulates(grad, expected[3][i], name, first[i]), REPLACE_HINT, BPTT_HINT])
+        _rnn_all((layer, None, dxs, grads), expected, params, xs, dhs, _say("second_backward"),
+                 hint="hidden.time.cache")
 
 
 def test_time_rnn_grads_are_written_in_place(student, ref):
