@@ -39,6 +39,9 @@ SURVIVORS: dict[tuple[str, str], str] = {
     ("02_activations", "bug_edges_sigmoid_inplace_int.py"):
         "integer inputs: np.exp(out, out=out) on an integer copy of x raises; the README names no dtype for x, "
         "so no hidden test feeds integers to the activations",
+    ("07_many_to_one", "bug_edges_predict_ge_half.py"):
+        "edges: predict labels a probability of exactly 0.5 as 1; a tie, which the README says no test gives "
+        "(the suite's variants count np.where(p >= 0.5) correct), and drawn probabilities never hit it",
 }
 
 # Correct files that lose points today: (assignment, file) -> the failing tests. None at the last run.
