@@ -49,6 +49,9 @@ SURVIVORS: dict[tuple[str, str], str] = {
     ("06_time_rnn", "bug_inplace_timeaffine_reshapes_dout_in_place.py"):
         "inputs unmodified: dout.shape = ... changes the caller's dout (and fails on a non-contiguous one); the "
         "README asks neither that backward leave dout alone nor that it take non-contiguous arrays",
+    ("07_many_to_one", "bug_edges_predict_ge_half.py"):
+        "edges: predict labels a probability of exactly 0.5 as 1; a tie, which the README says no test gives "
+        "(the suite's variants count np.where(p >= 0.5) correct), and drawn probabilities never hit it",
 }
 
 # Correct files that lose points today: (assignment, file) -> the failing tests. None at the last run.

@@ -220,7 +220,7 @@ def _bug(model_grads, expected, xs, t):
 # -- one_hot ---------------------------------------------------------------------
 
 def _one_hot_cases(rng):
-    """(sentences, N, T): a batch of one, a single word, odd sizes; tuples and lists of words."""
+    """(sentences, N, T): a batch of one, a single word, odd sizes; tuples and lists of words; "soon" alone."""
     cases = []
     for k, (n, length) in enumerate([(1, int(rng.integers(2, 6))), (int(rng.integers(2, 5)), 1),
                                      (int(rng.integers(3, 8)), int(rng.integers(2, 6)))]):
@@ -228,6 +228,11 @@ def _one_hot_cases(rng):
         if k % 2:
             sentences = [list(s) for s in sentences]  # sentences may be lists of words too
         cases.append((sentences, n, length))
+    # Last, a batch of "soon" alone: a vocabulary built from the words given would code it [1, 0].
+    # Appended after the drawn cases, so that their draws and the float test's case [2] stay as they were.
+    rest = draw.rng("one_word")
+    n, length = int(rest.integers(1, 4)), int(rest.integers(1, 4))
+    cases.append(([("soon",) * length for _ in range(n)], n, length))
     return cases
 
 
@@ -325,6 +330,13 @@ def test_bce_loss_averages_over_the_batch(student, ref):
         loss = student.bce_loss(y_hat, t)
         _close(loss, ref.bce_loss(y_hat, t), f"bce_loss {_say('batch_of', n=n)}",
                hint=[bugs.bce(loss, y_hat, t), "hidden.many.bce_mean"])
+    # Integer targets of any dtype (README), unsigned ones too: -t wraps around there (-1 is 255 in uint8),
+    # so -t * log(y_hat) is wrong for them while -(t * log(y_hat)) is right.
+    y_hat, t = _probabilities(draw.rng("unsigned"), 5)
+    t = t.astype(np.uint8)
+    loss = student.bce_loss(y_hat, t)
+    _close(loss, ref.bce_loss(y_hat, t), f"bce_loss {_say('unsigned_targets', n=5)}",
+           hint=[bugs.bce(loss, y_hat, t), "hidden.many.bce_unsigned"])
 
 
 def test_bce_loss_is_finite_and_right_when_a_probability_is_exactly_0_or_1(student, ref):
@@ -585,21 +597,33 @@ def _moving_fit(rng, ref):
 
 
 def test_fit_follows_plain_gradient_descent(student, ref):
-    sizes, xs, t, lr, epochs, params, _, expected = _moving_fit(draw.rng("cases"), ref)
+    sizes, xs, t, lr, epochs, params, trained, expected = _moving_fit(draw.rng("cases"), ref)
     model = student.ManyToOneRNN(**sizes)
     losses = _list(model.fit(xs, t, lr, epochs), epochs, f"fit(xs, t, lr, {epochs})", LOSSES_HINT)
     _close(np.asarray(losses, dtype=float), expected, f"fit(xs, t, lr, {epochs}): {_say('the_losses')}",
            hint=[bugs.fit_losses(losses, params, xs, t, lr), "hidden.many.descent"], rtol=FIT_RTOL)
+    # fit again on the same model, for fewer epochs: its own losses only, going on from the trained
+    # parameters (a list or an epoch count kept on the model or its class gives more or fewer).
+    more = 2
+    what = f"fit(xs, t, lr, {more}) {_say('second_fit', epochs=epochs)}"
+    again = _list(model.fit(xs, t, lr, more), more, what, [LOSSES_HINT, "hidden.many.fit_again"])
+    _close(np.asarray(again, dtype=float), trained.fit(xs, t, lr, more), f"{what}: {_say('the_losses')}",
+           hint=["hidden.many.fit_again", "hidden.many.descent"], rtol=FIT_RTOL)
 
 
 def test_fit_updates_params_and_attributes_in_place(student, ref):
     sizes, xs, t, lr, epochs, _, expected, _ = _moving_fit(draw.rng("cases"), ref)
     model = student.ManyToOneRNN(**sizes)
+    before = student.identities(model, "params")
     model.fit(xs, t, lr, epochs)
     advice = "hidden.many.in_place"
     params = _list(model.params, 5, f"params {_say('after_fit')}", advice)
     attributes = [getattr(model, name) for name in NAMES]
     hint = [bugs.fit_arrays(params, attributes), advice]
+    # README: in place, so params holds the very arrays it held (rebuilding params from new arrays
+    # keeps the values right but leaves behind whoever holds the arrays, an optimizer or a plot).
+    if student.identities(model, "params") != before:
+        fail("hidden.many.fit_rebound", hint=hint)
     scale = max(float(np.max(np.abs(p))) for p in expected.params)
     for i, name in enumerate(NAMES):
         for value, what in ((params[i], f"params[{i}]"), (attributes[i], name)):
@@ -643,6 +667,12 @@ def test_predict_thresholds_probabilities_at_one_half(student, ref):
     labels = model.predict(xs)
     _close(labels, expected.predict(xs), f"predict(xs) {_say('xs_of', shape=xs.shape)}",
            hint=[bugs.predict(labels, expected.forward(xs)), "hidden.many.predict"])
+    # predict after a loss call on another batch: it classifies the xs it is given, not what loss kept.
+    other, t = _batch(draw.rng("other_batch"), sizes, 3, xs.shape[1])
+    model.loss(other, t)
+    labels = model.predict(xs)
+    _close(labels, expected.predict(xs), f"predict(xs) {_say('after_other_loss', shape=xs.shape, other=other.shape)}",
+           hint=[bugs.predict(labels, expected.forward(xs)), "hidden.many.predict_own_input"])
 
 
 def test_predict_returns_an_int_array(student, ref):
