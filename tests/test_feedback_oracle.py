@@ -139,6 +139,8 @@ NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![
 SHAPES = re.compile(r"\((?:\s*\d+\s*,?)*\)")
 LABELS = re.compile(r"\b[A-Za-z]+=\d+\b")
 COUNTS = re.compile(r"\b\d+ of (?:the )?\d+\b|\d+개 중 \d+개|\d+개")
+# ... and where in the student's own file: "layers.py, line 290" (a line number may equal a drawn id).
+LINES = re.compile(r"\bline \d+\b|\d+번째 줄")
 
 
 def _significant_digits(token: str) -> int:
@@ -149,7 +151,7 @@ def _significant_digits(token: str) -> int:
 
 
 def numbers_in(message: str) -> list[str]:
-    for pattern in (SHAPES, LABELS, COUNTS):
+    for pattern in (SHAPES, LABELS, COUNTS, LINES):
         message = pattern.sub(" ", message)
     return NUMBER.findall(message)
 
@@ -227,6 +229,7 @@ def test_the_search_finds_a_value_written_in_a_message():
     assert seen.matches("0.0287") and seen.matches("-0.029") and seen.matches("1.5") and seen.matches("2.2e2")
     assert not seen.matches("0.03") and not seen.matches("0.0288") and not seen.matches("3")
     assert numbers_in("for N=5, D=7: shape (12, 3) and 4개 중 2개") == []
+    assert numbers_in("(layers.py, line 290, in backward) and layers.py 파일 290번째 줄, 290.5") == ["290.5"]
 
 
 def test_a_submission_returning_ones_reads_back_no_more_than_one_significant_digit(fork_server):
