@@ -193,20 +193,21 @@ def test_embedding_takes_ids_of_any_integer_dtype(student, ref):
     rng = draw.rng("cases")
     for dtype in INT_DTYPES:
         W, idx, dout = _embed_case(rng, int(rng.integers(3, 7)), dtype=dtype)
-        where = _say("ids_of", dtype=np.dtype(dtype).name)
-        layer, out, dW, _ = _embed_run(student, W, idx, dout)
-        _, rout, rdW, _ = _embed_run(ref, W, idx, dout)
-        _close(out, rout, f"Embedding.forward(idx) {where}", hint=[EMBED_HINT, "hidden.time.int_ids"])
-        _close(dW, rdW, f"Embedding.grads[0] (dW) {where}", hint=[EMBED_BACK_HINT, "hidden.time.int_ids"])
+        _embedding_like_reference(student, ref, W, idx, dout, _say("ids_of", dtype=np.dtype(dtype).name))
     # Word ids are integers in 0..V-1 (README), whatever V: a vocabulary larger than int8 or uint8 can hold.
     for dtype in (np.int16, np.uint32, np.int64):
         W, dout = rng.normal(size=(LARGE_V, 2)), rng.normal(size=(4, 2))
         idx = _large_vocabulary_ids(rng, 4).astype(dtype)
-        where = f"{_say('ids_of', dtype=np.dtype(dtype).name)} {_embed_where(W, idx)}"
-        layer, out, dW, _ = _embed_run(student, W, idx, dout)
-        _, rout, rdW, _ = _embed_run(ref, W, idx, dout)
-        _close(out, rout, f"Embedding.forward(idx) {where}", hint=[EMBED_HINT, "hidden.time.int_ids"])
-        _close(dW, rdW, f"Embedding.grads[0] (dW) {where}", hint=[EMBED_BACK_HINT, "hidden.time.int_ids"])
+        _embedding_like_reference(student, ref, W, idx, dout,
+                                  f"{_say('ids_of', dtype=np.dtype(dtype).name)} {_embed_where(W, idx)}")
+
+
+def _embedding_like_reference(student, ref, W, idx, dout, where):
+    """Embedding's forward and dW on these ids against the reference's (the integer-ids checks)."""
+    _, out, dW, _ = _embed_run(student, W, idx, dout)
+    _, rout, rdW, _ = _embed_run(ref, W, idx, dout)
+    _close(out, rout, f"Embedding.forward(idx) {where}", hint=[EMBED_HINT, "hidden.time.int_ids"])
+    _close(dW, rdW, f"Embedding.grads[0] (dW) {where}", hint=[EMBED_BACK_HINT, "hidden.time.int_ids"])
 
 
 def test_embedding_backward_zeroes_dw_before_adding(student, ref):
@@ -329,15 +330,15 @@ def test_time_embedding_takes_ids_of_any_integer_dtype(student, ref):
     rng = draw.rng("cases")
     for dtype in INT_DTYPES:
         W, xs, dout = _time_embed_case(rng, int(rng.integers(2, 4)), int(rng.integers(2, 5)), dtype)
-        where = _say("ids_of", dtype=np.dtype(dtype).name)
-        _, out, dW, _ = _time_embed_run(student, W, xs, dout)
-        _, rout, rdW, _ = _time_embed_run(ref, W, xs, dout)
-        _close(out, rout, f"TimeEmbedding.forward(xs) {where}", hint=[TIME_EMBED_HINT, "hidden.time.int_ids"])
-        _close(dW, rdW, f"TimeEmbedding.grads[0] (dW) {where}", hint=[TIME_EMBED_BACK_HINT, "hidden.time.int_ids"])
+        _time_embedding_like_reference(student, ref, W, xs, dout, _say("ids_of", dtype=np.dtype(dtype).name))
     # A vocabulary larger than int8 or uint8 can hold (README: ids in 0..V-1).
     W, dout = rng.normal(size=(LARGE_V, 2)), rng.normal(size=(2, 3, 2))
     xs = _large_vocabulary_ids(rng, (2, 3))
-    where = _time_embed_where(W, xs)
+    _time_embedding_like_reference(student, ref, W, xs, dout, _time_embed_where(W, xs))
+
+
+def _time_embedding_like_reference(student, ref, W, xs, dout, where):
+    """TimeEmbedding's forward and dW on these ids against the reference's (the integer-ids checks)."""
     _, out, dW, _ = _time_embed_run(student, W, xs, dout)
     _, rout, rdW, _ = _time_embed_run(ref, W, xs, dout)
     _close(out, rout, f"TimeEmbedding.forward(xs) {where}", hint=[TIME_EMBED_HINT, "hidden.time.int_ids"])

@@ -116,9 +116,7 @@ def index(value, path: tuple, known: dict[int, tuple], keep: list, depth: int = 
         return
     kind = type(value)
     if kind is list or kind is tuple:
-        if kind is list:
-            if id(value) in known:
-                return _index_children(value, path, known, keep, depth, contents)
+        if kind is list and id(value) not in known:
             known[id(value)] = path
             keep.append(value)
         _index_children(value, path, known, keep, depth, contents)
