@@ -20,6 +20,7 @@ from autograder import call_limits, course
 from autograder.call_limits import CallLimit
 from autograder.course import Limits
 from autograder.grade import grade
+from autograder.sandbox.forkserver import CPU_SLACK_SECONDS, WALL_FACTOR, ForkedWorker
 from autograder.submission import Submission
 
 AID = "03_affine"
@@ -51,6 +52,11 @@ def patched_forward(body: str) -> str:
 
 
 HANG = "    while True:\n        pass"
+
+
+def busy(seconds: float) -> str:
+    """A body for patched_forward: `seconds` of CPU time (the limits count the worker's CPU time)."""
+    return f"    _end = time.process_time() + {seconds}\n    while time.process_time() < _end:\n        pass"
 QUIET_SOLUTION_SECONDS = 0.2  # one grade of the 03 solution, warm, on a quiet 2-core machine
 
 
@@ -164,9 +170,9 @@ def test_a_call_answered_within_the_floor_is_never_timed(fork_server, monkeypatc
 
 
 def test_a_call_slower_than_the_floor_gets_the_factor_times_the_reference(fork_server):
-    """forward sleeps 0.3 s; the floor is 0.1 s: a large factor lets it finish, the shipped one does not."""
+    """forward computes for 0.3 s; the floor is 0.1 s: a large factor lets it finish, the shipped one does not."""
     only = ("test_affine_forward_matches_reference",)
-    source = patched_forward("    time.sleep(0.3)")
+    source = patched_forward(busy(0.3))
     generous = with_limits(call_seconds=4, call_seconds_floor=0.1, call_time_factor=1e6)
     result, _ = graded(generous, source, fork_server, only)
     assert result.score == result.max_score, result.tests[0].output
@@ -175,10 +181,52 @@ def test_a_call_slower_than_the_floor_gets_the_factor_times_the_reference(fork_s
     assert result.score == 0 and "did not finish within 0.1 s" in result.tests[0].output
 
 
+def test_a_call_is_charged_its_cpu_time_not_the_wall_clock_of_a_busy_machine(fork_server):
+    """A call that uses no CPU, as a worker a busy machine leaves waiting for a core, gets up to WALL_FACTOR
+    times its limit in wall-clock time (here asleep: 0.35 s within a 0.25 s floor); past that it is stopped."""
+    only = ("test_affine_forward_matches_reference",)
+    a = with_limits(call_seconds=4, call_seconds_floor=0.25, call_time_factor=300)
+    result, _ = graded(a, patched_forward("    time.sleep(0.35)"), fork_server, only)
+    assert result.score == result.max_score, result.tests[0].output
+    result, took = graded(a, patched_forward("    time.sleep(30)"), fork_server, only)
+    assert "did not finish within 0.25 s" in result.tests[0].output
+    assert took < 0.25 * WALL_FACTOR + 1
+
+
+def test_a_call_that_computes_past_its_limit_is_stopped_at_the_limit(fork_server):
+    only = ("test_affine_forward_matches_reference",)
+    a = with_limits(call_seconds=4, call_seconds_floor=0.25, call_time_factor=300)
+    result, _ = graded(a, patched_forward(busy(0.4)), fork_server, only)
+    assert result.score == 0 and "did not finish within 0.25 s" in result.tests[0].output
+
+
+class _Clocked(ForkedWorker):
+    """A worker's deadline arithmetic alone, with its CPU clock set by the test."""
+
+    def __init__(self, cpu):
+        self.cpu = cpu
+
+    def cpu_seconds(self):
+        return self.cpu
+
+
+@given(st.floats(0.001, 5), st.floats(0, 10), st.floats(0, 10), st.floats(0, 10))
+def test_a_calls_deadline_never_passes_the_wall_cap_and_ends_once_the_cpu_time_is_used(seconds, used, start, late):
+    now = time.monotonic()
+    started = now - late
+    worker = _Clocked(start + used)
+    deadline = worker._cpu_deadline(started, start, seconds)
+    assert started + seconds <= deadline <= max(started + seconds, started + WALL_FACTOR * seconds) + 1e-9
+    if used >= seconds - CPU_SLACK_SECONDS + 1e-6:  # its CPU time is spent: the limit as given
+        assert deadline == started + seconds
+    assert _Clocked(None)._cpu_deadline(started, start, seconds) == started + seconds  # no clock: wall time
+    assert worker._cpu_deadline(started, None, seconds) == started + seconds
+
+
 def test_the_ceiling_bounds_the_longest_call(fork_server):
     only = ("test_affine_forward_matches_reference",)
     capped = with_limits(call_seconds=0.2, call_seconds_floor=0.1, call_time_factor=1e6)
-    result, took = graded(capped, patched_forward("    time.sleep(0.5)"), fork_server, only)
+    result, took = graded(capped, patched_forward(busy(0.5)), fork_server, only)
     assert "did not finish within 0.2 s" in result.tests[0].output and took < 0.5
 
 

@@ -27,6 +27,10 @@ from .protocol import ProtocolError, receive_message, unpack
 from .quota import FolderWatch
 
 HELLO_SECONDS = 10.0
+# A call's limit counts the worker's CPU time; in wall-clock time it gets at most this many times the limit
+# (a worker asleep, or waiting for a busy machine to run it, uses no CPU).
+WALL_FACTOR = 2.0
+CPU_SLACK_SECONDS = 0.001  # CPU left below this: the limit is spent (the clock is read a little late)
 
 
 class _Base:
@@ -192,6 +196,7 @@ class ForkedWorker:
 
     def __init__(self, pid: int, sock: socket.socket, workdir: Path, limits, status):
         self.pid, self.sock, self.workdir, self.status = pid, sock, workdir, status
+        self._cpu_clock = ((~pid) << 3) | 2  # Linux's CPU clock of the process `pid` (CPUCLOCK_SCHED, all threads)
         self.call_seconds, self.import_seconds = limits.call_seconds, limits.import_seconds
         self.floor, self.factor = limits.call_seconds_floor, limits.call_time_factor  # for the protections line
         self.deadline = float("inf")  # the submission's, set by the grader
@@ -204,20 +209,27 @@ class ForkedWorker:
         holds its folder."""
         header, _ = unpack(self._receive(time.monotonic() + HELLO_SECONDS, self.call_seconds))
         hello = header.get("hello", {})
-        wall = (f"wall clock per call {self.factor:g} times the reference solution's, "
-                f"{min(self.floor, self.call_seconds):g} s to {self.call_seconds:g} s")
+        time_line = (f"CPU time per call {self.factor:g} times the reference solution's, "
+                     f"{min(self.floor, self.call_seconds):g} s to {self.call_seconds:g} s")
         if self.import_seconds != self.call_seconds:
-            wall += f", {self.import_seconds:g} s per import"
-        return (wall,) + tuple(str(p) for p in hello.get("protections", [])), hello.get("disk_quota") is True
+            time_line += f", {self.import_seconds:g} s per import"
+        time_line += f", wall clock at most {WALL_FACTOR:g} times that"
+        return (time_line,) + tuple(str(p) for p in hello.get("protections", [])), hello.get("disk_quota") is True
 
     def exchange(self, message: bytes, seconds: float | None = None, later=None) -> bytes:
         """Send one request and return its answer, within `seconds` (default: the per-call limit).
 
+        The limit counts the worker's time on a CPU (cpu_seconds): when it passes
+        and the worker has used less, the wait goes on for what is left, up to
+        WALL_FACTOR times the limit in wall-clock time. An endless loop uses the
+        CPU all along and is stopped at the limit; a worker that a busy machine
+        did not run (or that sleeps) is not charged for the wait.
         later: () -> seconds, called once if no answer has come within `seconds`:
         the request's whole limit, counted from the same start (call_limits.CallLimit).
         """
         seconds = self.call_seconds if seconds is None else seconds
         now = time.monotonic()
+        cpu = self.cpu_seconds()
         until = min(now + seconds, self.deadline)
         try:
             self.sock.settimeout(max(until - now, 0.001))
@@ -225,16 +237,38 @@ class ForkedWorker:
         except (socket.timeout, OSError):
             raise self._lost(until, seconds) from None
         limit = [seconds, until]  # as extended by `later`: what a timeout's sentence says
+        asked = [later]
 
         def extended() -> float | None:
-            limit[0] = max(later(), seconds)
-            limit[1] = min(now + limit[0], self.deadline)
+            if asked[0] is not None:  # the first wait is over: the call's whole limit
+                limit[0], asked[0] = max(asked[0](), seconds), None
+            limit[1] = min(self._cpu_deadline(now, cpu, limit[0]), self.deadline)
             return limit[1]
 
         try:
-            return receive_message(self.sock, until, extended if later is not None else None)
+            return receive_message(self.sock, until, extended)
         except (socket.timeout, EOFError, OSError, ProtocolError):
             raise self._lost(limit[1], limit[0]) from None
+
+    def cpu_seconds(self) -> float | None:
+        """The worker's CPU time so far, all its threads (Linux's clock of another process), or None when
+        it is gone or the clock cannot be read here."""
+        try:
+            return time.clock_gettime(self._cpu_clock)
+        except (OSError, OverflowError, AttributeError):  # AttributeError: no clock_gettime (Windows)
+            return None
+
+    def _cpu_deadline(self, started: float, cpu: float | None, seconds: float) -> float:
+        """When a call begun at `started` (monotonic), the worker's CPU time then `cpu`, runs out of its
+        `seconds`: once it has used them on a CPU, or at WALL_FACTOR times them in wall-clock time."""
+        end = started + seconds
+        used = self.cpu_seconds()
+        if cpu is None or used is None:
+            return end
+        left = seconds - (used - cpu)
+        if left <= CPU_SLACK_SECONDS:
+            return end
+        return max(end, min(time.monotonic() + left, started + WALL_FACTOR * seconds))
 
     def _receive(self, until: float, seconds: float) -> bytes:
         try:

@@ -265,8 +265,9 @@ def receive_message(sock: socket.socket, deadline: float | None = None, later=No
 
     spin: how long to spin before sleeping (default SPIN_SECONDS).
 
-    later: () -> a later deadline (or None), asked once when `deadline` passes:
-    the wait goes on until then, keeping what has arrived.
+    later: () -> a later deadline (or None), asked each time the deadline passes:
+    the wait goes on until then, keeping what has arrived; a deadline no later
+    than the one that passed ends the wait.
     A message usually arrives whole in one recv. Either side sends one message and
     then waits for the answer, so bytes beyond the message mean the peer broke the
     protocol. Raises EOFError when the peer closed the socket, ProtocolError on an
@@ -288,13 +289,12 @@ def receive_message(sock: socket.socket, deadline: float | None = None, later=No
         data += chunk
 
     def more(n: int) -> bytes:
-        nonlocal deadline, later
+        nonlocal deadline
         while True:
             try:
                 return _receive(sock, n, deadline)
             except socket.timeout:
                 extended = later() if later is not None else None
-                later = None
                 if extended is None or deadline is None or extended <= deadline:
                     raise
                 deadline = extended
