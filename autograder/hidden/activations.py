@@ -156,6 +156,9 @@ def _forward_hint(name, out, x):
 
 def _forward_values(student, ref, name, x, where):
     out = getattr(student, name)().forward(x)
+    if isinstance(out, (list, tuple)):  # README: forward returns an array of shape S
+        fail("hidden.activations.not_an_array", what=f"{name}.forward(x) {where}", kind=type(out).__name__,
+             hint="hidden.activations.array_output")
     with np.errstate(over="ignore"):
         right = getattr(ref, name)().forward(x)
     assert_close(out, right, f"{name}.forward(x) {where}", hint=_forward_hint(name, out, x))
@@ -209,7 +212,8 @@ def _leaves_x_unchanged(student, ref, name, x):
 
 
 def _follows_the_latest_forward(student, ref, name):
-    """One layer, forward on x1, then on x2 (same shape), backward; then forward on x3 (another N), backward."""
+    """One layer, forward on x1, then on x2 (same shape), backward; then forward on x3 (another N), backward;
+    then forward on x4, another layer's forward, and this layer's backward (each layer keeps its own)."""
     rng = draw.rng("latest")
     d = int(rng.integers(4, 8))
     n1, n2 = int(rng.integers(2, 4)), int(rng.integers(5, 8))
@@ -225,6 +229,16 @@ def _follows_the_latest_forward(student, ref, name):
         hint = [hints.stale_input(dx, stale, rdx) if stale is not None else None, "hidden.activations.latest_forward"]
         assert_close(out, rout, f"{name}.forward(x) {_say(key, shape=shape)}", hint=_forward_hint(name, out, x))
         assert_close(dx, rdx, f"{name}.backward(dout) {_say(key, shape=shape)}", hint=hint)
+    # README: what forward kept on self; another layer's forward in between changes nothing of this one's
+    # (a cache on the class or in a module-level variable is shared by all the layers)
+    other = getattr(student, name)()
+    x, dout = _input(name, rng, (n1, d)), _normal(rng, (n1, d))
+    layer.forward(x)
+    other.forward(_input(name, rng, (n1, d)))
+    dx = layer.backward(dout)
+    _, rdx, _ = _expected(ref, name, x, dout)
+    assert_close(dx, rdx, f"{name}.backward(dout) {_say('other_layer', shape=(n1, d))}",
+                 hint="hidden.activations.own_cache")
 
 
 def _backward_twice(student, ref, name):

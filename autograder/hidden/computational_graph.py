@@ -104,6 +104,16 @@ def _number(value, what):
     return value
 
 
+def _array(value, what):
+    """A forward on two arrays returns an array, not the list of its entries (README: a numpy array for two arrays).
+
+    Other kinds go on to assert_close, whose shape check names a number where an array was due.
+    """
+    if isinstance(value, (list, tuple)):
+        fail("hidden.graph.not_an_array", what=what, kind=type(value).__name__, hint="hidden.graph.array_output")
+    return value
+
+
 def _backward(layers, name, x, y, dout):
     """A new layers.<name>: forward(x, y), then backward(dout) -> (out, dx, dy)."""
     layer = getattr(layers, name)()
@@ -160,13 +170,18 @@ def test_mul_forward_multiplies_scalars(student, ref):
 
 def test_mul_forward_multiplies_arrays_of_any_shape(student, ref):
     rng = draw.rng("arrays")
-    cases = [(shape, *_arrays(rng, shape, 2)) for shape in _shapes(rng)]
-    shape = cases[2][0]
-    cases.append((shape, _integers(rng, shape), _integers(rng, shape)))
-    for shape, x, y in cases:
-        out = student.MulLayer().forward(x, y)
-        assert_close(out, ref.MulLayer().forward(x, y), f"MulLayer.forward(x, y) {_on('on_arrays', shape=shape)}",
-                     hint=[bugs.mul_elementwise(out, x), "hidden.graph.mul_elementwise"])
+    rule = "hidden.graph.mul_elementwise"
+    cases = [(_on("on_arrays", shape=shape), rule, *_arrays(rng, shape, 2)) for shape in _shapes(rng)]
+    shape = np.shape(cases[2][2])
+    cases.append((_on("on_arrays", shape=shape), rule, _integers(rng, shape), _integers(rng, shape)))
+    # README: two arrays of the same shape, integer or float, not necessarily the same dtype: an integer
+    # array times a float one (counts times prices) is a float product, not one truncated to x's dtype
+    cases.append((_on("int_times_float", shape=shape), "hidden.graph.float_product", _integers(rng, shape),
+                  _values(rng, shape)))
+    for where, rule, x, y in cases:
+        what = f"MulLayer.forward(x, y) {where}"
+        out = _array(student.MulLayer().forward(x, y), what)
+        assert_close(out, ref.MulLayer().forward(x, y), what, hint=[bugs.mul_elementwise(out, x), rule])
 
 
 def test_mul_backward_gives_each_input_dout_times_the_other(student, ref):
@@ -176,6 +191,12 @@ def test_mul_backward_gives_each_input_dout_times_the_other(student, ref):
     cases.append((shape, _integers(rng, shape), _integers(rng, shape), _values(rng, shape)))
     for shape, x, y, dout in cases:
         _compare(student, ref, "MulLayer", x, y, dout, _on("for_inputs", shape=shape), _mul_hints)
+    # Zero is a price too: a backward that recovers an input from the output (out / y) gets nan or inf there.
+    shape = cases[1][0]
+    x, y, dout = _arrays(rng, shape)
+    x[::3] = 0.0
+    y[1::3] = 0.0
+    _compare(student, ref, "MulLayer", x, y, dout, _on("some_zeros", shape=shape), _mul_hints)
 
 
 def test_mul_backward_works_on_scalars(student, ref):
@@ -264,8 +285,8 @@ def test_add_forward_adds_scalars_and_arrays(student, ref):
         assert_close(_number(student.AddLayer().forward(a, b), what), ref.AddLayer().forward(a, b), what)
     for shape in _shapes(rng):
         x, y = _arrays(rng, shape, 2)
-        assert_close(student.AddLayer().forward(x, y), ref.AddLayer().forward(x, y),
-                     f"AddLayer.forward(x, y) {_on('on_arrays', shape=shape)}")
+        what = f"AddLayer.forward(x, y) {_on('on_arrays', shape=shape)}"
+        assert_close(_array(student.AddLayer().forward(x, y), what), ref.AddLayer().forward(x, y), what)
 
 
 def test_add_backward_passes_dout_to_both_inputs_unchanged(student, ref):

@@ -1,0 +1,48 @@
+# bug: MulLayer.forward keeps x.copy() and y.copy(), which fails for Python numbers (they have no copy method).
+import numpy as np
+
+
+class MulLayer:
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x = x.copy()
+        self.y = y.copy()
+        out = x * y
+
+        return out
+
+    def backward(self, dout):
+        dx = dout * self.y  # swap x and y
+        dy = dout * self.x
+
+        return dx, dy
+
+
+class AddLayer:
+    def __init__(self):
+        pass
+
+    def forward(self, x, y):
+        out = x + y
+
+        return out
+
+    def backward(self, dout):
+        dx = dout * 1
+        dy = dout * 1
+
+        return dx, dy
+
+
+if __name__ == "__main__":
+    apple, apple_num, tax = 100, 2, 1.1
+    mul_apple_layer = MulLayer()
+    mul_tax_layer = MulLayer()
+    apple_price = mul_apple_layer.forward(apple, apple_num)
+    price = mul_tax_layer.forward(apple_price, tax)
+    dapple_price, dtax = mul_tax_layer.backward(1)
+    dapple, dapple_num = mul_apple_layer.backward(dapple_price)
+    print(price, dapple, dapple_num, dtax)

@@ -1,0 +1,53 @@
+# bug: MulLayer.forward loops over rows and columns (x.shape[0], x.shape[1]), which fails on 1-D arrays.
+import numpy as np
+
+
+class MulLayer:
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x = x
+        self.y = y
+        if np.ndim(x) == 0:
+            return x * y
+        out = np.zeros(x.shape)
+        for i in range(x.shape[0]):
+            for j in range(x.shape[1]):
+                out[i, j] = x[i, j] * y[i, j]
+
+        return out
+
+    def backward(self, dout):
+        dx = dout * self.y  # swap x and y
+        dy = dout * self.x
+
+        return dx, dy
+
+
+class AddLayer:
+    def __init__(self):
+        pass
+
+    def forward(self, x, y):
+        out = x + y
+
+        return out
+
+    def backward(self, dout):
+        dx = dout * 1
+        dy = dout * 1
+
+        return dx, dy
+
+
+if __name__ == "__main__":
+    apple, apple_num, tax = 100, 2, 1.1
+    mul_apple_layer = MulLayer()
+    mul_tax_layer = MulLayer()
+    apple_price = mul_apple_layer.forward(apple, apple_num)
+    price = mul_tax_layer.forward(apple_price, tax)
+    dapple_price, dtax = mul_tax_layer.backward(1)
+    dapple, dapple_num = mul_apple_layer.backward(dapple_price)
+    print(price, dapple, dapple_num, dtax)
