@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="treat SUBMISSION as a folder with one entry per student (implied by "
                             "--jobs, --gradebook and --csv, and by a folder holding several copies "
                             "of the student file)")
-    grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local executor)")
+    grade.add_argument("--jobs", type=int, help="grading lanes side by side on this machine (batch, local "
+                                                 "executor; default: one per core this process may use)")
     grade.add_argument("--gradebook", type=Path, help="SQLite gradebook to record into (batch)")
     grade.add_argument("--csv", type=Path, help="export the gradebook's rows for this assignment as CSV")
     grade.add_argument("--duplicates", choices=("error", "newest"), default="error",
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                                               "time, e.g. 2026-10-01T23:59:00+09:00 (default: the newest)")
     classroom.add_argument("--out", type=Path, help="where clones, grades.db, grades.csv, feedback/ and "
                                                     "repositories.csv go (default: out/classroom/ID/)")
-    classroom.add_argument("--jobs", type=int, default=1, help="grading lanes side by side (default: 1)")
+    classroom.add_argument("--jobs", type=int, help="grading lanes side by side (default: one per core this "
+                                                     "process may use)")
     classroom.add_argument("--lang", choices=("en", "ko"), help="language of the feedback")
     classroom.add_argument("--regrade", action="store_true", help="grade again commits the gradebook holds")
     classroom.add_argument("--quiet", action="store_true", help="print no table")
@@ -257,13 +259,14 @@ def _grade_in_language(assignment_id: str, submission: Path, options: GradeOptio
         if options.tests:
             print("error: --test grades one submission; it cannot be combined with a batch", file=sys.stderr)
             return 2
+        from .executors.local import default_jobs
         from .report.console import BatchOptions, reports_inside, run_batch
         clash = options.reports and reports_inside(options.reports, submission, options.lang)
         if clash:
             print(f"error: {clash}", file=sys.stderr)
             return 2
         return run_batch(assignment, submission, BatchOptions(
-            jobs=options.jobs or 1, gradebook=options.gradebook, csv=options.csv, out=options.out,
+            jobs=options.jobs or (default_jobs() if options.executor == "local" else 1), gradebook=options.gradebook, csv=options.csv, out=options.out,
             regrade=options.regrade, reports=options.reports, report_format=options.report_format,
             lang=options.lang, quiet=options.quiet, executor=options.executor, scheduler=options.scheduler,
             duplicates=options.duplicates))
@@ -296,11 +299,12 @@ def _grade_in_language(assignment_id: str, submission: Path, options: GradeOptio
 
 def run_classroom_grade(assignment_id: str, *, org: str | None = None, prefix: str | None = None,
                         repos: Path | None = None, deadline: str | None = None, out: Path | None = None,
-                        jobs: int = 1, lang: str | None = None, regrade: bool = False, quiet: bool = False,
+                        jobs: int | None = None, lang: str | None = None, regrade: bool = False, quiet: bool = False,
                         post_feedback: bool = False, api_url: str = "https://api.github.com",
                         token_env: str = "CLASSROOM_TOKEN") -> int:
     """`classroom-grade`: a GitHub Classroom assignment's repositories, graded as a batch; the exit status."""
     from .classroom_grade import ClassroomError, ClassroomOptions, grade_classroom
+    from .executors.local import default_jobs
     from .classroom_grade.repositories import parse_deadline
 
     assignment = course.load(assignment_id)
@@ -316,7 +320,7 @@ def run_classroom_grade(assignment_id: str, *, org: str | None = None, prefix: s
         with _hidden_tests_speaking(lang):
             return grade_classroom(assignment, ClassroomOptions(
                 out=out or course.find_root() / "out" / "classroom" / assignment.id, org=org,
-                prefix=prefix, repos=repos, deadline=when, jobs=jobs, lang=lang,
+                prefix=prefix, repos=repos, deadline=when, jobs=jobs or default_jobs(), lang=lang,
                 regrade=regrade, quiet=quiet, post_feedback=post_feedback, api_url=api_url,
                 token_variable=token_env))
     except ClassroomError as exc:

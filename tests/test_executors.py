@@ -165,6 +165,33 @@ def test_small_batches_get_fewer_lanes():
     assert HELPER_MIN_SUBMISSIONS["spawn"] > HELPER_MIN_SUBMISSIONS["fork"]  # a spawned process costs more
 
 
+@pytest.mark.parametrize("verb", ["grade", "classroom-grade"])
+def test_without_jobs_a_batch_gets_a_lane_per_core_it_may_use(verb, monkeypatch, tmp_path):
+    from autograder import cli
+    from autograder.classroom_grade import ClassroomOptions
+    from autograder.executors import local
+    from autograder.report import console
+
+    if hasattr(os, "sched_getaffinity"):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5})
+    else:
+        monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert local.default_jobs() == 3
+    asked = []
+    monkeypatch.setattr(console, "run_batch", lambda assignment, folder, options: asked.append(options.jobs) or 0)
+    monkeypatch.setattr("autograder.classroom_grade.grade_classroom",
+                        lambda assignment, options: asked.append(options.jobs) or 0)
+    (tmp_path / "a").mkdir()
+    if verb == "grade":
+        assert cli.main(["grade", "--assignment", "03_affine", str(tmp_path / "a"), "--batch"]) == 0
+        assert cli.main(["grade", "--assignment", "03_affine", str(tmp_path / "a"), "--jobs", "1"]) == 0
+    else:
+        assert cli.run_classroom_grade("03_affine", repos=tmp_path / "a", out=tmp_path / "out") == 0
+        assert cli.run_classroom_grade("03_affine", repos=tmp_path / "a", out=tmp_path / "out", jobs=1) == 0
+        assert ClassroomOptions.__dataclass_fields__["jobs"].default == 1  # the library's default stays one lane
+    assert asked == [3, 1]
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -1,12 +1,18 @@
 """The gradebook keeps one row per student and content, survives reruns, exports CSV."""
 
 import csv
+import signal
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from autograder.report.gradebook import Gradebook, GradebookError
 from autograder.result import Result, TestResult
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def result(score: float, sha: str) -> Result:
@@ -23,6 +29,20 @@ def test_record_is_one_transaction_per_submission(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 2
     assert db.execute("SELECT COUNT(*) FROM test_results").fetchone()[0] == 4
+
+
+def test_a_row_recorded_survives_the_grader_killed_without_a_flush(tmp_path):
+    """Commits are not flushed one by one (synchronous=NORMAL): a killed grader still loses nothing recorded."""
+    code = ("import os, signal, sys\nfrom autograder.report.gradebook import Gradebook\n"
+            "from tests.test_gradebook import result\n"
+            "book = Gradebook(sys.argv[1])\n"
+            "assert book.db.execute('PRAGMA synchronous').fetchone()[0] == 1  # NORMAL\n"
+            "book.record('student01', 'a.py', result(2.0, 'aa'))\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "g.db")], cwd=ROOT)
+    assert done.returncode == -signal.SIGKILL
+    with Gradebook(tmp_path / "g.db") as book:
+        assert book.has("student01", "03_affine", "aa")
 
 
 def test_regrading_the_same_content_replaces_its_row(tmp_path):

@@ -45,7 +45,7 @@ def test_infinite_loop_is_stopped_by_the_call_limit(run):
     started = time.monotonic()
     with pytest.raises(WorkerLost, match="did not finish within 2 s"):
         run("while True: pass")
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 2.0 * WALL_FACTOR + 1  # 2 s of CPU: at most twice that in wall clock
 
 
 def test_cpu_limit_kills_a_busy_worker(run):

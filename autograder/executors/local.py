@@ -42,6 +42,14 @@ from . import Deliver
 HELPER_MIN_SUBMISSIONS = {"fork": 4, "spawn": 16}
 
 
+def default_jobs() -> int:
+    """--jobs when not given: the cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return max(1, os.cpu_count() or 1)
+
+
 def planned_lanes(jobs: int, submissions: int, method: str | None = None) -> int:
     """How many lanes `--jobs jobs` gets for a batch of `submissions`, its grader processes started by `method`."""
     return 1 + min(max(1, jobs) - 1, submissions // HELPER_MIN_SUBMISSIONS[method or _start_method()])

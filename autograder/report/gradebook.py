@@ -5,6 +5,11 @@ hash: the same file graded twice is one row), test_results (one row per hidden
 test of a submission, with the catalogue keys of the hints that fired as a JSON
 list in `hints`). WAL journaling and one transaction per submission, so a
 crash mid-batch loses nothing already recorded and a rerun skips what is done.
+Commits are not flushed to the disk one by one (synchronous=NORMAL, SQLite's
+advice with WAL): a grader that crashes or is killed loses nothing, and only a
+power cut or a crash of the machine itself can take back the last few rows, which
+the next run then grades again. A flush per submission costs 3-10 ms, as much
+as grading an easy one.
 
 Names and paths are stored as autograder/untrusted.py cleans them (a path
 may hold bytes that are not UTF-8, which SQLite would refuse), and the CSV
@@ -91,6 +96,7 @@ class Gradebook:
         self.db = sqlite3.connect(self.path)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
             self._migrate()

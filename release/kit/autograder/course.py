@@ -54,7 +54,7 @@ class Limits:
     top-level code before every hidden test.
 
     Left out: import_seconds is call_seconds; the floor is 0.25 s (or
-    call_seconds, if less) and the factor 300; after a timeout, 0.03 s (or the
+    call_seconds, if less) and the factor 300; after a timeout, 0.01 s (or the
     floor, if less) and a tenth of the factor.
     """
 
@@ -71,7 +71,7 @@ class Limits:
     def __post_init__(self):
         defaults = {"import_seconds": lambda: self.call_seconds,
                     "call_seconds_floor": lambda: min(0.25, self.call_seconds),
-                    "call_seconds_after_timeout": lambda: min(0.03, self.call_seconds_floor),
+                    "call_seconds_after_timeout": lambda: min(0.01, self.call_seconds_floor),
                     "call_time_factor_after_timeout": lambda: self.call_time_factor / 10}
         for name, default in defaults.items():  # in this order: the later defaults read the earlier
             if getattr(self, name) is None:
