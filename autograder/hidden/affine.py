@@ -5,8 +5,9 @@ The property matrix these tests cover is docs/property-matrix/03_affine.md.
 Inputs are drawn per submission (hidden/draw.py): W, b, x and dout normal,
 sizes drawn from small ranges in four deliberate configurations: a batch of
 one, odd sizes with D != M, a square W (D == M, where np.dot(dout, W) has the
-right shape and only the values are wrong) and a narrow output. A missing
-transpose therefore either raises or gives wrong values.
+right shape and only the values are wrong) and a narrow output; the forward
+test adds a square x (N == D). A missing transpose therefore either raises or
+gives wrong values.
 
 Tolerances: assert_close's defaults, which come from the reference alone
 (assertions.py: 1e-4 of each expected entry and of the expected array's scale),
@@ -107,7 +108,9 @@ def _all_close(got, want, where, hint):
 
 def test_affine_forward_matches_reference(student, ref):
     rng = draw.rng("forward")
-    for n, d, m in _configs(rng):
+    configs = _configs(rng)
+    square = int(rng.integers(3, 7))  # and a square x (N == D): code guessing x's orientation from its shape fails
+    for n, d, m in configs + [(square, square, square + 2)]:
         W, b, x, _ = _case(rng, n, d, m)
         out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
         _array(out, f"Affine.forward(x) {_about(n, d, m)}", FORWARD_HINT)
