@@ -5,8 +5,9 @@ The property matrix these tests cover is docs/property-matrix/03_affine.md.
 Inputs are drawn per submission (hidden/draw.py): W, b, x and dout normal,
 sizes drawn from small ranges in four deliberate configurations: a batch of
 one, odd sizes with D != M, a square W (D == M, where np.dot(dout, W) has the
-right shape and only the values are wrong) and a narrow output. A missing
-transpose therefore either raises or gives wrong values.
+right shape and only the values are wrong) and a narrow output; the forward
+test adds a square x (N == D). A missing transpose therefore either raises or
+gives wrong values.
 
 Tolerances: assert_close's defaults, which come from the reference alone
 (assertions.py: 1e-4 of each expected entry and of the expected array's scale),
@@ -69,6 +70,13 @@ def _set(value, what, hint):
     return value
 
 
+def _array(value, what, hint):
+    """A numpy array, as the README says: a list of numbers is not the array asked for (b -= lr * db fails)."""
+    if value is not None and not isinstance(value, np.ndarray):
+        fail("hidden.affine.not_an_array", what=what, kind=type(value).__name__, hint=hint)
+    return value
+
+
 def _run(layers, W, b, x, dout):
     """A new layers.Affine(W, b): forward(x), then backward(dout) -> (out, dx, dW, db)."""
     layer = layers.Affine(W, b)
@@ -100,9 +108,12 @@ def _all_close(got, want, where, hint):
 
 def test_affine_forward_matches_reference(student, ref):
     rng = draw.rng("forward")
-    for n, d, m in _configs(rng):
+    configs = _configs(rng)
+    square = int(rng.integers(3, 7))  # and a square x (N == D): code guessing x's orientation from its shape fails
+    for n, d, m in configs + [(square, square, square + 2)]:
         W, b, x, _ = _case(rng, n, d, m)
         out, right = student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x)
+        _array(out, f"Affine.forward(x) {_about(n, d, m)}", FORWARD_HINT)
         assert_close(out, right, f"Affine.forward(x) {_about(n, d, m)}",
                      hint=[hints.no_bias(out, x @ W, right), FORWARD_HINT])
 
@@ -125,6 +136,7 @@ def test_affine_backward_dx_matches_reference(student, ref):
         W, b, x, dout = _case(rng, n, d, m)
         _, dx, _, _ = _run(student, W, b, x, dout)
         _, rdx, _, _ = _run(ref, W, b, x, dout)
+        _array(dx, f"Affine.backward(dout): dx {_about(n, d, m)}", DX_HINT)
         assert_close(dx, rdx, f"Affine.backward(dout): dx {_about(n, d, m)}",
                      hint=[bugs.dx(dx, dout, W), hints.divided_by_batch(dx, rdx, n, "dx"), DX_HINT])
 
@@ -135,6 +147,7 @@ def test_affine_backward_dW_matches_reference(student, ref):
         W, b, x, dout = _case(rng, n, d, m)
         _, _, dW, _ = _run(student, W, b, x, dout)
         _, _, rdW, _ = _run(ref, W, b, x, dout)
+        _array(dW, f"Affine.dW {_about(n, d, m)}", DW_HINT)
         assert_close(dW, rdW, f"Affine.dW {_about(n, d, m)}",
                      hint=[bugs.dW(dW, x, dout), hints.divided_by_batch(dW, rdW, n, "dW"), DW_HINT])
 
@@ -145,6 +158,7 @@ def test_affine_db_sums_over_batch(student, ref):
         W, b, x, dout = _case(rng, n, d, m)
         _, _, _, db = _run(student, W, b, x, dout)
         _, _, _, rdb = _run(ref, W, b, x, dout)
+        _array(db, f"Affine.db {_about(n, d, m)}", DB_HINT)
         assert_close(db, rdb, f"Affine.db {_about(n, d, m)}",
                      hint=[bugs.db_shape(db, b), hints.divided_by_batch(db, rdb, n, "db"), DB_HINT])
 
@@ -178,15 +192,21 @@ def test_affine_backward_uses_the_latest_forward_input(student, ref):
     W, b, first, _ = _case(rng, n, d, m)
     layer = student.Affine(W, b)
     layer.forward(first)
-    # A second forward on a batch of the same size, then a third on another batch size, each then backward.
-    for key, rows in (("hidden.affine.two_forwards", n), ("hidden.affine.other_batch", n + int(rng.integers(2, 4)))):
+    # A second forward on a batch of the same size, then a third on another batch size, each then backward;
+    # then a forward of this layer and one of another Affine before this layer's backward: each layer keeps its own x.
+    later = n + int(rng.integers(2, 4))
+    for key, rows, other in (("hidden.affine.two_forwards", n, False), ("hidden.affine.other_batch", later, False),
+                             ("hidden.affine.other_layer", n, True)):
         x, dout = rng.normal(size=(rows, d)), rng.normal(size=(rows, m))
         out = layer.forward(x)
+        if other:
+            student.Affine(W, b).forward(rng.normal(size=(rows, d)))
         dx = layer.backward(dout)
         dW, db = _set(layer.dW, "Affine.dW", DW_HINT), _set(layer.db, "Affine.db", DB_HINT)
         want = _run(ref, W, b, x, dout)
-        stale = _run(ref, W, b, first, dout)[2] if rows == n else None
-        hint = [hints.stale_input(dW, stale, want[2]) if stale is not None else None, "hidden.affine.latest_x"]
+        stale = _run(ref, W, b, first, dout)[2] if rows == n and not other else None
+        hint = [hints.stale_input(dW, stale, want[2]) if stale is not None else None,
+                "hidden.affine.own_x" if other else "hidden.affine.latest_x"]
         _all_close((out, dx, dW, db), want, text(key, shape=(rows, d)), hint)
 
 
@@ -214,9 +234,26 @@ def test_affine_backward_leaves_W_and_b_unchanged(student, ref):
     layer.backward(dout)
     after = text("hidden.affine.after_backward")
     hint = "hidden.affine.keep_parameters"
-    assert_close(layer.W, W, f"Affine.W {after}", hint=hint)
-    assert_close(layer.b, b, f"Affine.b {after}", hint=hint)
+    for name, given in (("W", W), ("b", b)):
+        held = getattr(layer, name)
+        assert_close(held, given, f"Affine.{name} {after}", hint=hint)
+        # unchanged means the very numbers given, in their dtype: not a float32 copy, not a step of 1e-6
+        if np.asarray(held).dtype != given.dtype or not np.array_equal(held, given):
+            fail("hidden.affine.parameters_replaced", what=f"Affine.{name}", after=after,
+                 dtype=np.asarray(held).dtype, given=given.dtype, hint=hint)
     assert_close(layer.forward(x), ref.Affine(W, b).forward(x), f"Affine.forward(x) {after}", hint=hint)
+    # A training step sets new W and b (layer.W -= lr * layer.dW does it through the attribute): the next
+    # forward and backward use them, not something kept from the first call. Against a fresh layer of the
+    # student's own given the new W and b, so that only this property counts here (values have their tests).
+    W2, b2 = W - 0.5 * rng.normal(size=W.shape), b - 0.5 * rng.normal(size=b.shape)
+    fresh = student.Affine(W2, b2)
+    want = (fresh.forward(x), fresh.backward(dout), fresh.dW, fresh.db)
+    layer.W, layer.b = W2, b2
+    got = (layer.forward(x), layer.backward(dout), layer.dW, layer.db)
+    stepped = text("hidden.affine.after_step")
+    for name, actual, expected in zip(NAMES, got, want):
+        if isinstance(expected, np.ndarray) and expected.dtype.kind == "f":
+            assert_close(actual, expected, f"Affine.{name} {stepped}", hint="hidden.affine.current_parameters")
 
 
 # -- gradient checks through the student's own forward -----------------------------

@@ -222,8 +222,16 @@ def _probabilities(ref, rng, n, c):
     return ref.softmax(x), labels
 
 
+def _unchanged(student, names, what):
+    """Fail if the latest call into the student's code wrote into one of its arguments (the README forbids it)."""
+    changed = [names[key] for key in student.mutated_arguments() if key in names]
+    if changed:
+        fail("hidden.softmax.changed_argument", what=what, name=changed[0], hint="hidden.softmax.keep_arguments")
+
+
 def _cross_entropy_case(student, ref, y, t, what, advice):
     loss = student.cross_entropy_error(y, t)
+    _unchanged(student, {0: "y", 1: "t", "y": "y", "t": "t"}, what)
     assert_close(loss, ref.cross_entropy_error(y, t), what, atol=LOSS_ATOL,
                  hint=[bugs.cross_entropy(loss, y, t), *advice])
 
@@ -320,6 +328,7 @@ def test_softmax_with_loss_forward_matches_reference(student, ref):
         for kind, t in _targets(labels, c, integer=True):
             what = f"SoftmaxWithLoss.forward(x, t) {_where((n, c), kind)}"
             loss = student.SoftmaxWithLoss().forward(x, t)
+            _unchanged(student, {0: "x", 1: "t", "x": "x", "t": "t"}, what)
             hint = [*_loss_hints(loss, x, t, ref), "hidden.softmax.swl_forward"]
             _loss(loss, what, hint)
             assert_close(loss, ref.SoftmaxWithLoss().forward(x, t), what, atol=LOSS_ATOL, hint=hint)
@@ -391,6 +400,14 @@ def test_softmax_with_loss_reused_on_a_new_batch(student, ref):
                      hint=[*_loss_hints(loss, x2, t2, ref), "hidden.softmax.latest"])
         assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {what}",
                      hint=[bugs.softmax_with_loss_dx(dx, x2, t2), "hidden.softmax.latest"])
+    # Two layers at once, as a network may hold: each keeps its own y and t, whatever the other does.
+    first, second = student.SoftmaxWithLoss(), student.SoftmaxWithLoss()
+    first.forward(x1, labels1)
+    second.forward(x2, labels2)
+    dx = first.backward()
+    _, _, rdx = _run(ref, x1, labels1)
+    assert_close(dx, rdx, f"SoftmaxWithLoss.backward() {_say('other_layer', n1=n1, n2=n2)}",
+                 hint=[bugs.softmax_with_loss_dx(dx, x1, labels1), "hidden.softmax.own_state"])
 
 
 def test_softmax_with_loss_is_finite_for_large_scores(student, ref):
