@@ -149,7 +149,10 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
     n, d, h = _sizes(rng, 2)[1]
     inputs = _inputs(rng, n, d, h)
     params = inputs[0]
-    layer, *_ = _run(student, *inputs)
+    layer = student.RNN(*params)
+    before = student.identities(layer, "params")
+    layer.forward(*inputs[1:3])
+    _pair(layer.backward(inputs[3]), "RNN.backward(dh_next)")
     *_, rgrads = _run(ref, *inputs)
     kept = layer.params
     if not isinstance(kept, (list, tuple)) or len(kept) != 3:
@@ -159,6 +162,10 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
     for name, grad, expected in zip(NAMES, _grads(layer), rgrads):
         assert_close(grad, expected, text("hidden.rnn.grads_entry", name=name),
                hint=[bugs.gradient(name, grad, *inputs), "hidden.rnn.grads_order"])
+    # README: params stays the very arrays the constructor was given (an optimizer updates them in
+    # place); float copies put in their place keep the values but leave the optimizer's arrays behind.
+    if student.identities(layer, "params") != before:
+        fail("hidden.rnn.params_rebound", what="RNN.forward and RNN.backward", hint="hidden.rnn.params_order")
 
 
 def test_rnn_forward_matches_reference(student, ref):
@@ -289,6 +296,13 @@ def test_rnn_backward_leaves_the_forward_cache_intact(student, ref):
     inputs = (params, x, h_prev, dh_next)
     _all_outputs((layer, h_next, dx, dh, _grads(layer)), want, inputs, text("hidden.rnn.second_backward"),
                  advice="hidden.rnn.cache")
+    # README: forward keeps what backward needs on self, so another cell's forward in between
+    # changes nothing of this one's (a cache in a module-level or class-level variable is shared).
+    other_params, other_x, other_h, _ = _inputs(rng, n, d, h)
+    student.RNN(*other_params).forward(other_x, other_h)
+    dx, dh = _pair(layer.backward(dh_next), "RNN.backward(dh_next)")
+    _all_outputs((layer, h_next, dx, dh, _grads(layer)), want, inputs, text("hidden.rnn.other_cell"),
+                 advice="hidden.rnn.own_cache")
 
 
 def test_rnn_reused_with_a_new_batch_size(student, ref):

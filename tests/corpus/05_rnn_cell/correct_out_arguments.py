@@ -23,13 +23,14 @@ class RNN:
         dt = 1.0 - np.square(h_next)
         np.multiply(dt, dh_next, out=dt)
         dWx, dWh, db = self.grads
-        if dWx.dtype == dt.dtype and dWh.dtype == dt.dtype:
+        if dWx.dtype == dt.dtype == dWh.dtype == db.dtype and x.dtype == dt.dtype == h_prev.dtype:
             np.dot(x.T, dt, out=dWx)
             np.dot(h_prev.T, dt, out=dWh)
-        else:
+            np.sum(dt, axis=0, out=db)
+        else:                           # np.dot's out= needs the exact dtype
             dWx[...] = np.dot(x.T, dt)
             dWh[...] = np.dot(h_prev.T, dt)
-        np.sum(dt, axis=0, out=db)
+            db[...] = np.sum(dt, axis=0)
         dx = np.dot(dt, Wx.T)
         dh_prev = np.dot(dt, Wh.T)
         return dx, dh_prev
