@@ -103,6 +103,14 @@ def _pair(value, what):
     return value
 
 
+def _array(value, what, hint=None):
+    """An ndarray, as the README says: a list of rows has the values but not the .T and @ the next step uses."""
+    if not isinstance(value, np.ndarray):
+        kind = "None" if value is None else type(value).__name__
+        fail("hidden.rnn.not_an_array", what=what, kind=kind, hint=[hint, "hidden.rnn.returns_array"])
+    return value
+
+
 def _grads(layer, what="RNN.grads"):
     grads = layer.grads
     if not isinstance(grads, (list, tuple)) or len(grads) != 3:
@@ -175,6 +183,7 @@ def test_rnn_forward_matches_reference(student, ref):
         got = student.RNN(*params).forward(x, h_prev)
         assert_close(got, ref.RNN(*params).forward(x, h_prev), f"RNN.forward(x, h_prev) {_where(n, d, h)}",
                hint=[bugs.forward(got, params, x, h_prev), FORWARD_HINT])
+        _array(got, f"RNN.forward(x, h_prev) {_where(n, d, h)}")
 
 
 def test_rnn_backward_returns_the_pair_dx_dh_prev(student, ref):
@@ -191,6 +200,8 @@ def test_rnn_backward_returns_the_pair_dx_dh_prev(student, ref):
         assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=[order, advice])
         assert_close(dx, rdx, f"RNN.backward: dx {_where(n, d, h)}", hint=[order, *_hint("dx", dx, inputs)])
         assert_close(dh_prev, rdh, f"RNN.backward: dh_prev {_where(n, d, h)}", hint=[order, *_hint("dh_prev", dh_prev, inputs)])
+        _array(dx, f"RNN.backward: dx {_where(n, d, h)}", hint=advice)
+        _array(dh_prev, f"RNN.backward: dh_prev {_where(n, d, h)}", hint=advice)
 
 
 def test_rnn_backward_dx_matches_reference(student, ref):
