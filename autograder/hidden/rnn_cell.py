@@ -181,9 +181,16 @@ def test_rnn_forward_matches_reference(student, ref):
     for n, d, h in _sizes(rng):
         params, x, h_prev, _ = _inputs(rng, n, d, h)
         got = student.RNN(*params).forward(x, h_prev)
+        changed = student.mutated_arguments()
         assert_close(got, ref.RNN(*params).forward(x, h_prev), f"RNN.forward(x, h_prev) {_where(n, d, h)}",
                hint=[bugs.forward(got, params, x, h_prev), FORWARD_HINT])
         _array(got, f"RNN.forward(x, h_prev) {_where(n, d, h)}")
+        # README: forward leaves x and h_prev as given (in TimeRNN, h_prev is the step before's h_next,
+        # which that step's cache still holds); the values above were right, so only the write is wrong.
+        if changed:
+            names = ", ".join(("x", "h_prev")[i] if i in (0, 1) else str(i) for i in changed)
+            fail("hidden.rnn.inputs_changed", what=f"RNN.forward(x, h_prev) {_where(n, d, h)}", names=names,
+                 hint="hidden.rnn.keep_inputs")
 
 
 def test_rnn_backward_returns_the_pair_dx_dh_prev(student, ref):
