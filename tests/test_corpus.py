@@ -46,6 +46,10 @@ SURVIVORS: dict[tuple[str, str], str] = {
     ("02_activations", "bug_edges_sigmoid_inplace_int.py"):
         "integer inputs: np.exp(out, out=out) on an integer copy of x raises; the README names no dtype for x, "
         "so no hidden test feeds integers to the activations",
+    ("05_rnn_cell", "bug_state_params_snapshot_on_first_forward.py"):
+        "params updated in place between calls: a copy taken at the first forward keeps params' identities and "
+        "values, and only an in-place update of the worker's arrays after that forward would show it; the "
+        "sandbox hands the grader copies of arrays and no handle to write into them, so no hidden test can",
     ("06_time_rnn", "bug_cache_hs_buffer_reused.py"):
         "returned arrays aliased by a later call: hs crosses the sandbox as a copy taken when forward returns, so "
         "no hidden test can see the next forward overwrite it; the public stateful test (two halves joined) "

@@ -103,6 +103,14 @@ def _pair(value, what):
     return value
 
 
+def _array(value, what, hint=None):
+    """An ndarray, as the README says: a list of rows has the values but not the .T and @ the next step uses."""
+    if not isinstance(value, np.ndarray):
+        kind = "None" if value is None else type(value).__name__
+        fail("hidden.rnn.not_an_array", what=what, kind=kind, hint=[hint, "hidden.rnn.returns_array"])
+    return value
+
+
 def _grads(layer, what="RNN.grads"):
     grads = layer.grads
     if not isinstance(grads, (list, tuple)) or len(grads) != 3:
@@ -149,7 +157,10 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
     n, d, h = _sizes(rng, 2)[1]
     inputs = _inputs(rng, n, d, h)
     params = inputs[0]
-    layer, *_ = _run(student, *inputs)
+    layer = student.RNN(*params)
+    before = student.identities(layer, "params")
+    layer.forward(*inputs[1:3])
+    _pair(layer.backward(inputs[3]), "RNN.backward(dh_next)")
     *_, rgrads = _run(ref, *inputs)
     kept = layer.params
     if not isinstance(kept, (list, tuple)) or len(kept) != 3:
@@ -159,6 +170,10 @@ def test_rnn_params_and_grads_are_lists_in_the_order_wx_wh_b(student, ref):
     for name, grad, expected in zip(NAMES, _grads(layer), rgrads):
         assert_close(grad, expected, text("hidden.rnn.grads_entry", name=name),
                hint=[bugs.gradient(name, grad, *inputs), "hidden.rnn.grads_order"])
+    # README: params stays the very arrays the constructor was given (an optimizer updates them in
+    # place); float copies put in their place keep the values but leave the optimizer's arrays behind.
+    if student.identities(layer, "params") != before:
+        fail("hidden.rnn.params_rebound", what="RNN.forward and RNN.backward", hint="hidden.rnn.params_order")
 
 
 def test_rnn_forward_matches_reference(student, ref):
@@ -166,8 +181,16 @@ def test_rnn_forward_matches_reference(student, ref):
     for n, d, h in _sizes(rng):
         params, x, h_prev, _ = _inputs(rng, n, d, h)
         got = student.RNN(*params).forward(x, h_prev)
+        changed = student.mutated_arguments()
         assert_close(got, ref.RNN(*params).forward(x, h_prev), f"RNN.forward(x, h_prev) {_where(n, d, h)}",
                hint=[bugs.forward(got, params, x, h_prev), FORWARD_HINT])
+        _array(got, f"RNN.forward(x, h_prev) {_where(n, d, h)}")
+        # README: forward leaves x and h_prev as given (in TimeRNN, h_prev is the step before's h_next,
+        # which that step's cache still holds); the values above were right, so only the write is wrong.
+        if changed:
+            names = ", ".join(("x", "h_prev")[i] if i in (0, 1) else str(i) for i in changed)
+            fail("hidden.rnn.inputs_changed", what=f"RNN.forward(x, h_prev) {_where(n, d, h)}", names=names,
+                 hint="hidden.rnn.keep_inputs")
 
 
 def test_rnn_backward_returns_the_pair_dx_dh_prev(student, ref):
@@ -184,6 +207,8 @@ def test_rnn_backward_returns_the_pair_dx_dh_prev(student, ref):
         assert_shape(dh_prev, (n, h), "RNN.backward: dh_prev", hint=[order, advice])
         assert_close(dx, rdx, f"RNN.backward: dx {_where(n, d, h)}", hint=[order, *_hint("dx", dx, inputs)])
         assert_close(dh_prev, rdh, f"RNN.backward: dh_prev {_where(n, d, h)}", hint=[order, *_hint("dh_prev", dh_prev, inputs)])
+        _array(dx, f"RNN.backward: dx {_where(n, d, h)}", hint=advice)
+        _array(dh_prev, f"RNN.backward: dh_prev {_where(n, d, h)}", hint=advice)
 
 
 def test_rnn_backward_dx_matches_reference(student, ref):
@@ -289,6 +314,13 @@ def test_rnn_backward_leaves_the_forward_cache_intact(student, ref):
     inputs = (params, x, h_prev, dh_next)
     _all_outputs((layer, h_next, dx, dh, _grads(layer)), want, inputs, text("hidden.rnn.second_backward"),
                  advice="hidden.rnn.cache")
+    # README: forward keeps what backward needs on self, so another cell's forward in between
+    # changes nothing of this one's (a cache in a module-level or class-level variable is shared).
+    other_params, other_x, other_h, _ = _inputs(rng, n, d, h)
+    student.RNN(*other_params).forward(other_x, other_h)
+    dx, dh = _pair(layer.backward(dh_next), "RNN.backward(dh_next)")
+    _all_outputs((layer, h_next, dx, dh, _grads(layer)), want, inputs, text("hidden.rnn.other_cell"),
+                 advice="hidden.rnn.own_cache")
 
 
 def test_rnn_reused_with_a_new_batch_size(student, ref):
