@@ -478,6 +478,12 @@ def test_time_rnn_backward_dxs_matches_reference(student, ref):
         (_, _, dxs, _), (_, _, rdxs, _) = _rnn_run(student, params, xs, dhs), _rnn_run(ref, params, xs, dhs)
         _close(dxs, rdxs, f"TimeRNN.backward(dhs) {_rnn_where(xs, params)}",
                hint=[bugs.bptt("dxs", dxs, params, xs, dhs), BPTT_HINT])
+    # A large upstream gradient (an exploding one): dxs is linear in dhs, so nothing in backward may cut it
+    # (gradient clipping belongs to the optimizer, outside the layer).
+    params, xs, dhs = _rnn_case(rng, 3, 4)
+    dhs *= 100.0
+    (_, _, dxs, _), (_, _, rdxs, _) = _rnn_run(student, params, xs, dhs), _rnn_run(ref, params, xs, dhs)
+    _close(dxs, rdxs, f"TimeRNN.backward(dhs) {_say('large_dhs')}", hint=["hidden.time.linear_in_dhs", BPTT_HINT])
 
 
 def test_time_rnn_gradient_flows_back_from_later_steps(student, ref):
@@ -537,17 +543,19 @@ def test_time_rnn_dh_is_the_gradient_of_the_initial_state(student, ref):
 
 def test_time_rnn_h_is_the_last_hidden_state_after_forward_and_backward(student, ref):
     rng = draw.rng("cases")
-    params, xs, dhs = _rnn_case(rng, 2, 3)
-    layer = student.TimeRNN(*params)
-    layer.forward(xs)
-    expected = ref.TimeRNN(*params)
-    expected.forward(xs)
-    hint = "hidden.time.keep_h"
-    if layer.h is None:
-        fail("hidden.time.h_none", hint=hint)
-    _close(layer.h, expected.h, f"TimeRNN.h {_say('after_forward')}", hint=hint)
-    layer.backward(dhs)  # backward reads the cache: it must leave the state alone
-    _close(layer.h, expected.h, f"TimeRNN.h {_say('after_backward')}", hint="hidden.time.cache")
+    for n in (2, 1):  # a batch of one too: h is (1, H), never squeezed to (H,)
+        params, xs, dhs = _rnn_case(rng, n, 3)
+        layer = student.TimeRNN(*params)
+        layer.forward(xs)
+        expected = ref.TimeRNN(*params)
+        expected.forward(xs)
+        hint = "hidden.time.keep_h"
+        if layer.h is None:
+            fail("hidden.time.h_none", hint=hint)
+        where = _rnn_where(xs, params)
+        _close(layer.h, expected.h, f"TimeRNN.h {_say('after_forward')} {where}", hint=hint)
+        layer.backward(dhs)  # backward reads the cache: it must leave the state alone
+        _close(layer.h, expected.h, f"TimeRNN.h {_say('after_backward')} {where}", hint="hidden.time.cache")
 
 
 def _two_calls(module, params, first, second, stateful):
@@ -595,6 +603,11 @@ def test_time_rnn_set_state_gives_the_initial_state(student, ref):
     expected = ref.TimeRNN(*params, stateful=True)
     expected.set_state(h0)
     _close(hs, expected.forward(xs), f"TimeRNN.forward(xs) {_say('after_set_state')}", hint="hidden.time.set_state")
+    # set_state gives the next forward's start only: the forward after it carries on from that forward's end
+    following = rng.normal(size=(3, int(rng.integers(1, 4)), xs.shape[2]))
+    hs = layer.forward(following)
+    _close(hs, expected.forward(following), f"TimeRNN.forward(xs) {_say('after_set_state_second')}",
+           hint="hidden.time.stateful")
 
 
 def test_time_rnn_reset_state_forgets_h_and_starts_again_from_zeros(student, ref):
@@ -632,6 +645,12 @@ def test_time_rnn_reused_on_a_new_n_and_t_before_backward(student, ref):
     _close(hs, expected[1], f"TimeRNN.forward(xs) {_say('second_forward')}", hint=RNN_FORWARD_HINT)
     _rnn_all((layer, hs, dxs, _grads(layer, RNN_NAMES, "TimeRNN")), expected, params, xs, dhs,
              _say("new_n_t"), hint="hidden.time.latest_forward")
+    # ... and after that backward, a smaller batch of fewer steps (nothing sized by an earlier backward either)
+    dhs_shorter = rng.normal(size=(2, 3, h))
+    hs = layer.forward(shorter)
+    dxs = layer.backward(dhs_shorter)
+    _rnn_all((layer, hs, dxs, _grads(layer, RNN_NAMES, "TimeRNN")), _rnn_run(ref, params, shorter, dhs_shorter),
+             params, shorter, dhs_shorter, _say("new_n_t_after_backward"), hint="hidden.time.latest_forward")
 
 
 def test_time_rnn_backward_twice_gives_the_same_gradients(student, ref):
@@ -659,6 +678,16 @@ def test_time_rnn_grads_are_written_in_place(student, ref):
     params, xs, dhs = _rnn_case(rng, 2, 3)
     layer = student.TimeRNN(*params)
     _same_grads(student, layer, lambda: (layer.forward(xs), layer.backward(dhs)), "TimeRNN")
+    # the arrays stay the layer's for its whole life: reset_state and set_state change h only (README)
+    before = student.identities(layer, "grads")
+    layer.reset_state()
+    layer.set_state(_rnn_state(rng, 2, params[1].shape[0]))
+    layer.reset_state()
+    layer.forward(xs)
+    layer.backward(dhs)
+    if student.identities(layer, "grads") != before:
+        fail("hidden.time.rebound", what="TimeRNN.reset_state / set_state + forward + backward",
+             hint="hidden.time.keep_grads")
     *_, rgrads = _rnn_run(ref, params, xs, dhs)
     for i, (name, grad) in enumerate(zip(RNN_NAMES, _grads(layer, RNN_NAMES, "TimeRNN"))):
         _close(grad, rgrads[i], f"TimeRNN.grads[{i}] ({name})", hint=SUM_HINT)
