@@ -240,6 +240,13 @@ def test_embedding_reused_on_a_new_batch_size_before_backward(student, ref):
     _close(out, rout, f"Embedding.forward(idx) {_say('second_forward')}", hint=EMBED_HINT)
     _close(_grads(layer, ["dW"], "Embedding")[0], rdW, f"Embedding.grads[0] (dW) {_say('new_batch')}",
            hint="hidden.time.latest_forward")
+    # ... and after that backward, the larger batch again (nothing sized by an earlier backward may stay)
+    dout = rng.normal(size=(len(first), W.shape[1]))
+    layer.forward(first)
+    layer.backward(dout)
+    _, _, rdW, _ = _embed_run(ref, W, first, dout)
+    _close(_grads(layer, ["dW"], "Embedding")[0], rdW, f"Embedding.grads[0] (dW) {_say('new_batch_after_backward')}",
+           hint="hidden.time.latest_forward")
 
 
 def test_embedding_backward_twice_gives_the_same_dw(student, ref):
@@ -359,6 +366,13 @@ def test_time_embedding_reused_on_a_new_n_and_t_before_backward(student, ref):
     _close(out, rout, f"TimeEmbedding.forward(xs) {_say('second_forward')}", hint=TIME_EMBED_HINT)
     _close(_grads(layer, ["dW"], "TimeEmbedding")[0], rdW, f"TimeEmbedding.grads[0] (dW) {_say('new_n_t')}",
            hint="hidden.time.latest_forward")
+    # ... and after that backward, the larger N and T again (nothing sized by an earlier backward may stay)
+    dout = rng.normal(size=(*first.shape, d))
+    layer.forward(first)
+    layer.backward(dout)
+    _, _, rdW, _ = _time_embed_run(ref, W, first, dout)
+    _close(_grads(layer, ["dW"], "TimeEmbedding")[0], rdW,
+           f"TimeEmbedding.grads[0] (dW) {_say('new_n_t_after_backward')}", hint="hidden.time.latest_forward")
 
 
 def test_time_embedding_backward_twice_gives_the_same_dw(student, ref):
@@ -827,6 +841,12 @@ def test_time_affine_reused_on_a_new_n_and_t_before_backward(student, ref):
     _close(out, expected[1], f"TimeAffine.forward(x) {_say('second_forward')}", hint=AFFINE_HINT)
     _affine_all((layer, out, dx, _grads(layer, AFFINE_NAMES, "TimeAffine")), expected, _say("new_n_t"),
                 "hidden.time.latest_forward")
+    # ... and after that backward, the larger N and T again (nothing sized by an earlier backward may stay)
+    dout = rng.normal(size=(*first.shape[:2], m))
+    out = layer.forward(first)
+    dx = layer.backward(dout)
+    _affine_all((layer, out, dx, _grads(layer, AFFINE_NAMES, "TimeAffine")), _affine_run(ref, params, first, dout),
+                _say("new_n_t_after_backward"), "hidden.time.latest_forward")
 
 
 def test_time_affine_backward_twice_gives_the_same_gradients(student, ref):
