@@ -165,6 +165,18 @@ def test_time_softmax_loss_backward_matches_reference(student, ref):
         _, _, rdxs = _softmax_run(ref, xs, ts, dout)
         _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward({'' if dout is None else 'dout'}) {_softmax_where(xs)}",
                hint=[bugs.dxs_mean(dxs, xs, ts, 1.0 if dout is None else dout), BACKWARD_HINT])
+    # Two layers side by side: another layer's forward between this layer's forward and backward changes
+    # nothing here (a cache kept on the class or the module is shared by every layer).
+    two = draw.rng("two_layers")
+    n, t, v = _sizes(two)[0]
+    xs, ts = _scores(two, n, t, v), _targets(two, n, t, v)
+    other = _scores(two, n + 1, t, v), _targets(two, n + 1, t, v)
+    layer = student.TimeSoftmaxWithLoss()
+    layer.forward(xs, ts)
+    student.TimeSoftmaxWithLoss().forward(*other)
+    dxs = layer.backward()
+    _array(dxs, _softmax_run(ref, xs, ts)[2], f"TimeSoftmaxWithLoss.backward() {_say('other_layer_between')}",
+           hint="hidden.rnnlm.own_cache")
 
 
 def test_time_softmax_loss_backward_gives_ignored_targets_no_gradient(student, ref):
@@ -213,6 +225,18 @@ def test_time_softmax_loss_is_finite_and_right_for_large_scores(student, ref):
     what = _say("large_scores", n=n, t=t, v=v)
     _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {what}", hint="hidden.rnnlm.stable")
     _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {what}", hint="hidden.rnnlm.stable")
+    # Targets far below their row's largest score (30 to 60 below: a probability of 1e-26 to 1e-13, which
+    # float32 holds too): each costs its full -log y, which a guard such as log(y + 1e-7) caps near 16.
+    far = draw.rng("far_targets")
+    xs = _scores(far, n, t, v) + _scales_apart(far, n, t)
+    rows = xs.reshape(n * t, v)
+    flat = ts.reshape(n * t)
+    rows[np.arange(n * t), flat] = rows.max(axis=1) - far.uniform(30, 60, size=n * t)
+    _, loss, dxs = _softmax_run(student, xs, ts)
+    _, rloss, rdxs = _softmax_run(ref, xs, ts)
+    what = _say("far_targets", n=n, t=t, v=v)
+    _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {what}", hint="hidden.rnnlm.exact_log")
+    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {what}", hint="hidden.rnnlm.exact_log")
 
 
 def _wide_vocabulary(rng, n, t, dtype):
@@ -722,6 +746,13 @@ def test_train_resets_the_state_once_per_epoch(student, ref):
     _, got, _, expected = _train_both(student, ref, sizes, corpus, n, t, lr, epochs)
     hint = bugs.reset_place(got, ref, lambda: ref.SimpleRnnlm(*sizes), corpus, n, t, lr, epochs)
     _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, {epochs})", [hint, "hidden.rnnlm.reset_epoch"])
+    # A model that holds a hidden state from an earlier forward: the first epoch starts afresh all the same.
+    model = student.SimpleRnnlm(*sizes)
+    (xs, ts), = _windows(draw.rng("held_state"), sizes[0], n, t, 1)
+    model.forward(xs, ts)
+    got = student.train(model, corpus, n, t, lr, epochs)
+    _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, {epochs}) {_say('after_a_forward')}",
+                        "hidden.rnnlm.reset_epoch")
 
 
 def test_train_updates_the_model_in_place(student, ref):
