@@ -504,8 +504,15 @@ def test_simple_rnnlm_reset_state_starts_again_from_zeros(student, ref):
     model.forward(*first)
     model.reset_state()
     (xs, ts), = _windows(rng, sizes[0], n + 1, t, 1)  # a new batch size: nothing of the old state may remain
-    _number(model.forward(xs, ts), ref.SimpleRnnlm(*sizes).forward(xs, ts),
+    expected = ref.SimpleRnnlm(*sizes)
+    _number(model.forward(xs, ts), expected.forward(xs, ts),
             f"SimpleRnnlm.forward(xs, ts) {_say('after_reset')}", hint="hidden.rnnlm.reset")
+    # The gradients after the reset land in model.grads: reset_state forgets the state and keeps the layers
+    # (a new TimeRNN would hold new gradient arrays, which grads does not list).
+    model.backward()
+    expected.backward()
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say("after_reset"),
+                 "hidden.rnnlm.reset_keeps_layers")
 
 
 def test_simple_rnnlm_windows_of_one_step(student, ref):
