@@ -206,12 +206,17 @@ def _scales_apart(rng, n, t):
     """(N, T, 1) offsets of -c, 0 or +c per row, c near 1000; at least one row at +c and one at -c or 0.
 
     exp overflows without a shift; with one shift for the whole batch (its largest
-    score) instead of each row's own, a row 1000 below it underflows to exp = 0
-    everywhere, and its loss to log(0).
+    score), or for each sequence, instead of each row's own, a row 1000 below it
+    underflows to exp = 0 everywhere, and its loss to log(0).
     """
     sides = rng.choice([-1.0, 0.0, 1.0], size=n * t)
     high, low = rng.choice(n * t, size=2, replace=False)
     sides[high], sides[low] = 1.0, rng.choice([-1.0, 0.0])
+    # The sequence of the row at +c holds a row below it too (T >= 2 here), so that one shift per
+    # sequence (its largest score) underflows that row as well; no draw is taken for it.
+    mate = (high // t) * t + (high % t + 1) % t
+    if t > 1 and sides[mate] == 1.0:
+        sides[mate] = 0.0
     return (sides * rng.uniform(800, 1200, size=n * t)).reshape(n, t, 1)
 
 
