@@ -60,6 +60,13 @@ SURVIVORS: dict[tuple[str, str], str] = {
     ("06_time_rnn", "bug_inplace_timeaffine_reshapes_dout_in_place.py"):
         "inputs unmodified: dout.shape = ... changes the caller's dout (and fails on a non-contiguous one); the "
         "README asks neither that backward leave dout alone nor that it take non-contiguous arrays",
+    ("07_many_to_one", "bug_edges_fit_zero_epochs.py"):
+        "edges: fit(..., epochs=0) returns one loss instead of none; for any epochs >= 1 the losses and the "
+        "parameters are right, and the README lists no zero-epoch fit among the sizes it lets tests use",
+    ("07_many_to_one", "bug_kind_labels_bool.py"):
+        "kind: make_dataset's labels are a bool array; True and False equal 1 and 0 in every formula the README "
+        "uses (1 - t, y_hat - t, comparisons), and the README names no dtype for t, so nothing a student could "
+        "know of tells them from ints",
     ("07_many_to_one", "bug_edges_predict_ge_half.py"):
         "edges: predict labels a probability of exactly 0.5 as 1; a tie, which the README says no test gives "
         "(the suite's variants count np.where(p >= 0.5) correct), and drawn probabilities never hit it",

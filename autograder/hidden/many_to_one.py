@@ -353,10 +353,13 @@ def test_bce_loss_is_finite_and_right_when_a_probability_is_exactly_0_or_1(stude
         t[:2] = [[1.0], [0.0]]
         loss = student.bce_loss(y_hat, t)
         what = f"bce_loss {_say('sure', n=n)}"
+        changed = student.mutated_arguments()  # README: y_hat and y stay as given (clip into a new array)
         value = np.asarray(loss, dtype=np.float64) if isinstance(loss, (float, np.floating, np.ndarray)) else None
         if value is not None and not np.all(np.isfinite(value)):
             fail("hidden.many.not_finite", what=what, hint=[hints.hint("hint.bce.clip"), "hidden.many.clip"])
         _close(loss, ref.bce_loss(y_hat, t), what, hint=[bugs.bce(loss, y_hat, t), "hidden.many.clip"])
+        if changed:
+            fail("hidden.many.bce_changed_inputs", what=what, hint="hidden.many.clip_copy")
 
 
 def test_bce_loss_returns_one_number(student, ref):
@@ -561,6 +564,15 @@ def test_backward_uses_only_the_latest_loss_call(student, ref):
     _assert_grads(grads, expected.grads, f"backward() {_say('second_loss', shape=xs.shape)}",
                   [*(hints.accumulates(g, e, f"d{name}", p) for g, e, p, name in zip(grads, expected.grads, previous, NAMES)),
                    "hidden.many.afresh"])
+    # Two models side by side: another model's loss call between this model's loss and backward changes
+    # nothing here (hidden states or targets kept on the class or the module are shared by every model).
+    other_xs, other_t = _batch(draw.rng("other_model"), sizes, n + 1, steps + 1)
+    model.loss(xs, t)
+    student.ManyToOneRNN(**sizes).loss(other_xs, other_t)
+    model.backward()
+    grads = _list(model.grads, 5, "grads", GRADS_HINT)
+    _assert_grads(grads, expected.grads, f"backward() {_say('other_model_between', shape=xs.shape, other=other_xs.shape)}",
+                  "hidden.many.own_state")
 
 
 def test_backward_writes_grads_in_place(student, ref):
@@ -690,3 +702,12 @@ def test_predict_returns_an_int_array(student, ref):
     if isinstance(labels, np.ndarray) and labels.dtype.kind not in "iu":
         fail("hidden.many.not_int", what=what, dtype=labels.dtype, hint="hidden.many.predict_kind")
     _close(labels, expected.predict(xs), what, hint="hidden.many.predict")
+    # Saturated probabilities, exactly 0 and 1 (see _large_case): still labels 0 and 1, nothing else.
+    sizes, params, xs = _large_case(draw.rng("large_predict"), ref)
+    labels = _model_with(student, sizes, params).predict(xs)
+    with np.errstate(over="ignore"):
+        right = _holding(ref.ManyToOneRNN(**sizes), params).predict(xs)
+    what = f"predict(xs) {_say('large_inputs', shape=xs.shape)}"
+    if isinstance(labels, np.ndarray) and labels.dtype.kind not in "iu":
+        fail("hidden.many.not_int", what=what, dtype=labels.dtype, hint="hidden.many.predict_kind")
+    _close(labels, right, what, hint="hidden.many.predict")

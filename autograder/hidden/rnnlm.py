@@ -165,6 +165,18 @@ def test_time_softmax_loss_backward_matches_reference(student, ref):
         _, _, rdxs = _softmax_run(ref, xs, ts, dout)
         _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward({'' if dout is None else 'dout'}) {_softmax_where(xs)}",
                hint=[bugs.dxs_mean(dxs, xs, ts, 1.0 if dout is None else dout), BACKWARD_HINT])
+    # Two layers side by side: another layer's forward between this layer's forward and backward changes
+    # nothing here (a cache kept on the class or the module is shared by every layer).
+    two = draw.rng("two_layers")
+    n, t, v = _sizes(two)[0]
+    xs, ts = _scores(two, n, t, v), _targets(two, n, t, v)
+    other = _scores(two, n + 1, t, v), _targets(two, n + 1, t, v)
+    layer = student.TimeSoftmaxWithLoss()
+    layer.forward(xs, ts)
+    student.TimeSoftmaxWithLoss().forward(*other)
+    dxs = layer.backward()
+    _array(dxs, _softmax_run(ref, xs, ts)[2], f"TimeSoftmaxWithLoss.backward() {_say('other_layer_between')}",
+           hint="hidden.rnnlm.own_cache")
 
 
 def test_time_softmax_loss_backward_gives_ignored_targets_no_gradient(student, ref):
@@ -194,12 +206,17 @@ def _scales_apart(rng, n, t):
     """(N, T, 1) offsets of -c, 0 or +c per row, c near 1000; at least one row at +c and one at -c or 0.
 
     exp overflows without a shift; with one shift for the whole batch (its largest
-    score) instead of each row's own, a row 1000 below it underflows to exp = 0
-    everywhere, and its loss to log(0).
+    score), or for each sequence, instead of each row's own, a row 1000 below it
+    underflows to exp = 0 everywhere, and its loss to log(0).
     """
     sides = rng.choice([-1.0, 0.0, 1.0], size=n * t)
     high, low = rng.choice(n * t, size=2, replace=False)
     sides[high], sides[low] = 1.0, rng.choice([-1.0, 0.0])
+    # The sequence of the row at +c holds a row below it too (T >= 2 here), so that one shift per
+    # sequence (its largest score) underflows that row as well; no draw is taken for it.
+    mate = (high // t) * t + (high % t + 1) % t
+    if t > 1 and sides[mate] == 1.0:
+        sides[mate] = 0.0
     return (sides * rng.uniform(800, 1200, size=n * t)).reshape(n, t, 1)
 
 
@@ -213,6 +230,18 @@ def test_time_softmax_loss_is_finite_and_right_for_large_scores(student, ref):
     what = _say("large_scores", n=n, t=t, v=v)
     _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {what}", hint="hidden.rnnlm.stable")
     _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {what}", hint="hidden.rnnlm.stable")
+    # Targets far below their row's largest score (30 to 60 below: a probability of 1e-26 to 1e-13, which
+    # float32 holds too): each costs its full -log y, which a guard such as log(y + 1e-7) caps near 16.
+    far = draw.rng("far_targets")
+    xs = _scores(far, n, t, v) + _scales_apart(far, n, t)
+    rows = xs.reshape(n * t, v)
+    flat = ts.reshape(n * t)
+    rows[np.arange(n * t), flat] = rows.max(axis=1) - far.uniform(30, 60, size=n * t)
+    _, loss, dxs = _softmax_run(student, xs, ts)
+    _, rloss, rdxs = _softmax_run(ref, xs, ts)
+    what = _say("far_targets", n=n, t=t, v=v)
+    _number(loss, rloss, f"TimeSoftmaxWithLoss.forward(xs, ts) {what}", hint="hidden.rnnlm.exact_log")
+    _array(dxs, rdxs, f"TimeSoftmaxWithLoss.backward() {what}", hint="hidden.rnnlm.exact_log")
 
 
 def _wide_vocabulary(rng, n, t, dtype):
@@ -480,8 +509,15 @@ def test_simple_rnnlm_reset_state_starts_again_from_zeros(student, ref):
     model.forward(*first)
     model.reset_state()
     (xs, ts), = _windows(rng, sizes[0], n + 1, t, 1)  # a new batch size: nothing of the old state may remain
-    _number(model.forward(xs, ts), ref.SimpleRnnlm(*sizes).forward(xs, ts),
+    expected = ref.SimpleRnnlm(*sizes)
+    _number(model.forward(xs, ts), expected.forward(xs, ts),
             f"SimpleRnnlm.forward(xs, ts) {_say('after_reset')}", hint="hidden.rnnlm.reset")
+    # The gradients after the reset land in model.grads: reset_state forgets the state and keeps the layers
+    # (a new TimeRNN would hold new gradient arrays, which grads does not list).
+    model.backward()
+    expected.backward()
+    _check_grads(_grads_of(model, "SimpleRnnlm"), expected.grads, _say("after_reset"),
+                 "hidden.rnnlm.reset_keeps_layers")
 
 
 def test_simple_rnnlm_windows_of_one_step(student, ref):
@@ -722,6 +758,13 @@ def test_train_resets_the_state_once_per_epoch(student, ref):
     _, got, _, expected = _train_both(student, ref, sizes, corpus, n, t, lr, epochs)
     hint = bugs.reset_place(got, ref, lambda: ref.SimpleRnnlm(*sizes), corpus, n, t, lr, epochs)
     _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, {epochs})", [hint, "hidden.rnnlm.reset_epoch"])
+    # A model that holds a hidden state from an earlier forward: the first epoch starts afresh all the same.
+    model = student.SimpleRnnlm(*sizes)
+    (xs, ts), = _windows(draw.rng("held_state"), sizes[0], n, t, 1)
+    model.forward(xs, ts)
+    got = student.train(model, corpus, n, t, lr, epochs)
+    _check_perplexities(got, expected, f"train(model, corpus, {n}, {t}, lr, {epochs}) {_say('after_a_forward')}",
+                        "hidden.rnnlm.reset_epoch")
 
 
 def test_train_updates_the_model_in_place(student, ref):
