@@ -116,6 +116,7 @@ SURVIVORS_FOUND_BY_SWEEPS = [
     ("08_rnnlm", "bug_values_perplexity_mean_of_exp.py", "sweep-d760fb50d4a8", "test_perplexity_matches_reference"),
     ("08_rnnlm", "bug_values_perplexity_mean_of_exp.py", "sweep-d26e9d326198", "test_perplexity_matches_reference"),
     ("08_rnnlm", "bug_state_perplexity_no_reset.py", "sweep-d760fb50d4a8", "test_perplexity_starts_from_a_fresh_state"),
+    ("07_many_to_one", "bug_values_fit_forgets_by.py", "sweep-7b8d90bc672b", "test_fit_updates_params_and_attributes_in_place"),
 ]
 
 
