@@ -10,11 +10,14 @@ sweeps every correct variant and every mutant under every secret.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from autograder import course
 from autograder.assign import mutants
 from autograder.grade import grade
+from autograder.submission import Submission
 
 from . import null_models
 from .test_mutants import apply, cases
@@ -103,3 +106,25 @@ def test_a_correct_file_keeps_its_points_on_the_draws_sweeps_found(aid, variant,
     assignment, submission = apply(aid, entry)
     result = grade(assignment, submission, fork_server, only=(test,))
     assert [t.passed for t in result.tests] == [True], {t.name: t.output for t in result.tests if not t.passed}
+
+
+# Draws under which a corpus bug file kept full marks, found by grading the whole blind corpus (tests/corpus)
+# under many course secrets: (assignment, file, secret, the hidden test that now catches it under every secret).
+SURVIVORS_FOUND_BY_SWEEPS = [
+    ("08_rnnlm", "bug_values_perplexity_mean_of_exp.py", "sweep-5de9ff68f263", "test_perplexity_matches_reference"),
+    ("08_rnnlm", "bug_values_perplexity_mean_of_exp.py", "sweep-d2b5ab94ac81", "test_perplexity_matches_reference"),
+    ("08_rnnlm", "bug_values_perplexity_mean_of_exp.py", "sweep-d760fb50d4a8", "test_perplexity_matches_reference"),
+    ("08_rnnlm", "bug_values_perplexity_mean_of_exp.py", "sweep-d26e9d326198", "test_perplexity_matches_reference"),
+    ("08_rnnlm", "bug_state_perplexity_no_reset.py", "sweep-d760fb50d4a8", "test_perplexity_starts_from_a_fresh_state"),
+    ("07_many_to_one", "bug_values_fit_forgets_by.py", "sweep-7b8d90bc672b", "test_fit_updates_params_and_attributes_in_place"),
+]
+
+
+@pytest.mark.parametrize("aid, name, secret, test", SURVIVORS_FOUND_BY_SWEEPS, ids=lambda v: str(v)[:40])
+def test_a_corpus_bug_loses_points_on_the_draws_sweeps_found(aid, name, secret, test, monkeypatch, fork_server):
+    monkeypatch.setenv("AUTOGRADER_SECRET", secret)
+    assignment = course.load(aid)
+    (student_file,) = assignment.student_files
+    path = Path(__file__).parent / "corpus" / aid / name
+    result = grade(assignment, Submission(path.stem, {student_file: path.read_bytes()}), fork_server, only=(test,))
+    assert [t.passed for t in result.tests] == [False], f"{name} passed {test} under {secret!r}"

@@ -19,8 +19,11 @@ drawn places, never all of them; corpora too short for one window (K = 0)
 next to those of exactly one; large scores whose rows lie 1000 apart (one
 shift for the whole batch underflows a row); int8 and int16 targets at
 N * T * V past the dtype's range (a flat index in their dtype overflows).
-The README's published figure (the shipped corpus, the published settings)
-stays fixed, always next to a drawn seed.
+perplexity's cases are chosen among drawn ones so that its two mistakes show
+by 1 % or more (SPREAD): window losses that spread (the mean of their exp is
+not exp of their mean) and a state, left by an earlier forward, that changes
+the result. The README's published figure (the shipped corpus, the published
+settings) stays fixed, always next to a drawn seed.
 
 Tolerances are the engine's (checks.assert_close: rtol 1e-4 and 1e-4 of the
 expected value's scale), the same for every submission. The textbook's
@@ -65,6 +68,10 @@ BPTT_ALONG_STEP = 1e-3  # along a direction, extrapolated: truncation far below 
 SCORES_KEPT, TARGETS_KEPT = "_hidden_test_scores", "_hidden_test_targets"
 SOFTMAX_STEP = 5e-2  # with Richardson extrapolation: see the module docstring
 # The README's published training: the shipped corpus, SimpleRnnlm(V, 10, 10, seed=0), N 5, T 5, lr 0.5, 20 epochs.
+# perplexity's cases where averaging the wrong thing or keeping a stale state shows: off by 1 % or more
+# (the tolerance is 1e-4); on most drawn cases of an untrained model both stay under 1e-3
+SPREAD = 1e-2
+DRAWS_FOR_A_SPREAD = 200
 PUBLISHED = {"wordvec": 10, "hidden": 10, "seed": 0, "batch_size": 5, "time_size": 5, "lr": 0.5, "epochs": 20}
 
 
@@ -685,10 +692,47 @@ def _training_case(rng):
     return (v, d, h, seed), corpus, n, t
 
 
+def _window_losses(ref, sizes, corpus, n, t, before=None):
+    """The reference model's loss on every window of truncated_batches, from a fresh state or after forward(*before)."""
+    model = ref.SimpleRnnlm(*sizes)
+    model.reset_state()
+    if before is not None:
+        model.forward(*before)
+    return np.array([float(model.forward(xs, ts)) for xs, ts in ref.truncated_batches(corpus, n, t)])
+
+
+def _relative_gap(a, b) -> float:
+    return abs(a / b - 1.0)
+
+
+def _spread_case(rng, ref, gap):
+    """The first of up to DRAWS_FOR_A_SPREAD training cases (and a window for forward before perplexity) on which
+    gap(fresh window losses, window losses after that forward) reaches SPREAD; else the one that came closest."""
+    best = (-1.0, None)
+    for _ in range(DRAWS_FOR_A_SPREAD):
+        sizes, corpus, n, t = case = _training_case(rng)
+        (before,) = _windows(rng, sizes[0], n, t, 1)
+        spread = gap(_window_losses(ref, *case), lambda: _window_losses(ref, *case, before=before))
+        if spread >= SPREAD:
+            return case, before
+        best = max(best, (spread, (case, before)), key=lambda pair: pair[0])
+    return best[1]
+
+
+def _jensen_gap(losses, _) -> float:
+    """How far the mean of exp(loss) lies from exp(mean loss): averaging perplexities instead of losses."""
+    return _relative_gap(np.mean(np.exp(losses)), np.exp(np.mean(losses))) if len(losses) else 0.0
+
+
+def _stale_gap(losses, stale) -> float:
+    """How far the perplexity from the state an earlier forward left lies from the fresh one's."""
+    return _relative_gap(np.exp(np.mean(stale())), np.exp(np.mean(losses))) if len(losses) else 0.0
+
+
 def test_perplexity_matches_reference(student, ref):
     rng = draw.rng("cases")
-    for _ in range(2):
-        sizes, corpus, n, t = _training_case(rng)
+    # a drawn case, then one whose window losses spread: exp of their mean and the mean of their exp differ
+    for sizes, corpus, n, t in (_training_case(rng), _spread_case(rng, ref, _jensen_gap)[0]):
         got = student.perplexity(student.SimpleRnnlm(*sizes), corpus, n, t)
         _number(got, ref.perplexity(ref.SimpleRnnlm(*sizes), corpus, n, t),
                 f"perplexity(model, corpus, {n}, {t}) {_where_batches(corpus, n, t)}", hint="hidden.rnnlm.perplexity")
@@ -696,9 +740,9 @@ def test_perplexity_matches_reference(student, ref):
 
 def test_perplexity_starts_from_a_fresh_state(student, ref):
     rng = draw.rng("cases")
-    sizes, corpus, n, t = _training_case(rng)
+    # a case on which the state an earlier forward leaves behind changes the perplexity by SPREAD or more
+    (sizes, corpus, n, t), (xs, ts) = _spread_case(rng, ref, _stale_gap)
     model = student.SimpleRnnlm(*sizes)
-    (xs, ts), = _windows(rng, sizes[0], n, t, 1)
     model.forward(xs, ts)  # leaves a hidden state behind
     _number(student.perplexity(model, corpus, n, t), ref.perplexity(ref.SimpleRnnlm(*sizes), corpus, n, t),
             f"perplexity(model, corpus, {n}, {t}) {_say('after_a_forward')}", hint="hidden.rnnlm.fresh")
