@@ -185,9 +185,9 @@ def write(path: Path, *, machine: dict, floor: Floor, samples: list[Run], sample
     lines += ["", "Scores (out of 16):", ""] + scores_table(samples, sample_names)
     lines += ["", f"## {steady[0].n if steady else 0} submissions without a hang, graded by each tool", "",
               "The nine samples that do not hang, each three times: what each tool costs when no time limit "
-              f"decides the wall time (a hang costs ours its import limit, {limits.import_seconds:g} s, or its "
-              f"call limit, {limits.call_seconds:g} s, nbgrader its cell timeout, otter-grader the benchmark's "
-              f"{OTTER_LIMIT:g} s).", ""]
+              f"decides the wall time (a hang costs ours its import limit, {limits.import_seconds:g} s, or in a "
+              f"call the floor, {limits.call_seconds_floor:g} s of CPU time, nbgrader its cell timeout, "
+              f"otter-grader the benchmark's {OTTER_LIMIT:g} s).", ""]
     lines += runs_table(steady)
     lines += ["", "## The floor", "", _row(["what", "median"]), _row(["---", "---:"]),
               _row(["fresh `python -c 'import numpy'` (what a naive grader pays per submission)",
