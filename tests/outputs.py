@@ -97,7 +97,8 @@ def every_output(result: Result, folder: Path) -> dict[str, str]:
         book.export_csv(result.assignment, folder / "grades.csv")
     outputs["grades.csv"] = (folder / "grades.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(outputs["grades.csv"], newline="")))
-    assert len(rows) == 2 and rows[1][0].lstrip("'") == result.submission
+    # the name, with one quote put before it where a spreadsheet would read it as a formula (= + - @)
+    assert len(rows) == 2 and rows[1][0] in (result.submission, "'" + result.submission), rows
     for fmt in ("md", "html"):
         (path,) = student_report.write_reports([result], folder / "reports", formats=(fmt,))
         outputs[fmt] = path.read_bytes().decode("utf-8")
