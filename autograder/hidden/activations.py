@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, fail
+from autograder.assertions import assert_close, fail, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
@@ -157,8 +157,7 @@ def _forward_hint(name, out, x):
 def _forward_values(student, ref, name, x, where):
     out = getattr(student, name)().forward(x)
     if isinstance(out, (list, tuple)):  # README: forward returns an array of shape S
-        fail("hidden.activations.not_an_array", what=f"{name}.forward(x) {where}", kind=type(out).__name__,
-             hint="hidden.activations.array_output")
+        not_an_array(out, f"{name}.forward(x) {where}", hint="hidden.activations.array_output")
     with np.errstate(over="ignore"):
         right = getattr(ref, name)().forward(x)
     assert_close(out, right, f"{name}.forward(x) {where}", hint=_forward_hint(name, out, x))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, fail
+from autograder.assertions import assert_close, fail, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
@@ -73,7 +73,7 @@ def _set(value, what, hint):
 def _array(value, what, hint):
     """A numpy array, as the README says: a list of numbers is not the array asked for (b -= lr * db fails)."""
     if value is not None and not isinstance(value, np.ndarray):
-        fail("hidden.affine.not_an_array", what=what, kind=type(value).__name__, hint=hint)
+        not_an_array(value, what, hint)
     return value
 
 

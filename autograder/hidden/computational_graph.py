@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, fail
+from autograder.assertions import assert_close, fail, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
@@ -110,7 +110,7 @@ def _array(value, what):
     Other kinds go on to assert_close, whose shape check names a number where an array was due.
     """
     if isinstance(value, (list, tuple)):
-        fail("hidden.graph.not_an_array", what=what, kind=type(value).__name__, hint="hidden.graph.array_output")
+        not_an_array(value, what, hint="hidden.graph.array_output")
     return value
 
 

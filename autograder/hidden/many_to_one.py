@@ -74,7 +74,7 @@ import numpy as np
 
 from autograder import hints
 from autograder.fault import EngineError
-from autograder.assertions import assert_close, fail
+from autograder.assertions import assert_close, fail, kind_of, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
@@ -105,8 +105,6 @@ def _say(key, **fields):
 
 # -- checks ----------------------------------------------------------------------
 
-def _kind(value):
-    return getattr(value, "remote_type", None) or type(value).__name__
 
 
 def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None, atol_scale=ATOL_SCALE):
@@ -116,7 +114,7 @@ def _close(actual, expected, what, hint=None, rtol=RTOL, scale=None, atol_scale=
     """
     expected = np.asarray(expected, dtype=np.float64)
     if expected.ndim and not isinstance(actual, np.ndarray):
-        fail("hidden.many.not_array", what=what, kind=_kind(actual), hint=hint)
+        not_an_array(actual, what, hint)
     if scale is None:
         scale = float(np.max(np.abs(expected), initial=0.0))
     assert_close(actual, expected, what, rtol=rtol, atol=max(atol_scale * scale, 1e-12), hint=hint)
@@ -126,14 +124,14 @@ def _number(value, expected, what, hint=None):
     """A loss: one number (a float, a numpy scalar or a 0-d array), close to the reference's."""
     if not (isinstance(value, (float, np.floating)) or (isinstance(value, np.ndarray) and value.shape == ())):
         shape = getattr(value, "shape", None)
-        fail("hidden.many.not_a_number", what=what, kind=_kind(value) if shape is None else f"{_kind(value)} {shape}",
+        fail("hidden.many.not_a_number", what=what, kind=kind_of(value) if shape is None else f"{kind_of(value)} {shape}",
              hint=hint)
     _close(value, expected, what, hint)
 
 
 def _list(value, length, what, hint):
     if not isinstance(value, (list, tuple)):
-        kind = _kind(value)
+        kind = kind_of(value)
         if hint == LOSSES_HINT:
             hint = [hints.hint("hint.fit.losses_list", kind=kind), hint]
         fail("hidden.many.not_a_list", what=what, kind=kind, hint=hint)
@@ -698,20 +696,20 @@ def test_predict_thresholds_probabilities_at_one_half(student, ref):
            hint=[bugs.predict(labels, expected.forward(xs)), "hidden.many.predict_own_input"])
 
 
+def _int_labels(labels, right, what):
+    """predict's labels: an integer array (where an array), equal to the reference's."""
+    if isinstance(labels, np.ndarray) and labels.dtype.kind not in "iu":
+        fail("hidden.many.not_int", what=what, dtype=labels.dtype, hint="hidden.many.predict_kind")
+    _close(labels, right, what, hint="hidden.many.predict")
+
+
 def test_predict_returns_an_int_array(student, ref):
     sizes, xs = _spread_model(draw.rng("cases"), ref)  # both classes: constant labels are wrong somewhere
     model, expected = _models(student, ref, sizes)
-    labels = model.predict(xs)
-    what = f"predict(xs) {_say('xs_of', shape=xs.shape)}"
-    if isinstance(labels, np.ndarray) and labels.dtype.kind not in "iu":
-        fail("hidden.many.not_int", what=what, dtype=labels.dtype, hint="hidden.many.predict_kind")
-    _close(labels, expected.predict(xs), what, hint="hidden.many.predict")
+    _int_labels(model.predict(xs), expected.predict(xs), f"predict(xs) {_say('xs_of', shape=xs.shape)}")
     # Saturated probabilities, exactly 0 and 1 (see _large_case): still labels 0 and 1, nothing else.
     sizes, params, xs = _large_case(draw.rng("large_predict"), ref)
     labels = _model_with(student, sizes, params).predict(xs)
     with np.errstate(over="ignore"):
         right = _holding(ref.ManyToOneRNN(**sizes), params).predict(xs)
-    what = f"predict(xs) {_say('large_inputs', shape=xs.shape)}"
-    if isinstance(labels, np.ndarray) and labels.dtype.kind not in "iu":
-        fail("hidden.many.not_int", what=what, dtype=labels.dtype, hint="hidden.many.predict_kind")
-    _close(labels, right, what, hint="hidden.many.predict")
+    _int_labels(labels, right, f"predict(xs) {_say('large_inputs', shape=xs.shape)}")

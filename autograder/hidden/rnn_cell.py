@@ -44,7 +44,7 @@ import numpy as np
 from autograder import hints
 from autograder.hidden import draw
 from autograder.bugs import rnn_cell as bugs
-from autograder.assertions import assert_close, assert_shape, fail
+from autograder.assertions import assert_close, assert_shape, fail, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.messages import text
 
@@ -106,8 +106,7 @@ def _pair(value, what):
 def _array(value, what, hint=None):
     """An ndarray, as the README says: a list of rows has the values but not the .T and @ the next step uses."""
     if not isinstance(value, np.ndarray):
-        kind = "None" if value is None else type(value).__name__
-        fail("hidden.rnn.not_an_array", what=what, kind=kind, hint=[hint, "hidden.rnn.returns_array"])
+        not_an_array(value, what, hint=[hint, "hidden.rnn.returns_array"])
     return value
 
 

@@ -47,7 +47,7 @@ float32 forward), and from BPTT_ALONG_STEP = 1e-3 for the truncated loss
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, fail
+from autograder.assertions import assert_close, fail, kind_of, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.round_trips import evaluate_all
 from autograder.hidden import draw
@@ -79,13 +79,11 @@ def _say(key, **fields):
     return text(f"hidden.rnnlm.{key}", **fields)
 
 
-def _kind(value):
-    return getattr(value, "remote_type", None) or type(value).__name__
 
 
 def _array(actual, expected, what, hint=None):
     if not isinstance(actual, np.ndarray):
-        fail("hidden.rnnlm.not_array", what=what, kind=_kind(actual), hint=hint)
+        not_an_array(actual, what, hint)
     assert_close(actual, expected, what, hint=hint)
 
 
@@ -94,14 +92,14 @@ def _number(value, expected, what, hint=None):
     if not (isinstance(value, (int, float, np.integer, np.floating)) or
             (isinstance(value, np.ndarray) and value.shape == ())):
         shape = getattr(value, "shape", None)
-        fail("hidden.rnnlm.not_a_number", what=what, kind=_kind(value) if shape is None else f"{_kind(value)} {shape}",
+        fail("hidden.rnnlm.not_a_number", what=what, kind=kind_of(value) if shape is None else f"{kind_of(value)} {shape}",
              hint=hint)
     assert_close(value, float(expected), what, hint=hint)
 
 
 def _list(value, count, what, hint=None):
     if not isinstance(value, (list, tuple)):
-        fail("hidden.rnnlm.not_a_list", what=what, kind=_kind(value), hint=hint)
+        fail("hidden.rnnlm.not_a_list", what=what, kind=kind_of(value), hint=hint)
     if len(value) != count:
         fail("hidden.rnnlm.list_length", what=what, count=len(value), expected=count, hint=hint)
     return list(value)

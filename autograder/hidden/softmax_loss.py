@@ -49,7 +49,7 @@ from autograder import hints
 from autograder.hidden import draw
 from autograder.bugs import softmax_loss as bugs
 from autograder.proxy import StudentError
-from autograder.assertions import as_array, assert_close, assert_shape, fail
+from autograder.assertions import as_array, assert_close, assert_shape, fail, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.messages import text
 
@@ -122,8 +122,7 @@ def _loss(value, what, hint=None):
 def _array(value, what, hint=None):
     """An ndarray, as the README says: a list of rows is not the array asked for."""
     if not isinstance(value, np.ndarray):
-        kind = "None" if value is None else type(value).__name__
-        fail("hidden.softmax.not_an_array", what=what, kind=kind, hint=hint)
+        not_an_array(value, what, hint)
     return value
 
 

@@ -46,7 +46,7 @@ TimeAffine, of the 2e-3 allowed.
 import numpy as np
 
 from autograder import hints
-from autograder.assertions import assert_close, fail
+from autograder.assertions import assert_close, fail, not_an_array
 from autograder.directional import Numerical, check_gradients
 from autograder.hidden import draw
 from autograder.messages import text
@@ -68,8 +68,7 @@ def _say(key, **fields):
 def _close(actual, expected, what, hint=None):
     """The student's array against the reference's: an ndarray of the same shape, within the fixed tolerance."""
     if not isinstance(actual, np.ndarray):
-        kind = getattr(actual, "remote_type", None) or type(actual).__name__
-        fail("hidden.time.not_array", what=what, kind=kind, hint=hint)
+        not_an_array(actual, what, hint)
     expected = np.asarray(expected, dtype=np.float64)
     scale = float(np.max(np.abs(expected), initial=0.0))
     assert_close(actual, expected, what, rtol=RTOL, atol=max(ATOL_SCALE * scale, 1e-12), hint=hint)
