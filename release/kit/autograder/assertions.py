@@ -81,6 +81,19 @@ def fail(key: str, *, hint=None, **fields) -> NoReturn:
     _raise(messages.text(key, **fields) if messages.has(key) else key, hints_of(hint))
 
 
+def kind_of(actual) -> str:
+    """What the student's value is, for a sentence: a student class's own name for an instance the worker holds."""
+    if actual is None:
+        return "None"
+    return getattr(actual, "remote_type", None) or type(actual).__name__
+
+
+def not_an_array(actual, what: str, hint=None) -> NoReturn:
+    """Fail: `what` should be a numpy array and is `actual` (a list, a number, None, an object) instead."""
+    __tracebackhide__ = True  # pytest: the test's line and the message, not this frame
+    _raise(_say("not_array", what=what, kind=kind_of(actual)), hints_of(hint))
+
+
 def as_array(actual, what: str, hint=None) -> np.ndarray:
     """The student's value as a numeric ndarray, or a failure saying what came instead."""
     __tracebackhide__ = True  # pytest: the test's line and the message, not this frame
@@ -96,8 +109,7 @@ def as_array(actual, what: str, hint=None) -> np.ndarray:
     elif actual is None:
         _raise(_say("none", what=what), hints_of(hint))
     else:
-        kind = getattr(actual, "remote_type", None) or type(actual).__name__
-        _raise(_say("not_array", what=what, kind=kind), hints_of(hint))
+        not_an_array(actual, what, hint)
     if array.dtype.kind not in "biuf":
         _raise(_say("dtype", what=what, dtype=array.dtype), hints_of(hint))
     return array
